@@ -1,0 +1,75 @@
+"""``selection run CALL_DIR [--scenario NAME] [--out DIR] [--solver cbc|highs]``."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from selection.cli.format import money, shorten, table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="validate a call folder, rank and select, write a run folder",
+                       description="Validate all inputs, compute panel scores, rank, select each stage "
+                                   "and write runs/<UTC timestamp>-<scenario>/ with the results.")
+    p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
+    p.add_argument("--scenario", help="name of a scenario in CALL_DIR/scenarios/ (without .toml)")
+    p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
+    p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default cbc)")
+    p.add_argument("--quiet", action="store_true", help="print only the run folder")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from selection.pipeline import load_call_folder, run_call
+    from selection.runs import new_run_dir, run_manifest, run_tables, write_run
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    folder = load_call_folder(args.call_dir, args.scenario)
+    t1 = time.perf_counter()
+    result = run_call(folder, solver=args.solver)
+    timings = {"load_s": t1 - t0, **result.timings}
+    result = type(result)(result.folder, result.stages, result.solver, timings)
+    parent = args.out if args.out else Path(args.call_dir) / "runs"
+    target = new_run_dir(parent, args.scenario or "baseline", started)
+    write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
+    if args.quiet:
+        print(target)
+    else:
+        print(summary(result))
+        print(f"\nRun folder: {target}")
+    return 0
+
+
+def summary(result) -> str:
+    folder = result.folder
+    call = folder.call
+    lines = [f"{call.name}" + (f" ({call.name_en})" if call.name_en else ""),
+             f"{len(folder.applications)} applications, {len(folder.experts)} experts"
+             + (f", scenario {folder.scenario.name}: {folder.scenario.description}" if folder.scenario else "")]
+    for st in call.stages:
+        sr = result.stages[st.number]
+        sel = sr.selection.set_index("application_id")
+        r = sr.ranking
+        shown = r.reset_index()[["rank", "application_id", "score", "eligible"]].copy()
+        shown.insert(2, "title", shown["application_id"].map(lambda a: shorten(folder.applications[a].title, 38)))
+        shown["selected"] = ["YES" if sel.at[a, "selected"] else "" for a in shown["application_id"]]
+        shown["reason"] = [shorten(str(sel.at[a, "reason"]), 60) for a in shown["application_id"]]
+        if st.from_stage:
+            shown = shown[shown["application_id"].isin(result.stages[st.from_stage].outcome.selected)]
+        lines += ["", f"== Stage {st.number}: {st.name} (choose at most {st.max_selected}"
+                  + (f" of the {result.stages[st.from_stage].outcome.selected.__len__()} from stage {st.from_stage}" if st.from_stage else "")
+                  + ") ==", table(shown)]
+        chosen = [folder.applications[a] for a in sr.outcome.selected]
+        lines.append(f"\nSelected {len(chosen)}: {', '.join(a.id for a in chosen)}  (total value {sr.outcome.objective:.3f})")
+        if st.budget is not None:
+            used = sum(st.cost(a) for a in chosen)
+            what = "grants" if st.budget_basis == "grant" else "regional co-financing per year"
+            lines.append(f"Budget ({what}): {money(used)} of {money(st.budget)}")
+        if st.total_budget_cap_per_year is not None:
+            lines.append(f"Total partnership budgets per year: {money(sum(a.total_budget_per_year for a in chosen))} "
+                         f"of {money(st.total_budget_cap_per_year)}")
+        lines.append("Binding rules: " + ("; ".join(sr.outcome.binding) if sr.outcome.binding else "none"))
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Writing tables safely: CSV-injection neutralised, UTF-8, deterministic formatting, atomic folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["neutralise", "safe_frame", "write_csv", "write_json", "atomic_folder"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with ``'`` (the OWASP CSV-injection rule).
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("Århus"), neutralise(-3)
+    ("'=HYPERLINK(1)", 'Århus', -3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell (and text header) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, *, index: bool = False) -> None:
+    """Write a table as UTF-8 CSV with ``\\n`` line ends and round-trip float formatting."""
+    if index:
+        frame = frame.reset_index()
+    safe_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.12g")
+
+
+def write_json(data: Any, path: Path | str) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; rename it to ``target`` only if the block succeeds.
+
+    ``target`` must not exist: a run never overwrites an earlier one.
+    """
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,216 @@
+"""Read expert score files (CSV, long or wide) into the evaluation table, validating every score.
+
+Long CSV: ``expert_id, application_id, criterion_id, score, comment``.
+Wide CSV: ``expert_id, application_id, <criterion id>..., comment`` (one row per expert x
+application; optional ``comment_<criterion id>`` columns).
+
+A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` (or the Danish
+``afstår``); an empty score cell is an error. All problems in all files are reported at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from selection import evaluation as ev
+from selection.errors import InputError, Problem, ScoreSheetError
+from selection.io.csvfile import CsvTable, decode_bytes, parse_csv_text, parse_number
+from selection.model import Application, CriteriaCatalogue, Expert
+
+__all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_files", "score_folder",
+           "cell_name", "sha256_file"]
+
+ABSTAIN_WORDS = frozenset({"abstain", "afstår", "afstaar", "abstention"})
+
+
+def cell_name(column_index: int, row: int) -> str:
+    """Spreadsheet cell name of a 0-based column and 1-based row: ``cell_name(3, 7) == 'D7'``."""
+    name, n = "", column_index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return f"{name}{row}"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ScoreContext:
+    """What a score file is checked against."""
+
+    catalogue: CriteriaCatalogue
+    applications: dict[str, Application]
+    experts: dict[str, Expert]
+    assignments: dict[str, frozenset[str]] | None = None
+
+    def criterion_label(self, cid: str) -> str:
+        return self.catalogue.criterion(cid).label
+
+
+def _check_score(text: str, cid: str, ctx: ScoreContext) -> tuple[float | None, bool, str | None]:
+    """Parse one score cell -> (score, abstained, problem message)."""
+    crit = ctx.catalogue.criterion(cid)
+    s = text.strip()
+    if s.lower() in ABSTAIN_WORDS:
+        return None, True, None
+    if s == "":
+        return None, False, (
+            f"missing score for criterion \"{crit.label}\" (write 'abstain' to abstain)"
+        )
+    x = parse_number(s)
+    if x is None:
+        return None, False, f"{s!r} is not a number (criterion \"{crit.label}\")"
+    if not (crit.scale.min - 1e-9 <= x <= crit.scale.max + 1e-9):
+        return None, False, (
+            f"{s} is outside the scale {crit.scale.min:g}–{crit.scale.max:g} of criterion \"{crit.label}\""
+        )
+    if not crit.scale.contains(x):
+        return None, False, (
+            f"{s} is not on the step grid of criterion \"{crit.label}\" ({crit.scale})"
+        )
+    return x, False, None
+
+
+def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = None
+                   ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one long or wide score CSV. Returns (rows, problems); nothing is raised for bad data."""
+    path = Path(path)
+    name = display_name or str(path)
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    text, _enc = decode_bytes(raw)
+    try:
+        table = parse_csv_text(text, name=name)
+    except InputError as exc:
+        return ev.empty_evaluation(), exc.problems
+    crit_ids = ctx.catalogue.criterion_ids
+    if {"criterion_id", "score"} <= set(table.header):
+        rows, problems = _read_long(table, ctx)
+    elif any(c in table.header for c in crit_ids):
+        rows, problems = _read_wide(table, ctx)
+    else:
+        return ev.empty_evaluation(), [Problem(
+            f"unrecognised header {', '.join(table.header)}", file=name, row=1,
+            hint="use a long layout (expert_id, application_id, criterion_id, score, comment) or a "
+                 f"wide one (expert_id, application_id, {', '.join(crit_ids)}, comment)")]
+    frame = pd.DataFrame(rows, columns=[ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE,
+                                        ev.ABSTAINED, ev.COMMENT, ev.CELL])
+    frame[ev.SOURCE_FILE] = name
+    frame[ev.SOURCE_SHA256] = digest
+    frame[ev.SHEET] = ""
+    if frame.empty:
+        problems.append(Problem("the file holds no scores", file=name))
+    return frame.reindex(columns=ev.COLUMNS), problems
+
+
+def _check_ids(e: str, a: str, ctx: ScoreContext, name: str, cell: str) -> list[Problem]:
+    out = []
+    if e not in ctx.experts:
+        out.append(Problem(f"unknown expert {e!r}", file=name, cell=cell,
+                           hint="use an expert_id from experts.csv"))
+    if a not in ctx.applications:
+        out.append(Problem(f"unknown application {a!r}", file=name, cell=cell,
+                           hint="use an application_id from applications.csv"))
+    return out
+
+
+def _read_long(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]:
+    problems, rows = [], []
+    missing = [c for c in ("expert_id", "application_id", "criterion_id", "score") if c not in table.header]
+    if missing:
+        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1)]
+    col = {h: i for i, h in enumerate(table.header)}
+    for r in table.rows:
+        v = r.values
+        e, a, c = v["expert_id"], v["application_id"], v["criterion_id"]
+        cell = cell_name(col["score"], r.line)
+        problems += _check_ids(e, a, ctx, table.name, cell_name(0, r.line))
+        if c not in ctx.catalogue.criterion_ids:
+            problems.append(Problem(f"unknown criterion {c!r}", file=table.name,
+                                    cell=cell_name(col["criterion_id"], r.line),
+                                    hint=f"use one of {', '.join(ctx.catalogue.criterion_ids)}"))
+            continue
+        score, abstained, msg = _check_score(v["score"], c, ctx)
+        if msg:
+            problems.append(Problem(msg, file=table.name, cell=cell))
+        rows.append((e, a, c, score, abstained, v.get("comment", ""), cell))
+    return rows, problems
+
+
+def _read_wide(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]:
+    problems, rows = [], []
+    crit_ids = ctx.catalogue.criterion_ids
+    missing = [c for c in ["expert_id", "application_id", *crit_ids] if c not in table.header]
+    if missing:
+        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1,
+                            hint="every criterion of the catalogue needs a column")]
+    known = {"expert_id", "application_id", "comment", *crit_ids, *(f"comment_{c}" for c in crit_ids)}
+    extra = [h for h in table.header if h not in known and h]
+    if extra:
+        problems.append(Problem(f"unknown column(s) {', '.join(extra)}", file=table.name, row=1,
+                                hint="remove them or rename them to criterion ids"))
+    col = {h: i for i, h in enumerate(table.header)}
+    for r in table.rows:
+        v = r.values
+        e, a = v["expert_id"], v["application_id"]
+        problems += _check_ids(e, a, ctx, table.name, cell_name(0, r.line))
+        for c in crit_ids:
+            cell = cell_name(col[c], r.line)
+            score, abstained, msg = _check_score(v[c], c, ctx)
+            if msg:
+                problems.append(Problem(msg, file=table.name, cell=cell))
+            comment = v.get(f"comment_{c}") or v.get("comment", "")
+            rows.append((e, a, c, score, abstained, comment, cell))
+    return rows, problems
+
+
+def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
+    problems = []
+    dup = frame[frame.duplicated([ev.EXPERT, ev.APPLICATION, ev.CRITERION], keep=False)]
+    for (e, a, c), g in dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True):
+        where = "; ".join(f"{f} {cell}" for f, cell in zip(g[ev.SOURCE_FILE], g[ev.CELL], strict=True))
+        problems.append(Problem(f"expert {e} scored application {a} on criterion {c} {len(g)} times ({where})",
+                                file=g[ev.SOURCE_FILE].iloc[0], cell=g[ev.CELL].iloc[0],
+                                hint="keep exactly one score"))
+    for row in frame.itertuples(index=False):
+        expert = ctx.experts.get(row.expert_id)
+        if expert and row.application_id in expert.conflicts and not row.abstained:
+            problems.append(Problem(
+                f"expert {row.expert_id} declared a conflict of interest with {row.application_id} "
+                "but scored it", file=row.source_file, cell=row.cell,
+                hint="remove the score; conflicted scores are never used"))
+    return problems
+
+
+def score_folder(call_dir: Path, scores_dir: str, stage: int) -> Path:
+    """Where a stage's score files live: ``<call>/<scores>/stage<N>/``."""
+    return Path(call_dir) / scores_dir / f"stage{stage}"
+
+
+def read_score_files(files: list[Path], ctx: ScoreContext, base: Path | None = None) -> pd.DataFrame:
+    """Read several score files into one evaluation table, or raise one :class:`ScoreSheetError`
+    listing every problem in every file."""
+    frames, problems = [], []
+    for f in sorted(files):
+        name = str(f.relative_to(base)) if base else str(f)
+        if f.suffix.lower() != ".csv":
+            problems.append(Problem(f"unsupported file type {f.suffix!r}", file=name,
+                                    hint="save the scores as .csv"))
+            continue
+        frame, probs = read_score_csv(f, ctx, display_name=name)
+        frames.append(frame)
+        problems += probs
+    if not frames and not problems:
+        problems.append(Problem("no score files found", hint="put the experts' files in the scores folder"))
+    frame = pd.concat(frames, ignore_index=True) if frames else ev.empty_evaluation()
+    frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
+    problems += _cross_checks(frame, ctx)
+    if problems:
+        raise ScoreSheetError(problems)
+    return ev.sort_evaluation(frame)

@@ -1,0 +1,171 @@
+"""The main job: validate a call folder, then panel scores -> ranking -> stage selections.
+
+Each step is a pure function of its inputs; :func:`load_call_folder` reads and validates
+everything first (reporting every problem in every file at once), :func:`run_call` computes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from selection import evaluation as ev
+from selection.aggregate import panel_scores, score_counts
+from selection.errors import InputError, Problem
+from selection.io.scores import ScoreContext, read_score_files, score_folder
+from selection.io.tables import read_applications, read_assignments, read_experts
+from selection.io.toml import load_call
+from selection.model import Application, Call, CriteriaCatalogue, Expert, Scenario
+from selection.rank import rank_applications
+from selection.scenario import apply_scenario, load_scenario
+from selection.select import StageOutcome, select_stage
+
+__all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "run_call", "CALL_FILE"]
+
+CALL_FILE = "call.toml"
+
+
+@dataclass(frozen=True)
+class CallFolder:
+    """Everything read from a call folder, validated (and with a scenario applied, if any)."""
+
+    root: Path
+    call: Call
+    catalogues: Mapping[int, CriteriaCatalogue]
+    applications: Mapping[str, Application]
+    experts: Mapping[str, Expert]
+    assignments: Mapping[str, frozenset[str]] | None
+    evaluations: Mapping[int, pd.DataFrame]
+    scenario: Scenario | None
+    input_files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class StageResult:
+    number: int
+    panel: pd.DataFrame
+    counts: pd.DataFrame
+    ranking: pd.DataFrame
+    outcome: StageOutcome
+    selection: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: CallFolder
+    stages: Mapping[int, StageResult]
+    solver: str
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+def _collect(problems: list[Problem], fn, *args):
+    try:
+        return fn(*args)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _rel(root: Path, p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallFolder:
+    """Read and validate a whole call folder; raise one :class:`InputError` listing every problem."""
+    root = Path(call_dir)
+    problems: list[Problem] = []
+    if not (root / CALL_FILE).is_file():
+        raise InputError(Problem(f"no {CALL_FILE} in {root}", hint="give the folder that holds the call file"))
+    loaded = _collect(problems, load_call, root / CALL_FILE)
+    call, catalogues = loaded if loaded else (None, {})
+    files: list[Path] = [root / CALL_FILE]
+    scen = None
+    if call is not None:
+        files += [(root / CALL_FILE).parent / s.catalogue for s in call.stages]
+        if scenario:
+            spath = root / "scenarios" / f"{scenario}.toml"
+            if not spath.is_file():
+                available = sorted(p.stem for p in (root / "scenarios").glob("*.toml"))
+                problems.append(Problem(f"no scenario {scenario!r}", file=_rel(root, spath),
+                                        hint=f"available: {', '.join(available) or 'none'}"))
+            else:
+                files.append(spath)
+                scen = _collect(problems, load_scenario, spath)
+                if scen is not None:
+                    applied = _collect(problems, apply_scenario, call, catalogues, scen, _rel(root, spath))
+                    if applied:
+                        call, catalogues = applied
+    app_file = root / (call.applications if call else "applications.csv")
+    exp_file = root / (call.experts if call else "experts.csv")
+    files += [app_file, exp_file]
+    apps_list = _collect(problems, read_applications, app_file) or []
+    apps = {a.id: a for a in apps_list}
+    experts_list = _collect(problems, read_experts, exp_file, set(apps) if apps else None) or []
+    experts = {e.id: e for e in experts_list}
+    assignments = None
+    if call is not None and call.assignments and (root / call.assignments).is_file():
+        files.append(root / call.assignments)
+        if apps and experts:
+            assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), set(apps))
+    evaluations: dict[int, pd.DataFrame] = {}
+    if call is not None and apps and experts:
+        for st in call.stages:
+            folder = score_folder(root, call.scores, st.number)
+            score_files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+            files += score_files
+            if not score_files:
+                problems.append(Problem(f"no score files for stage {st.number}", file=_rel(root, folder),
+                                        hint="put the experts' returned score files in this folder"))
+                continue
+            ctx = ScoreContext(catalogues[st.number], apps, experts, assignments)
+            frame = _collect(problems, read_score_files, score_files, ctx, root)
+            if frame is None:
+                continue
+            evaluations[st.number] = frame
+            counts = frame[frame[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
+            for a in sorted(apps):
+                n = int(counts.get(a, 0))
+                if n < st.min_experts:
+                    problems.append(Problem(
+                        f"application {a} has scores from {n} expert(s) in stage {st.number}; "
+                        f"at least {st.min_experts} required", file=_rel(root, folder),
+                        hint="add the missing score sheets or lower min_experts in the call file"))
+    if problems:
+        raise InputError(problems)
+    return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
+                      tuple(dict.fromkeys(files)))
+
+
+def run_call(folder: CallFolder, *, solver: str | None = None) -> RunResult:
+    """Compute every stage: panel scores, ranking with thresholds, and the selection program.
+
+    A later stage with ``from_stage`` chooses only among the earlier stage's selection.
+    Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
+    """
+    solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else "cbc")
+    timings: dict[str, float] = {}
+    stages: dict[int, StageResult] = {}
+    for st in folder.call.stages:
+        t0 = time.perf_counter()
+        cat = folder.catalogues[st.number]
+        evaluation = folder.evaluations[st.number]
+        candidates = list(stages[st.from_stage].outcome.selected) if st.from_stage else None
+        if candidates is not None:  # a later stage ranks only the earlier stage's selection
+            evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
+        panel = panel_scores(evaluation, cat.criterion_ids)
+        counts = score_counts(evaluation)
+        ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number)
+        t1 = time.perf_counter()
+        outcome, table = select_stage(st, ranking, folder.applications, candidates=candidates, solver=solver)
+        t2 = time.perf_counter()
+        timings[f"stage{st.number}_rank_s"] = t1 - t0
+        timings[f"stage{st.number}_select_s"] = t2 - t1
+        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table)
+    return RunResult(folder, stages, solver, timings)

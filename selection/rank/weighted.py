@@ -1,0 +1,78 @@
+"""The weighted sum (simple additive weighting), the default ranking method."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from selection.errors import Problem, RankingError
+from selection.rank.weights import check_weights
+
+__all__ = ["weighted_sum", "weighted_sum_kernel", "check_table", "ranks_from_scores"]
+
+
+def check_table(table: pd.DataFrame) -> np.ndarray:
+    """The table as a float64 array, or a :class:`RankingError` naming every missing cell."""
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise RankingError("the table is empty: it needs at least one application and one criterion")
+    try:
+        x = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise RankingError("the table holds values that are not numbers") from None
+    bad = ~np.isfinite(x)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        raise RankingError([
+            Problem(f"no score for application {table.index[r]!r} on criterion {table.columns[c]!r}",
+                    hint="every application needs a panel score on every criterion")
+            for r, c in zip(rows, cols, strict=True)
+        ])
+    return x
+
+
+def weighted_sum_kernel(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Label-free kernel: scores ``x`` (n_apps, n_crit) times weights ``w`` (n_crit,) or
+    (n_samples, n_crit) -> (n_apps,) or (n_samples, n_apps)."""
+    return w @ x.T
+
+
+def ranks_from_scores(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    """Competition ranks (1 = best; equal scores share the best rank: 1, 2, 2, 4)."""
+    s = np.asarray(scores, dtype=np.float64)
+    key = -s if higher_is_better else s
+    order = np.argsort(key, kind="stable")
+    ranks = np.empty(len(s), dtype=np.int64)
+    sorted_key = key[order]
+    first = np.r_[True, np.diff(sorted_key) != 0]
+    block_rank = np.arange(1, len(s) + 1)[first]
+    ranks[order] = block_rank[np.cumsum(first) - 1]
+    return ranks
+
+
+def weighted_sum(table: pd.DataFrame, weights: Mapping[str, float], *, directions: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Weighted sum of scores, ``score = sum_j w_j x_ij`` with weights normalised to 1.
+
+    Cost criteria (``directions[c] == "cost"``) enter as ``max_j + min_j - x`` over the column, so
+    that lower is better without changing the scale. Ties share a rank (competition ranking);
+    :func:`selection.rank.rank_applications` breaks them.
+
+    Reference: Fishburn, P. C. (1967). Additive utilities with incomplete product sets.
+    *Operations Research* 15(3), 537-542. doi:10.1287/opre.15.3.537
+
+    >>> t = pd.DataFrame({"a": [3.0, 4.0], "b": [5.0, 1.0]}, index=["X", "Y"])
+    >>> weighted_sum(t, {"a": 0.5, "b": 0.5})
+       score  rank
+    X    4.0     1
+    Y    2.5     2
+    """
+    criteria = [str(c) for c in table.columns]
+    w = check_weights(weights, criteria)
+    x = check_table(table)
+    if directions:
+        for j, c in enumerate(criteria):
+            if directions.get(c, "benefit") == "cost":
+                x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+    s = weighted_sum_kernel(x, np.array([w[c] for c in criteria]))
+    return pd.DataFrame({"score": s, "rank": ranks_from_scores(s)}, index=table.index)

@@ -1,0 +1,119 @@
+"""Run folders: ``runs/<UTC timestamp>-<scenario>/`` with result tables and a manifest.
+
+The manifest records the SHA-256 of every input file, package and solver versions, the seed,
+the parameters and timings, and the SHA-256 of every output, so a run can be checked and
+reproduced. A run folder is written atomically and never overwrites an earlier one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from selection.io.export import atomic_folder, write_csv, write_json
+from selection.select import solver_versions
+
+__all__ = ["new_run_dir", "package_versions", "file_hashes", "write_run", "RESULT_FILES"]
+
+RESULT_FILES = ("ranking.csv", "selection-stage{n}.csv", "manifest.json")
+_PACKAGES = ("selection", "pandas", "numpy", "scipy", "pulp", "highspy", "pydantic", "openpyxl")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in _PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def file_hashes(files, root: Path) -> dict[str, str]:
+    out = {}
+    for f in files:
+        f = Path(f)
+        key = os.path.relpath(f.resolve(), root.resolve()).replace(os.sep, "/")
+        out[key] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return dict(sorted(out.items()))
+
+
+def new_run_dir(parent: Path, label: str, now: datetime | None = None) -> Path:
+    """A not-yet-existing ``parent/<YYYYmmddTHHMMSSZ>-<label>`` (suffixed -2, -3... if taken)."""
+    now = now or datetime.now(UTC)
+    base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{label}"
+    candidate, k = parent / base, 2
+    while candidate.exists():
+        candidate, k = parent / f"{base}-{k}", k + 1
+    return candidate
+
+
+def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, input_files, root: Path,
+              extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write result tables and ``manifest.json`` atomically into the new folder ``target``."""
+    with atomic_folder(target) as tmp:
+        for name, frame in tables.items():
+            write_csv(frame, tmp / name)
+        for name, data in (extra_files or {}).items():
+            (tmp / name).write_bytes(data)
+        outputs = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir())}
+        full = {
+            **manifest,
+            "inputs": file_hashes(input_files, root),
+            "outputs": outputs,
+            "versions": package_versions(),
+            "solvers": solver_versions(),
+            "command": " ".join(["selection", *sys.argv[1:]]) if sys.argv else "",
+        }
+        write_json(full, tmp / "manifest.json")
+    return target
+
+
+def run_tables(result) -> dict[str, pd.DataFrame]:
+    """The result tables of a :class:`~selection.pipeline.RunResult`, by file name."""
+    from selection import evaluation as ev
+
+    folder = result.folder
+    rankings, panels = [], []
+    for n, sr in result.stages.items():
+        r = sr.ranking.reset_index()
+        base = r[["application_id", "rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds"]].copy()
+        base.insert(0, "stage", n)
+        base.insert(3, "title", base["application_id"].map(lambda a: folder.applications[a].title))
+        counts = sr.counts.reindex(base["application_id"])
+        base["n_experts"] = counts["n_experts"].to_numpy()
+        base["n_abstentions"] = counts["n_abstentions"].to_numpy()
+        rankings.append(base)
+        scored = folder.evaluations[n]
+        n_scores = scored[scored[ev.SCORE].notna()].groupby([ev.APPLICATION, ev.CRITERION]).size()
+        long = sr.panel.stack().rename("panel_score").reset_index()
+        long["n_scores"] = [int(n_scores.get((a, c), 0)) for a, c in zip(long[ev.APPLICATION], long[ev.CRITERION], strict=True)]
+        long.insert(0, "stage", n)
+        panels.append(long)
+    tables = {"ranking.csv": pd.concat(rankings, ignore_index=True),
+              "panel-scores.csv": pd.concat(panels, ignore_index=True)}
+    for n, sr in result.stages.items():
+        tables[f"selection-stage{n}.csv"] = sr.selection
+    return tables
+
+
+def run_manifest(result, scenario: str | None, started: datetime) -> dict:
+    folder = result.folder
+    return {
+        "call_id": folder.call.id,
+        "scenario": scenario or "baseline",
+        "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": folder.call.seed,
+        "parameters": {"solver": result.solver, "aggregation": "mean", "ranking_method": "weighted_sum",
+                       "weights": {str(n): c.weights() for n, c in folder.catalogues.items()}},
+        "selected": {str(n): list(sr.outcome.selected) for n, sr in result.stages.items()},
+        "objective": {str(n): sr.outcome.objective for n, sr in result.stages.items()},
+        "timings_s": {k: round(v, 6) for k, v in result.timings.items()},
+    }
