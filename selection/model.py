@@ -447,6 +447,14 @@ class Stage(Frozen):
     total_budget_cap_per_year: Money | None = None
     max_regional_share: float | None = Field(default=None, ge=0, le=1)
     min_experts: int = Field(default=1, ge=1, description="fewest experts that must score each application")
+    aggregation: Literal["mean", "median", "trimmed_mean"] = "mean"
+    trim: float = Field(default=0.1, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
+    calibration: Literal["none", "zscore", "additive"] = "none"
+    divergence_range: float = Field(default=2.0, gt=0, description="score range that flags a divergence")
+    ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] = "weighted_sum"
+    objective: Literal["score", "rank", "score_per_dkk"] = Field(
+        default="score", description="what the selection maximises: weighted panel score, "
+        "rank-based value, or value per DKK of the stage's cost")
     constraints: list[Constraint] = Field(default_factory=list)
     forced: list[ForcedDecision] = Field(default_factory=list)
 
@@ -471,6 +479,9 @@ class Call(Frozen):
     assignments: str | None = "assignments.csv"
     scores: str = "scores"
     seed: int = Field(default=0, ge=0, description="seed for lotteries and sampling")
+    selection_mode: Literal["sequential", "linked"] = Field(
+        default="sequential", description="'linked': choose stage 1 so that the best later-stage "
+        "selection within it is as good as possible")
     stages: list[Stage] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -500,6 +511,10 @@ class StageOverride(Frozen):
     overall_threshold: float | None = None
     tie_breaks: list[str] | None = None
     max_selected: int | None = Field(default=None, ge=1)
+    aggregation: Literal["mean", "median", "trimmed_mean"] | None = None
+    calibration: Literal["none", "zscore", "additive"] | None = None
+    ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] | None = None
+    objective: Literal["score", "rank", "score_per_dkk"] | None = None
     budget: Money | None = None
     total_budget_cap_per_year: Money | None = None
     max_regional_share: float | None = Field(default=None, ge=0, le=1)
@@ -526,6 +541,7 @@ class Scenario(Frozen):
     stages: dict[int, StageOverride] = Field(default_factory=dict)
     solver: Literal["cbc", "highs"] | None = None
     seed: int | None = Field(default=None, ge=0)
+    selection_mode: Literal["sequential", "linked"] | None = None
 
 
 __all__ += ["StageOverride", "Scenario"]

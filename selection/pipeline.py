@@ -159,7 +159,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None) -> RunResult:
         candidates = list(stages[st.from_stage].outcome.selected) if st.from_stage else None
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
-        panel = panel_scores(evaluation, cat.criterion_ids)
+        panel = panel_scores(evaluation, cat.criterion_ids, method=st.aggregation, trim=st.trim)
         counts = score_counts(evaluation)
         ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number)
         t1 = time.perf_counter()

@@ -25,7 +25,8 @@ def apply_scenario(call: Call, catalogues: dict[int, CriteriaCatalogue], scenari
             stages.append(st.model_dump())
             continue
         data = st.model_dump()
-        for f in ("max_selected", "budget", "total_budget_cap_per_year", "max_regional_share"):
+        for f in ("max_selected", "budget", "total_budget_cap_per_year", "max_regional_share",
+                  "aggregation", "calibration", "ranking_method", "objective"):
             if getattr(ov, f) is not None:
                 data[f] = getattr(ov, f)
         if ov.constraints is not None:
@@ -61,6 +62,8 @@ def apply_scenario(call: Call, catalogues: dict[int, CriteriaCatalogue], scenari
         data = {**call.model_dump(), "stages": stages}
         if scenario.seed is not None:
             data["seed"] = scenario.seed
+        if scenario.selection_mode is not None:
+            data["selection_mode"] = scenario.selection_mode
         new_call = Call.model_validate(data)
     except ValidationError as exc:
         problems += [Problem(e["msg"].removeprefix("Value error, "), file=file,

@@ -9,11 +9,18 @@ import pandas as pd
 
 from selection import evaluation as ev
 
-__all__ = ["panel_scores", "score_counts"]
+__all__ = ["AGGREGATIONS", "panel_scores", "score_counts"]
 
 
-def panel_scores(evaluation: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
-    """Mean score per application (rows) and criterion (columns), abstentions excluded.
+AGGREGATIONS = ("mean", "median", "trimmed_mean")
+
+
+def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str = "mean",
+                 trim: float = 0.1) -> pd.DataFrame:
+    """Panel score per application (rows) and criterion (columns), abstentions excluded.
+
+    ``method`` is ``"mean"`` (default), ``"median"`` or ``"trimmed_mean"`` (``trim`` cut from
+    each end, :func:`scipy.stats.trim_mean`).
 
     An application x criterion that no expert scored is ``NaN``; ranking refuses such a table
     and names the cell, so a missing panel score is never silently used.
@@ -23,9 +30,18 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
     >>> panel_scores(e, ["c"])["c"].to_dict()
     {'A': 3.5, 'B': 2.0}
     """
+    if method not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {method!r}; use one of {', '.join(AGGREGATIONS)}")
     scored = evaluation[evaluation[ev.SCORE].notna()]
+    if method == "trimmed_mean":
+        from scipy.stats import trim_mean
+
+        def aggfunc(s):
+            return float(trim_mean(s.to_numpy(), trim))
+    else:
+        aggfunc = method
     table = scored.pivot_table(
-        index=ev.APPLICATION, columns=ev.CRITERION, values=ev.SCORE, aggfunc="mean", sort=True
+        index=ev.APPLICATION, columns=ev.CRITERION, values=ev.SCORE, aggfunc=aggfunc, sort=True
     )
     apps = sorted(evaluation[ev.APPLICATION].unique())
     return table.reindex(index=pd.Index(apps, name=ev.APPLICATION), columns=pd.Index(criteria, name=ev.CRITERION))
