@@ -111,8 +111,16 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
         "scenario": scenario or "baseline",
         "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": folder.call.seed,
-        "parameters": {"solver": result.solver, "aggregation": "mean", "ranking_method": "weighted_sum",
-                       "weights": {str(n): c.weights() for n, c in folder.catalogues.items()}},
+        "parameters": {
+            "solver": result.solver,
+            "selection_mode": folder.call.selection_mode,
+            "stages": {str(st.number): {
+                "aggregation": st.aggregation, "trim": st.trim, "calibration": st.calibration,
+                "ranking_method": st.ranking_method, "objective": st.objective,
+                "weights": folder.catalogues[st.number].weights(),
+                "tie_breaks": folder.catalogues[st.number].tie_breaks,
+            } for st in folder.call.stages},
+        },
         "selected": {str(n): list(sr.outcome.selected) for n, sr in result.stages.items()},
         "objective": {str(n): sr.outcome.objective for n, sr in result.stages.items()},
         "timings_s": {k: round(v, 6) for k, v in result.timings.items()},
