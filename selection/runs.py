@@ -107,6 +107,7 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
 def run_manifest(result, scenario: str | None, started: datetime) -> dict:
     folder = result.folder
     return {
+        "kind": "run",
         "call_id": folder.call.id,
         "scenario": scenario or "baseline",
         "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
