@@ -62,29 +62,30 @@ def test_validate_ok(example_dir, capsys):
     assert code == 0 and out.startswith("OK:")
 
 
+def _put_score_9_in_d2(call_dir):
+    """Overwrite the first score (cell D2) of expert 01's long CSV with 9, outside the 0-5 scale."""
+    f = call_dir / "scores" / "stage1" / "expert-01.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    parts = lines[1].split(",")
+    parts[3] = "9"
+    lines[1] = ",".join(parts)
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_validate_lists_every_problem(call_copy, capsys):
     apps = call_copy / "applications.csv"
     text = apps.read_text(encoding="utf-8").replace(",music,", ",musik,", 1)
     apps.write_text(text, encoding="utf-8")
-    f = call_copy / "scores" / "stage1" / "expert-01.csv"
-    lines = f.read_text(encoding="utf-8").splitlines()
-    parts = lines[1].split(",")
-    parts[3] = "9"
-    lines[1] = ",".join(parts)
-    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _put_score_9_in_d2(call_copy)
     code, out, err = _run(["validate", str(call_copy)], capsys)
     assert code == 1
     assert "unknown creative industry musik" in err
     assert "Traceback" not in err
+    # the score problem is not reported: score files are checked once applications are valid
 
 
 def test_validate_bad_scores_reported_with_cell(call_copy, capsys):
-    f = call_copy / "scores" / "stage1" / "expert-01.csv"
-    lines = f.read_text(encoding="utf-8").splitlines()
-    parts = lines[1].split(",")
-    parts[3] = "9"
-    lines[1] = ",".join(parts)
-    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _put_score_9_in_d2(call_copy)
     code, _, err = _run(["validate", str(call_copy)], capsys)
     assert code == 1
     assert "scores/stage1/expert-01.csv, cell D2: 9 is outside the scale 0–5" in err
