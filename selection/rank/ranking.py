@@ -1,9 +1,13 @@
-"""From panel scores to a ranking: weighted total, thresholds, and a tie-break chain.
+"""From panel scores to a ranking: a multi-criteria method, thresholds, and a tie-break chain.
 
-The tie-break chain is read from the catalogue (or a scenario), e.g.
-``["criterion:vaerditilvaekst", "rural", "lottery"]``. A final seeded lottery is always appended, so
-every rank is strict; the lottery's seed is recorded by the run. Each row records in
-``tie_break`` which step separated it from the application ranked just above it.
+The method is ``Stage.ranking_method``: ``weighted_sum`` (default), ``topsis``, ``promethee_ii``
+or ``vikor`` (see :mod:`selection.rank`). Thresholds (per criterion and overall, Horizon Europe
+style) are checked on the panel scores and the weighted total whatever the method, so changing
+the method never changes who is eligible. The tie-break chain is read from the catalogue (or a
+scenario), e.g. ``["criterion:vaerditilvaekst", "focus_area_coverage", "rural", "lottery"]``; a
+final seeded lottery is always appended, so every rank is strict, and each draw is returned in
+``lottery_draw``. Each row records in ``tie_break`` which step separated it from the
+application ranked just above it (see :mod:`selection.rank.ties`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,24 @@ import pandas as pd
 
 from selection.errors import Problem, RankingError
 from selection.model import Application, CriteriaCatalogue
-from selection.rank.weighted import check_table, ranks_from_scores, weighted_sum
+from selection.rank.promethee import promethee_ii
+from selection.rank.ties import TIE_BREAK_STEPS, break_ties, check_chain
+from selection.rank.topsis import topsis
+from selection.rank.vikor import vikor
+from selection.rank.weighted import check_table, prepare, ranks_from_scores, weighted_sum
 
-__all__ = ["rank_applications", "threshold_failures", "TIE_BREAK_STEPS", "RANKING_COLUMNS"]
+__all__ = ["rank_applications", "threshold_failures", "TIE_BREAK_STEPS", "RANKING_COLUMNS",
+           "METHOD_PARAMETERS"]
 
-TIE_BREAK_STEPS = ("criterion:<id>", "rural", "lottery")
 RANKING_COLUMNS = ["rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds", "sum_score"]
+
+#: Parameters each method accepts through ``method_params``.
+METHOD_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "weighted_sum": (),
+    "topsis": ("normalization",),
+    "promethee_ii": ("preference_functions",),
+    "vikor": ("v",),
+}
 
 
 def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weighted_total: pd.Series) -> pd.Series:
@@ -46,32 +62,30 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     return pd.Series(out, dtype="str", name="failed_thresholds")
 
 
-def _tie_keys(chain: list[str], panel: pd.DataFrame, applications: Mapping[str, Application] | None,
-              rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
-    """Each step as (name, key array) where a higher key wins the tie."""
-    keys = []
-    problems = []
-    steps = [s for s in chain if s != "lottery"] + ["lottery"]
-    for step in steps:
-        if step.startswith("criterion:"):
-            cid = step.split(":", 1)[1]
-            if cid not in panel.columns:
-                problems.append(Problem(f"tie-break {step!r} names an unknown criterion",
-                                        hint=f"use one of {', '.join(map(str, panel.columns))}"))
-                continue
-            keys.append((step, panel[cid].to_numpy(dtype=float)))
-        elif step == "rural":
-            if applications is None:
-                problems.append(Problem("tie-break 'rural' needs the applications"))
-                continue
-            keys.append((step, np.array([float(applications[a].rural) for a in panel.index])))
-        elif step == "lottery":
-            keys.append((step, rng.permutation(len(panel)).astype(float)))
-        else:
-            problems.append(Problem(f"unknown tie-break step {step!r}", hint=f"use {', '.join(TIE_BREAK_STEPS)}"))
-    if problems:
-        raise RankingError(problems)
-    return keys
+def _method_scores(method: str, table: pd.DataFrame, weights: Mapping[str, float],
+                   directions: Mapping[str, str], params: Mapping) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(higher-is-better score, the method's own score, attrs) for one method."""
+    unknown = sorted(set(params) - set(METHOD_PARAMETERS[method]))
+    if unknown:
+        raise RankingError(Problem(f"ranking method {method!r} takes no parameter(s) {', '.join(unknown)}",
+                                   hint=f"it takes: {', '.join(METHOD_PARAMETERS[method]) or 'none'}"))
+    attrs: dict = {}
+    if method == "weighted_sum":
+        res = weighted_sum(table, weights, directions=directions)
+        own = res["score"].to_numpy()
+        return own, own, attrs
+    if method == "topsis":
+        res = topsis(table, weights, directions=directions, **params)
+        own = res["score"].to_numpy()
+        return own, own, attrs
+    if method == "promethee_ii":
+        res = promethee_ii(table, weights, directions=directions, **params)
+        own = res["score"].to_numpy()
+        return own, own, attrs
+    res = vikor(table, weights, directions=directions, **params)
+    attrs["compromise"] = res.attrs["compromise"]
+    q = res["score"].to_numpy()
+    return 1.0 - q, q, attrs
 
 
 def rank_applications(
@@ -82,54 +96,83 @@ def rank_applications(
     applications: Mapping[str, Application] | None = None,
     tie_breaks: list[str] | None = None,
     seed: int = 0,
+    method: str = "weighted_sum",
+    method_params: Mapping | None = None,
 ) -> pd.DataFrame:
-    """Rank applications by weighted total with thresholds and a strict tie-break chain.
+    """Rank applications by a multi-criteria method, with thresholds and a strict tie-break chain.
 
     Parameters
     ----------
     panel
-        Panel scores, applications as index and the catalogue's criteria as columns.
+        Panel scores, applications as index and (at least) the catalogue's criteria as columns.
+    catalogue
+        Criteria (directions, thresholds), default weights and default tie-break chain.
     weights
-        Criterion weights; default the catalogue's normalised weights.
+        Criterion weights; default the catalogue's normalised (possibly hierarchical) weights.
+    applications
+        Application id -> application, needed by the ``rural`` and ``focus_area_coverage`` steps.
     tie_breaks
         Tie-break chain; default the catalogue's. A seeded lottery always ends it.
     seed
         Seed of the lottery (``numpy.random.default_rng(seed)``).
+    method
+        ``"weighted_sum"``, ``"topsis"``, ``"promethee_ii"`` or ``"vikor"``.
+    method_params
+        The method's parameters (:data:`METHOD_PARAMETERS`), e.g. ``{"v": 0.5}`` for VIKOR.
 
     Returns
     -------
-    DataFrame indexed by application id, sorted by rank, with :data:`RANKING_COLUMNS` followed by
-    the panel scores.
+    DataFrame indexed by application id, sorted by rank, with :data:`RANKING_COLUMNS`, then
+    ``weighted_total`` (the normalised weighted score the thresholds use), ``method_score`` (the
+    method's own score: weighted total, TOPSIS closeness, PROMETHEE net flow, or VIKOR's Q where
+    lower is better), ``lottery_draw``, and the panel scores (``panel_<criterion>``). ``score`` is
+    higher-is-better for every method (VIKOR: ``1 - Q``), so that a selection can maximise it.
+    ``result.attrs`` holds ``method`` and, for VIKOR, the ``compromise`` conditions.
     """
-    check_table(panel)
+    if method not in METHOD_PARAMETERS:
+        raise RankingError(Problem(f"unknown ranking method {method!r}",
+                                   hint=f"use one of {', '.join(METHOD_PARAMETERS)}"))
     criteria = catalogue.criterion_ids
+    missing = [c for c in criteria if c not in panel.columns]
+    if missing:
+        raise RankingError(Problem(f"the panel scores have no column for criteria {', '.join(missing)}",
+                                   hint="score every criterion of the catalogue"))
+    table = panel[criteria]
+    check_table(table)
     weights = dict(weights) if weights is not None else catalogue.weights()
     directions = {c.id: c.direction for c in catalogue.criteria}
-    ws = weighted_sum(panel[criteria], weights, directions=directions)
-    score = ws["score"].round(12)  # keep float noise from splitting true ties
-    failed = threshold_failures(panel[criteria], catalogue, score)
-    rng = np.random.default_rng(seed)
-    keys = _tie_keys(list(tie_breaks if tie_breaks is not None else catalogue.tie_breaks), panel, applications, rng)
-    names = ["score"] + [k[0] for k in keys]
-    arrays = [score.to_numpy()] + [k[1] for k in keys]
-    order = np.lexsort([-a for a in reversed(arrays)])
-    tie_break = [""] * len(order)
-    for pos in range(1, len(order)):
-        i, j = order[pos - 1], order[pos]
-        for name, arr in zip(names, arrays, strict=True):
-            if arr[i] != arr[j]:
-                tie_break[pos] = name
-                break
-    idx = panel.index[order]
+    _, w, _ = prepare(table, weights, directions)  # every weight/table problem at once (warns once)
+    weights = dict(zip(criteria, w.tolist(), strict=True))
+    total = weighted_sum(table, weights, directions=directions)["score"].round(12)
+    higher, own, attrs = _method_scores(method, table, weights, directions, dict(method_params or {}))
+    score = np.round(higher, 12)  # keep float noise from splitting true ties
+    failed = threshold_failures(table, catalogue, total)
+    chain = check_chain(list(tie_breaks if tie_breaks is not None else catalogue.tie_breaks), criteria,
+                        have_applications=applications is not None)
+    ids = [str(a) for a in table.index]
+    if applications is not None:
+        unknown = [a for a in ids if a not in applications]
+        if unknown:
+            raise RankingError(Problem(f"no application record for {', '.join(unknown)}",
+                                       hint="every ranked application must be in the applications table"))
+    tb = break_ties(score, chain, ids=ids,
+                    criterion_scores={c: table[c].to_numpy(dtype=float) for c in criteria},
+                    applications=applications, rng=np.random.default_rng(seed))
+    order = tb.order
     out = pd.DataFrame({
         "rank": np.arange(1, len(order) + 1),
-        "score": score.to_numpy()[order],
-        "tied_rank": ranks_from_scores(score.to_numpy())[order],
-        "tie_break": tie_break,
+        "score": score[order],
+        "tied_rank": ranks_from_scores(score)[order],
+        "tie_break": tb.step,
         "eligible": (failed == "").to_numpy()[order],
         "failed_thresholds": failed.to_numpy()[order],
-        "sum_score": panel[criteria].sum(axis=1).to_numpy()[order],
-    }, index=idx)
-    out = out.join(panel[criteria].add_prefix("panel_"))
+        "sum_score": table.sum(axis=1).to_numpy()[order],
+        "weighted_total": total.to_numpy()[order],
+        "method_score": own[order],
+        "lottery_draw": tb.lottery[order],
+    }, index=table.index[order])
+    out = out.join(table.add_prefix("panel_"))
     out.index.name = "application_id"
+    out.attrs["method"] = method
+    out.attrs.update(attrs)
     return out

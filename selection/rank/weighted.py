@@ -7,10 +7,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from selection.errors import Problem, RankingError
+from selection.errors import Problem, RankingError, WeightError
+from selection.rank._common import benefit_mask
 from selection.rank.weights import check_weights
 
-__all__ = ["weighted_sum", "weighted_sum_kernel", "check_table", "ranks_from_scores"]
+__all__ = ["weighted_sum", "weighted_sum_kernel", "check_table", "prepare", "ranks_from_scores"]
 
 
 def check_table(table: pd.DataFrame) -> np.ndarray:
@@ -32,10 +33,53 @@ def check_table(table: pd.DataFrame) -> np.ndarray:
     return x
 
 
-def weighted_sum_kernel(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def prepare(table: pd.DataFrame, weights: Mapping[str, float],
+            directions: Mapping[str, str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a public method's inputs once: the table as float64, the normalised weights in
+    column order, and the benefit mask (``True`` = higher is better).
+
+    Raises :class:`~selection.errors.WeightError` or :class:`~selection.errors.RankingError`
+    listing every problem.
+    """
+    criteria = [str(c) for c in table.columns]
+    problems: list[Problem] = []
+    x = w = None
+    try:
+        x = check_table(table)
+    except RankingError as exc:
+        problems += exc.problems
+    try:
+        w = check_weights(weights, criteria)
+    except WeightError as exc:
+        problems += exc.problems
+    directions = dict(directions or {})
+    unknown = [c for c in directions if c not in criteria]
+    if unknown:
+        problems.append(Problem(f"direction given for criteria not in the table: {', '.join(map(str, unknown))}",
+                                hint=f"use the criteria {', '.join(criteria)}"))
+    bad = {c: d for c, d in directions.items() if d not in ("benefit", "cost")}
+    for c, d in bad.items():
+        problems.append(Problem(f"direction of {c!r} is {d!r}", hint="use 'benefit' or 'cost'"))
+    if problems:
+        raise (WeightError if w is None and x is not None else RankingError)(problems)
+    mask = np.array([directions.get(c, "benefit") == "benefit" for c in criteria])
+    return x, np.array([w[c] for c in criteria]), mask
+
+
+def weighted_sum_kernel(x: np.ndarray, w: np.ndarray, *, directions=None) -> np.ndarray:
     """Label-free kernel: scores ``x`` (n_apps, n_crit) times weights ``w`` (n_crit,) or
-    (n_samples, n_crit) -> (n_apps,) or (n_samples, n_apps)."""
-    return w @ x.T
+    (n_samples, n_crit) -> (n_apps,) or (n_samples, n_apps); higher is better.
+
+    ``directions`` (boolean, ``True`` = benefit, or ``"benefit"``/``"cost"`` words) reflects each
+    cost column as ``max + min - x``, keeping it on its scale. Weights are used as given (pass
+    them normalised to get the weighted total on the criteria's scale).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if directions is not None:
+        mask = benefit_mask(directions, x.shape[1])
+        if not mask.all():
+            x = np.where(mask, x, x.max(axis=0) + x.min(axis=0) - x)
+    return np.asarray(w, dtype=np.float64) @ x.T
 
 
 def ranks_from_scores(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
@@ -67,12 +111,6 @@ def weighted_sum(table: pd.DataFrame, weights: Mapping[str, float], *, direction
     X    4.0     1
     Y    2.5     2
     """
-    criteria = [str(c) for c in table.columns]
-    w = check_weights(weights, criteria)
-    x = check_table(table)
-    if directions:
-        for j, c in enumerate(criteria):
-            if directions.get(c, "benefit") == "cost":
-                x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
-    s = weighted_sum_kernel(x, np.array([w[c] for c in criteria]))
+    x, w, mask = prepare(table, weights, directions)
+    s = weighted_sum_kernel(x, w, directions=mask)
     return pd.DataFrame({"score": s, "rank": ranks_from_scores(s)}, index=table.index)

@@ -49,3 +49,38 @@ def check_weights(weights: Mapping[str, float], criteria: list[str], *, warn: bo
     if warn and abs(total - 1.0) > 1e-9:
         warnings.warn(f"weights sum to {total:g}, not 1; they were normalised", WeightNormalisationWarning, stacklevel=2)
     return {c: float(weights[c]) / total for c in criteria}
+
+
+def hierarchical_weights(group_weights: Mapping[str, float],
+                         criterion_weights: Mapping[str, Mapping[str, float]], *,
+                         warn: bool = True) -> dict[str, float]:
+    """Global criterion weights from a two-level hierarchy (principle -> sub-criteria).
+
+    Each criterion's global weight is its principle's (normalised) weight times its (normalised)
+    share within the principle. A principle whose sub-criteria all weigh 0 is an error.
+
+    >>> hierarchical_weights({"p": 3, "q": 1}, {"p": {"a": 1, "b": 1}, "q": {"c": 5}}, warn=False)
+    {'a': 0.375, 'b': 0.375, 'c': 0.25}
+    """
+    groups = list(criterion_weights)
+    problems = []
+    try:
+        top = check_weights(group_weights, groups, warn=warn)
+    except WeightError as exc:
+        problems += exc.problems
+        top = None
+    out: dict[str, float] = {}
+    for g in groups:
+        local = dict(criterion_weights[g])
+        try:
+            within = check_weights(local, list(local), warn=False)
+        except WeightError as exc:
+            problems += [Problem(f"principle {g!r}: {p.message}", hint=p.hint) for p in exc.problems]
+            continue
+        for c, w in within.items():
+            if c in out:
+                problems.append(Problem(f"criterion {c!r} appears in more than one principle"))
+            out[c] = (top[g] if top else 0.0) * w
+    if problems:
+        raise WeightError(problems)
+    return out

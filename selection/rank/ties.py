@@ -1,0 +1,139 @@
+"""The tie-break chain: a strict order among applications with equal scores.
+
+Steps, in the order the catalogue (or a scenario) lists them:
+
+- ``criterion:<id>`` — the higher panel score on that criterion wins (Horizon Europe's
+  ex-aequo order: e.g. Excellence, then Impact);
+- ``focus_area_coverage`` — an application covering a focus area that no higher-ranked
+  application covers wins. This is sequential: each place is filled in turn, and "covered" means
+  covered by every application already ranked above, including those placed by earlier ties;
+- ``rural`` — an application in a rural/peripheral municipality wins (geography);
+- ``lottery`` — a seeded lottery: each application draws a distinct number from
+  ``numpy.random.default_rng(seed).permutation(n)`` in table order; the higher draw wins. The
+  draws are returned so that a run can record them. A lottery always ends the chain.
+
+For every place the step that separated the application from the one ranked just above it is
+recorded (``"score"`` when their scores differ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from selection.errors import Problem, RankingError
+from selection.model import Application
+
+__all__ = ["TIE_BREAK_STEPS", "TieBreakResult", "break_ties", "check_chain"]
+
+TIE_BREAK_STEPS = ("criterion:<id>", "focus_area_coverage", "rural", "lottery")
+
+
+@dataclass(frozen=True)
+class TieBreakResult:
+    """``order``: positions into the input, best first; ``step``: per place, the step that
+    separated it from the place above (``""`` for the first); ``lottery``: each input row's draw."""
+
+    order: np.ndarray
+    step: list[str]
+    lottery: np.ndarray
+
+
+def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applications: bool) -> list[str]:
+    """The chain with a final ``lottery`` (added if missing); :class:`RankingError` for bad steps."""
+    problems = []
+    for step in chain:
+        if step.startswith("criterion:"):
+            cid = step.split(":", 1)[1]
+            if cid not in criteria:
+                problems.append(Problem(f"tie-break {step!r} names an unknown criterion",
+                                        hint=f"use one of {', '.join(map(str, criteria))}"))
+        elif step in ("rural", "focus_area_coverage"):
+            if not have_applications:
+                problems.append(Problem(f"tie-break {step!r} needs the applications",
+                                        hint="pass applications= to rank_applications"))
+        elif step != "lottery":
+            problems.append(Problem(f"unknown tie-break step {step!r}",
+                                    hint=f"use {', '.join(TIE_BREAK_STEPS)}"))
+    if problems:
+        raise RankingError(problems)
+    return [s for s in chain if s != "lottery"] + ["lottery"]
+
+
+def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
+               criterion_scores: Mapping[str, np.ndarray],
+               applications: Mapping[str, Application] | None,
+               rng: np.random.Generator) -> TieBreakResult:
+    """Order applications by ``score`` (higher first), breaking exact ties by ``chain``.
+
+    Parameters
+    ----------
+    score
+        (n,) scores, higher is better; compared exactly (round them first to merge float noise).
+    chain
+        Checked chain ending in ``"lottery"`` (see :func:`check_chain`).
+    ids
+        Application ids, in the order of ``score``.
+    criterion_scores
+        Criterion id -> (n,) panel scores, for ``criterion:<id>`` steps.
+    applications
+        Application id -> :class:`~selection.model.Application` (``rural``, focus areas).
+    rng
+        Source of the lottery; the draws are returned.
+    """
+    n = len(score)
+    draws = rng.permutation(n).astype(np.int64)
+    rural = (np.array([applications[a].rural for a in ids], dtype=bool)
+             if applications is not None else np.zeros(n, dtype=bool))
+    areas = ([applications[a].focus_areas for a in ids] if applications is not None
+             else [frozenset()] * n)
+    by_score = sorted(range(n), key=lambda i: -score[i])
+    order: list[int] = []
+    steps: list[str] = []
+    covered: set[str] = set()
+    pos = 0
+    while pos < n:
+        end = pos
+        while end + 1 < n and score[by_score[end + 1]] == score[by_score[pos]]:
+            end += 1
+        group = by_score[pos:end + 1]
+        lost_at: dict[int, str] = {}  # step at which each candidate lost the previous place
+        first_of_group = True
+        while group:
+            candidates = list(group)
+            eliminated_at: dict[int, str] = {}
+            for step in chain:
+                if len(candidates) == 1:
+                    break
+                if step.startswith("criterion:"):
+                    key = criterion_scores[step.split(":", 1)[1]]
+                    vals = [key[i] for i in candidates]
+                elif step == "focus_area_coverage":
+                    vals = [1 if areas[i] - covered else 0 for i in candidates]
+                elif step == "rural":
+                    vals = [int(rural[i]) for i in candidates]
+                else:  # lottery
+                    vals = [int(draws[i]) for i in candidates]
+                best = max(vals)
+                keep = [c for c, v in zip(candidates, vals, strict=True) if v == best]
+                for c in candidates:
+                    if c not in keep:
+                        eliminated_at[c] = step
+                candidates = keep
+            chosen = candidates[0]
+            if not order:
+                steps.append("")
+            elif first_of_group:
+                steps.append("score")
+            else:
+                steps.append(lost_at[chosen])
+            order.append(chosen)
+            covered |= areas[chosen]
+            group.remove(chosen)
+            lost_at = eliminated_at
+            first_of_group = False
+        pos = end + 1
+    return TieBreakResult(np.array(order, dtype=np.int64), steps, draws)
+
