@@ -1,0 +1,19 @@
+"""Figures (matplotlib): each ``f(frame, *, ax=None, lang="en") -> Axes`` draws a result table.
+
+Plotting never computes: every function draws the columns of a run-folder table (see
+``docs/architecture.md``, "Run folders") as they are. Labels are in English (``lang="en"``) or
+Danish (``lang="da"``). A new figure is an Agg-backed :class:`matplotlib.figure.Figure` that
+never touches pyplot's global state; save it with ``ax.figure.savefig(path)``.
+"""
+
+from selection.plot._common import COLOURS, LABELS, STYLE
+from selection.plot.budget import budget_use
+from selection.plot.comparison import scenario_matrix
+from selection.plot.panel import agreement, expert_leniency
+from selection.plot.ranking import ranking
+from selection.plot.uncertainty import rank_acceptability, rank_intervals, selection_probability
+from selection.plot.weights import weight_stability, weight_sweep
+
+__all__ = ["COLOURS", "LABELS", "STYLE", "agreement", "budget_use", "expert_leniency", "rank_acceptability",
+           "rank_intervals", "ranking", "scenario_matrix", "selection_probability", "weight_stability",
+           "weight_sweep"]

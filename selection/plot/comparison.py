@@ -1,0 +1,52 @@
+"""Scenario comparison: which applications each scenario selects, in stage 1 and stage 2."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+
+__all__ = ["scenario_matrix"]
+
+
+def scenario_matrix(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Matrix application x scenario: not selected / selected in stage 1 / selected in both stages.
+
+    Parameters
+    ----------
+    frame
+        Long ``scenario-matrix.csv`` rows: ``application_id``, ``scenario``, ``selected_stage1``,
+        optional ``selected_stage2`` (bools). Scenarios keep their order of first appearance;
+        only applications selected in some scenario are drawn, in order of first appearance.
+    """
+    check_lang(lang)
+    require(frame, ["application_id", "scenario", "selected_stage1"], "scenario_matrix")
+    s1 = frame["selected_stage1"].astype(bool)
+    s2 = frame["selected_stage2"].fillna(False).astype(bool) if "selected_stage2" in frame.columns else s1 & False
+    level = s1.astype(int) + (s1 & s2).astype(int)
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    apps = list(dict.fromkeys(frame.loc[level > 0, "application_id"]))
+    grid = np.zeros((len(apps), len(scenarios)))
+    ri, ci = {a: i for i, a in enumerate(apps)}, {s: j for j, s in enumerate(scenarios)}
+    for a, s, v in zip(frame["application_id"], frame["scenario"], level, strict=True):
+        if a in ri:
+            grid[ri[a], ci[s]] = v
+    cmap = ListedColormap(["#F2F2F2", COLOURS["stage1"], COLOURS["stage2"]])
+    with style():
+        ax = new_axes(ax, width=max(5.5, 2.5 + 0.9 * len(scenarios)), height=rows_height(len(apps)))
+        ax.imshow(grid, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+        ax.set_xticks(np.arange(len(scenarios)), scenarios, rotation=30, ha="right")
+        ax.set_yticks(np.arange(len(apps)), apps)
+        ax.set_xticks(np.arange(len(scenarios) + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(len(apps) + 1) - 0.5, minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.tick_params(which="minor", length=0)
+        ax.spines[:].set_visible(False)
+        ax.set_title(text("scenarios", lang))
+        ax.legend(handles=[Patch(color=COLOURS["stage1"], label=text("stage1_only", lang)),
+                           Patch(color=COLOURS["stage2"], label=text("stage2_too", lang))],
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax

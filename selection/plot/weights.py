@@ -1,0 +1,90 @@
+"""How the selection depends on the weights: stability intervals (tornado) and a weight sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+
+__all__ = ["weight_stability", "weight_sweep"]
+
+
+def weight_stability(frame, *, names=None, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Tornado chart: for each criterion, the interval of its weight within which the selection
+    stays the same, with the current weight marked; narrowest (most sensitive) on top.
+
+    Parameters
+    ----------
+    frame
+        ``weight-stability.csv`` rows: ``criterion_id``, ``weight``, ``weight_low``, ``weight_high``.
+    names
+        Optional mapping criterion id -> display name.
+    """
+    check_lang(lang)
+    require(frame, ["criterion_id", "weight", "weight_low", "weight_high"], "weight_stability")
+    f = frame.assign(_width=frame["weight_high"] - frame["weight_low"]).sort_values(
+        ["_width", "criterion_id"], kind="stable")
+    n = len(f)
+    y = np.arange(n)
+    low, high = f["weight_low"].to_numpy(dtype=float), f["weight_high"].to_numpy(dtype=float)
+    with style():
+        ax = new_axes(ax, height=rows_height(n, per_row=0.35))
+        ax.barh(y, high - low, left=low, color=COLOURS["eligible"], height=0.6)
+        ax.plot(f["weight"].to_numpy(dtype=float), y, "|", color=COLOURS["line"], markersize=14, markeredgewidth=2)
+        ax.set_yticks(y, [(names or {}).get(c, c) for c in f["criterion_id"]])
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_xlim(0, max(1.0, float(np.nanmax(high)) if n else 1.0))
+        ax.set_xlabel(text("weight", lang))
+        ax.set_title(text("stability", lang))
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(handles=[Patch(color=COLOURS["eligible"], label=text("stable", lang)),
+                           Line2D([], [], marker="|", linestyle="", color=COLOURS["line"], markersize=10,
+                                  markeredgewidth=2, label=text("current_weight", lang))],
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def weight_sweep(frame, *, criterion: str | None = None, current: float | None = None,
+                 ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Which applications are selected as one criterion's weight moves (the others rescaled).
+
+    Parameters
+    ----------
+    frame
+        ``weight-sweep.csv`` rows: ``criterion_id``, ``weight``, ``application_id``, ``selected``
+        (bool); only applications selected somewhere along the sweep are drawn, in order of first
+        appearance.
+    criterion
+        Which criterion's sweep to draw (required when the frame holds several).
+    current
+        The criterion's current weight, drawn as a vertical line.
+    """
+    check_lang(lang)
+    require(frame, ["criterion_id", "weight", "application_id", "selected"], "weight_sweep")
+    crits = list(dict.fromkeys(frame["criterion_id"]))
+    if criterion is None:
+        if len(crits) != 1:
+            raise ValueError(f"weight_sweep: choose a criterion, one of {', '.join(map(str, crits))}")
+        criterion = crits[0]
+    f = frame[(frame["criterion_id"] == criterion) & frame["selected"].astype(bool)]
+    apps = list(dict.fromkeys(f["application_id"]))
+    weights = np.sort(frame.loc[frame["criterion_id"] == criterion, "weight"].unique().astype(float))
+    row = {a: i for i, a in enumerate(apps)}
+    with style():
+        ax = new_axes(ax, height=rows_height(len(apps)))
+        step = float(np.min(np.diff(weights))) if len(weights) > 1 else 0.05
+        ax.scatter(f["weight"].to_numpy(dtype=float), [row[a] for a in f["application_id"]], marker="s",
+                   s=max(4.0, min(60.0, 900 * step)), color=COLOURS["selected"], linewidths=0)
+        ax.set_yticks(np.arange(len(apps)), apps)
+        ax.set_ylim(len(apps) - 0.5, -0.5)
+        ax.set_xlabel(f"{text('sweep_of', lang)} {criterion}".capitalize())
+        ax.set_title(f"{text('sweep', lang)}: {criterion}")
+        ax.grid(axis="x", alpha=0.3)
+        if current is not None:
+            ax.axvline(current, color=COLOURS["line"], linestyle="--", linewidth=1.2,
+                       label=f"{text('current_weight', lang)} ({current:.2f})")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax

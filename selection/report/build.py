@@ -1,0 +1,83 @@
+"""Build the report from run folders and write it atomically into the run folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from selection.errors import InputError, Problem
+from selection.report.bundle import ReportInputs, load_report_inputs
+from selection.report.content import build_sections
+from selection.report.html import render_html
+from selection.report.words import say
+from selection.report.xlsx import render_xlsx
+
+__all__ = ["REPORT_FILES", "build_report", "write_report"]
+
+REPORT_FILES = ("report.html", "report.xlsx")
+
+
+def _meta(inp: ReportInputs, lang: str) -> list[tuple[str, str]]:
+    m = inp.run.manifest
+    p = m.get("parameters", {})
+    call = p.get("call", {})
+    rows = [("call_id", str(m.get("call_id", ""))), (say("run", lang), inp.run.path.name),
+            (say("created", lang), str(m.get("created_utc", ""))),
+            (say("scenario_label", lang), str(m.get("scenario", ""))), (say("seed", lang), str(m.get("seed", ""))),
+            (say("solver", lang), str(p.get("solver", "")))]
+    if call.get("operator"):
+        rows.insert(1, ("operator", call["operator"]))
+    versions = m.get("versions", {})
+    if versions:
+        rows.append((say("versions", lang), ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))))
+    for kind, b in (("scenarios", inp.scenarios), ("sensitivity", inp.sensitivity)):
+        rows.append((kind, b.path.name if b is not None else "—"))
+    return rows
+
+
+def _created(inp: ReportInputs) -> datetime:
+    try:
+        return datetime.strptime(str(inp.run.manifest.get("created_utc")), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return datetime(2000, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+
+
+def build_report(inp: ReportInputs, *, lang: str = "en") -> tuple[str, bytes]:
+    """The report's HTML text and workbook bytes (nothing written)."""
+    if lang not in ("en", "da"):
+        raise InputError(Problem(f"unknown report language {lang!r}", hint="use 'en' or 'da'"))
+    sections = build_sections(inp, lang)
+    meta = _meta(inp, lang)
+    call = inp.run.manifest.get("parameters", {}).get("call", {})
+    name = (call.get("name") if lang == "da" else call.get("name_en") or call.get("name")) or inp.run.call_id
+    title = f"{say('report', lang)}: {name}"
+    return (render_html(sections, meta, list(inp.notes), title=title, lang=lang),
+            render_xlsx(sections, meta, created=_created(inp)))
+
+
+def write_report(run_dir: Path | str, *, scenarios: Path | str | None = None, sensitivity: Path | str | None = None,
+                 lang: str = "en") -> tuple[Path, ...]:
+    """Write ``report.html`` and ``report.xlsx`` into ``run_dir`` and return their paths.
+
+    Both are written to temporary files beside the targets and renamed only once both are
+    complete, so a failure leaves the folder as it was; no other file is touched.
+    """
+    inp = load_report_inputs(run_dir, scenarios=scenarios, sensitivity=sensitivity)
+    text, workbook = build_report(inp, lang=lang)
+    run = inp.run.path
+    temps = []
+    try:
+        for name, data in zip(REPORT_FILES, (text.encode("utf-8"), workbook), strict=True):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=run)
+            temps.append(Path(tmp))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary file
+        for name, tmp in zip(REPORT_FILES, temps, strict=True):
+            os.replace(tmp, run / name)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+    return tuple(run / n for n in REPORT_FILES)

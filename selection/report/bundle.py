@@ -1,0 +1,209 @@
+"""Reading run folders: the only input of a report (``docs/architecture.md``, "Run folders").
+
+A :class:`RunBundle` holds a folder's manifest and its CSV tables as read, nothing computed.
+Files the report cannot do without (``manifest.json``, ``ranking.csv``, ``selection-stage<N>.csv``
+of a ``run`` folder) must be present and well-formed; every other table is optional and its
+absence is reported in words by the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from selection.errors import InputError, Problem
+
+__all__ = ["RunBundle", "ReportInputs", "load_bundle", "find_sibling", "load_report_inputs", "REQUIRED_COLUMNS"]
+
+#: Columns each known table must have for the report to draw it (others are shown as they are).
+REQUIRED_COLUMNS: dict[str, list[str]] = {
+    "ranking.csv": ["stage", "application_id", "rank", "score", "eligible", "failed_thresholds"],
+    "panel-scores.csv": ["stage", "application_id", "criterion_id", "panel_score"],
+    "selection-stage*.csv": ["application_id", "rank", "value", "selected", "reason"],
+    "rank-intervals.csv": ["application_id", "expected_rank", "rank_q05", "rank_q25", "rank_q75", "rank_q95"],
+    "expert-leniency.csv": ["expert_id", "leniency"],
+    "agreement.csv": ["criterion_id", "measure", "value"],
+    "rank-acceptability.csv": ["application_id"],
+    "selection-probability.csv": ["application_id", "probability_selected_stage1"],
+    "core-index.csv": ["application_id", "core_index", "core_label"],
+    "weight-stability.csv": ["criterion_id", "weight", "weight_low", "weight_high"],
+    "weight-sweep.csv": ["criterion_id", "weight", "application_id", "selected"],
+    "scenario-matrix.csv": ["application_id", "scenario", "selected_stage1"],
+}
+_STAGE_FILE = re.compile(r"^selection-stage(\d+)\.csv$")
+
+
+def _required(name: str) -> list[str] | None:
+    return REQUIRED_COLUMNS.get("selection-stage*.csv" if _STAGE_FILE.match(name) else name)
+
+
+@dataclass(frozen=True)
+class RunBundle:
+    """One run folder as read: its manifest and tables by file name.
+
+    ``unusable`` maps a table's file name to why the report cannot draw it (missing columns);
+    such a table is still shown as it is.
+    """
+
+    path: Path
+    manifest: dict
+    tables: dict[str, pd.DataFrame]
+    unusable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.manifest.get("kind", ""))
+
+    @property
+    def call_id(self) -> str:
+        return str(self.manifest.get("call_id", ""))
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` if present and drawable, else ``None``."""
+        if name in self.unusable:
+            return None
+        return self.tables.get(name)
+
+    def stages(self) -> list[int]:
+        """Stage numbers with a ``selection-stage<N>.csv``, in order."""
+        return sorted(int(m.group(1)) for n in self.tables if (m := _STAGE_FILE.match(n)))
+
+    def stage_parameters(self, stage: int) -> dict:
+        return dict(self.manifest.get("parameters", {}).get("stages", {}).get(str(stage), {}))
+
+    def rules(self, stage: int) -> list[dict]:
+        return list(self.manifest.get("rules", {}).get(str(stage), []))
+
+
+def _read_manifest(path: Path, problems: list[Problem]) -> dict | None:
+    mf = path / "manifest.json"
+    if not mf.is_file():
+        problems.append(Problem("no manifest.json: this is not a run folder", file=str(path),
+                                hint="give a folder written by `selection run`, `scenarios` or `sensitivity`"))
+        return None
+    try:
+        data = json.loads(mf.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(f"manifest.json is not valid JSON ({exc})", file=str(mf),
+                                hint="the run folder is damaged; run the command again"))
+        return None
+    if not isinstance(data, dict) or "kind" not in data:
+        problems.append(Problem("manifest.json has no \"kind\"", file=str(mf),
+                                hint="the run folder is damaged or from another program; run the command again"))
+        return None
+    return data
+
+
+def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
+    """Read a run folder (manifest and every top-level ``*.csv``).
+
+    Raises
+    ------
+    InputError
+        The folder or its manifest is missing or damaged, it is not of ``kind``, or a table
+        cannot be parsed; every problem at once.
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    if not path.is_dir():
+        raise InputError(Problem("no such folder", file=str(path), hint="give an existing run folder"))
+    manifest = _read_manifest(path, problems)
+    if manifest is not None and kind is not None and manifest.get("kind") != kind:
+        problems.append(Problem(f"this is a {manifest.get('kind')!r} folder, not a {kind!r} folder",
+                                file=str(path / "manifest.json"), key="kind",
+                                hint=f"give a folder written by `selection {kind}`"))
+    tables: dict[str, pd.DataFrame] = {}
+    unusable: dict[str, str] = {}
+    for csv in sorted(path.glob("*.csv")):
+        try:
+            frame = pd.read_csv(csv, encoding="utf-8", keep_default_na=True)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            problems.append(Problem(f"cannot read the table ({type(exc).__name__}: {exc})", file=str(csv),
+                                    hint="the run folder is damaged; run the command again"))
+            continue
+        tables[csv.name] = frame
+        need = _required(csv.name)
+        missing = [c for c in (need or []) if c not in frame.columns]
+        if missing:
+            unusable[csv.name] = f"lacks the column(s) {', '.join(missing)}"
+    if manifest is not None and manifest.get("kind") == "run":
+        for name in ("ranking.csv",):
+            if name not in tables:
+                problems.append(Problem(f"no {name}", file=str(path), hint="run `selection run` again"))
+            elif name in unusable:
+                problems.append(Problem(f"{name} {unusable[name]}", file=str(path / name),
+                                        hint="the folder is from another version; run `selection run` again"))
+        stage_files = [n for n in tables if _STAGE_FILE.match(n)]
+        if not stage_files:
+            problems.append(Problem("no selection-stage<N>.csv", file=str(path), hint="run `selection run` again"))
+        for n in stage_files:
+            if n in unusable:
+                problems.append(Problem(f"{n} {unusable[n]}", file=str(path / n),
+                                        hint="the folder is from another version; run `selection run` again"))
+    if problems:
+        raise InputError(problems)
+    return RunBundle(path, manifest, tables, unusable)
+
+
+def find_sibling(run_dir: Path | str, kind: str, call_id: str) -> Path | None:
+    """The newest folder beside ``run_dir`` whose manifest has this ``kind`` and ``call_id``.
+
+    Newest by the manifest's ``created_utc``, then by folder name (which starts with the UTC
+    timestamp); folders whose manifest cannot be read are ignored.
+    """
+    run_dir = Path(run_dir)
+    found = []
+    for d in run_dir.parent.iterdir() if run_dir.parent.is_dir() else []:
+        if not d.is_dir() or d.name.startswith(".") or d.resolve() == run_dir.resolve():
+            continue
+        try:
+            m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(m, dict) and m.get("kind") == kind and m.get("call_id") == call_id:
+            found.append((str(m.get("created_utc", "")), d.name, d))
+    return max(found)[2] if found else None
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """The run a report is about, and the scenarios and sensitivity runs it shows (if any)."""
+
+    run: RunBundle
+    scenarios: RunBundle | None
+    sensitivity: RunBundle | None
+    notes: tuple[str, ...] = ()
+
+
+def load_report_inputs(run_dir: Path | str, *, scenarios: Path | str | None = None,
+                       sensitivity: Path | str | None = None) -> ReportInputs:
+    """Read the run folder and the scenarios/sensitivity folders (given, or the newest siblings of
+    those kinds with the same ``call_id``)."""
+    run = load_bundle(run_dir, kind="run")
+    notes = []
+    others: dict[str, RunBundle | None] = {}
+    problems: list[Problem] = []
+    for kind, given in (("scenarios", scenarios), ("sensitivity", sensitivity)):
+        path = Path(given) if given is not None else find_sibling(run.path, kind, run.call_id)
+        if path is None:
+            others[kind] = None
+            continue
+        try:
+            b = load_bundle(path, kind=kind)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if b.call_id != run.call_id:
+            problems.append(Problem(f"the {kind} folder is for call {b.call_id!r}, the run for {run.call_id!r}",
+                                    file=str(path), hint=f"give the {kind} folder of the same call"))
+            continue
+        others[kind] = b
+        if given is None:
+            notes.append(f"{kind}: using {path.name} (the newest {kind} folder of this call beside the run)")
+    if problems:
+        raise InputError(problems)
+    return ReportInputs(run, others.get("scenarios"), others.get("sensitivity"), tuple(notes))

@@ -1,0 +1,110 @@
+"""The report as one self-contained HTML file: figures embedded as base64 PNG, no external
+resources, print-friendly CSS, every piece of text escaped."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import pandas as pd
+
+from selection.report.content import Dossier, Figure, Para, Section, Table
+from selection.report.words import say
+
+__all__ = ["render_html", "figure_png"]
+
+_CSS = """
+body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
+h3{margin-bottom:.3em}
+table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#e8f1f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr:nth-child(even) td{background:#fafafa}
+.notice{background:#fff4e0;border-left:4px solid #E69F00;padding:.5em .8em}
+figure{margin:1em 0}figure img{max-width:100%;height:auto}figcaption{font-size:.8em;color:#555}
+.meta td:first-child{font-weight:bold}
+.dossier{border:1px solid #ccc;border-radius:4px;padding:.3em .8em;margin:.8em 0;break-inside:avoid}
+.dossier h3{margin:.3em 0}.dossier table{width:100%}.dossier td:first-child{width:28%;font-weight:bold}
+.scroll{overflow-x:auto}
+nav ol{columns:2}
+@media print{body{max-width:none;margin:0}nav{display:none}h2{break-before:page}
+.scroll{overflow:visible}figure,table{break-inside:avoid}a{color:inherit;text-decoration:none}}
+"""
+
+
+def figure_png(ax) -> bytes:
+    """The figure of ``ax`` as PNG bytes, without software/date metadata (reproducible)."""
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return "<td></td>"
+    if isinstance(v, bool):
+        return f"<td>{_e(v)}</td>"
+    if isinstance(v, float):
+        return f'<td class="num">{_e(f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}".replace(",", " "))}</td>'
+    if isinstance(v, int):
+        return f'<td class="num">{_e(f"{v:,}".replace(",", " ") if abs(v) >= 10000 else v)}</td>'
+    return f"<td>{_e(v)}</td>"
+
+
+def _table(t: Table) -> str:
+    f = t.frame
+    head = "".join(f"<th>{_e(c)}</th>" for c in f.columns)
+    body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v) for v in row) + "</tr>"
+                   for row in f.itertuples(index=False))
+    return (f'<div class="scroll"><table><caption>{_e(t.caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _dossiers(ds: list[Dossier]) -> str:
+    out = []
+    for d in ds:
+        rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in d.facts)
+        out.append(f'<section class="dossier" id="app-{_e(d.application_id)}"><h3>{_e(d.application_id)} '
+                   f"{_e(d.title)}</h3><table>{rows}</table></section>")
+    return "".join(out)
+
+
+def _block(b) -> str:
+    if isinstance(b, Para):
+        return f'<p class="notice">{_e(b.text)}</p>' if b.notice else f"<p>{_e(b.text)}</p>"
+    if isinstance(b, Figure):
+        data = base64.b64encode(figure_png(b.draw())).decode("ascii")
+        return (f'<figure><img alt="{_e(b.caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{_e(b.caption)}</figcaption></figure>")
+    if isinstance(b, Table):
+        return _table(b) if b.in_html else ""
+    if isinstance(b, list):
+        return _dossiers(b)
+    raise TypeError(f"unknown report block {type(b).__name__}")
+
+
+def render_html(sections: list[Section], meta: list[tuple[str, str]], notes: list[str], *, title: str,
+                lang: str = "en") -> str:
+    """The whole report as an HTML5 document (a string)."""
+    nav = "".join(f'<li><a href="#{_e(s.id)}">{_e(s.title)}</a></li>' for s in sections)
+    meta_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta)
+    parts = [f'<!DOCTYPE html>\n<html lang="{_e(lang)}"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+             f"<header><h1>{_e(title)}</h1><table class=\"meta\">{meta_rows}</table></header>"]
+    if notes:
+        parts.append(f"<p>{_e(say('notes', lang))}: " + " ".join(_e(n) for n in notes) + "</p>")
+    parts.append(f"<nav><h2>{_e(say('contents', lang))}</h2><ol>{nav}</ol></nav>")
+    for s in sections:
+        parts.append(f'<section id="{_e(s.id)}"><h2>{_e(s.title)}</h2>')
+        parts.extend(_block(b) for b in s.blocks)
+        parts.append("</section>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,236 @@
+"""The report: built only from run folders, self-contained, escaped, reproducible, atomic."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+sys.path.insert(0, str(Path(__file__).parent))
+import reporttext  # noqa: E402
+import synthetic  # noqa: E402
+
+from selection.errors import InputError  # noqa: E402
+from selection.report import build_report, find_sibling, load_report_inputs, write_report  # noqa: E402
+
+GOLDEN = Path(__file__).parent / "golden"
+VOID = {"meta", "img", "br", "hr", "link", "input", "col", "area", "base", "source", "wbr"}
+
+
+class _Balance(HTMLParser):
+    """Fails on a closing tag that does not match the open one (well-formedness of our output)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+        else:
+            self.stack.pop()
+
+
+def _well_formed(html: str) -> None:
+    p = _Balance()
+    p.feed(html)
+    p.close()
+    assert not p.errors, p.errors[:5]
+    assert not p.stack, p.stack
+
+
+def _no_external_resources(html: str) -> None:
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    assert not re.search(r"<(?:script|link|iframe|object|embed)\b", html, re.I)
+    srcs = re.findall(r"""src=["']([^"']*)""", html)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+
+
+@pytest.fixture
+def folders(tmp_path):
+    return synthetic.make_folders(tmp_path)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_report_matches_golden_text_and_workbook(folders, lang):
+    html, xlsx = build_report(load_report_inputs(folders), lang=lang)
+    assert reporttext.visible_text(html) == (GOLDEN / f"report-text-{lang}.txt").read_text(encoding="utf-8")
+    assert reporttext.workbook_json(xlsx) == (GOLDEN / f"workbook-{lang}.json").read_text(encoding="utf-8")
+
+
+def test_html_is_well_formed_self_contained_and_escaped(folders):
+    html, _ = build_report(load_report_inputs(folders))
+    _well_formed(html)
+    _no_external_resources(html)
+    assert "Food &lt;stories&gt; &amp; more" in html and "<stories>" not in html
+    assert "&lt;b&gt;weak&lt;/b&gt;" in html and "<b>" not in html
+    assert "@media print" in html
+    # every section present, with its data
+    text = reporttext.visible_text(html)
+    for words in ("The call", "The expert panel and its agreement", "The ranking", "Binding rules", "Scenarios",
+                  "Sensitivity", "Decision dossiers", "[image: agreement.csv]", "[image: scenario-matrix.csv]",
+                  "[image: selection-probability.csv]", "[image: weight-stability.csv]"):
+        assert words in text
+    assert len(re.findall(r'class="dossier"', html)) == len(synthetic.APPS)
+
+
+def test_dossier_says_why(folders):
+    text = reporttext.visible_text(build_report(load_report_inputs(folders))[0]).split("Decision dossiers")[-1]
+    a2 = text.split("A2 Film tourism", 1)[1].split("A3 ", 1)[0]
+    assert "no — ranking deviation: swapping it for A5" in a2
+    assert "cost of forcing it in: 0.300; would leave: A5" in a2
+    assert "Rank interval (90 %) 1–3" in a2
+    assert "borderline" in a2 and "probability selected stage 1: 0.30, stage 2: 0.10" in a2
+    assert "selected in scenarios: equal-weights" in a2
+    a5 = text.split("A5 Rural crafts", 1)[1].split("A6 ", 1)[0]
+    assert "at least 1 rural/peripheral selected" in a5  # the binding rule that counts it
+
+
+def test_workbook_is_formatted_and_injection_safe(folders):
+    _, data = build_report(load_report_inputs(folders))
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:3] == ["Overview", "Stages", "Criterion"]
+    for name in ("ranking", "selection-probability", "scenario-matrix", "Decision dossiers"):
+        assert name in wb.sheetnames
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert all(c.font.bold for c in ws[1] if c.value is not None)
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", f"formula in {ws.title}!{c.coordinate}"
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(("=", "+", "-", "@")), f"{ws.title}!{c.coordinate}"
+    ranking = wb["ranking"]
+    header = [c.value for c in ranking[1]]
+    titles = [r[header.index("title")] for r in ranking.iter_rows(min_row=2, values_only=True)]
+    assert "'=cmd|' /C calc'!A0" in titles
+    assert ranking.column_dimensions["D"].width >= len("Food <stories> & more")
+    scores = [r[header.index("score")] for r in ranking.iter_rows(min_row=2, values_only=True)]
+    assert scores[:3] == [4.5, 4.0, 3.5]  # numbers stay numbers
+
+
+def test_same_inputs_give_identical_bytes(folders, tmp_path):
+    first = build_report(load_report_inputs(folders))
+    second = build_report(load_report_inputs(folders))
+    assert first[0] == second[0] and first[1] == second[1]
+
+
+def test_writes_only_its_two_files_into_the_run_folder(folders):
+    before = {p.name: p.read_bytes() for p in folders.iterdir()}
+    paths = write_report(folders, lang="da")
+    assert [p.name for p in paths] == ["report.html", "report.xlsx"]
+    after = {p.name: p.read_bytes() for p in folders.iterdir()}
+    assert set(after) == set(before) | {"report.html", "report.xlsx"}
+    assert all(after[n] == b for n, b in before.items())
+    assert '<html lang="da">' in (folders / "report.html").read_text(encoding="utf-8")
+    siblings = sorted(p.name for p in folders.parent.iterdir())
+    assert len(siblings) == 3  # nothing written beside it
+
+
+def test_a_failure_leaves_the_folder_untouched(folders, monkeypatch):
+    import selection.report.build as build
+
+    before = sorted(p.name for p in folders.iterdir())
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build, "render_xlsx", boom)
+    with pytest.raises(RuntimeError):
+        write_report(folders)
+    assert sorted(p.name for p in folders.iterdir()) == before
+
+
+def test_absent_parts_are_said_plainly(tmp_path):
+    run = synthetic.make_folders(tmp_path, full=False, others=False)
+    html, data = build_report(load_report_inputs(run))
+    text = reporttext.visible_text(html)
+    assert "No scenarios run found for this call" in text
+    assert "No sensitivity run found for this call" in text
+    assert "No panel diagnostics found in this run folder" in text
+    assert "No rank intervals found" in text
+    assert "not assessed (no sensitivity run)" in text
+    _well_formed(html)
+    load_workbook(io.BytesIO(data))
+
+
+def test_a_table_with_other_columns_is_shown_not_drawn(folders):
+    (folders / "expert-leniency.csv").write_text("expert,offset\nE1,0.3\n", encoding="utf-8")
+    text = reporttext.visible_text(build_report(load_report_inputs(folders))[0])
+    assert "expert-leniency.csv lacks the column(s) expert_id, leniency; shown as a table only." in text
+    assert "offset" in text
+
+
+def test_siblings_newest_of_the_same_call(folders):
+    parent = folders.parent
+    assert find_sibling(folders, "scenarios", synthetic.CALL_ID).name == "20260102T040000Z-scenarios"
+    newer = parent / "20260103T000000Z-scenarios"
+    shutil.copytree(parent / "20260102T040000Z-scenarios", newer)
+    m = json.loads((newer / "manifest.json").read_text())
+    (newer / "manifest.json").write_text(json.dumps({**m, "created_utc": "2026-01-03T00:00:00Z"}))
+    other = parent / "20260104T000000Z-scenarios"
+    shutil.copytree(parent / "20260102T040000Z-scenarios", other)
+    (other / "manifest.json").write_text(json.dumps({**m, "call_id": "another-call",
+                                                     "created_utc": "2026-01-04T00:00:00Z"}))
+    assert find_sibling(folders, "scenarios", synthetic.CALL_ID) == newer
+    inp = load_report_inputs(folders)
+    assert inp.scenarios.path == newer and "20260103T000000Z-scenarios" in inp.notes[0]
+    with pytest.raises(InputError, match="another-call"):
+        load_report_inputs(folders, scenarios=other)
+
+
+def test_bad_folders_are_reported_with_where_and_how(tmp_path, folders):
+    with pytest.raises(InputError, match="no manifest.json"):
+        load_report_inputs(tmp_path)
+    with pytest.raises(InputError, match="'sensitivity' folder, not a 'run' folder"):
+        load_report_inputs(folders.parent / "20260102T050000Z-sensitivity")
+    (folders / "ranking.csv").write_text("stage,application_id\n1,A1\n", encoding="utf-8")
+    (folders / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_report_inputs(folders)
+    assert "manifest.json is not valid JSON" in str(exc.value)
+
+
+def test_cli_report_and_error_exit_code(folders, tmp_path, capsys):
+    from selection.cli import main
+
+    assert main(["report", str(folders), "--lang", "da"]) == 0
+    out = capsys.readouterr().out
+    assert "report.html" in out and "report.xlsx" in out
+    assert main(["report", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err
+    assert "no such folder" in err and "Traceback" not in err
+
+
+def test_report_on_the_example_call(example_dir, tmp_path, capsys):
+    """End to end on the bundled call: `selection run` then `selection report`."""
+    from selection.cli import main
+
+    assert main(["run", str(example_dir), "--out", str(tmp_path), "--quiet"]) == 0
+    run = Path(capsys.readouterr().out.strip())
+    assert main(["report", str(run)]) == 0
+    html = (run / "report.html").read_text(encoding="utf-8")
+    _well_formed(html)
+    _no_external_resources(html)
+    ranking = (run / "ranking.csv").read_text(encoding="utf-8")
+    n_apps = len({line.split(",")[1] for line in ranking.splitlines()[1:]})
+    assert len(re.findall(r'class="dossier"', html)) == n_apps == 40
+    text = reporttext.visible_text(html)
+    assert "requested grants within 2,000,000 DKK" in text
+    wb = load_workbook(run / "report.xlsx")
+    assert "The selection 1" in wb.sheetnames and "The selection 2" in wb.sheetnames
+    assert len(wb["Decision dossiers"]["A"]) == 41
