@@ -98,7 +98,9 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
             rows.append(CsvRow(line, values))
     except csv.Error as exc:
         raise InputError(Problem(f"not readable as CSV: {exc}", file=name)) from None
-    assert header is not None
+    if header is None:  # only separators and blanks, e.g. ";;;"
+        raise InputError(Problem("the file holds no header and no data", file=name,
+                                 hint="export the table again"))
     return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows)
 
 

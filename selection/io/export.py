@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["neutralise", "safe_frame", "write_csv", "write_json", "atomic_folder"]
+__all__ = ["neutralise", "xlsx_text", "safe_frame", "write_csv", "write_json", "atomic_folder"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters XML 1.0 (and so .xlsx) cannot hold: C0 controls other than tab, newline, return.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def neutralise(value: Any) -> Any:
@@ -27,6 +30,16 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def xlsx_text(value: str) -> str:
+    """Text as it may be written into an .xlsx cell: neutralised like CSV text (see
+    :func:`neutralise`) and without the control characters XML cannot store.
+
+    >>> xlsx_text("=1+1"), xlsx_text("Søren\x07"), xlsx_text("-2 points")
+    ("'=1+1", 'Søren', "'-2 points")
+    """
+    return neutralise(_XML_ILLEGAL.sub("", value))
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

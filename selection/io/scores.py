@@ -1,8 +1,12 @@
-"""Read expert score files (CSV, long or wide) into the evaluation table, validating every score.
+"""Read expert score files (CSV, long or wide, and .xlsx workbooks) into the evaluation table,
+validating every score.
 
 Long CSV: ``expert_id, application_id, criterion_id, score, comment``.
 Wide CSV: ``expert_id, application_id, <criterion id>..., comment`` (one row per expert x
-application; optional ``comment_<criterion id>`` columns).
+application; optional ``comment_<criterion id>`` columns; a score's comment is its criterion's
+comment and the general comment, joined by `` | ``).
+Workbooks: the personal sheets made by :mod:`selection.io.workbook`, read by
+:func:`selection.io.xlsx.read_score_workbook`.
 
 A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` (or the Danish
 ``afstår``); an empty score cell is an error. All problems in all files are reported at once.
@@ -21,8 +25,11 @@ from selection.errors import InputError, Problem, ScoreSheetError
 from selection.io.csvfile import CsvTable, decode_bytes, parse_csv_text, parse_number
 from selection.model import Application, CriteriaCatalogue, Expert
 
-__all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_files", "score_folder",
-           "cell_name", "sha256_file"]
+__all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
+           "score_folder", "cell_name", "sha256_file", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
+
+#: File types a score file may have.
+SCORE_SUFFIXES = (".csv", ".xlsx")
 
 ABSTAIN_WORDS = frozenset({"abstain", "afstår", "afstaar", "abstention"})
 
@@ -42,19 +49,33 @@ def sha256_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class ScoreContext:
-    """What a score file is checked against."""
+    """What a score file is checked against.
+
+    ``call_id`` and ``stage`` (when set) must match a workbook's hidden metadata; ``stage``
+    defaults to the catalogue's stage.
+    """
 
     catalogue: CriteriaCatalogue
     applications: dict[str, Application]
     experts: dict[str, Expert]
     assignments: dict[str, frozenset[str]] | None = None
+    call_id: str | None = None
+    stage: int | None = None
 
     def criterion_label(self, cid: str) -> str:
         return self.catalogue.criterion(cid).label
 
 
-def _check_score(text: str, cid: str, ctx: ScoreContext) -> tuple[float | None, bool, str | None]:
-    """Parse one score cell -> (score, abstained, problem message)."""
+def score_cell(text: str, cid: str, ctx: ScoreContext) -> tuple[float | None, bool, str | None]:
+    """Parse one score cell -> (score, abstained, problem message).
+
+    >>> from selection.model import CriteriaCatalogue, _EXAMPLE
+    >>> ctx = ScoreContext(CriteriaCatalogue.model_validate(_EXAMPLE), {}, {})
+    >>> score_cell("3,5", "a", ctx), score_cell("Afstår", "a", ctx)
+    ((3.5, False, None), (None, True, None))
+    >>> score_cell("7", "a", ctx)[2]
+    '7 is outside the scale 0–5 of criterion "A"'
+    """
     crit = ctx.catalogue.criterion(cid)
     s = text.strip()
     if s.lower() in ABSTAIN_WORDS:
@@ -75,6 +96,11 @@ def _check_score(text: str, cid: str, ctx: ScoreContext) -> tuple[float | None, 
             f"{s} is not on the step grid of criterion \"{crit.label}\" ({crit.scale})"
         )
     return x, False, None
+
+
+def _score_hint(cid: str, ctx: ScoreContext) -> str:
+    return (f"use a value on the scale {ctx.catalogue.criterion(cid).scale}, or 'afstår' / "
+            "'abstain' to abstain")
 
 
 def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = None
@@ -104,8 +130,9 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
     frame[ev.SOURCE_FILE] = name
     frame[ev.SOURCE_SHA256] = digest
     frame[ev.SHEET] = ""
-    if frame.empty:
-        problems.append(Problem("the file holds no scores", file=name))
+    if frame.empty and not problems:
+        problems.append(Problem("the file holds no scores", file=name,
+                                hint="add one row per score (or per application) below the header"))
     return frame.reindex(columns=ev.COLUMNS), problems
 
 
@@ -124,7 +151,9 @@ def _read_long(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
     problems, rows = [], []
     missing = [c for c in ("expert_id", "application_id", "criterion_id", "score") if c not in table.header]
     if missing:
-        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1)]
+        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1,
+                            hint="the long layout needs expert_id, application_id, criterion_id, "
+                                 "score (and optionally comment)")]
     col = {h: i for i, h in enumerate(table.header)}
     for r in table.rows:
         v = r.values
@@ -136,9 +165,9 @@ def _read_long(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
                                     cell=cell_name(col["criterion_id"], r.line),
                                     hint=f"use one of {', '.join(ctx.catalogue.criterion_ids)}"))
             continue
-        score, abstained, msg = _check_score(v["score"], c, ctx)
+        score, abstained, msg = score_cell(v["score"], c, ctx)
         if msg:
-            problems.append(Problem(msg, file=table.name, cell=cell))
+            problems.append(Problem(msg, file=table.name, cell=cell, hint=_score_hint(c, ctx)))
         rows.append((e, a, c, score, abstained, v.get("comment", ""), cell))
     return rows, problems
 
@@ -162,10 +191,10 @@ def _read_wide(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
         problems += _check_ids(e, a, ctx, table.name, cell_name(0, r.line))
         for c in crit_ids:
             cell = cell_name(col[c], r.line)
-            score, abstained, msg = _check_score(v[c], c, ctx)
+            score, abstained, msg = score_cell(v[c], c, ctx)
             if msg:
-                problems.append(Problem(msg, file=table.name, cell=cell))
-            comment = v.get(f"comment_{c}") or v.get("comment", "")
+                problems.append(Problem(msg, file=table.name, cell=cell, hint=_score_hint(c, ctx)))
+            comment = " | ".join(x for x in (v.get(f"comment_{c}", ""), v.get("comment", "")) if x)
             rows.append((e, a, c, score, abstained, comment, cell))
     return rows, problems
 
@@ -176,15 +205,19 @@ def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
     for (e, a, c), g in dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True):
         where = "; ".join(f"{f} {cell}" for f, cell in zip(g[ev.SOURCE_FILE], g[ev.CELL], strict=True))
         problems.append(Problem(f"expert {e} scored application {a} on criterion {c} {len(g)} times ({where})",
-                                file=g[ev.SOURCE_FILE].iloc[0], cell=g[ev.CELL].iloc[0],
+                                file=g[ev.SOURCE_FILE].iloc[0], sheet=g[ev.SHEET].iloc[0] or None,
+                                cell=g[ev.CELL].iloc[0],
                                 hint="keep exactly one score"))
-    for row in frame.itertuples(index=False):
-        expert = ctx.experts.get(row.expert_id)
-        if expert and row.application_id in expert.conflicts and not row.abstained:
-            problems.append(Problem(
-                f"expert {row.expert_id} declared a conflict of interest with {row.application_id} "
-                "but scored it", file=row.source_file, cell=row.cell,
-                hint="remove the score; conflicted scores are never used"))
+    pairs = [(e.id, a) for e in ctx.experts.values() for a in sorted(e.conflicts)]
+    if not pairs or frame.empty:
+        return problems
+    keys = pd.MultiIndex.from_arrays([frame[ev.EXPERT].astype(str), frame[ev.APPLICATION].astype(str)])
+    hit = keys.isin(pairs) & ~frame[ev.ABSTAINED].astype(bool).to_numpy()
+    for row in frame[hit].itertuples(index=False):
+        problems.append(Problem(
+            f"expert {row.expert_id} declared a conflict of interest with {row.application_id} "
+            "but scored it", file=row.source_file, sheet=row.sheet or None, cell=row.cell,
+            hint="remove the score; conflicted scores are never used"))
     return problems
 
 
@@ -193,24 +226,46 @@ def score_folder(call_dir: Path, scores_dir: str, stage: int) -> Path:
     return Path(call_dir) / scores_dir / f"stage{stage}"
 
 
-def read_score_files(files: list[Path], ctx: ScoreContext, base: Path | None = None) -> pd.DataFrame:
-    """Read several score files into one evaluation table, or raise one :class:`ScoreSheetError`
-    listing every problem in every file."""
-    frames, problems = [], []
-    for f in sorted(files):
-        name = str(f.relative_to(base)) if base else str(f)
-        if f.suffix.lower() != ".csv":
-            problems.append(Problem(f"unsupported file type {f.suffix!r}", file=name,
-                                    hint="save the scores as .csv"))
-            continue
-        frame, probs = read_score_csv(f, ctx, display_name=name)
-        frames.append(frame)
-        problems += probs
-    if not frames and not problems:
-        problems.append(Problem("no score files found", hint="put the experts' files in the scores folder"))
+def read_score_file(path: Path, ctx: ScoreContext, display_name: str | None = None
+                    ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one score file of any supported type (.csv or .xlsx); returns (rows, problems)."""
+    path = Path(path)
+    name = display_name or str(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_score_csv(path, ctx, display_name=name)
+    if suffix == ".xlsx":
+        from selection.io.xlsx import read_score_workbook
+
+        return read_score_workbook(path, ctx, display_name=name)
+    hint = ("open it in Excel and save it as Excel Workbook (.xlsx)" if suffix in (".xls", ".xlsm",
+            ".xlsb", ".ods") else "send the personal .xlsx workbook or a .csv file")
+    return ev.empty_evaluation(), [Problem(f"unsupported file type {path.suffix or '(none)'!r}",
+                                           file=name, hint=hint)]
+
+
+def combine_scores(frames: list[pd.DataFrame], problems: list[Problem], ctx: ScoreContext
+                   ) -> pd.DataFrame:
+    """Concatenate score rows, add the cross-file checks (duplicates, conflicts of interest) and
+    raise one :class:`ScoreSheetError` with every problem, or return the sorted evaluation."""
+    frames = [f for f in frames if not f.empty]
     frame = pd.concat(frames, ignore_index=True) if frames else ev.empty_evaluation()
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
-    problems += _cross_checks(frame, ctx)
+    problems = [*problems, *_cross_checks(frame, ctx)]
     if problems:
         raise ScoreSheetError(problems)
     return ev.sort_evaluation(frame)
+
+
+def read_score_files(files: list[Path], ctx: ScoreContext, base: Path | None = None) -> pd.DataFrame:
+    """Read several score files (.csv or .xlsx) into one evaluation table, or raise one
+    :class:`ScoreSheetError` listing every problem in every file."""
+    frames, problems = [], []
+    for f in sorted(Path(p) for p in files):
+        name = str(f.relative_to(base)) if base else str(f)
+        frame, probs = read_score_file(f, ctx, display_name=name)
+        frames.append(frame)
+        problems += probs
+    if not files:
+        problems.append(Problem("no score files found", hint="put the experts' files in the scores folder"))
+    return combine_scores(frames, problems, ctx)

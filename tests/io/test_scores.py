@@ -73,3 +73,26 @@ def test_duplicate_across_files(tmp_path, ctx):
         (tmp_path / name).write_text(f"expert_id,application_id,criterion_id,score\nE01,KP-01,{c},3\n", encoding="utf-8")
     with pytest.raises(ScoreSheetError, match=f"expert E01 scored application KP-01 on criterion {c} 2 times"):
         read_score_files([tmp_path / "a.csv", tmp_path / "b.csv"], ctx)
+
+
+def test_wide_comment_joins_criterion_and_general_comment(tmp_path, ctx):
+    crits = ctx.catalogue.criterion_ids
+    text = ("expert_id;application_id;" + ";".join(crits) + f";comment_{crits[0]};comment\n"
+            "E01;KP-01;" + ";".join("3" for _ in crits) + ";for svag;Samlet: god\n")
+    f = tmp_path / "w.csv"
+    f.write_bytes(text.encode("cp1252"))
+    frame = read_score_files([f], ctx).set_index("criterion_id")["comment"]
+    assert frame[crits[0]] == "for svag | Samlet: god" and frame[crits[1]] == "Samlet: god"
+
+
+def test_xlsx_and_csv_are_read_together(tmp_path, ctx, kp, sheet_tools):
+    call, full_ctx = kp
+    p = sheet_tools.make(tmp_path / "E02.xlsx", call, full_ctx, "E02", ["KP-01"])
+    sheet_tools.fill(p, {("KP-01", c): 2.5 for c in ctx.catalogue.criterion_ids})
+    c = ctx.catalogue.criterion_ids[0]
+    (tmp_path / "e01.csv").write_text(f"expert_id,application_id,criterion_id,score\nE01,KP-01,{c},3\n",
+                                      encoding="utf-8")
+    frame = read_score_files([tmp_path / "E02.xlsx", tmp_path / "e01.csv"], ctx, tmp_path)
+    assert sorted(set(frame["source_file"])) == ["E02.xlsx", "e01.csv"]
+    assert set(frame[frame.expert_id == "E02"]["sheet"]) == {"Scores"}
+    assert frame[frame.expert_id == "E02"]["score"].eq(2.5).all()

@@ -1,0 +1,387 @@
+"""Personal score workbooks (.xlsx): one per expert, with instructions, validation and metadata.
+
+A workbook made by :func:`write_score_workbook` has three sheets:
+
+``Instructions``
+    the call, the stage, the criteria with their Danish and English names, descriptions and scoring
+    guides, the scale of each criterion, and how to abstain or what a conflict of interest means.
+``Scores``
+    one row per application assigned to the expert and one column per criterion (then one comment
+    column per criterion and a general comment column). Every score cell carries an Excel list
+    validation restricted to the criterion's step grid plus the abstention words; the id, title and
+    header cells are locked (sheet protection without a password, which still lets the expert enter
+    scores and comments and resize columns); the cells of an application the expert has a declared
+    conflict of interest with are marked red, hold the word ``inhabil / conflict`` and are locked.
+``meta`` (very hidden)
+    the call id, stage, expert id, the :func:`catalogue_fingerprint`, the application and criterion
+    ids in sheet order and a checksum over all of them; plus the allowed values that the list
+    validations point at. :mod:`selection.io.xlsx` checks all of it on import.
+
+The layout constants below are the contract between this writer and the reader in
+:mod:`selection.io.xlsx`. openpyxl is imported only when a workbook is written.
+
+Workbooks are reproducible: the same inputs give byte-identical files (fixed document dates and
+fixed zip entry times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from selection.io.export import xlsx_text
+from selection.model import Application, Call, CriteriaCatalogue, Criterion, Expert
+
+__all__ = [
+    "SCORES_SHEET", "INSTRUCTIONS_SHEET", "META_SHEET", "SHEET_NAMES", "FORMAT", "FORMAT_VERSION",
+    "HEADER_ROW", "SCALE_ROW", "FIRST_ROW", "CONFLICT_MARK", "ABSTAIN_DA", "ABSTAIN_EN",
+    "SheetMeta", "catalogue_fingerprint", "header_labels", "meta_checksum", "scale_hint",
+    "write_score_workbook", "workbook_bytes", "sheet_file_name",
+]  # fmt: skip
+
+SCORES_SHEET = "Scores"
+INSTRUCTIONS_SHEET = "Instructions"
+META_SHEET = "meta"
+SHEET_NAMES = (INSTRUCTIONS_SHEET, SCORES_SHEET, META_SHEET)
+FORMAT = "selection-score-sheet"
+FORMAT_VERSION = "1"
+
+#: Row of the column headers on the Scores sheet, of the scale hints, and of the first application.
+HEADER_ROW = 5
+SCALE_ROW = 6
+FIRST_ROW = 7
+#: What a conflict-of-interest cell holds (and may still hold on import).
+CONFLICT_MARK = "inhabil / conflict"
+ABSTAIN_DA = "afstår"
+ABSTAIN_EN = "abstain"
+
+#: Keys of the metadata block (column A of the meta sheet, from row 1), in order.
+META_KEYS = ("format", "format_version", "call_id", "stage", "expert_id", "catalogue_sha256",
+             "applications", "criteria", "checksum")  # fmt: skip
+#: Column (1-based) of the meta sheet where the first criterion's allowed values start.
+META_LIST_COL = 4
+
+_FIXED_DATE = datetime(2000, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def catalogue_fingerprint(catalogue: CriteriaCatalogue) -> str:
+    """SHA-256 of what an expert scores against: the catalogue id and stage and, per criterion,
+    its id, names, description, scoring guide and scale.
+
+    Weights and thresholds are left out on purpose: they are the secretariat's to tune (scenarios
+    change them) and do not change what a score means, so tuning them does not invalidate
+    returned sheets; changing a scale, a guide or the criteria does.
+    """
+    data = {
+        "id": catalogue.id,
+        "stage": catalogue.stage,
+        "criteria": [
+            {"id": c.id, "name_da": c.name_da, "name_en": c.name_en, "description": c.description,
+             "guide": c.guide.model_dump(), "scale": c.scale.model_dump()}
+            for c in catalogue.criteria
+        ],
+    }  # fmt: skip
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SheetMeta:
+    """The hidden identity of one personal workbook."""
+
+    call_id: str
+    stage: int
+    expert_id: str
+    catalogue_sha256: str
+    applications: tuple[str, ...]
+    criteria: tuple[str, ...]
+
+    def checksum(self) -> str:
+        return meta_checksum(self.values_without_checksum())
+
+    def values_without_checksum(self) -> dict[str, str]:
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "call_id": self.call_id,
+                "stage": str(self.stage), "expert_id": self.expert_id,
+                "catalogue_sha256": self.catalogue_sha256,
+                "applications": "|".join(self.applications), "criteria": "|".join(self.criteria)}
+
+    def values(self) -> dict[str, str]:
+        return {**self.values_without_checksum(), "checksum": self.checksum()}
+
+
+def meta_checksum(values: dict[str, str]) -> str:
+    """SHA-256 over the metadata values (all keys but ``checksum``), to detect hand edits."""
+    blob = "\n".join(f"{k}={values.get(k, '')}" for k in META_KEYS if k != "checksum")
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def scale_hint(c: Criterion) -> str:
+    """The scale as shown under a criterion's header, e.g. ``0–5, trin 0,5 / step 0.5``."""
+    s = c.scale
+    return f"{_num(s.min)}–{_num(s.max)}, trin {_num(s.step).replace('.', ',')} / step {_num(s.step)}"
+
+
+def header_labels(catalogue: CriteriaCatalogue) -> list[str]:
+    """The Scores sheet's header row: id, title, one per criterion, one comment per criterion,
+    and the general comment."""
+    crits = catalogue.criteria
+    return (["Ansøgning / Application", "Titel / Title"] + [c.label for c in crits]
+            + [f"Kommentar / Comment: {c.label}" for c in crits]
+            + ["Samlet kommentar / General comment"])  # fmt: skip
+
+
+def sheet_file_name(call_id: str, stage: int, expert_id: str) -> str:
+    """File name of an expert's workbook, e.g. ``kreative-partnerskaber-2012-stage1-E03.xlsx``."""
+    return f"{call_id}-stage{stage}-{expert_id}.xlsx"
+
+
+def _col(i: int) -> str:
+    """1-based column number -> letters."""
+    name = ""
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of sorted row numbers: [3, 4, 5, 8] -> [(3, 5), (8, 8)]."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
+                   applications: Iterable[Application], *, stage: int,
+                   prefill: Mapping[tuple[str, str], float | str] | None = None) -> bytes:
+    """The .xlsx bytes of one expert's personal workbook (see the module docstring).
+
+    Parameters
+    ----------
+    call, catalogue
+        The call and the stage's criteria catalogue.
+    expert
+        Whose workbook it is; their declared conflicts are marked and locked.
+    applications
+        The applications listed on the Scores sheet, in this order.
+    stage
+        The stage number recorded in the metadata.
+    prefill
+        Scores to enter already, ``(application id, criterion id) -> score or abstention word``
+        (e.g. to send an expert their imported scores back for correction). They are written as
+        given and checked like any other score on import; conflicted cells are never filled.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    apps = list(applications)
+    crits = catalogue.criteria
+    n = len(crits)
+    meta = SheetMeta(call.id, stage, expert.id, catalogue_fingerprint(catalogue),
+                     tuple(a.id for a in apps), tuple(c.id for c in crits))
+    wb = Workbook()
+    wb.properties.creator = "selection"
+    wb.properties.created = _FIXED_DATE
+    wb.properties.modified = _FIXED_DATE
+    wb.properties.title = xlsx_text(f"{call.name} – {expert.id}")
+
+    bold = Font(bold=True)
+    title_font = Font(bold=True, size=14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header_fill = PatternFill("solid", fgColor="D9D9D9")
+    input_fill = PatternFill("solid", fgColor="FFFFFF")
+    locked_fill = PatternFill("solid", fgColor="F2F2F2")
+    conflict_fill = PatternFill("solid", fgColor="F4B6B6")
+    thin = Side(style="thin", color="A6A6A6")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    unlocked = Protection(locked=False)
+
+    def put(ws, ref, value, **style):
+        cell = ws[ref]
+        cell.value = xlsx_text(value) if isinstance(value, str) else value
+        if isinstance(value, str):
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+        for k, v in style.items():
+            setattr(cell, k, v)
+        return cell
+
+    # --- Instructions -------------------------------------------------------------------------
+    ins = wb.active
+    ins.title = INSTRUCTIONS_SHEET
+    st = call.stage(stage)
+    lines: list[tuple[str, dict]] = [
+        (call.name, {"font": title_font}),
+        (call.name_en, {"font": Font(italic=True)}),
+        (f"Fase / Stage {stage}: {st.name}", {"font": bold}),
+        (f"Ekspert / Expert: {expert.id} – {expert.name}", {"font": bold}),
+        ("", {}),
+        ("Sådan udfylder du arket / How to fill in the sheet", {"font": bold}),
+        ("1. Giv hver ansøgning et point for hvert kriterium i arket 'Scores' (hvide felter). "
+         "Vælg point i rullelisten eller skriv dem (3,5 eller 3.5). / Score each application on "
+         "each criterion in the sheet 'Scores' (white cells). Pick a score from the drop-down list "
+         "or type it.", {}),
+        ("2. Kun pointene på kriteriets skala er tilladt (se tabellen nedenfor). / Only the "
+         "scores on the criterion's scale are allowed (see the table below).", {}),
+        (f"3. Vil du ikke give point, så skriv '{ABSTAIN_DA}' (eller '{ABSTAIN_EN}'); tomme felter "
+         f"afvises ved indlæsning. / To abstain, write '{ABSTAIN_DA}' (or '{ABSTAIN_EN}'); empty "
+         f"cells are rejected on import.", {}),
+        (f"4. Røde felter med '{CONFLICT_MARK}': du har erklæret inhabilitet; de kan ikke "
+         f"udfyldes. / Red cells marked '{CONFLICT_MARK}': you declared a conflict of interest; "
+         f"they cannot be filled in.", {}),
+        ("5. Skriv gerne kommentarer i kommentarkolonnerne. Grå felter er låst. Tilføj ikke ark, "
+         "rækker eller formler. / Comments go in the comment columns. Grey cells are locked. Do "
+         "not add sheets, rows or formulas.", {}),
+        ("6. Gem som Excel-projektmappe (.xlsx) og returnér filen. / Save as an Excel workbook "
+         "(.xlsx) and return the file.", {}),
+        ("", {}),
+        ("Kriterier / Criteria", {"font": bold}),
+    ]
+    for i, (text, style) in enumerate(lines, start=1):
+        if text:
+            put(ins, f"A{i}", text, **style)
+    head = ["Kriterium (dansk)", "Criterion (English)", "Beskrivelse / Description",
+            "Skala / Scale", "Lav / Low", "Middel / Middle", "Høj / High"]
+    r0 = len(lines) + 1
+    for j, h in enumerate(head, start=1):
+        put(ins, f"{_col(j)}{r0}", h, font=bold, fill=header_fill, border=box, alignment=wrap)
+    for i, c in enumerate(crits, start=r0 + 1):
+        row = [c.name_da, c.name_en, c.description, scale_hint(c), c.guide.low, c.guide.middle,
+               c.guide.high]
+        for j, v in enumerate(row, start=1):
+            put(ins, f"{_col(j)}{i}", v, alignment=wrap, border=box)
+    for j, w in enumerate((22, 22, 60, 22, 40, 40, 40), start=1):
+        ins.column_dimensions[_col(j)].width = w
+    ins.protection.sheet = True
+
+    # --- Scores -------------------------------------------------------------------------------
+    ws = wb.create_sheet(SCORES_SHEET)
+    put(ws, "A1", f"Bedømmelsesark / Score sheet – {call.name}", font=title_font)
+    put(ws, "A2", f"Ekspert / Expert: {expert.id} – {expert.name}", font=bold)
+    put(ws, "A3", f"Fase / Stage {stage}: {st.name}")
+    put(ws, "A4", f"Point i de hvide felter; '{ABSTAIN_DA}' for at afstå; røde felter = inhabil. "
+                  f"/ Scores in the white cells; '{ABSTAIN_EN}' to abstain; red = conflict of "
+                  f"interest. Se / see '{INSTRUCTIONS_SHEET}'.", font=Font(italic=True))
+    labels = header_labels(catalogue)
+    for j, h in enumerate(labels, start=1):
+        put(ws, f"{_col(j)}{HEADER_ROW}", h, font=bold, fill=header_fill, border=box,
+            alignment=Alignment(wrap_text=True, vertical="top", horizontal="center"))
+    for k, c in enumerate(crits):
+        put(ws, f"{_col(3 + k)}{SCALE_ROW}", scale_hint(c), fill=header_fill, border=box,
+            font=Font(italic=True, size=9), alignment=Alignment(horizontal="center"))
+    for j in (1, 2, *range(3 + n, 4 + 2 * n)):
+        put(ws, f"{_col(j)}{SCALE_ROW}", "", fill=header_fill, border=box)
+    free_rows: list[int] = []
+    for i, a in enumerate(apps):
+        r = FIRST_ROW + i
+        conflict = a.id in expert.conflicts
+        put(ws, f"A{r}", a.id, fill=locked_fill, border=box)
+        put(ws, f"B{r}", a.title, fill=locked_fill, border=box)
+        for k in range(n):
+            ref = f"{_col(3 + k)}{r}"
+            if conflict:
+                put(ws, ref, CONFLICT_MARK, fill=conflict_fill, border=box,
+                    font=Font(italic=True, color="9C0006", size=9))
+            else:
+                cell = ws[ref]
+                cell.fill, cell.border, cell.protection = input_fill, box, unlocked
+                cell.alignment = Alignment(horizontal="center")
+                value = prefill.get((a.id, crits[k].id)) if prefill else None
+                if isinstance(value, str):
+                    cell.value, cell.data_type = xlsx_text(value), "s"
+                elif value is not None:
+                    cell.value = float(value)
+        for j in range(3 + n, 4 + 2 * n):
+            cell = ws[f"{_col(j)}{r}"]
+            cell.border, cell.alignment = box, wrap
+            if conflict:
+                cell.fill = conflict_fill
+            else:
+                cell.protection = unlocked
+        if not conflict:
+            free_rows.append(r)
+
+    # Allowed values live on the meta sheet; each criterion's list validation points at them.
+    meta_ws = wb.create_sheet(META_SHEET)
+    for i, (k, v) in enumerate(meta.values().items(), start=1):
+        put(meta_ws, f"A{i}", k)
+        put(meta_ws, f"B{i}", v)
+    for k, c in enumerate(crits):
+        col = _col(META_LIST_COL + k)
+        put(meta_ws, f"{col}1", c.id)
+        allowed: list[float | str] = [*c.scale.values(), ABSTAIN_DA, ABSTAIN_EN]
+        for i, v in enumerate(allowed, start=2):
+            if isinstance(v, str):
+                put(meta_ws, f"{col}{i}", v)
+            else:
+                meta_ws[f"{col}{i}"].value = int(v) if float(v).is_integer() else v
+        dv = DataValidation(
+            type="list", formula1=f"{META_SHEET}!${col}$2:${col}${len(allowed) + 1}",
+            allow_blank=True, showErrorMessage=True, showInputMessage=True,
+            errorTitle="Ugyldigt point / Invalid score",
+            error=f"{c.label}: {scale_hint(c)}, eller / or '{ABSTAIN_DA}'",
+            promptTitle=c.name_da[:32],
+            prompt=f"{scale_hint(c)}; '{ABSTAIN_DA}' / '{ABSTAIN_EN}'"[:255],
+        )
+        letter = _col(3 + k)
+        for lo, hi in _runs(free_rows):
+            dv.add(f"{letter}{lo}:{letter}{hi}")
+        if free_rows:
+            ws.add_data_validation(dv)
+    meta_ws.sheet_state = "veryHidden"
+    meta_ws.protection.sheet = True
+
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 40
+    for j in range(3, 3 + n):
+        ws.column_dimensions[_col(j)].width = 16
+    for j in range(3 + n, 4 + 2 * n):
+        ws.column_dimensions[_col(j)].width = 30
+    ws.row_dimensions[HEADER_ROW].height = 48
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # experts may widen columns
+    ws.protection.formatRows = False
+    wb.active = 1
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _reproducible_zip(buf.getvalue())
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times so that equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_score_workbook(path: Path | str, call: Call, catalogue: CriteriaCatalogue, expert: Expert,
+                         applications: Iterable[Application], *, stage: int,
+                         prefill: Mapping[tuple[str, str], float | str] | None = None) -> Path:
+    """Write one expert's workbook to ``path`` (see :func:`workbook_bytes`)."""
+    path = Path(path)
+    path.write_bytes(workbook_bytes(call, catalogue, expert, applications, stage=stage,
+                                    prefill=prefill))
+    return path

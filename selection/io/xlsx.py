@@ -1,0 +1,487 @@
+"""Read .xlsx score workbooks back, strictly and fast.
+
+:func:`read_xlsx` is a small reader of the SpreadsheetML parts of an .xlsx file (ECMA-376 Part 1,
+§18: workbook, relationships, shared strings, worksheets) written with the standard library's
+zip and XML parsers. Unlike a general spreadsheet library it keeps, for every cell, both the
+formula and its cached value, and for every sheet its visibility, hidden rows and columns and
+merged ranges -- everything the import has to refuse -- in one pass. openpyxl's fast read-only
+mode gives neither formulas together with cached values nor merged ranges or hidden rows; its full
+mode is several times slower. The whole validating import runs at about the speed of openpyxl's
+plain read-only value read of the same files (``benchmarks/bench_import.py``); tests check the
+reader cell by cell against openpyxl.
+
+:func:`read_score_workbook` interprets a workbook made by :mod:`selection.io.workbook`: it checks
+the metadata (format, call, stage, expert, catalogue fingerprint, checksum), the sheets, headers,
+application rows, merged cells, hidden rows and columns, formulas, and every score cell, and returns
+the scores with provenance (file, SHA-256, sheet, cell) and every problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+from xml.etree import ElementTree as ET
+
+import pandas as pd
+
+from selection import evaluation as ev
+from selection.errors import Problem, ScoreSheetError
+from selection.io.workbook import (
+    CONFLICT_MARK,
+    FIRST_ROW,
+    FORMAT,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    META_KEYS,
+    META_SHEET,
+    SCALE_ROW,
+    SCORES_SHEET,
+    SHEET_NAMES,
+    catalogue_fingerprint,
+    header_labels,
+    meta_checksum,
+    scale_hint,
+)  # fmt: skip
+
+__all__ = ["XCell", "XSheet", "read_xlsx", "read_score_workbook", "MAX_UNCOMPRESSED"]
+
+#: Refuse workbooks whose parts unpack to more than this many bytes (zip bombs).
+MAX_UNCOMPRESSED = 200_000_000
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+class XCell(NamedTuple):
+    """One cell: its value (``str``, ``float``, ``bool`` or ``None``), type code and formula.
+
+    ``kind`` is ``"n"`` number, ``"s"`` text, ``"b"`` boolean, ``"e"`` error (``#DIV/0!``...),
+    ``"d"`` ISO date text, ``""`` empty. ``formula`` is the formula text if the cell holds one
+    (``value`` is then the cached result, ``None`` if it was never computed).
+    """
+
+    value: str | float | bool | None
+    kind: str
+    formula: str | None = None
+
+
+@dataclass
+class XSheet:
+    name: str
+    state: str  # visible, hidden or veryHidden
+    kind: str  # worksheet, chartsheet, ...
+    cells: dict[tuple[int, int], XCell] = field(default_factory=dict)  # (row, col), both 1-based
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    merged: list[str] = field(default_factory=list)
+
+    def text(self, row: int, col: int) -> str:
+        c = self.cells.get((row, col))
+        if c is None or c.value is None:
+            return ""
+        if isinstance(c.value, float):
+            return _fmt(c.value)
+        return str(c.value)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text_of(elem: ET.Element) -> str:
+    """Concatenated ``<t>`` text of a string item, skipping phonetic runs (``<rPh>``)."""
+    out = []
+    for child in elem:
+        tag = _local(child.tag)
+        if tag == "t":
+            out.append(child.text or "")
+        elif tag == "r":
+            for t in child:
+                if _local(t.tag) == "t":
+                    out.append(t.text or "")
+    return "".join(out)
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, target part path) of ``part``."""
+    folder, base = posixpath.split(part)
+    rel_part = posixpath.join(folder, "_rels", base + ".rels")
+    if rel_part not in zf.NameToInfo:
+        return {}
+    out = {}
+    for rel in ET.fromstring(zf.read(rel_part)):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path)
+    return out
+
+
+_COLS: dict[str, int] = {}
+
+
+def _col_of(ref: str) -> int:
+    """Column number of a cell reference such as ``AB12`` (cached per letters)."""
+    k = 0
+    while k < len(ref) and ref[k] >= "A":
+        k += 1
+    letters = ref[:k]
+    n = _COLS.get(letters)
+    if n is None:
+        if not _REF.match(ref):
+            raise ValueError(f"bad cell reference {ref!r}")
+        n = _COLS.setdefault(letters, _col_number(letters))
+    return n
+
+
+def _parse_sheet(data: bytes, sheet: XSheet, strings: list[str]) -> None:
+    root = ET.fromstring(data)
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    t_v, t_f, t_is = f"{ns}v", f"{ns}f", f"{ns}is"
+    cells = sheet.cells
+    for block in root:
+        tag = block.tag[len(ns):]
+        if tag == "sheetData":
+            row_no = 0
+            for row in block:
+                r_attr = row.get("r")
+                row_no = int(r_attr) if r_attr else row_no + 1
+                if row.get("hidden") in ("1", "true"):
+                    sheet.hidden_rows.add(row_no)
+                col_no = 0
+                for c in row:
+                    ref = c.get("r")
+                    col_no = _col_of(ref) if ref else col_no + 1
+                    if not len(c):
+                        continue  # a styled but empty cell
+                    t = c.get("t", "n")
+                    v_text, formula, inline = None, None, None
+                    for part in c:
+                        ptag = part.tag
+                        if ptag == t_v:
+                            v_text = part.text
+                        elif ptag == t_f:
+                            formula = part.text or ("(shared formula)" if part.get("t") == "shared"
+                                                    else "")
+                        elif ptag == t_is:
+                            inline = _text_of(part)
+                    if t == "n":
+                        if v_text is None or not v_text.strip():
+                            cell = XCell(None, "", formula)
+                        else:
+                            try:
+                                cell = XCell(float(v_text), "n", formula)
+                            except ValueError:
+                                cell = XCell(v_text, "e", formula)
+                    elif t == "s":
+                        try:
+                            cell = XCell(strings[int(v_text or "")], "s", formula)
+                        except (ValueError, IndexError):
+                            cell = XCell(None, "e", formula)
+                    elif t == "inlineStr":
+                        cell = XCell(inline if inline is not None else (v_text or ""), "s", formula)
+                    elif t == "str":
+                        cell = XCell(v_text, "s" if v_text is not None else "", formula)
+                    elif t == "b":
+                        cell = XCell(v_text in ("1", "true"), "b", formula)
+                    elif t == "e":
+                        cell = XCell(v_text or "#ERROR", "e", formula)
+                    else:  # "d" (ISO 8601 date) or unknown
+                        cell = XCell(v_text, "d" if t == "d" else "e", formula)
+                    if cell.value is None and cell.formula is None:
+                        continue
+                    cells[(row_no, col_no)] = cell
+        elif tag == "cols":
+            for col in block:
+                if col.get("hidden") in ("1", "true"):
+                    lo, hi = int(col.get("min", "1")), int(col.get("max", "1"))
+                    sheet.hidden_cols.update(range(lo, min(hi, 16384) + 1))
+        elif tag == "mergeCells":
+            sheet.merged += [m.get("ref", "") for m in block]
+
+
+def read_xlsx(path: Path | str, *, name: str | None = None, data: bytes | None = None
+              ) -> list[XSheet]:
+    """Read every sheet of an .xlsx file (cells with formulas and cached values, visibility,
+    hidden rows/columns, merged ranges), in workbook order.
+
+    Raises
+    ------
+    ScoreSheetError
+        If the file is empty, not an .xlsx (zip) package, encrypted, an old .xls, too large, or
+        its parts are not well-formed XML.
+    """
+    name = name or str(path)
+    raw = Path(path).read_bytes() if data is None else data
+    if not raw:
+        raise ScoreSheetError(Problem("the file is empty (0 bytes)", file=name,
+                                      hint="save the workbook again in Excel and resend it"))
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ScoreSheetError(Problem(
+            "this is an old-format .xls workbook or a password-protected (encrypted) one", file=name,
+            hint="open it in Excel, remove any password to open, and save as Excel Workbook (.xlsx)"))
+    try:
+        import io
+
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise ScoreSheetError(Problem("not an .xlsx workbook (not a zip package)", file=name,
+                                      hint="save it from Excel as Excel Workbook (.xlsx)")) from None
+    with zf:
+        if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
+            raise ScoreSheetError(Problem("the workbook unpacks to more than 200 MB", file=name,
+                                          hint="send the score sheet only"))
+        try:
+            return _read_package(zf, name)
+        except (ET.ParseError, KeyError, ValueError, zipfile.BadZipFile, zlib.error,
+                EOFError, NotImplementedError, RuntimeError) as exc:
+            raise ScoreSheetError(Problem(
+                f"damaged .xlsx workbook ({type(exc).__name__}: {exc})", file=name,
+                hint="open it in Excel and save it again as Excel Workbook (.xlsx)")) from None
+
+
+def _read_package(zf: zipfile.ZipFile, name: str) -> list[XSheet]:
+    root_rels = _rels(zf, "")
+    wb_part = next((p for t, p in root_rels.values() if t == "officeDocument"), "xl/workbook.xml")
+    if wb_part not in zf.NameToInfo:
+        raise ScoreSheetError(Problem("not an Excel workbook (no workbook part)", file=name,
+                                      hint="save it from Excel as Excel Workbook (.xlsx)"))
+    rels = _rels(zf, wb_part)
+    strings: list[str] = []
+    ss_part = next((p for t, p in rels.values() if t == "sharedStrings"), None)
+    if ss_part and ss_part in zf.NameToInfo:
+        strings = [_text_of(si) for si in ET.fromstring(zf.read(ss_part))]
+    sheets = []
+    wb = ET.fromstring(zf.read(wb_part))
+    for block in wb:
+        if _local(block.tag) != "sheets":
+            continue
+        for s in block:
+            rid = s.get(f"{{{_REL}}}id") or s.get(f"{{{_REL_STRICT}}}id") or ""
+            kind, part = rels.get(rid, ("", ""))
+            sheet = XSheet(s.get("name", ""), s.get("state", "visible"), kind)
+            if kind == "worksheet" and part in zf.NameToInfo:
+                _parse_sheet(zf.read(part), sheet, strings)
+            sheets.append(sheet)
+    return sheets
+
+
+def _ref(row: int, col: int) -> str:
+    letters, n = "", col
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"{letters}{row}"
+
+
+def read_score_workbook(path: Path | str, ctx, display_name: str | None = None,
+                        data: bytes | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one personal score workbook; returns (evaluation rows, problems), raising nothing for
+    bad content.
+
+    ``ctx`` is a :class:`selection.io.scores.ScoreContext`; its ``call_id`` and ``stage`` (when
+    set) must match the workbook's metadata, as must the catalogue's fingerprint.
+    """
+    from selection.io.scores import score_cell
+
+    name = display_name or str(path)
+    raw = Path(path).read_bytes() if data is None else data
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        sheets = read_xlsx(path, name=name, data=raw)
+    except ScoreSheetError as exc:
+        return ev.empty_evaluation(), exc.problems
+    problems: list[Problem] = []
+    by_name = {s.name: s for s in sheets}
+    meta_sheet = by_name.get(META_SHEET)
+    if meta_sheet is None or SCORES_SHEET not in by_name:
+        problems.append(Problem(
+            "not a score sheet made by 'selection sheets' (no Scores sheet or no metadata)",
+            file=name, hint="fill in the personal workbook you were sent, or send the scores as "
+                            "CSV (see docs/score-sheets.md)"))
+        return ev.empty_evaluation(), problems
+    extra = [s.name for s in sheets if s.name not in SHEET_NAMES]
+    for s in extra:
+        problems.append(Problem(f"extra sheet {s!r}: a score sheet holds only "
+                                f"{', '.join(SHEET_NAMES[:2])}", file=name, sheet=s,
+                                hint="delete that sheet (scores belong in sheet Scores)"))
+    meta = {meta_sheet.text(r, 1): meta_sheet.text(r, 2) for r in range(1, len(META_KEYS) + 1)}
+    meta_problem = _check_meta(meta, ctx)
+    if meta_problem:
+        problems.append(Problem(meta_problem[0], file=name, sheet=META_SHEET, hint=meta_problem[1]))
+        return ev.empty_evaluation(), problems
+
+    ws = by_name[SCORES_SHEET]
+    crits = ctx.catalogue.criteria
+    n = len(crits)
+    expected = header_labels(ctx.catalogue)
+    for j, label in enumerate(expected, start=1):
+        found = ws.text(HEADER_ROW, j)
+        if found != label:
+            problems.append(Problem(f"wrong header: expected {label!r}, found {found!r}", file=name,
+                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, j),
+                                    hint="do not edit the header row; use a fresh sheet"))
+    for k, c in enumerate(crits):
+        found = ws.text(SCALE_ROW, 3 + k)
+        if found != scale_hint(c):
+            problems.append(Problem(f"wrong scale note: expected {scale_hint(c)!r}, found "
+                                    f"{found!r}", file=name, sheet=SCORES_SHEET,
+                                    cell=_ref(SCALE_ROW, 3 + k),
+                                    hint="do not edit the header rows; use a fresh sheet"))
+    for m in ws.merged:
+        problems.append(Problem(f"merged cells {m}", file=name, sheet=SCORES_SHEET,
+                                cell=m.split(":")[0], hint="unmerge them (Home > Merge > Unmerge)"))
+    app_ids = [a for a in meta["applications"].split("|") if a]
+    last_row = FIRST_ROW + len(app_ids) - 1
+    last_col = 3 + 2 * n
+    for r in sorted(ws.hidden_rows):
+        if r <= last_row:
+            problems.append(Problem(f"row {r} is hidden", file=name, sheet=SCORES_SHEET,
+                                    cell=_ref(r, 1), hint="unhide every row (Format > Unhide rows)"))
+    for c in sorted(ws.hidden_cols):
+        if c <= last_col:
+            problems.append(Problem(f"column {_ref(1, c)[:-1]} is hidden", file=name,
+                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, c),
+                                    hint="unhide every column (Format > Unhide columns)"))
+    outside = sorted(k for k in ws.cells if k[0] >= FIRST_ROW and (k[0] > last_row or
+                                                                   k[1] > last_col))
+    for r, c in outside:
+        cell = ws.cells[(r, c)]
+        if cell.value not in (None, "") or cell.formula:
+            problems.append(Problem(f"unexpected content {ws.text(r, c)!r} outside the score table",
+                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, c),
+                                    hint="move it into a comment column or delete it"))
+
+    expert_id = meta["expert_id"]
+    expert = ctx.experts.get(expert_id)
+    if expert is None:
+        problems.append(Problem(f"the sheet is for expert {expert_id!r}, who is not in experts.csv",
+                                file=name, sheet=META_SHEET,
+                                hint="add the expert to experts.csv or check the file"))
+    conflicts = expert.conflicts if expert else frozenset()
+    rows = []
+    letters = [_ref(1, 3 + k)[:-1] for k in range(n)]
+    cache: dict[tuple[int, XCell | None], tuple] = {}
+    for i, a in enumerate(app_ids):
+        r = FIRST_ROW + i
+        found = ws.text(r, 1)
+        if found != a:
+            problems.append(Problem(f"expected application {a!r} in this row, found {found!r}",
+                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, 1),
+                                    hint="do not edit, sort or delete the application rows"))
+            continue
+        if a not in ctx.applications:
+            problems.append(Problem(f"unknown application {a!r}", file=name, sheet=SCORES_SHEET,
+                                    cell=_ref(r, 1), hint="use an application_id from "
+                                                          "applications.csv"))
+            continue
+        for j in range(3 + n, 4 + 2 * n):
+            cell = ws.cells.get((r, j))
+            if cell is not None and cell.formula is not None and cell.kind != "s":
+                problems.append(Problem(
+                    "the comment cell holds a formula, not text", file=name, sheet=SCORES_SHEET,
+                    cell=_ref(r, j), hint="type the comment as plain text (do not start it with =)"))
+        general = ws.text(r, 3 + 2 * n).strip()
+        for k, c in enumerate(crits):
+            ref = f"{letters[k]}{r}"
+            cell = ws.cells.get((r, 3 + k))
+            own = ws.text(r, 3 + n + k).strip()
+            comment = " | ".join(x for x in (own, general) if x)
+            if a in conflicts and (cell is None or cell.value in (None, "", CONFLICT_MARK)):
+                continue  # a conflict of interest: no score, as it should be
+            key = (k, cell)
+            res = cache.get(key)
+            if res is None:  # scores repeat (a grid of ~11 values): check each distinct one once
+                text, msg = _cell_text(cell, c.label)
+                if msg:
+                    res = cache[key] = (None, False, msg, "type the score as a plain number")
+                else:
+                    score, abstained, msg = score_cell(text, c.id, ctx)
+                    res = cache[key] = (score, abstained, msg, _hint_for(c))
+            score, abstained, msg, hint = res
+            if msg:
+                problems.append(Problem(msg, file=name, sheet=SCORES_SHEET, cell=ref, hint=hint))
+                if hint.startswith("type"):
+                    continue
+            rows.append((expert_id, a, c.id, score, abstained, comment, ref))
+    frame = pd.DataFrame(rows, columns=[ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE,
+                                        ev.ABSTAINED, ev.COMMENT, ev.CELL])
+    frame[ev.SOURCE_FILE] = name
+    frame[ev.SOURCE_SHA256] = digest
+    frame[ev.SHEET] = SCORES_SHEET
+    return frame.reindex(columns=ev.COLUMNS), problems
+
+
+def _hint_for(c) -> str:
+    return f"use a value on the scale {c.scale}, or 'afstår' / 'abstain' to abstain"
+
+
+def _fmt(x: float) -> str:
+    """Shortest exact text of a number: 7.0 -> '7', 3.5 -> '3.5' (never rounded)."""
+    t = repr(x)
+    return t[:-2] if t.endswith(".0") else t
+
+
+def _cell_text(cell: XCell | None, label: str) -> tuple[str, str | None]:
+    """A score cell as text for :func:`selection.io.scores.score_cell`, or a problem message."""
+    if cell is None:
+        return "", None
+    if cell.formula is not None:
+        if cell.kind == "n" and isinstance(cell.value, float):
+            return _fmt(cell.value), None  # a formula whose computed value is a plain number
+        shown = "=" + cell.formula if not cell.formula.startswith("(") else cell.formula
+        return "", (f"the score cell holds a formula ({shown}) whose value is "
+                    f"{'not computed' if cell.value is None else repr(cell.value)}, not a plain "
+                    f"number (criterion \"{label}\")")
+    if cell.kind == "n":
+        return _fmt(cell.value), None
+    if cell.kind == "s":
+        return str(cell.value), None
+    if cell.kind == "b":
+        return "", f"{'TRUE' if cell.value else 'FALSE'} is not a number (criterion \"{label}\")"
+    if cell.kind == "d":
+        return "", f"the date {cell.value} is not a score (criterion \"{label}\")"
+    return "", f"the cell shows the error {cell.value} (criterion \"{label}\")"
+
+
+def _check_meta(meta: dict[str, str], ctx) -> tuple[str, str] | None:
+    """(message, hint) if the metadata does not fit this call, stage and catalogue."""
+    fresh = "generate a fresh sheet with 'selection sheets' and have it filled in again"
+    if meta.get("format") != FORMAT or list(meta) != list(META_KEYS):
+        return ("the metadata of the workbook is missing or damaged", fresh)
+    if meta.get("format_version") != FORMAT_VERSION:
+        return (f"score sheet format version {meta['format_version']!r} is not supported "
+                f"(expected {FORMAT_VERSION})", fresh)
+    if meta_checksum(meta) != meta.get("checksum"):
+        return ("the workbook's hidden metadata was edited (checksum mismatch)", fresh)
+    call_id = getattr(ctx, "call_id", None)
+    if call_id is not None and meta["call_id"] != call_id:
+        return (f"the sheet belongs to call {meta['call_id']!r}, not to {call_id!r}",
+                "import it into the call it was made for")
+    stage = getattr(ctx, "stage", None)
+    stage = ctx.catalogue.stage if stage is None else stage
+    if meta["stage"] != str(stage):
+        return (f"the sheet is for stage {meta['stage']}, not stage {stage}",
+                f"import it with --stage {meta['stage']}")
+    if meta["catalogue_sha256"] != catalogue_fingerprint(ctx.catalogue):
+        return ("the sheet was made for another version of the criteria catalogue "
+                f"(fingerprint {meta['catalogue_sha256'][:12]}…, current "
+                f"{catalogue_fingerprint(ctx.catalogue)[:12]}…)", fresh)
+    if meta["criteria"].split("|") != ctx.catalogue.criterion_ids:
+        return ("the sheet's criteria differ from the catalogue's", fresh)
+    return None
