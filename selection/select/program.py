@@ -1,47 +1,60 @@
-"""The selection integer program for one stage (pulp; CBC by default, HiGHS in-process optional).
+"""The selection integer program for one stage (CBC by default, HiGHS in-process optional).
 
 maximise    sum_i v_i x_i
 subject to  sum_i x_i <= K                                  (at most K selected)
             sum_i c_i x_i <= B                              (stage budget, c_i the stage's cost)
             sum_i t_i x_i <= T                              (funded phase: total budget per year)
-            sum_{i in G} x_i >= / <= n                      (group floors and caps)
+            sum_{i in G} x_i >= / <= / = n                  (group floors, caps, exact counts)
             x_i = 1 / 0                                     (forced in / out)
             x_i = 0 for ineligible i                        (thresholds, regional share > cap,
                                                              not selected in the earlier stage)
             x_i in {0, 1}
 
+The program is a multiple-constraint 0-1 knapsack with cardinality and generalised upper/lower
+bound rows (Kellerer, H., Pferschy, U. & Pisinger, D. (2004). *Knapsack Problems*. Springer.
+doi:10.1007/978-3-540-24777-7). It is solved exactly (zero optimality gap); the selection found is
+then checked against every rule in exact arithmetic.
+
 Ties between optimal selections are broken lexicographically: a second solve keeps the optimal
-value and prefers higher-ranked applications, so the result never depends on solver internals.
+value and maximises ``sum (n + 1 - rank_i) x_i``, preferring higher-ranked applications, so the
+result never depends on solver internals. Should the solver's tolerance let that pass slip below
+the optimum, the first-pass selection is kept.
 
-When no selection satisfies every rule, an elastic copy of the program (one non-negative slack
-per rule, minimised) tells which rules conflict and by how much.
-
-Reference for the model class: Martello, S. & Toth, P. (1990). *Knapsack Problems: Algorithms and
-Computer Implementations*. Wiley. (multiple-constraint 0-1 knapsack with cardinality and
-generalised upper/lower bound rows); elastic programming after Chinneck, J. W. (2008).
-*Feasibility and Infeasibility in Optimization*. Springer. doi:10.1007/978-0-387-74932-7
+When no selection satisfies every rule, :func:`explain_infeasible` names the rules that conflict
+(an irreducible infeasible subset, found with the deletion filter of Chinneck, J. W. &
+Dravnieks, E. W. (1991). Locating minimal infeasible constraint sets in linear programs. *ORSA
+Journal on Computing* 3(2), 157-168. doi:10.1287/ijoc.3.2.157) and by how much the closest
+selection misses them (an elastic program minimising the total normalised slack; Chinneck, J. W.
+(2008). *Feasibility and Infeasibility in Optimization*. Springer. doi:10.1007/978-0-387-74932-7).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pulp
+import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
-from selection.model import FOCUS_AREAS, INDUSTRIES, Application, Constraint, Stage
+from selection.model import FOCUS_AREAS, INDUSTRIES, Application, Stage
+from selection.select.milp import SOLVERS, Milp, check_solver, solve_milp
 
-__all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions", "SOLVERS"]
+__all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions",
+           "SOLVERS", "explain_infeasible", "stage_milp", "rule_text", "group_label"]
 
-SOLVERS = ("cbc", "highs")
+#: Rules with more rows than this get the elastic explanation only (no deletion filter).
+MAX_RULES_FOR_IIS = 80
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One linear row of the program, in words: ``sum coef_i x_i  sense  rhs``."""
+    """One linear row of the program, in words: ``sum coef_i x_i  sense  rhs``.
+
+    ``kind`` is ``"count"``, ``"budget"``, ``"total_budget"``, ``"group"`` or ``"forced"``;
+    ``reason`` is the call's own justification of the rule (e.g. "§7 priority for the focus
+    areas"); ``label`` names the group in words (e.g. "industry Fashion / Mode").
+    """
 
     name: str
     description: str
@@ -49,6 +62,9 @@ class Rule:
     sense: str  # "<=" or ">="
     rhs: float
     unit: str = "applications"  # or "DKK"
+    kind: str = "group"
+    reason: str = ""
+    label: str = ""
 
     def lhs(self, selected: Sequence[str]) -> float:
         return math.fsum(self.coefs.get(a, 0.0) for a in selected)
@@ -56,6 +72,13 @@ class Rule:
     def slack(self, selected: Sequence[str]) -> float:
         v = self.lhs(selected)
         return self.rhs - v if self.sense == "<=" else v - self.rhs
+
+    def amount(self, x: float) -> str:
+        """``x`` in this rule's unit, in words."""
+        if self.unit == "DKK":
+            return f"{x:,.0f} DKK"
+        k = round(x) if abs(x - round(x)) < 1e-9 else x
+        return f"{k:g} application{'s' if k != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -71,12 +94,45 @@ class StageInput:
 
 @dataclass(frozen=True)
 class StageOutcome:
+    """The optimal selection of a stage, the rules it was chosen under and those that bind.
+
+    ``note`` says how the selection was made when not by this stage's program alone (linked mode).
+    """
+
     stage: int
     selected: tuple[str, ...]
     objective: float
     rules: tuple[Rule, ...]
     binding: tuple[str, ...]
     solver: str
+    note: str = ""
+
+
+def group_label(group: str, value: str) -> str:
+    """A group value in words, English / Danish where the call's vocabulary has both."""
+    if group == "industry" and value in INDUSTRIES:
+        da, en = INDUSTRIES[value]
+        return f"industry {en}" + (f" / {da}" if da != en else "")
+    if group == "focus_area" and value in FOCUS_AREAS:
+        da, en = FOCUS_AREAS[value]
+        return f"focus area {en}" + (f" / {da}" if da != en else "")
+    if group == "rural":
+        return "rural/peripheral (landdistrikt)" if value == "true" else "non-rural"
+    if group == "municipality":
+        return f"municipality {value}"
+    if group == "lead_organisation":
+        return f"lead organisation {value}"
+    return "all applications"
+
+
+def rule_text(kind: str, count: int, group: str, value: str) -> str:
+    """``at least 1 selected in focus area Tourism / Turisme`` and the like."""
+    words = kind.replace("_", " ")
+    if group == "any":
+        return f"{words} {count} selected"
+    if group == "rural":
+        return f"{words} {count} {'rural/peripheral' if value == 'true' else 'non-rural'} selected"
+    return f"{words} {count} selected in {group_label(group, value)}"
 
 
 def _group_values(group: str, candidates: Sequence[Application]) -> list[str]:
@@ -92,60 +148,72 @@ def _group_values(group: str, candidates: Sequence[Application]) -> list[str]:
 
 
 def build_rules(inp: StageInput) -> list[Rule]:
-    """The program's rows for a stage, each with a plain-words description."""
+    """The program's rows for a stage, each with a plain-words description.
+
+    Group rules without a ``value`` expand to one row per value of the group; caps that cannot
+    bind (fewer members than the cap) are left out. ``exactly`` expands to a floor and a cap
+    (names ending ``:min`` and ``:max``). ``if_available`` floors are lowered to the number of
+    eligible members, and dropped when that is zero.
+    """
     st = inp.stage
     cand = [inp.applications[a] for a in inp.values]
     ids = [a.id for a in cand]
-    rules = [Rule("max_selected", f"at most {st.max_selected} selected", {a: 1.0 for a in ids}, "<=", st.max_selected)]
+    rules = [Rule("max_selected", f"at most {st.max_selected} selected", dict.fromkeys(ids, 1.0), "<=",
+                  st.max_selected, kind="count")]
     if st.budget is not None:
         what = "requested grants" if st.budget_basis == "grant" else "regional co-financing per year"
         rules.append(Rule("budget", f"{what} within {st.budget:,} DKK",
-                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, "DKK"))
+                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, "DKK", kind="budget"))
     if st.total_budget_cap_per_year is not None:
-        rules.append(Rule("total_budget", f"total partnership budgets within {st.total_budget_cap_per_year:,} DKK per year",
-                          {a.id: float(a.total_budget_per_year) for a in cand}, "<=", st.total_budget_cap_per_year, "DKK"))
-    eligible = [a for a in cand if a.id not in inp.excluded]
+        rules.append(Rule("total_budget",
+                          f"total partnership budgets within {st.total_budget_cap_per_year:,} DKK per year",
+                          {a.id: float(a.total_budget_per_year) for a in cand}, "<=",
+                          st.total_budget_cap_per_year, "DKK", kind="total_budget"))
+    eligible = {a.id for a in cand if a.id not in inp.excluded}
+    index: dict[str, dict[str, dict[str, float]]] = {}  # group -> value -> members (one pass)
     for k, c in enumerate(st.constraints):
+        if c.group not in index:
+            by_value: dict[str, dict[str, float]] = {}
+            for a in cand:
+                for v in a.group_values(c.group):
+                    by_value.setdefault(v, {})[a.id] = 1.0
+            index[c.group] = by_value
         values = [c.value] if c.value is not None else _group_values(c.group, cand)
         for v in values:
-            members = {a.id: 1.0 for a in cand if v == "*" or v in a.group_values(c.group)}
-            count = c.count
-            if c.kind == "at_least" and c.if_available:
-                count = min(count, sum(1 for a in eligible if a.id in members))
-                if count == 0:
+            members = dict(index[c.group].get(v, {}))
+            label = group_label(c.group, v)
+            base = f"constraint[{k}]:{c.group}={v}"
+            parts = {"at_least": [(">=", "")], "at_most": [("<=", "")],
+                     "exactly": [(">=", ":min"), ("<=", ":max")]}[c.kind]
+            for sense, suffix in parts:
+                count = c.count
+                if sense == ">=" and c.if_available:
+                    count = min(count, sum(1 for a in members if a in eligible))
+                    if count == 0:
+                        continue
+                if sense == ">=" and count == 0:
                     continue
-            if c.kind == "at_most" and c.value is None and len(members) <= count:
-                continue  # cannot bind
-            desc = Constraint.model_validate({**c.model_dump(), "value": v if v != "*" else None, "count": count}).describe()
-            rules.append(Rule(f"constraint[{k}]:{c.group}={v}", desc, members,
-                              ">=" if c.kind == "at_least" else "<=", count))
+                if sense == "<=" and len(members) <= count:
+                    continue  # cannot bind
+                words = c.kind if c.kind != "exactly" or count == c.count else "at_least"
+                desc = rule_text(words, count, c.group, v)
+                rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
+                                  reason=c.reason, label=label))
     for f in st.forced:
         if f.application in inp.values:
             rules.append(Rule(f"forced:{f.application}",
                               f"{f.application} forced {'in' if f.include else 'out'} ({f.reason})",
-                              {f.application: 1.0}, ">=" if f.include else "<=", 1 if f.include else 0))
+                              {f.application: 1.0}, ">=" if f.include else "<=", 1 if f.include else 0,
+                              kind="forced", reason=f.reason))
     return rules
-
-
-def _solver(name: str):
-    if name == "cbc":
-        with warnings.catch_warnings():
-            # PuLP 3.3 marks its bundled CBC as deprecated for 4.0; we pin pulp<4 to keep it.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            solver = pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, gapAbs=0.0, threads=1)
-    elif name == "highs":
-        solver = pulp.HiGHS(msg=False, gapRel=0.0, gapAbs=0.0, threads=1)
-    else:
-        raise SolverError(Problem(f"unknown solver {name!r}", hint=f"use one of {', '.join(SOLVERS)}"))
-    if not solver.available():
-        raise SolverError(Problem(f"the solver {name!r} is not available on this machine",
-                                  hint="reinstall the package (pulp bundles CBC; highspy provides HiGHS)"))
-    return solver
 
 
 def solver_versions() -> dict[str, str]:
     """Versions of the MILP modeller and solvers, for run manifests."""
+    import warnings
     from importlib import metadata
+
+    import pulp
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -158,57 +226,228 @@ def solver_versions() -> dict[str, str]:
     return out
 
 
-def _add_rules(prob: pulp.LpProblem, x: Mapping[str, pulp.LpVariable], rules: Sequence[Rule],
-               slacks: Mapping[str, pulp.LpVariable] | None = None) -> None:
+def stage_milp(inp: StageInput, rules: Sequence[Rule], ids: Sequence[str] | None = None,
+               offset: int = 0, m: Milp | None = None) -> Milp:
+    """Add one binary per application of ``ids`` (default: ``inp.values``), the objective
+    ``sum v_i x_i`` and ``rules`` to ``m`` (a new maximisation program by default).
+
+    Variables are numbered ``offset + position in ids``; excluded applications get upper bound 0.
+    """
+    ids = list(inp.values) if ids is None else list(ids)
+    m = m if m is not None else Milp(maximize=True)
+    pos = {a: offset + i for i, a in enumerate(ids)}
+    values = np.array([inp.values[a] for a in ids], dtype=float)
+    upper = np.array([0.0 if a in inp.excluded else 1.0 for a in ids])
+    first = m.add_vars(len(ids), cost=values, upper=upper)
+    assert first == offset, "variables must be added in order"  # programming error, not user input
     for r in rules:
-        expr = pulp.lpSum(coef * x[a] for a, coef in r.coefs.items() if a in x)
-        if slacks is not None:
-            expr = expr - slacks[r.name] if r.sense == "<=" else expr + slacks[r.name]
-        prob += (expr <= r.rhs) if r.sense == "<=" else (expr >= r.rhs), r.name.replace(":", "_").replace("=", "_").replace(" ", "_")
+        items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
+        idx = [i for i, _ in items]
+        val = [c for _, c in items]
+        if r.sense == "<=":
+            m.add_row(idx, val, upper=r.rhs)
+        else:
+            m.add_row(idx, val, lower=r.rhs)
+    return m
 
 
-def _solve(prob: pulp.LpProblem, solver_name: str) -> str:
-    status = prob.solve(_solver(solver_name))
-    return pulp.LpStatus[status]
+def _chosen(x: np.ndarray, ids: Sequence[str], offset: int = 0) -> list[str]:
+    return [a for i, a in enumerate(ids) if x[offset + i] > 0.5]
+
+
+def tie_weights(inp: StageInput, ids: Sequence[str]) -> np.ndarray:
+    """``n + 1 - rank``: the tie pass's objective, preferring higher-ranked applications."""
+    n = len(ids)
+    return np.array([float(n + 1 - inp.ranks[a]) for a in ids])
+
+
+def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *,
+                    what: str) -> tuple[np.ndarray, float] | None:
+    """Maximise ``values.x`` over ``m`` exactly, then among optimal points maximise ``tie.x``.
+
+    ``values`` and ``tie`` may be shorter than the program (they cover its first variables).
+    Returns the 0-1 point and its exact value (:func:`math.fsum`), or ``None`` when infeasible.
+    """
+    k = len(values)
+    first = m.copy()
+    grid = integer_grid(values)
+    cost = np.round(values * grid) if grid else values
+    big = float(np.sum(np.sort(np.abs(tie))[::-1][:max(1, int(min(k, _cardinality(m, k))))])) + 1.0
+    single = grid is not None and np.all(tie == np.round(tie)) and \
+        float(np.sum(np.abs(cost))) * big < 2.0 ** 40
+    # Integer values on a grid: one exact solve of  big * V_i + tie_i  (lexicographic by
+    # construction, since the tie part of any selection is < big) replaces the two passes.
+    first.cost = list(cost * big + tie if single else cost) + [0.0] * (m.n - k)
+    first.maximize = True
+    sol = solve_milp(first, solver)
+    if sol.status == "infeasible":
+        return None
+    if sol.status != "optimal":
+        raise SolverError(f"{what}: the solver {solver} ended with status {sol.status}")
+    x1 = np.round(sol.x)
+    if single:
+        return x1, math.fsum(values[x1[:k] > 0.5])
+    best = math.fsum(values[x1[:k] > 0.5])
+    second = m.copy()
+    second.cost = list(tie) + [0.0] * (m.n - k)
+    second.maximize = True
+    second.add_row(np.flatnonzero(values != 0.0), values[values != 0.0],
+                   lower=best - 1e-9 * max(1.0, abs(best)))
+    sol2 = solve_milp(second, solver, start=x1)
+    if sol2.status == "optimal":
+        x2 = np.round(sol2.x)
+        if math.fsum(values[x2[:k] > 0.5]) >= best - 1e-12 * max(1.0, abs(best)) and _feasible(m, x2):
+            return x2, math.fsum(values[x2[:k] > 0.5])
+    return x1, best
+
+
+def _cardinality(m: Milp, k: int) -> float:
+    """An upper bound on how many of the first ``k`` binaries can be 1 (the tightest count row)."""
+    best = float(k)
+    for (idx, val), hi in zip(m.rows, m.row_upper, strict=True):
+        if len(idx) == k and hi < best and np.all(val == 1.0):
+            best = hi
+    return best
+
+
+def integer_grid(values: np.ndarray, max_denominator: int = 10_080) -> int | None:
+    """The smallest ``D <= max_denominator`` making every value an integer multiple of ``1/D``
+    (to 1e-9), or ``None``. Panel scores are means of grid scores times weights, so such a ``D``
+    usually exists; maximising the integers ``round(D v_i)`` is then the same program exactly
+    (distinct totals differ by at least ``1/D``, far above float noise), and the solver can round
+    its bounds, which proves optimality much sooner."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or not np.all(np.isfinite(v)) or np.max(np.abs(v)) * max_denominator > 1e9:
+        return None
+    for d in (1, 2, 4, 8, 12, 16, 24, 48, 96, 120, 240, 360, 480, 720, 1440, 2520, 5040, 10_080):
+        if d > max_denominator:
+            break
+        if np.max(np.abs(v * d - np.round(v * d))) <= 1e-9 * d * max(1.0, float(np.max(np.abs(v)))):
+            return d
+    return None
+
+
+def _feasible(m: Milp, x: np.ndarray, tol: float = 1e-6) -> bool:
+    if np.any(x < np.asarray(m.lower) - tol) or np.any(x > np.asarray(m.upper) + tol):
+        return False
+    for (idx, val), lo, hi in zip(m.rows, m.row_lower, m.row_upper, strict=True):
+        v = float(np.dot(val, x[idx])) if len(idx) else 0.0
+        if v < lo - tol * max(1.0, abs(lo)) or v > hi + tol * max(1.0, abs(hi)):
+            return False
+    return True
+
+
+def precheck(inp: StageInput, rules: Sequence[Rule]) -> list[Problem]:
+    """Conflicts visible without solving: forced-in applications that may not be selected, and
+    floors with fewer eligible members than they require."""
+    n = inp.stage.number
+    out = []
+    for f in inp.stage.forced:
+        if f.include and f.application in inp.excluded:
+            out.append(Problem(
+                f"stage {n}: {f.application} is forced in ({f.reason}), but it may not be selected: "
+                f"{inp.excluded[f.application]}",
+                hint="remove the forced decision or the rule that excludes it"))
+        elif f.include and f.application not in inp.values:
+            out.append(Problem(f"stage {n}: {f.application} is forced in ({f.reason}), but it is not "
+                               "among this stage's applications", hint="check the application id"))
+    for r in rules:
+        if r.sense == ">=" and r.kind == "group":
+            supply = [a for a in r.coefs if a not in inp.excluded]
+            if len(supply) < r.rhs:
+                out.append(Problem(f"stage {n}: {floor_shortfall(r, inp)}", hint=_hint(r)))
+    return out
+
+
+def floor_shortfall(r: Rule, inp: StageInput) -> str:
+    """'at least 1 rural/peripheral ... is required, but no rural/peripheral application passes
+    the thresholds (2 are below a threshold)'."""
+    members = list(r.coefs)
+    supply = [a for a in members if a not in inp.excluded]
+    why: dict[str, int] = {}
+    for a in members:
+        if a in inp.excluded:
+            reason = inp.excluded[a]
+            key = ("below a threshold" if reason.startswith("below threshold") else
+                   "forced out" if reason.startswith("forced out") else
+                   "not selected in the earlier stage" if reason.startswith("not selected in stage") else
+                   "over the regional-share cap" if reason.startswith("regional share") else reason)
+            why[key] = why.get(key, 0) + 1
+    detail = ", ".join(f"{k} {v}" if k.startswith("not") else f"{v} {k}" for k, v in why.items())
+    who = r.label or "this group"
+    need = f"\"{r.description}\" is required{_because(r)}"
+    if not members:
+        return f"{need}, but no application in {who} applied"
+    if not supply:
+        base = f"{need}, but no application in {who} passes the thresholds" if set(why) == {"below a threshold"} \
+            else f"{need}, but no application in {who} may be selected"
+        return f"{base} ({len(members)} in the group: {detail})"
+    return (f"{need}, but only {len(supply)} application(s) in {who} may be selected: short by "
+            f"{r.amount(r.rhs - len(supply))} "
+            f"({len(members)} in the group" + (f"; {detail}" if detail else "") + ")")
+
+
+def _because(r: Rule) -> str:
+    return f" ({r.reason})" if r.reason else ""
+
+
+def _hint(r: Rule) -> str:
+    if r.kind == "forced":
+        return "remove or change this forced decision"
+    if r.kind in ("budget", "total_budget", "count"):
+        return "raise this limit in the call or scenario file, or relax the rules it conflicts with"
+    return "relax this rule (lower its count or set if_available = true) or the rules it conflicts with"
 
 
 def solve_stage(inp: StageInput, solver: str = "cbc") -> StageOutcome:
-    """Solve one stage exactly (zero gap); raise :class:`InfeasibleError` with the conflict in words."""
+    """Solve one stage exactly (zero gap); raise :class:`InfeasibleError` with the conflict in words.
+
+    Parameters
+    ----------
+    inp
+        The stage, its candidates' values and ranks, and the applications excluded (with why).
+    solver
+        ``"cbc"`` (bundled with pulp) or ``"highs"`` (in-process).
+
+    Returns
+    -------
+    StageOutcome
+        The selection in rank order, its exact total value, the rules and the binding rules.
+    """
+    check_solver(solver)
     ids = list(inp.values)
     rules = build_rules(inp)
-    names = {a: f"x{i}" for i, a in enumerate(ids)}
-    prob = pulp.LpProblem(f"stage{inp.stage.number}", pulp.LpMaximize)
-    x = {a: prob.add_variable(names[a], cat="Binary") for a in ids}
-    for a in inp.excluded:
-        if a in x:
-            x[a].upBound = 0
-    prob += pulp.lpSum(inp.values[a] * x[a] for a in ids)
-    _add_rules(prob, x, rules)
-    status = _solve(prob, solver)
-    if status == "Infeasible":
+    early = precheck(inp, rules)
+    if early:
+        raise InfeasibleError(early)
+    m = stage_milp(inp, rules, ids)
+    values = np.array([inp.values[a] for a in ids], dtype=float)
+    found = solve_with_ties(m, values, tie_weights(inp, ids), solver, what=f"stage {inp.stage.number}")
+    if found is None:
         raise InfeasibleError(explain_infeasible(inp, rules, solver))
-    if status != "Optimal":
-        raise SolverError(f"stage {inp.stage.number}: the solver {solver} ended with status {status}")
-    best = pulp.value(prob.objective) or 0.0
-    # Second pass: among optimal selections prefer higher-ranked applications (deterministic).
-    n = len(ids)
-    tie = pulp.LpProblem(f"stage{inp.stage.number}_ties", pulp.LpMaximize)
-    tie += pulp.lpSum((n + 1 - inp.ranks[a]) * x[a] for a in ids)
-    tie += pulp.lpSum(inp.values[a] * x[a] for a in ids) >= best - 1e-7 * max(1.0, abs(best)), "optimal_value"
-    _add_rules(tie, x, rules)
-    status = _solve(tie, solver)
-    if status != "Optimal":
-        raise SolverError(f"stage {inp.stage.number}: the tie-break pass ended with status {status}")
-    selected = sorted((a for a in ids if (x[a].value() or 0) > 0.5), key=lambda a: inp.ranks[a])
+    x, _ = found
+    selected = sorted(_chosen(x, ids), key=lambda a: inp.ranks[a])
+    return outcome_for(inp, rules, selected, solver)
+
+
+def outcome_for(inp: StageInput, rules: Sequence[Rule], selected: Sequence[str], solver: str,
+                note: str = "") -> StageOutcome:
+    """Check ``selected`` against every rule in exact arithmetic and package it as an outcome."""
+    selected = sorted(selected, key=lambda a: inp.ranks[a])
+    broken = [r.description for r in rules if r.slack(selected) < -1e-9]
+    bad = [a for a in selected if a in inp.excluded]
+    if broken or bad:  # pragma: no cover - would be a solver or modelling bug
+        raise SolverError(f"stage {inp.stage.number}: the solver's selection breaks "
+                          f"{'; '.join(broken + [f'{a} is excluded' for a in bad])}")
     objective = math.fsum(inp.values[a] for a in selected)
     binding = tuple(r.description for r in rules if _binds(r, selected, inp))
-    return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver)
+    return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note)
 
 
 def _binds(rule: Rule, selected: Sequence[str], inp: StageInput) -> bool:
     """A cap binds when adding some eligible application left out would break it; a floor binds
     when it is met exactly."""
-    if rule.name.startswith("forced"):
+    if rule.kind == "forced":
         return False
     if rule.sense == ">=":
         return abs(rule.slack(selected)) <= 1e-9
@@ -217,31 +456,69 @@ def _binds(rule: Rule, selected: Sequence[str], inp: StageInput) -> bool:
     return any(a not in chosen and a not in inp.excluded and c > slack + 1e-9 for a, c in rule.coefs.items())
 
 
-def explain_infeasible(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[Problem]:
-    """Minimise the total (normalised) violation of the rules; report each violated rule."""
+def _feasible_with(inp: StageInput, rules: Sequence[Rule], solver: str) -> bool:
+    m = stage_milp(inp, rules)
+    m.cost = [0.0] * m.n
+    sol = solve_milp(m, solver)
+    if sol.status not in ("optimal", "infeasible"):
+        raise SolverError(f"stage {inp.stage.number}: the solver {solver} ended with status {sol.status}")
+    return sol.status == "optimal"
+
+
+def conflict_set(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[Rule]:
+    """An irreducible infeasible subset of ``rules`` (with the exclusions held fixed), by the
+    deletion filter: drop each rule in turn and keep it dropped while the rest stay infeasible.
+    Every rule of the result is needed for the conflict."""
+    keep = list(rules)
+    for r in list(rules):
+        trial = [q for q in keep if q is not r]
+        if not _feasible_with(inp, trial, solver):
+            keep = trial
+    return keep
+
+
+def elastic(inp: StageInput, rules: Sequence[Rule], solver: str) -> dict[str, float] | None:
+    """The smallest total normalised violation of ``rules`` (one slack per rule); rule name ->
+    amount violated, or ``None`` when even the elastic program fails."""
     ids = list(inp.values)
-    prob = pulp.LpProblem("elastic", pulp.LpMinimize)
-    x = {a: prob.add_variable(f"x{i}", cat="Binary") for i, a in enumerate(ids)}
-    for a in inp.excluded:
-        if a in x:
-            x[a].upBound = 0
-    s = {r.name: prob.add_variable(f"s{k}", lowBound=0) for k, r in enumerate(rules)}
-    scale = {r.name: (max(r.coefs.values(), default=1.0) or 1.0) if r.unit == "DKK" else 1.0 for r in rules}
-    prob += pulp.lpSum(s[r.name] / scale[r.name] for r in rules)
-    _add_rules(prob, x, rules, s)
-    status = _solve(prob, solver)
-    if status != "Optimal":
-        return [Problem(f"stage {inp.stage.number}: no selection satisfies the rules (status {status})")]
-    out = []
-    for r in rules:
-        v = s[r.name].value() or 0.0
+    m = stage_milp(inp, [], ids)
+    m.cost = [0.0] * m.n
+    m.maximize = False
+    pos = {a: i for i, a in enumerate(ids)}
+    first = m.add_vars(len(rules), cost=0.0, lower=0.0, upper=math.inf, integer=False)
+    for k, r in enumerate(rules):
+        scale = (max(r.coefs.values(), default=1.0) or 1.0) if r.unit == "DKK" else 1.0
+        m.cost[first + k] = 1.0 / scale + (1e-3 if r.kind == "forced" else 0.0)
+        items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
+        idx = [i for i, _ in items] + [first + k]
+        val = [c for _, c in items]
+        if r.sense == "<=":
+            m.add_row(idx, val + [-1.0], upper=r.rhs)
+        else:
+            m.add_row(idx, val + [1.0], lower=r.rhs)
+    sol = solve_milp(m, solver)
+    if sol.status != "optimal":
+        return None
+    sel = _chosen(np.round(sol.x), ids)
+    return {r.name: max(0.0, -r.slack(sel)) for r in rules}
+
+
+def explain_infeasible(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[Problem]:
+    """Which rules conflict, in plain words, and by how much the closest selection misses them."""
+    n = inp.stage.number
+    out = precheck(inp, rules)
+    if out:
+        return out
+    core = conflict_set(inp, rules, solver) if len(rules) <= MAX_RULES_FOR_IIS else []
+    if core:
+        listed = "; ".join(f"\"{r.description}\"{_because(r)}" for r in core)
+        out.append(Problem(f"stage {n}: no selection satisfies these rules together: {listed}",
+                           hint="relax one of them in the call or scenario file"))
+    gaps = elastic(inp, core or rules, solver) or {}
+    for r in core or rules:
+        v = gaps.get(r.name, 0.0)
         if v > 1e-6:
-            amount = f"{v:,.0f} DKK" if r.unit == "DKK" else f"{v:g}"
-            eligible_members = [a for a in r.coefs if a not in inp.excluded]
-            detail = ""
-            if r.sense == ">=":
-                detail = f"; only {len(eligible_members)} eligible application(s) qualify"
-            out.append(Problem(f"stage {inp.stage.number}: the rule \"{r.description}\" cannot be met with "
-                               f"the other rules: short by {amount}{detail}",
-                               hint="relax this rule or the rules it conflicts with in the call or scenario file"))
-    return out or [Problem(f"stage {inp.stage.number}: no selection satisfies the rules")]
+            verb = "exceeds" if r.sense == "<=" else "falls short of"
+            out.append(Problem(f"stage {n}: the closest possible selection {verb} \"{r.description}\" "
+                               f"by {r.amount(v)}", hint=_hint(r)))
+    return out or [Problem(f"stage {n}: no selection satisfies the rules")]

@@ -1,0 +1,198 @@
+"""Linked mode: choose the earlier stage's selection for the sake of the later stage.
+
+One program with a binary ``x1_i`` (selected in stage 1) and ``x2_i`` (selected in stage 2) per
+application, every rule of each stage on its own variables, and ``x2_i <= x1_i``. It is solved
+lexicographically (Isermann, H. (1982). Linear lexicographic optimization. *OR Spektrum* 4,
+223-228. doi:10.1007/BF01782758): first the best stage-2 value, then — keeping it — the best
+stage-1 value, then the tie pass (higher-ranked first). So stage 1 is chosen such that the best
+stage-2 selection within it, under the stage-2 rules, is as good as possible; the sequential
+mode's stage-1 optimum is only the second goal.
+
+A stage-2 ``if_available`` floor ``at least c in G`` means, within the stage-1 selection, "at least
+``min(c, s)``" where ``s = sum_{i in G, eligible in stage 2} x1_i``; it is modelled exactly with one
+binary ``z`` (``z = 1`` iff ``s >= c``): ``s >= c z``, ``s <= c - 1 + |G| z``,
+``sum_G x2 >= c z`` and ``sum_G x2 >= s - |G| z``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from selection.errors import InfeasibleError, Problem, SolverError
+from selection.select.milp import Milp, check_solver, solve_milp
+from selection.select.program import (
+    Rule,
+    StageInput,
+    StageOutcome,
+    build_rules,
+    outcome_for,
+    precheck,
+    stage_milp,
+    tie_weights,
+)
+
+__all__ = ["solve_linked", "LinkedOutcome"]
+
+
+class LinkedOutcome(tuple):
+    """``(stage1 outcome, stage-1 selection's best stage-2 value, stage-2 selection)``."""
+
+    @property
+    def stage1(self) -> StageOutcome:
+        return self[0]
+
+    @property
+    def stage2_value(self) -> float:
+        return self[1]
+
+    @property
+    def stage2_selected(self) -> tuple[str, ...]:
+        return self[2]
+
+
+def _add_rows(m: Milp, rules: list[Rule], pos: dict[str, int]) -> None:
+    for r in rules:
+        items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
+        if r.sense == "<=":
+            m.add_row([i for i, _ in items], [c for _, c in items], upper=r.rhs)
+        else:
+            m.add_row([i for i, _ in items], [c for _, c in items], lower=r.rhs)
+
+
+def _lexicographic(m: Milp, goals: list[np.ndarray], solver: str, what: str) -> np.ndarray | None:
+    """Optimise ``goals`` in order, each keeping the optimum of the ones before (exact check by
+    :func:`math.fsum`; a pass that slips below by solver tolerance keeps the previous point)."""
+    m = m.copy()
+    x_prev = None
+    for g, goal in enumerate(goals):
+        trial = m.copy()
+        trial.cost = list(goal)
+        trial.maximize = True
+        sol = solve_milp(trial, solver, start=x_prev)
+        if sol.status == "infeasible" and g == 0:
+            return None
+        if sol.status != "optimal":
+            if g == 0:
+                raise SolverError(f"{what}: the solver {solver} ended with status {sol.status}")
+            break
+        x = np.round(sol.x)
+        if x_prev is not None and any(math.fsum(goals[h][x > 0.5]) < math.fsum(goals[h][x_prev > 0.5])
+                                      - 1e-12 * max(1.0, abs(math.fsum(goals[h][x_prev > 0.5])))
+                                      for h in range(g)):
+            break
+        x_prev = x
+        best = math.fsum(goal[x > 0.5])
+        nz = np.flatnonzero(goal != 0.0)
+        m.add_row(nz, goal[nz], lower=best - 1e-9 * max(1.0, abs(best)))
+    return x_prev
+
+
+def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> LinkedOutcome:
+    """Solve two stages together (stage 2 chooses among stage 1's selection).
+
+    Parameters
+    ----------
+    inp1
+        Stage 1 over all its applications.
+    inp2
+        Stage 2 over every application that has a stage-2 value (ranked on the stage-2
+        criteria); its exclusions must not include "not selected in stage 1".
+
+    Returns
+    -------
+    LinkedOutcome
+        Stage 1's outcome (its ``objective`` is the stage-1 value; ``note`` says it was linked),
+        the best stage-2 value within it, and that stage-2 selection.
+    """
+    check_solver(solver)
+    ids1 = list(inp1.values)
+    ids2 = [a for a in inp2.values if a in inp1.values]
+    rules1 = build_rules(inp1)
+    rules2 = build_rules(StageInput(inp2.stage, inp2.applications, {a: inp2.values[a] for a in ids2},
+                                    inp2.ranks, inp2.excluded))
+    early = precheck(inp1, rules1)
+    if early:
+        raise InfeasibleError(early)
+    n1, n2 = len(ids1), len(ids2)
+    m = stage_milp(inp1, rules1, ids1)
+    sub2 = StageInput(inp2.stage, inp2.applications, {a: inp2.values[a] for a in ids2}, inp2.ranks,
+                      inp2.excluded)
+    pos1 = {a: i for i, a in enumerate(ids1)}
+    pos2 = {a: n1 + i for i, a in enumerate(ids2)}
+    m.add_vars(n2, upper=np.array([0.0 if a in inp2.excluded else 1.0 for a in ids2]))
+    plain, avail = [], []
+    for r in rules2:
+        k = re.match(r"constraint\[(\d+)\]", r.name)
+        c = inp2.stage.constraints[int(k.group(1))] if k else None
+        (avail if c is not None and c.if_available and r.sense == ">=" else plain).append((r, c))
+    _add_rows(m, [r for r, _ in plain], pos2)
+    for r, c in avail:
+        members = [a for a in r.coefs if a in pos2]
+        elig = [a for a in members if a not in inp2.excluded]
+        big, cnt = max(len(members), 1), c.count
+        z = m.add_vars(1)
+        s_idx = [pos1[a] for a in elig]
+        m.add_row(s_idx + [z], [1.0] * len(s_idx) + [-float(cnt)], lower=0.0)
+        m.add_row(s_idx + [z], [1.0] * len(s_idx) + [-float(big)], upper=cnt - 1)
+        x2_idx = [pos2[a] for a in members]
+        m.add_row(x2_idx + [z], [1.0] * len(x2_idx) + [-float(cnt)], lower=0.0)
+        m.add_row(x2_idx + s_idx + [z], [1.0] * len(x2_idx) + [-1.0] * len(s_idx) + [float(big)], lower=0.0)
+    for a in ids2:
+        m.add_row([pos2[a], pos1[a]], [1.0, -1.0], upper=0.0)
+    total = m.n
+    v1 = np.zeros(total)
+    v1[:n1] = [inp1.values[a] for a in ids1]
+    v2 = np.zeros(total)
+    v2[n1:n1 + n2] = [inp2.values[a] for a in ids2]
+    tie = np.zeros(total)
+    tie[:n1] = tie_weights(inp1, ids1)
+    tie[n1:n1 + n2] = tie_weights(sub2, ids2)
+    x = _lexicographic(m, [v2, v1, tie], solver, "linked stages")
+    if x is None:
+        raise InfeasibleError([Problem(
+            f"linked mode: no stage-{inp1.stage.number} selection satisfies its rules and leaves a "
+            f"stage-{inp2.stage.number} selection that satisfies the stage-{inp2.stage.number} rules",
+            hint="solve the stages in sequence (selection_mode = \"sequential\") to see which stage's "
+                 "rules conflict")])
+    s1 = [a for a in ids1 if x[pos1[a]] > 0.5]
+    s2 = tuple(sorted((a for a in ids2 if x[pos2[a]] > 0.5), key=lambda a: inp2.ranks[a]))
+    value2 = math.fsum(inp2.values[a] for a in s2)
+    note = (f"linked with stage {inp2.stage.number}: chosen so that the best stage-{inp2.stage.number} "
+            f"selection within it is as good as possible ({value2:.4f})")
+    return LinkedOutcome((outcome_for(inp1, rules1, s1, solver, note), value2, s2))
+
+
+def select_linked(stage1, ranking1, stage2, ranking2, applications, *, candidates=None,
+                  solver: str = "cbc"):
+    """Stage 1 chosen in linked mode, explained: ``(outcome, table)`` like
+    :func:`~selection.select.select_stage`.
+
+    ``ranking2`` ranks every application with stage-2 scores (not only a stage-1 selection). For a
+    ranking deviation in stage 1, ``cost_to_include`` is the stage-2 value lost when it is forced
+    into stage 1 (the linked program's first goal).
+    """
+    from selection.model import ForcedDecision, Stage
+    from selection.select.explain import explain_selection
+    from selection.select.stage import stage_input
+
+    inp1 = stage_input(stage1, ranking1, applications, candidates=candidates)
+    inp2 = stage_input(stage2, ranking2, applications, candidates=None)
+    res = solve_linked(inp1, inp2, solver)
+
+    def resolve(a: str):
+        forced = Stage.model_validate({**stage1.model_dump(), "forced": [
+            *[f.model_dump() for f in stage1.forced],
+            ForcedDecision(application=a, include=True, reason="what-if").model_dump()]})
+        try:
+            alt = solve_linked(StageInput(forced, inp1.applications, inp1.values, inp1.ranks, inp1.excluded),
+                               inp2, solver)
+        except InfeasibleError:
+            return None
+        return alt.stage2_value, alt.stage1.selected
+
+    table = explain_selection(inp1, res.stage1, solver, resolve=resolve, base_objective=res.stage2_value,
+                              cost_unit="stage-2 value")
+    return res.stage1, table
