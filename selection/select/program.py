@@ -66,7 +66,14 @@ class Rule:
     reason: str = ""
     label: str = ""
 
-    def lhs(self, selected: Sequence[str]) -> float:
+    def lhs(self, selected: Sequence[str] | frozenset[str]) -> float:
+        """``sum coef_i`` over the selected applications (exact, :func:`math.fsum`).
+
+        Pass a set when calling for many rules: a short rule is then summed over its own
+        members instead of over the whole selection.
+        """
+        if isinstance(selected, (set, frozenset)) and len(self.coefs) < len(selected):
+            return math.fsum(c for a, c in self.coefs.items() if a in selected)
         return math.fsum(self.coefs.get(a, 0.0) for a in selected)
 
     def slack(self, selected: Sequence[str]) -> float:
@@ -434,25 +441,25 @@ def outcome_for(inp: StageInput, rules: Sequence[Rule], selected: Sequence[str],
                 note: str = "") -> StageOutcome:
     """Check ``selected`` against every rule in exact arithmetic and package it as an outcome."""
     selected = sorted(selected, key=lambda a: inp.ranks[a])
-    broken = [r.description for r in rules if r.slack(selected) < -1e-9]
+    chosen = frozenset(selected)
+    broken = [r.description for r in rules if r.slack(chosen) < -1e-9]
     bad = [a for a in selected if a in inp.excluded]
     if broken or bad:  # pragma: no cover - would be a solver or modelling bug
         raise SolverError(f"stage {inp.stage.number}: the solver's selection breaks "
                           f"{'; '.join(broken + [f'{a} is excluded' for a in bad])}")
     objective = math.fsum(inp.values[a] for a in selected)
-    binding = tuple(r.description for r in rules if _binds(r, selected, inp))
+    binding = tuple(r.description for r in rules if _binds(r, chosen, inp))
     return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note)
 
 
-def _binds(rule: Rule, selected: Sequence[str], inp: StageInput) -> bool:
+def _binds(rule: Rule, chosen: frozenset[str], inp: StageInput) -> bool:
     """A cap binds when adding some eligible application left out would break it; a floor binds
     when it is met exactly."""
     if rule.kind == "forced":
         return False
     if rule.sense == ">=":
-        return abs(rule.slack(selected)) <= 1e-9
-    chosen = set(selected)
-    slack = rule.slack(selected)
+        return abs(rule.slack(chosen)) <= 1e-9
+    slack = rule.slack(chosen)
     return any(a not in chosen and a not in inp.excluded and c > slack + 1e-9 for a, c in rule.coefs.items())
 
 
