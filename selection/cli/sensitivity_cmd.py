@@ -1,0 +1,109 @@
+"""``selection sensitivity CALL_DIR [--samples N] [--seed S] [--out DIR] [--workers W]``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sensitivity", help="how the selection depends on weights and scores (SMAA, bootstrap, "
+                                            "sweeps, robust portfolios)",
+                       description="Re-run the full two-stage selection for sampled weights (SMAA) and expert "
+                                   "bootstrap replicates, sweep each weight, and find the robust core; write "
+                                   "runs/<UTC timestamp>-sensitivity/.")
+    p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
+    p.add_argument("--scenario", help="analyse a scenario of CALL_DIR/scenarios/ instead of the baseline")
+    p.add_argument("--samples", type=int, default=2000, help="weight samples (default 2000)")
+    p.add_argument("--seed", type=int, help="seed (default the call's seed)")
+    p.add_argument("--weights", choices=["simplex", "interval", "ordinal"], default="simplex",
+                   help="weight information: uniform on the simplex (default), ±SPREAD around the given "
+                        "weights, or only their order")
+    p.add_argument("--spread", type=float, default=0.2, help="relative spread for --weights interval and RPM (0.2)")
+    p.add_argument("--bootstrap", type=int, default=500, help="expert-bootstrap replicates (0 to skip)")
+    p.add_argument("--sweep-steps", type=int, default=21, help="grid points per weight sweep (0 to skip)")
+    p.add_argument("--rpm-weights", choices=["simplex", "interval", "ordinal"], default="interval",
+                   help="weight information for robust portfolio modelling (default interval)")
+    p.add_argument("--no-rpm", action="store_true", help="skip robust portfolio modelling")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (results do not depend on it)")
+    p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
+    p.set_defaults(func=run)
+
+
+class _Bar:
+    """A plain progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, part: str, done: int, total: int) -> None:
+        if not self.tty or total <= 0:
+            return
+        frac = min(1.0, done / total)
+        line = f"\r{part:<28} [{'#' * int(30 * frac):<30}] {done}/{total}"
+        if line != self.last:
+            sys.stderr.write(line + ("\n" if done >= total else ""))
+            sys.stderr.flush()
+            self.last = line
+
+
+def run(args) -> int:
+    from selection.cli.format import table
+    from selection.errors import InputError, Problem
+    from selection.pipeline import load_call_folder, run_call
+    from selection.runs import new_run_dir, write_run
+    from selection.sensitivity import SensitivityOptions, run_sensitivity
+
+    problems = []
+    if args.samples < 1:
+        problems.append(Problem(f"--samples is {args.samples}; use at least 1"))
+    if not (0 < args.spread < 1):
+        problems.append(Problem(f"--spread is {args.spread}; use a share between 0 and 1 (0.2 = ±20 %)"))
+    if args.workers < 1:
+        problems.append(Problem(f"--workers is {args.workers}; use at least 1"))
+    if problems:
+        raise InputError(problems)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    folder = load_call_folder(args.call_dir, args.scenario)
+    result = run_call(folder)
+    seed = folder.call.seed if args.seed is None else args.seed
+    opts = SensitivityOptions(samples=args.samples, seed=seed, weights=args.weights, spread=args.spread,
+                              bootstrap=args.bootstrap, sweep_steps=args.sweep_steps, rpm=not args.no_rpm,
+                              rpm_weights=args.rpm_weights, workers=args.workers)
+    res = run_sensitivity(folder, result, opts, progress=_Bar())
+    elapsed = time.perf_counter() - t0
+    manifest = {
+        "kind": "sensitivity", "call_id": folder.call.id, "scenario": args.scenario or "baseline",
+        "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "seed": seed,
+        "parameters": {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "workers"},
+        "decided_by": res.stats, "notes": res.notes, "timings_s": {"total_s": round(elapsed, 3)},
+    }
+    parent = args.out if args.out else Path(args.call_dir) / "runs"
+    target = new_run_dir(parent, "sensitivity", started)
+    write_run(target, res.tables, manifest, folder.input_files, folder.root)
+    prob = res.tables["selection-probability.csv"]
+    last = folder.call.stages[-1].number
+    cols = ["application_id", "title", "probability_selected_stage1", f"probability_selected_stage{last}"]
+    shown = prob.sort_values(cols[2:][::-1], ascending=False)[cols].head(15).copy()
+    shown["title"] = shown["title"].str.slice(0, 36)
+    core = res.tables["core-index.csv"]
+    print(f"Sensitivity of {folder.call.id}: {args.samples} weight samples ({args.weights}), "
+          f"{args.bootstrap} bootstrap replicates, seed {seed}")
+    print("\nMost often selected:")
+    print(table(shown))
+    if len(core):
+        for label in ("core", "borderline"):
+            members = core.loc[core["core_label"] == label, "application_id"].tolist()
+            print(f"\nRobust {label} ({len(members)}): {' '.join(members) or '-'}")
+    stab = res.tables["weight-stability.csv"]
+    if len(stab):
+        print("\nStability intervals of the weights (selection unchanged within):")
+        print(table(stab))
+    for note in res.notes:
+        print(f"note: {note}")
+    print(f"\nRun folder: {target}")
+    return 0

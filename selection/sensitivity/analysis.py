@@ -1,0 +1,235 @@
+"""The ``sensitivity`` run: SMAA, selection probabilities, expert bootstrap, weight sweeps and RPM.
+
+:func:`run_sensitivity` computes every table of a sensitivity run folder (names and columns in
+``docs/architecture.md``) from a call folder and its baseline run. Randomness comes from one seed,
+split into independent streams (:class:`numpy.random.SeedSequence`) for the weight samples, the
+bootstrap and the bootstrap's weight samples, so each part is reproducible on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from selection.sensitivity.engine import Context, build_context, select_samples
+from selection.sensitivity.rpm import core_index
+from selection.sensitivity.sampling import sample_weights
+from selection.sensitivity.smaa import rank_acceptability, selection_probability
+from selection.sensitivity.sweep import stability_interval, swept_weights
+
+__all__ = ["SensitivityOptions", "run_sensitivity", "SENSITIVITY_FILES"]
+
+SENSITIVITY_FILES = ("rank-acceptability.csv", "central-weights.csv", "selection-probability.csv",
+                     "score-uncertainty.csv", "weight-stability.csv", "weight-sweep.csv", "core-index.csv")
+
+
+@dataclass(frozen=True)
+class SensitivityOptions:
+    samples: int = 2000  #: weight samples (SMAA and selection probabilities)
+    seed: int = 0
+    weights: str = "simplex"  #: simplex | interval | ordinal
+    spread: float = 0.2  #: for ``interval``: ±20 %
+    bootstrap: int = 500  #: expert-bootstrap replicates (0: skip)
+    sweep_steps: int = 21  #: grid points per criterion (0: skip)
+    rpm: bool = True
+    rpm_weights: str = "interval"
+    rpm_max: int = 2000
+    workers: int = 1
+
+
+@dataclass
+class SensitivityResult:
+    tables: dict[str, pd.DataFrame]
+    stats: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _join(sel) -> str:
+    return " ".join(sel) if sel is not None else "(none)"
+
+
+def run_sensitivity(folder, result, options: SensitivityOptions,
+                    progress: Callable[[str, int, int], None] | None = None) -> SensitivityResult:
+    """Every sensitivity table for a call folder and its baseline :class:`~selection.pipeline.RunResult`.
+
+    ``progress(part, done, total)`` is called as work finishes (the CLI draws a bar with it).
+    """
+    ctx = build_context(folder, result)
+    ss = np.random.SeedSequence(options.seed)
+    rng_w, rng_b, rng_bw = (np.random.default_rng(s) for s in ss.spawn(3))
+    apps = folder.applications
+    out = SensitivityResult({})
+    baseline = {sc.stage.number: tuple(sorted(result.stages[sc.stage.number].outcome.selected)) for sc in ctx.stages}
+
+    def bar(part: str, total: int):
+        state = {"done": 0}
+
+        def step(k: int) -> None:
+            state["done"] += k
+            if progress is not None:
+                progress(part, state["done"], total)
+        return step
+
+    # (1) SMAA: weights per stage, ranking acceptability, re-selection of both stages.
+    W = [sample_weights(options.samples, sc.weights, rng_w, mode=options.weights, spread=options.spread)
+         for sc in ctx.stages]
+    acc_rows, central_rows = [], []
+    for k, sc in enumerate(ctx.stages):
+        ranking = result.stages[sc.stage.number].ranking
+        ranked = [a for a in ranking.index if a in set(sc.ids)]
+        rows = [sc.ids.index(a) for a in ranked]
+        x = sc.scores[rows]
+        for j, c in enumerate(sc.catalogue.criteria):
+            if c.direction == "cost":
+                x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+        kernel, params = None, {}
+        if sc.stage.ranking_method != "weighted_sum":
+            from selection.rank import KERNELS
+
+            kernel = KERNELS[sc.stage.ranking_method]
+        acc = rank_acceptability(x, W[k], kernel=kernel, **params)  # rows already in baseline-rank order
+        n = len(ranked)
+        frame = pd.DataFrame({"stage": sc.stage.number, "application_id": ranked,
+                              "baseline_rank": np.arange(1, n + 1), "expected_rank": acc.expected_rank,
+                              "probability_top_k": acc.top_k(sc.stage.max_selected),
+                              "top_k": sc.stage.max_selected})
+        for r in range(n):
+            frame[f"rank_acceptability_{r + 1}"] = acc.acceptability[:, r]
+        acc_rows.append(frame)
+        for i, a in enumerate(ranked):
+            for j, c in enumerate(sc.criteria):
+                central_rows.append((sc.stage.number, a, acc.first[i], c, sc.weights[j], acc.central_weights[i, j]))
+    out.tables["rank-acceptability.csv"] = pd.concat(acc_rows, ignore_index=True)
+    out.tables["central-weights.csv"] = pd.DataFrame(central_rows, columns=[
+        "stage", "application_id", "acceptability_first", "criterion", "given_weight", "central_weight"])
+
+    res = select_samples(ctx, W, workers=options.workers, progress=bar("weights", options.samples))
+    out.stats["weights"] = {str(sc.stage.number): s.as_dict() for sc, s in zip(ctx.stages, res.stats, strict=True)}
+    ids = sorted(apps)
+    prob = pd.DataFrame({"application_id": ids, "title": [apps[a].title for a in ids]})
+    for k, sc in enumerate(ctx.stages):
+        n = sc.stage.number
+        prob[f"selected_stage{n}_baseline"] = [a in baseline[n] for a in ids]
+        prob[f"probability_selected_stage{n}"] = selection_probability(res.selections[k], ids)
+        prob[f"infeasible_share_stage{n}"] = sum(s is None for s in res.selections[k]) / max(options.samples, 1)
+    out.tables["selection-probability.csv"] = prob
+
+    # (2) Score uncertainty: expert bootstrap, with the given weights and with sampled weights.
+    out.tables["score-uncertainty.csv"] = _bootstrap(folder, ctx, options, rng_b, rng_bw, bar, out)
+
+    # (3) One-at-a-time weight sweeps.
+    sweep, stab = _sweeps(ctx, options, baseline, bar, out)
+    out.tables["weight-sweep.csv"] = sweep
+    out.tables["weight-stability.csv"] = stab
+
+    # (4) Robust portfolio modelling of the first stage.
+    out.tables["core-index.csv"] = _rpm(ctx, result, options, out)
+    return out
+
+
+def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.DataFrame:
+    cols = ["stage", "application_id", "source", "expected_rank", "rank_q05", "rank_q25", "rank_q50", "rank_q75",
+            "rank_q95", "probability_top_k", "probability_selected_stage1", "probability_selected_stage2"]
+    if options.bootstrap <= 0:
+        return pd.DataFrame(columns=cols)
+    from selection.aggregate import bootstrap_panels
+
+    B = options.bootstrap
+    reps = []
+    for sc in ctx.stages:
+        st = sc.stage
+        if st.calibration != "none":
+            out.notes.append(f"stage {st.number}: the bootstrap resamples uncalibrated expert scores")
+        apps_b, cube = bootstrap_panels(folder.evaluations[st.number], sc.criteria, B, rng_b,
+                                        method=st.aggregation, trim=st.trim)
+        pos = {a: i for i, a in enumerate(apps_b)}
+        reps.append(cube[:, [pos[a] for a in sc.ids], :])
+    fixed = [np.repeat(sc.weights[None, :], B, axis=0) for sc in ctx.stages]
+    sampled = [sample_weights(B, sc.weights, rng_bw, mode=options.weights, spread=options.spread) for sc in ctx.stages]
+    rows = []
+    for source, W in (("experts", fixed), ("experts+weights", sampled)):
+        res = select_samples(ctx, W, reps, workers=options.workers, progress=bar(f"bootstrap ({source})", B))
+        out.stats[f"bootstrap {source}"] = {str(sc.stage.number): s.as_dict() for sc, s in zip(ctx.stages, res.stats, strict=True)}
+        probs = {sc.stage.number: selection_probability(res.selections[k], ctx.stages[0].ids)
+                 for k, sc in enumerate(ctx.stages)}
+        for k, sc in enumerate(ctx.stages):
+            x = reps[k].copy()
+            for j, c in enumerate(sc.catalogue.criteria):
+                if c.direction == "cost":
+                    col = x[:, :, j]
+                    x[:, :, j] = col.max(axis=1, keepdims=True) + col.min(axis=1, keepdims=True) - col
+            totals = np.einsum("bac,bc->ba", x, W[k])
+            ranks = 1 + (totals[:, None, :] > totals[:, :, None]).sum(axis=2)  # competition ranks
+            q = np.quantile(ranks, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method="inverted_cdf")
+            for i, a in enumerate(sc.ids):
+                p1 = probs[ctx.stages[0].stage.number][ctx.stages[0].ids.index(a)] if a in ctx.stages[0].ids else np.nan
+                p2 = (probs[sc.stage.number][ctx.stages[0].ids.index(a)]
+                      if len(ctx.stages) > 1 and a in ctx.stages[0].ids else np.nan)
+                rows.append((sc.stage.number, a, source, ranks[:, i].mean(), *[int(v) for v in q[:, i]],
+                             float((ranks[:, i] <= sc.stage.max_selected).mean()), p1, p2))
+    frame = pd.DataFrame(rows, columns=cols)
+    if len(ctx.stages) > 1:  # selection probabilities are per application, not per ranked stage
+        later = frame["stage"] != ctx.stages[0].stage.number
+        frame.loc[later, ["probability_selected_stage1", "probability_selected_stage2"]] = np.nan
+    return frame.rename(columns={"probability_selected_stage2": f"probability_selected_stage{ctx.stages[-1].stage.number}"})
+
+
+def _sweeps(ctx: Context, options, baseline, bar, out):
+    sweep_cols = ["stage", "criterion", "weight", "baseline_weight"] + \
+        [f"selected_stage{sc.stage.number}" for sc in ctx.stages] + ["same_as_baseline"]
+    stab_cols = ["stage", "criterion", "baseline_weight", "stable_from", "stable_to"]
+    if options.sweep_steps <= 1:
+        return pd.DataFrame(columns=sweep_cols), pd.DataFrame(columns=stab_cols)
+    grid = np.linspace(0.0, 1.0, options.sweep_steps)
+    total = sum(len(sc.criteria) for sc in ctx.stages) * len(grid)
+    step = bar("weight sweeps", total)
+    base = tuple(baseline[sc.stage.number] for sc in ctx.stages)
+    sweep_rows, stab_rows = [], []
+    for k, sc in enumerate(ctx.stages):
+        for j, c in enumerate(sc.criteria):
+            def sels(ts: np.ndarray, k=k, j=j):
+                W = [np.repeat(s.weights[None, :], len(ts), axis=0) for s in ctx.stages]
+                W[k] = swept_weights(ctx.stages[k].weights, j, ts)
+                r = select_samples(ctx, W)
+                return [tuple(r.selections[m][i] for m in range(len(ctx.stages))) for i in range(len(ts))]
+
+            along = sels(grid)
+            step(len(grid))
+            same = np.array([s == base for s in along])
+            w0j = float(sc.weights[j])
+            lo, hi = stability_interval(lambda t, sels=sels: sels(np.array([t]))[0] == base, w0j, grid, same)
+            stab_rows.append((sc.stage.number, c, w0j, lo, hi))
+            for t, s, ok in zip(grid, along, same, strict=True):
+                sweep_rows.append((sc.stage.number, c, float(t), w0j, *[_join(x) for x in s], bool(ok)))
+    return pd.DataFrame(sweep_rows, columns=sweep_cols), pd.DataFrame(stab_rows, columns=stab_cols)
+
+
+def _rpm(ctx: Context, result, options, out) -> pd.DataFrame:
+    cols = ["stage", "application_id", "core_index", "core_label", "n_nondominated", "weight_information"]
+    if not options.rpm:
+        return pd.DataFrame(columns=cols)
+    from selection.select.stage import exclusions
+
+    sc = ctx.stages[0]
+    st = sc.stage
+    if len(sc.ids) > 80:
+        out.notes.append(f"RPM skipped: {len(sc.ids)} applications (meant for up to about 60)")
+        return pd.DataFrame(columns=cols)
+    ranking = result.stages[st.number].ranking
+    excluded = exclusions(st, ranking, ctx.applications, None)
+    x = sc.scores.copy()
+    for j, c in enumerate(sc.catalogue.criteria):
+        if c.direction == "cost":
+            x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+    r = core_index(st, ctx.applications, sc.ids, excluded, x, sc.weights, mode=options.rpm_weights,
+                   spread=options.spread, max_count=options.rpm_max)
+    if r.truncated:
+        out.notes.append(f"RPM stopped after {options.rpm_max} non-dominated selections: core indices are partial")
+    out.stats["rpm"] = {"nondominated": len(r.selections), "truncated": r.truncated}
+    t = r.table
+    t.insert(0, "stage", st.number)
+    t["weight_information"] = options.rpm_weights if options.rpm_weights != "interval" else f"interval ±{options.spread:.0%}"
+    return t

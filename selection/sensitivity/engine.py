@@ -1,0 +1,294 @@
+"""Re-running the full two-stage selection for many weight or score samples, fast and exactly.
+
+:class:`Context` holds what does not change between samples: each stage's panel scores for every
+application with scores in that stage, its catalogue, rules and ranking method. :func:`select_samples`
+re-runs the whole sequential selection (stage 1, then stage 2 among the stage-1 selection) for
+each sample through :class:`selection.select.fast.FastStage` (one HiGHS model per stage, only the
+objective changes, certificate cones skip most solves), and :func:`select_samples_naive` does the
+same the slow, obvious way — rank with pandas, rebuild the pulp model, call CBC — as the baseline
+the fast path must match selection for selection.
+
+A sample is a weight vector per stage (rows summing to 1) and, optionally, a panel-score
+replicate per stage (expert bootstrap). Work can be spread over processes; every sample's
+result is exact, so it does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from selection.errors import Problem, SelectionError
+from selection.model import Application, CriteriaCatalogue, Stage
+from selection.rank import rank_applications
+from selection.select.fast import FastStage, FastStats, solve_naive
+from selection.select.stage import stage_input
+
+__all__ = ["StageContext", "Context", "SampleResult", "build_context", "select_samples",
+           "select_samples_naive", "SensitivityError"]
+
+#: Weighted totals this close to an overall threshold are decided by the reference path.
+_THRESHOLD_GUARD = 1e-7
+
+
+class SensitivityError(SelectionError):
+    """A sensitivity analysis cannot be run as asked."""
+
+
+@dataclass(frozen=True)
+class StageContext:
+    stage: Stage
+    catalogue: CriteriaCatalogue
+    ids: tuple[str, ...]  #: applications with complete panel scores in this stage, sorted
+    scores: np.ndarray  #: raw panel scores (len(ids), n_criteria), catalogue criterion order
+    weights: np.ndarray  #: the catalogue's normalised weights
+    seed: int  #: the stage's lottery seed, as the pipeline uses it
+
+    @property
+    def criteria(self) -> list[str]:
+        return self.catalogue.criterion_ids
+
+
+@dataclass(frozen=True)
+class Context:
+    applications: Mapping[str, Application]
+    stages: tuple[StageContext, ...]
+    solver: str = "cbc"
+
+
+@dataclass
+class SampleResult:
+    """Per sample and stage the selection (``None``: infeasible or not assessable)."""
+
+    selections: list[list[tuple[str, ...] | None]]  # [stage][sample]
+    stats: list[FastStats]
+
+
+def build_context(folder, result) -> Context:
+    """The fixed part of a sensitivity run, from a call folder and its baseline run."""
+    from selection.aggregate import panel_scores
+
+    if folder.call.selection_mode != "sequential":
+        raise SensitivityError(Problem(
+            f"sensitivity analysis supports the sequential selection mode, not {folder.call.selection_mode!r}",
+            hint="set selection_mode = \"sequential\" in the call file (or a scenario) for this analysis"))
+    stages = []
+    for st in folder.call.stages:
+        cat = folder.catalogues[st.number]
+        panel = panel_scores(folder.evaluations[st.number], cat.criterion_ids, method=st.aggregation, trim=st.trim)
+        baseline_panel = result.stages[st.number].panel
+        if st.calibration != "none":  # calibrated panels come from the pipeline, for the baseline's set
+            panel = baseline_panel
+        panel = panel[cat.criterion_ids].dropna()
+        w = cat.weights()
+        stages.append(StageContext(st, cat, tuple(str(a) for a in panel.index),
+                                   panel.to_numpy(dtype=np.float64), np.array([w[c] for c in cat.criterion_ids]),
+                                   folder.call.seed + st.number))
+    return Context(folder.applications, tuple(stages))
+
+
+# -- one stage, one sample -------------------------------------------------------------------------
+
+def _ranking(sc: StageContext, applications, rows: Sequence[int], w: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """The pipeline's ranking of the applications ``rows`` at weights ``w`` (the reference)."""
+    ids = [sc.ids[i] for i in rows]
+    panel = pd.DataFrame(scores[list(rows)], index=pd.Index(ids, name="application_id"), columns=sc.criteria)
+    return rank_applications(panel, sc.catalogue, weights=dict(zip(sc.criteria, w.tolist(), strict=True)),
+                             applications=applications, seed=sc.seed, method=sc.stage.ranking_method)
+
+
+def _reference_input(sc: StageContext, applications, rows, w, scores, candidates):
+    ranking = _ranking(sc, applications, rows, w, scores)
+    return stage_input(sc.stage, ranking, applications, candidates=candidates)
+
+
+def _adjusted(sc: StageContext, x: np.ndarray) -> np.ndarray:
+    """Scores with cost criteria turned around over the rows given (as the weighted sum does)."""
+    cost = [j for j, c in enumerate(sc.catalogue.criteria) if c.direction == "cost"]
+    if not cost:
+        return x
+    x = x.copy()
+    for j in cost:
+        x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+    return x
+
+
+def _fast_values(sc: StageContext, x: np.ndarray, w: np.ndarray):
+    """Values, weighted totals and exclusions for the rows of ``x`` — or ``None`` when only the
+    reference can decide them exactly (other objectives or methods, a total on a threshold)."""
+    st, cat = sc.stage, sc.catalogue
+    if st.ranking_method != "weighted_sum" or st.objective != "score":
+        return None
+    total = np.round(_adjusted(sc, x) @ w, 12)
+    t = cat.overall_threshold
+    failed = np.zeros(len(x), dtype=bool)
+    if t is not None:
+        basis = total if cat.overall_threshold_basis == "weighted_total" else x.sum(axis=1)
+        if np.any(np.abs(basis - t) < _THRESHOLD_GUARD):
+            return None
+        failed |= basis < t - 1e-9
+    for j, c in enumerate(cat.criteria):
+        if c.threshold is not None:
+            failed |= x[:, j] < c.threshold - 1e-9
+    return total, failed
+
+
+class _StageRunner:
+    def __init__(self, ctx: Context, k: int, fixed_scores: bool):
+        self.ctx, self.sc = ctx, ctx.stages[k]
+        sc = self.sc
+        linear = fixed_scores and not any(c.direction == "cost" for c in sc.catalogue.criteria)
+        self.fast = FastStage(sc.stage, ctx.applications, sc.ids, scores=sc.scores if linear else None)
+        self.pos = {a: i for i, a in enumerate(sc.ids)}
+        self.share_out = {a for a in sc.ids if sc.stage.max_regional_share is not None
+                          and ctx.applications[a].regional_share > sc.stage.max_regional_share + 1e-12}
+        self.forced_out = {f.application for f in sc.stage.forced if not f.include}
+
+    def run(self, w: np.ndarray, scores: np.ndarray | None, candidates: Sequence[str] | None):
+        sc, apps = self.sc, self.ctx.applications
+        x_all = sc.scores if scores is None else scores
+        if candidates is None:
+            rows = list(range(len(sc.ids)))
+        else:
+            if any(a not in self.pos for a in candidates):
+                return None  # an application has no panel score in this stage: not assessable
+            rows = sorted(self.pos[a] for a in candidates)
+        x = x_all[rows]
+        if not np.isfinite(x).all():
+            return None
+        cand_ids = [sc.ids[i] for i in rows]
+        fv = _fast_values(sc, x, w)
+
+        def reference():
+            return _reference_input(sc, apps, rows, w, x_all, cand_ids if candidates is not None else None)
+
+        if fv is None:
+            self.fast.stats.reference += 1
+            sel = solve_naive(reference(), "highs")
+            return None if sel is None else tuple(a for a in cand_ids if a in set(sel))
+        total, failed = fv
+        values = np.zeros(len(sc.ids))
+        values[rows] = total
+        excluded = {a: "x" for a, f in zip(cand_ids, failed, strict=True) if f}
+        excluded.update(dict.fromkeys(self.share_out & set(cand_ids), "x"))
+        excluded.update(dict.fromkeys(self.forced_out & set(cand_ids), "x"))
+        linear = scores is None and self.fast.scores is not None
+        return self.fast.solve(values, excluded, candidates=rows, weights=w if linear else None,
+                               reference=reference)
+
+
+def _run_chunk(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray | None] | None,
+               idx: Sequence[int], progress: Callable[[int], None] | None = None) -> SampleResult:
+    fixed = scores is None or all(s is None for s in scores)
+    runners = [_StageRunner(ctx, k, fixed) for k in range(len(ctx.stages))]
+    out: list[list] = [[] for _ in ctx.stages]
+    for done, i in enumerate(idx, 1):
+        chosen: dict[int, tuple[str, ...] | None] = {}
+        for k, (r, sc) in enumerate(zip(runners, ctx.stages, strict=True)):
+            fs = sc.stage.from_stage
+            cand = None
+            if fs is not None:
+                prev = chosen.get(fs)
+                if prev is None:
+                    out[k].append(None)
+                    chosen[sc.stage.number] = None
+                    continue
+                cand = prev
+            sel = r.run(weights[k][i], None if scores is None else scores[k][i], cand)
+            chosen[sc.stage.number] = sel
+            out[k].append(sel)
+        if progress is not None and (done % 64 == 0 or done == len(idx)):
+            progress(64 if done % 64 == 0 else done % 64)
+    return SampleResult(out, [r.fast.stats for r in runners])
+
+
+def _worker(args):
+    ctx, weights, scores, idx = args
+    return _run_chunk(ctx, weights, scores, idx)
+
+
+def select_samples(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray] | None = None, *,
+                   workers: int = 1, progress: Callable[[int], None] | None = None) -> SampleResult:
+    """Re-run the sequential selection for every sample.
+
+    Parameters
+    ----------
+    ctx
+        From :func:`build_context`.
+    weights
+        Per stage an array (n_samples, n_criteria) of normalised weights.
+    scores
+        Optional per stage an array (n_samples, n_apps, n_criteria) of panel-score replicates
+        (rows in ``ctx.stages[k].ids`` order); default the observed panel scores.
+    workers
+        Processes to use; the result is the same for any number.
+    progress
+        Called with the number of samples just finished (for a progress bar).
+
+    Returns
+    -------
+    SampleResult
+        Per stage and sample the selected ids (in the stage's id order), ``None`` when no
+        selection satisfies the rules (or a candidate has no panel score in that stage).
+    """
+    n = len(weights[0])
+    if any(len(w) != n for w in weights) or len(weights) != len(ctx.stages):
+        raise SensitivityError(Problem("one weight array per stage, each with the same number of samples, is needed"))
+    workers = max(1, min(int(workers), os.cpu_count() or 1, max(1, n // 256)))
+    if workers == 1:
+        return _run_chunk(ctx, weights, scores, range(n), progress)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    bounds = np.linspace(0, n, 4 * workers + 1).astype(int)
+    chunks = [range(bounds[j], bounds[j + 1]) for j in range(len(bounds) - 1) if bounds[j + 1] > bounds[j]]
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        jobs = [(ctx, [w[c.start:c.stop] for w in weights],
+                 None if scores is None else [s[c.start:c.stop] for s in scores],
+                 range(len(c))) for c in chunks]
+        for res in pool.map(_worker, jobs):
+            results.append(res)
+            if progress is not None:
+                progress(len(res.selections[0]))
+    merged = SampleResult([[] for _ in ctx.stages], [FastStats() for _ in ctx.stages])
+    for res in results:
+        for k in range(len(ctx.stages)):
+            merged.selections[k].extend(res.selections[k])
+            merged.stats[k].add(res.stats[k])
+    return merged
+
+
+def select_samples_naive(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray] | None = None,
+                         *, solver: str = "cbc") -> list[list[tuple[str, ...] | None]]:
+    """The naive loop: per sample and stage, rank with pandas, rebuild the pulp model, call ``solver``."""
+    n = len(weights[0])
+    out: list[list] = [[] for _ in ctx.stages]
+    for i in range(n):
+        chosen: dict[int, tuple[str, ...] | None] = {}
+        for k, sc in enumerate(ctx.stages):
+            x_all = sc.scores if scores is None else scores[k][i]
+            pos = {a: j for j, a in enumerate(sc.ids)}
+            cand = None
+            if sc.stage.from_stage is not None:
+                cand = chosen.get(sc.stage.from_stage)
+                if cand is None or any(a not in pos for a in cand):
+                    chosen[sc.stage.number] = None
+                    out[k].append(None)
+                    continue
+            rows = sorted(pos[a] for a in cand) if cand is not None else list(range(len(sc.ids)))
+            if not np.isfinite(x_all[rows]).all():
+                chosen[sc.stage.number] = None
+                out[k].append(None)
+                continue
+            inp = _reference_input(sc, ctx.applications, rows, weights[k][i], x_all,
+                                   list(cand) if cand is not None else None)
+            sel = solve_naive(inp, solver)
+            sel = None if sel is None else tuple(a for a in (sc.ids[j] for j in rows) if a in set(sel))
+            chosen[sc.stage.number] = sel
+            out[k].append(sel)
+    return out
