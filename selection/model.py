@@ -379,10 +379,11 @@ class Constraint(Frozen):
     ``{kind = "at_least", group = "focus_area", value = "tourism", count = 1}`` reads "at least one
     selected application covers tourism". Without ``value`` the rule applies to each value of the
     group separately (e.g. ``at_most 1`` per ``lead_organisation``). ``at_least`` rules are
-    reduced to what is available among eligible applications when ``if_available`` is true.
+    reduced to what is available among eligible applications when ``if_available`` is true;
+    ``exactly`` is a floor and a cap at once (its floor part honours ``if_available`` too).
     """
 
-    kind: Literal["at_least", "at_most"]
+    kind: Literal["at_least", "at_most", "exactly"]
     group: Literal["industry", "focus_area", "municipality", "rural", "lead_organisation", "any"]
     value: str | None = None
     count: int = Field(ge=0)
@@ -512,9 +513,12 @@ class StageOverride(Frozen):
     tie_breaks: list[str] | None = None
     max_selected: int | None = Field(default=None, ge=1)
     aggregation: Literal["mean", "median", "trimmed_mean"] | None = None
+    trim: float | None = Field(default=None, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
     calibration: Literal["none", "zscore", "additive"] | None = None
     ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] | None = None
     objective: Literal["score", "rank", "score_per_dkk"] | None = None
+    group_weights: dict[str, float] | None = Field(default=None, description="principle -> weight (hierarchical)")
+    overall_threshold_basis: Literal["weighted_total", "sum"] | None = None
     budget: Money | None = None
     total_budget_cap_per_year: Money | None = None
     max_regional_share: float | None = Field(default=None, ge=0, le=1)

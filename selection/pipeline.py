@@ -14,15 +14,16 @@ from pathlib import Path
 import pandas as pd
 
 from selection import evaluation as ev
-from selection.aggregate import panel_scores, score_counts
+from selection.aggregate import score_counts, stage_panel_scores
 from selection.errors import InputError, Problem
-from selection.io.scores import ScoreContext, read_score_files, score_folder
+from selection.io.scores import ScoreContext, score_folder
+from selection.io.store import load_stage_scores, stage_input_files
 from selection.io.tables import read_applications, read_assignments, read_experts
 from selection.io.toml import load_call
 from selection.model import Application, Call, CriteriaCatalogue, Expert, Scenario
 from selection.rank import rank_applications
 from selection.scenario import apply_scenario, load_scenario
-from selection.select import StageOutcome, select_stage
+from selection.select import StageOutcome, alternatives_table, k_best, select_stage, stage_input
 
 __all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "run_call", "CALL_FILE"]
 
@@ -52,6 +53,7 @@ class StageResult:
     ranking: pd.DataFrame
     outcome: StageOutcome
     selection: pd.DataFrame
+    alternatives: pd.DataFrame | None = None  # k best distinct selections (``--alternatives K``)
 
 
 @dataclass(frozen=True)
@@ -118,14 +120,15 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
     if call is not None and apps and experts:
         for st in call.stages:
             folder = score_folder(root, call.scores, st.number)
-            score_files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+            # hand-placed .csv/.xlsx files of scores/stage<N>/ plus the imported store (selection.io.store)
+            score_files = stage_input_files(root, call.scores, st.number)
             files += score_files
             if not score_files:
                 problems.append(Problem(f"no score files for stage {st.number}", file=_rel(root, folder),
-                                        hint="put the experts' returned score files in this folder"))
+                                        hint="import the experts' files with 'selection import' or put them in this folder"))
                 continue
-            ctx = ScoreContext(catalogues[st.number], apps, experts, assignments)
-            frame = _collect(problems, read_score_files, score_files, ctx, root)
+            ctx = ScoreContext(catalogues[st.number], apps, experts, assignments, call_id=call.id, stage=st.number)
+            frame = _collect(problems, load_stage_scores, root, call.scores, st.number, ctx)
             if frame is None:
                 continue
             evaluations[st.number] = frame
@@ -143,10 +146,13 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
                       tuple(dict.fromkeys(files)))
 
 
-def run_call(folder: CallFolder, *, solver: str | None = None) -> RunResult:
+def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int = 0) -> RunResult:
     """Compute every stage: panel scores, ranking with thresholds, and the selection program.
 
-    A later stage with ``from_stage`` chooses only among the earlier stage's selection.
+    A later stage with ``from_stage`` chooses only among the earlier stage's selection. With
+    ``selection_mode = "linked"`` an earlier stage is chosen so that the best later-stage selection
+    within it is as good as possible. ``alternatives`` > 0 adds the k best distinct selections
+    of each stage.
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
     solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else "cbc")
@@ -159,13 +165,34 @@ def run_call(folder: CallFolder, *, solver: str | None = None) -> RunResult:
         candidates = list(stages[st.from_stage].outcome.selected) if st.from_stage else None
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
-        panel = panel_scores(evaluation, cat.criterion_ids, method=st.aggregation, trim=st.trim)
+        panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
-        ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number)
+        ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
+                                    method=st.ranking_method)
         t1 = time.perf_counter()
-        outcome, table = select_stage(st, ranking, folder.applications, candidates=candidates, solver=solver)
+        later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
+        if folder.call.selection_mode == "linked" and later is not None:
+            outcome, table = _select_linked(folder, st, later, ranking, candidates, solver)
+        else:
+            outcome, table = select_stage(st, ranking, folder.applications, candidates=candidates, solver=solver)
+        alts = None
+        if alternatives > 0:
+            inp = stage_input(st, ranking, folder.applications, candidates=candidates)
+            alts = alternatives_table(k_best(inp, alternatives, solver))
         t2 = time.perf_counter()
         timings[f"stage{st.number}_rank_s"] = t1 - t0
         timings[f"stage{st.number}_select_s"] = t2 - t1
-        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table)
+        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts)
     return RunResult(folder, stages, solver, timings)
+
+
+def _select_linked(folder: CallFolder, st, later, ranking: pd.DataFrame, candidates, solver: str):
+    """Stage ``st`` in linked mode: rank every application on the later stage's criteria too."""
+    from selection.select.linked import select_linked
+
+    cat = folder.catalogues[later.number]
+    panel = stage_panel_scores(folder.evaluations[later.number], cat, later)
+    ranking_later = rank_applications(panel, cat, applications=folder.applications,
+                                      seed=folder.call.seed + later.number, method=later.ranking_method)
+    return select_linked(st, ranking, later, ranking_later, folder.applications, candidates=candidates,
+                         solver=solver)

@@ -101,7 +101,42 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
               "panel-scores.csv": pd.concat(panels, ignore_index=True)}
     for n, sr in result.stages.items():
         tables[f"selection-stage{n}.csv"] = sr.selection
+        if getattr(sr, "alternatives", None) is not None:
+            tables[f"alternatives-stage{n}.csv"] = sr.alternatives
+    tables.update(panel_diagnostics(result))
     return tables
+
+
+def panel_diagnostics(result, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
+    """``agreement.csv``, ``expert-leniency.csv``, ``divergence.csv``, ``rank-intervals.csv`` over all
+    stages (a later stage only over the applications it ranked), bootstrapped with the call seed."""
+    from selection import evaluation as ev
+    from selection.aggregate import stage_diagnostics
+
+    folder = result.folder
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for n, sr in result.stages.items():
+        evaluation = folder.evaluations[n]
+        evaluation = evaluation[evaluation[ev.APPLICATION].isin(sr.panel.index)]
+        diag = stage_diagnostics(evaluation, folder.catalogues[n], folder.call.stage(n), seed=folder.call.seed,
+                                 n_boot=n_boot)
+        for name, frame in diag.items():
+            parts.setdefault(name, []).append(frame)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def rules_record(outcome) -> list[dict]:
+    """A stage's rules (count, budgets, group floors and caps) with what the selection uses of each.
+
+    ``members`` lists the applications a rule counts; forced decisions are left out (they are in
+    the selection's reasons). Stored in the manifest under ``rules``; read by the report for
+    budget use and the decision dossiers.
+    """
+    chosen, binding = list(outcome.selected), set(outcome.binding)
+    return [{"rule": r.name, "description": r.description, "sense": r.sense, "limit": r.rhs,
+             "used": r.lhs(chosen), "unit": r.unit, "binding": r.description in binding,
+             "members": [a for a, c in r.coefs.items() if c]}
+            for r in outcome.rules if not r.name.startswith("forced")]
 
 
 def run_manifest(result, scenario: str | None, started: datetime) -> dict:
@@ -120,9 +155,21 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
                 "ranking_method": st.ranking_method, "objective": st.objective,
                 "weights": folder.catalogues[st.number].weights(),
                 "tie_breaks": folder.catalogues[st.number].tie_breaks,
+                # for reports: the stage's name, limits and thresholds
+                "name": st.name, "max_selected": st.max_selected, "from_stage": st.from_stage,
+                "budget": st.budget, "budget_basis": st.budget_basis,
+                "total_budget_cap_per_year": st.total_budget_cap_per_year,
+                "max_regional_share": st.max_regional_share,
+                "thresholds": {c.id: c.threshold for c in folder.catalogues[st.number].criteria},
+                "criterion_names": {c.id: [c.name_da, c.name_en] for c in folder.catalogues[st.number].criteria},
+                "overall_threshold": folder.catalogues[st.number].overall_threshold,
+                "overall_threshold_basis": folder.catalogues[st.number].overall_threshold_basis,
             } for st in folder.call.stages},
+            "call": {"name": folder.call.name, "name_en": folder.call.name_en,
+                     "operator": folder.call.operator, "currency": folder.call.currency},
         },
         "selected": {str(n): list(sr.outcome.selected) for n, sr in result.stages.items()},
         "objective": {str(n): sr.outcome.objective for n, sr in result.stages.items()},
+        "rules": {str(n): rules_record(sr.outcome) for n, sr in result.stages.items()},
         "timings_s": {k: round(v, 6) for k, v in result.timings.items()},
     }

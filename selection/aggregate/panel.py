@@ -1,26 +1,68 @@
-"""Expert scores -> panel scores per application x criterion.
+"""Expert scores -> panel scores per application x criterion, and the panel-level entry point.
 
-The foundation method is the plain mean over the experts who scored (abstentions excluded).
+:func:`panel_scores` aggregates (mean, median or trimmed mean over the experts who scored,
+abstentions excluded), optionally after calibrating expert leniency. :func:`analyse_panel` does
+aggregation + calibration + agreement + divergence for one stage's evaluation and returns every
+table the secretariat needs to defend the panel scores.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
+from selection.aggregate.agreement import ICC_FORMS, icc, kendalls_w, krippendorff_alpha
+from selection.aggregate.arrays import (
+    AGGREGATIONS,
+    PanelError,
+    ScoreCube,
+    aggregate_kernel,
+    score_cube,
+)
+from selection.aggregate.calibration import (
+    CALIBRATIONS,
+    Calibration,
+    calibrate_cube,
+    leniency_table,
+)
+from selection.aggregate.divergence import divergent_scores
+from selection.errors import Problem
 
-__all__ = ["AGGREGATIONS", "panel_scores", "score_counts"]
+__all__ = ["AGGREGATIONS", "AGREEMENT_COLUMNS", "PanelAnalysis", "panel_scores", "score_counts",
+           "analyse_panel", "agreement_table", "panel_long_table", "stage_panel_scores", "stage_diagnostics"]
+
+AGREEMENT_COLUMNS = ["criterion_id", "measure", "value", "ci_low", "ci_high", "n_applications", "n_experts", "note"]
 
 
-AGGREGATIONS = ("mean", "median", "trimmed_mean")
+def _frame(values: np.ndarray, cube: ScoreCube) -> pd.DataFrame:
+    return pd.DataFrame(values, index=pd.Index(cube.applications, name=ev.APPLICATION),
+                        columns=pd.Index(cube.criteria, name=ev.CRITERION))
 
 
 def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str = "mean",
-                 trim: float = 0.1) -> pd.DataFrame:
+                 trim: float = 0.1, calibration: str = "none", ridge: float = 1.0,
+                 bounds: tuple[float, float] | None = None) -> pd.DataFrame:
     """Panel score per application (rows) and criterion (columns), abstentions excluded.
 
-    ``method`` is ``"mean"`` (default), ``"median"`` or ``"trimmed_mean"`` (``trim`` cut from
-    each end, :func:`scipy.stats.trim_mean`).
+    Parameters
+    ----------
+    evaluation
+        The long score table (:mod:`selection.evaluation`).
+    criteria
+        Criterion ids, the columns in this order.
+    method
+        ``"mean"`` (default), ``"median"`` or ``"trimmed_mean"`` (``trim`` cut from each end, as
+        :func:`scipy.stats.trim_mean`).
+    calibration
+        ``"none"`` (default), ``"zscore"`` or ``"additive"``: aggregate the experts' scores after
+        correcting their leniency (:mod:`selection.aggregate.calibration`; ``ridge`` is the additive
+        model's penalty). Raises a :class:`~selection.aggregate.calibration.CalibrationWarning`
+        and keeps the raw scores when the design does not allow it.
+    bounds
+        ``(min, max)`` to clip calibrated panel scores to the scale (raw scores are on it already).
 
     An application x criterion that no expert scored is ``NaN``; ranking refuses such a table
     and names the cell, so a missing panel score is never silently used.
@@ -32,26 +74,208 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
     """
     if method not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {method!r}; use one of {', '.join(AGGREGATIONS)}")
+    if calibration not in CALIBRATIONS:
+        raise PanelError(Problem(f"unknown calibration {calibration!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
+    cube = score_cube(evaluation, list(criteria))
+    values = cube.values
+    if calibration != "none":
+        values = calibrate_cube(cube, calibration, ridge=ridge).values
+    out = aggregate_kernel(values, method, trim, axis=1)
+    if bounds is not None and calibration != "none":
+        out = np.clip(out, bounds[0], bounds[1])
+    return _frame(out, cube)
+
+
+def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) -> pd.DataFrame:
+    """Per application: experts who scored it, scores given and abstentions.
+
+    With ``min_experts`` a column ``too_few_experts`` flags applications scored by fewer experts.
+    """
     scored = evaluation[evaluation[ev.SCORE].notna()]
-    if method == "trimmed_mean":
-        from scipy.stats import trim_mean
-
-        def aggfunc(s):
-            return float(trim_mean(s.to_numpy(), trim))
-    else:
-        aggfunc = method
-    table = scored.pivot_table(
-        index=ev.APPLICATION, columns=ev.CRITERION, values=ev.SCORE, aggfunc=aggfunc, sort=True
-    )
-    apps = sorted(evaluation[ev.APPLICATION].unique())
-    return table.reindex(index=pd.Index(apps, name=ev.APPLICATION), columns=pd.Index(criteria, name=ev.CRITERION))
-
-
-def score_counts(evaluation: pd.DataFrame) -> pd.DataFrame:
-    """Per application: experts who scored it, scores given and abstentions."""
+    apps = pd.Index(sorted(evaluation[ev.APPLICATION].unique()), name=ev.APPLICATION)
     g = evaluation.groupby(ev.APPLICATION, sort=True)
-    return pd.DataFrame({
-        "n_experts": g[ev.EXPERT].nunique(),
-        "n_scores": g[ev.SCORE].count(),
-        "n_abstentions": g[ev.ABSTAINED].sum().astype(int),
-    })
+    out = pd.DataFrame({
+        "n_experts": scored.groupby(ev.APPLICATION)[ev.EXPERT].nunique().reindex(apps, fill_value=0).astype(int),
+        "n_scores": g[ev.SCORE].count().reindex(apps, fill_value=0).astype(int),
+        "n_abstentions": g[ev.ABSTAINED].sum().reindex(apps, fill_value=0).astype(int)
+        if ev.ABSTAINED in evaluation.columns else 0,
+    }, index=apps)
+    if min_experts is not None:
+        out["too_few_experts"] = out["n_experts"] < int(min_experts)
+    return out
+
+
+def _rows(criterion: str, x: np.ndarray) -> list[dict]:
+    """Agreement measures for one ratings matrix (applications x experts)."""
+    rows = []
+    frame = pd.DataFrame(x)
+    for f in ICC_FORMS:
+        try:
+            s = icc(frame, f)
+            rows.append({"criterion_id": criterion, "measure": f, "value": s["icc"], "ci_low": s["ci_low"],
+                         "ci_high": s["ci_high"], "n_applications": s["n_applications"],
+                         "n_experts": s["n_experts"], "note": ""})
+        except PanelError as exc:
+            rows.append({"criterion_id": criterion, "measure": f, "note": exc.problems[0].message})
+    try:
+        s = kendalls_w(frame)
+        rows.append({"criterion_id": criterion, "measure": "kendalls_w", "value": s["w"],
+                     "n_applications": s["n_applications"], "n_experts": s["n_experts"],
+                     "note": f"Friedman chi2 = {s['chi2']:.3g}, p = {s['p_value']:.3g}"})
+    except PanelError as exc:
+        rows.append({"criterion_id": criterion, "measure": "kendalls_w", "note": exc.problems[0].message})
+    n_units = int(((~np.isnan(x)).sum(axis=1) >= 2).sum())
+    n_exp = int((~np.isnan(x)).any(axis=0).sum())
+    for level in ("interval", "ordinal"):
+        try:
+            v = krippendorff_alpha(frame, level)
+            rows.append({"criterion_id": criterion, "measure": f"krippendorff_alpha_{level}", "value": v,
+                         "n_applications": n_units, "n_experts": n_exp,
+                         "note": "" if np.isfinite(v) else "every score is the same"})
+        except PanelError as exc:
+            rows.append({"criterion_id": criterion, "measure": f"krippendorff_alpha_{level}",
+                         "note": exc.problems[0].message})
+    return rows
+
+
+def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Agreement per criterion and on the weighted total (``criterion_id = "total"``).
+
+    Measures: the six Shrout & Fleiss ICC forms with 95 % intervals, Kendall's W (tie-corrected)
+    and Krippendorff's alpha (interval, ordinal). The total of an expert is the weighted sum of
+    their criterion scores (missing when they skipped a criterion). A measure the design does not
+    allow (e.g. a two-way ICC when no application was scored by every expert) has no value and
+    says why in ``note``.
+    """
+    rows = []
+    for c, crit in enumerate(cube.criteria):
+        rows += _rows(crit, cube.values[:, :, c])
+    C = len(cube.criteria)
+    w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
+    rows += _rows("total", np.einsum("aec,c->ae", cube.values, w))
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class PanelAnalysis:
+    """Everything about one stage's panel: scores raw and calibrated, agreement, leniency, divergence."""
+
+    cube: ScoreCube
+    method: str
+    calibration: str
+    panel: pd.DataFrame
+    raw: pd.DataFrame
+    calibrated: dict[str, pd.DataFrame]
+    counts: pd.DataFrame
+    agreement: pd.DataFrame
+    leniency: pd.DataFrame
+    divergence: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", trim: float = 0.1,
+                  calibration: str = "none", ridge: float = 1.0, min_experts: int = 1,
+                  divergence_range: float = 2.0) -> PanelAnalysis:
+    """Aggregation + calibration + agreement + divergence for one stage's evaluation.
+
+    Parameters
+    ----------
+    evaluation
+        The long score table of the stage.
+    catalogue
+        The stage's :class:`~selection.model.CriteriaCatalogue` (criteria, weights, scales).
+    method, trim
+        Aggregation (see :func:`panel_scores`).
+    calibration
+        The calibration whose panel scores are *used* (``panel``); raw, z-score and additive panel
+        scores are always all computed and reported side by side.
+    ridge
+        Penalty of the additive model.
+    min_experts
+        Applications scored by fewer experts are flagged in ``counts`` and ``notes``.
+    divergence_range
+        Score range that puts a cell on the divergence list.
+
+    Calibration warnings are collected in ``notes`` (and issued as warnings).
+    """
+    import warnings
+
+    from selection.aggregate.calibration import CalibrationWarning
+
+    if calibration not in CALIBRATIONS:
+        raise PanelError(Problem(f"unknown calibration {calibration!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
+    criteria = catalogue.criterion_ids
+    cube = score_cube(evaluation, criteria)
+    lo = np.array([catalogue.criterion(c).scale.min for c in criteria])
+    hi = np.array([catalogue.criterion(c).scale.max for c in criteria])
+    weights = np.array([catalogue.weights()[c] for c in criteria])
+    notes: list[str] = []
+    cals: dict[str, Calibration] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        for m in ("zscore", "additive"):
+            cals[m] = calibrate_cube(cube, m, ridge=ridge)
+    raw = _frame(aggregate_kernel(cube.values, method, trim, axis=1), cube)
+    calibrated = {m: _frame(np.clip(aggregate_kernel(cal.values, method, trim, axis=1), lo, hi), cube)
+                  for m, cal in cals.items()}
+    if calibration != "none":
+        for text in cals[calibration].notes:
+            notes.append(text)
+            warnings.warn(text, CalibrationWarning, stacklevel=2)
+    panel = raw if calibration == "none" else calibrated[calibration]
+    counts = score_counts(evaluation, min_experts=min_experts)
+    few = counts.index[counts["too_few_experts"]].tolist()
+    if few:
+        notes.append(f"{len(few)} application(s) scored by fewer than {min_experts} experts: {', '.join(few)}")
+    leniency = leniency_table(cals["additive"])
+    return PanelAnalysis(cube, method, calibration, panel, raw, calibrated, counts,
+                         agreement_table(cube, weights), leniency,
+                         divergent_scores(evaluation, criteria, min_range=divergence_range), notes)
+
+
+def panel_long_table(analysis: PanelAnalysis) -> pd.DataFrame:
+    """One row per application x criterion: number of scores, raw, z-score and additive panel
+    scores side by side, and ``panel_score``, the one used (per the stage's calibration)."""
+    n = (~np.isnan(analysis.cube.values)).sum(axis=1)
+    long = analysis.raw.stack(future_stack=True).rename("panel_score_raw").reset_index()
+    long.insert(2, "n_scores", n.reshape(-1))
+    for m, frame in analysis.calibrated.items():
+        long[f"panel_score_{m}"] = frame.stack(future_stack=True).to_numpy()
+    long["panel_score"] = analysis.panel.stack(future_stack=True).to_numpy()
+    return long
+
+
+def stage_panel_scores(evaluation: pd.DataFrame, catalogue, stage) -> pd.DataFrame:
+    """The panel scores a stage ranks on: its aggregation, trim and calibration (calibrated panel
+    scores clipped to each criterion's scale)."""
+    criteria = catalogue.criterion_ids
+    lo = np.array([catalogue.criterion(c).scale.min for c in criteria])
+    hi = np.array([catalogue.criterion(c).scale.max for c in criteria])
+    return panel_scores(evaluation, criteria, method=stage.aggregation, trim=stage.trim,
+                        calibration=stage.calibration, bounds=(lo, hi))
+
+
+def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, n_boot: int = 1000
+                      ) -> dict[str, pd.DataFrame]:
+    """The panel diagnostics files of a run folder for one stage, each with a leading ``stage``
+    column: ``agreement.csv``, ``expert-leniency.csv``, ``divergence.csv``, ``rank-intervals.csv``.
+
+    The bootstrap uses ``numpy.random.default_rng([seed, stage.number])`` with ``n_boot``
+    replicates, the stage's aggregation and calibration, and ``top_k = stage.max_selected``.
+    """
+    import warnings
+
+    from selection.aggregate.bootstrap import rank_intervals
+    from selection.aggregate.calibration import CalibrationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)  # the ranking's own calibration warns once
+        a = analyse_panel(evaluation, catalogue, method=stage.aggregation, trim=stage.trim,
+                          calibration=stage.calibration, min_experts=stage.min_experts,
+                          divergence_range=stage.divergence_range)
+        ri = rank_intervals(evaluation, catalogue, n_boot, np.random.default_rng([seed, stage.number]),
+                            top_k=stage.max_selected, method=stage.aggregation, trim=stage.trim,
+                            calibration=stage.calibration).reset_index()
+    out = {"agreement.csv": a.agreement, "expert-leniency.csv": a.leniency, "divergence.csv": a.divergence,
+           "rank-intervals.csv": ri}
+    return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}

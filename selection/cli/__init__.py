@@ -17,7 +17,7 @@ from selection.errors import EXIT_INVALID, SelectionError
 __all__ = ["main", "COMMANDS"]
 
 #: Subcommand modules, in the order ``selection --help`` lists them.
-COMMANDS = ["run", "validate"]
+COMMANDS = ["run", "validate", "sheets", "import", "report", "panel", "scenarios", "sensitivity"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,9 @@ def register(sub) -> None:
     p.add_argument("--scenario", help="name of a scenario in CALL_DIR/scenarios/ (without .toml)")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
     p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default cbc)")
+    p.add_argument("--alternatives", type=int, default=0, metavar="K",
+                   help="also find the K best distinct selections of each stage "
+                        "(alternatives-stage<N>.csv)")
     p.add_argument("--quiet", action="store_true", help="print only the run folder")
     p.set_defaults(func=run)
 
@@ -29,7 +32,10 @@ def run(args) -> int:
     t0 = time.perf_counter()
     folder = load_call_folder(args.call_dir, args.scenario)
     t1 = time.perf_counter()
-    result = run_call(folder, solver=args.solver)
+    if getattr(args, "alternatives", 0) < 0:
+        from selection.errors import InputError, Problem
+        raise InputError(Problem(f"--alternatives must be 0 or more, not {args.alternatives}"))
+    result = run_call(folder, solver=args.solver, alternatives=getattr(args, "alternatives", 0))
     timings = {"load_s": t1 - t0, **result.timings}
     result = type(result)(result.folder, result.stages, result.solver, timings)
     parent = args.out if args.out else Path(args.call_dir) / "runs"
@@ -72,4 +78,16 @@ def summary(result) -> str:
             lines.append(f"Total partnership budgets per year: {money(sum(a.total_budget_per_year for a in chosen))} "
                          f"of {money(st.total_budget_cap_per_year)}")
         lines.append("Binding rules: " + ("; ".join(sr.outcome.binding) if sr.outcome.binding else "none"))
+        if getattr(sr.outcome, "note", ""):
+            lines.append(f"Selection mode: {sr.outcome.note}")
+        dev = sr.selection[sr.selection["reason"].str.startswith("ranking deviation")]
+        if len(dev):
+            lines.append(f"Ranking deviations: {len(dev)} (" + "; ".join(
+                f"{a}: forcing it in costs {c:.4g}" + (f", {w} would leave" if w else "")
+                for a, c, w in zip(dev["application_id"], dev["cost_to_include"], dev["would_leave"], strict=True))
+                + ")")
+        alts = getattr(sr, "alternatives", None)
+        if alts is not None and len(alts) > 1:
+            lines.append("Next best selections: " + "; ".join(
+                f"#{r.alternative} {r.differs_by} (-{r.objective_lost:.4g})" for r in alts.iloc[1:].itertuples()))
     return "\n".join(lines)

@@ -1,0 +1,311 @@
+"""How far the experts agree: intraclass correlation, Kendall's W, Krippendorff's alpha.
+
+Every public function takes a ratings table with **applications as rows and experts as columns**
+(``NaN`` = the expert did not score the application) and returns pandas objects.
+
+References
+----------
+Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
+reliability. *Psychological Bulletin* 86(2), 420-428. doi:10.1037/0033-2909.86.2.420
+
+McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass correlation
+coefficients. *Psychological Methods* 1(1), 30-46. doi:10.1037/1082-989X.1.1.30
+
+Kendall, M. G., & Babington Smith, B. (1939). The problem of m rankings. *The Annals of
+Mathematical Statistics* 10(3), 275-287. doi:10.1214/aoms/1177732186
+
+Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard reliability measure
+for coding data. *Communication Methods and Measures* 1(1), 77-89. doi:10.1080/19312450709336664
+
+Krippendorff, K. (2019). *Content Analysis: An Introduction to Its Methodology* (4th ed.), ch. 12.
+doi:10.4135/9781071878781
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from selection.aggregate.arrays import PanelError
+from selection.errors import Problem
+
+__all__ = ["ICC_FORMS", "icc", "icc_table", "kendalls_w", "krippendorff_alpha"]
+
+#: Canonical names of the Shrout & Fleiss forms, with accepted aliases.
+ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+_ALIASES = {"ICC(1,1)": "ICC1", "ICC(2,1)": "ICC2", "ICC(3,1)": "ICC3", "ICC(1,k)": "ICC1k",
+            "ICC(2,k)": "ICC2k", "ICC(3,k)": "ICC3k", "ICC1": "ICC1", "ICC2": "ICC2", "ICC3": "ICC3",
+            "ICC1K": "ICC1k", "ICC2K": "ICC2k", "ICC3K": "ICC3k", "ICC21": "ICC2", "ICC31": "ICC3",
+            "ICC11": "ICC1", "ICC2,1": "ICC2", "ICC3,1": "ICC3", "ICC1,1": "ICC1"}
+
+
+def _matrix(ratings) -> np.ndarray:
+    try:
+        x = np.asarray(pd.DataFrame(ratings).to_numpy(dtype=np.float64))
+    except (TypeError, ValueError):
+        raise PanelError(Problem("the ratings table holds values that are not numbers",
+                                 hint="give numeric scores, applications as rows, experts as columns")) from None
+    if x.ndim != 2:
+        raise PanelError(Problem("the ratings must be a table: applications as rows, experts as columns"))
+    if np.isinf(x).any():
+        raise PanelError(Problem("the ratings hold infinite values"))
+    return x
+
+
+def _form(form: str) -> str:
+    key = str(form).replace(" ", "")
+    canon = _ALIASES.get(key) or _ALIASES.get(key.upper())
+    if canon is None:
+        raise PanelError(Problem(f"unknown ICC form {form!r}", hint=f"use one of {', '.join(ICC_FORMS)}"))
+    return canon
+
+
+def _anova_two_way(x: np.ndarray) -> dict:
+    n, k = x.shape
+    grand = x.mean()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_total = ((x - grand) ** 2).sum()
+    ss_err = ss_total - ss_rows - ss_cols
+    return {"n": n, "k": float(k), "BMS": ss_rows / (n - 1), "JMS": ss_cols / (k - 1),
+            "EMS": ss_err / ((n - 1) * (k - 1)), "WMS": (ss_total - ss_rows) / (n * (k - 1)),
+            "df_b": n - 1, "df_w": n * (k - 1), "df_e": (n - 1) * (k - 1), "df_j": k - 1}
+
+
+def _anova_one_way(x: np.ndarray) -> dict:
+    """One-way random-effects ANOVA allowing a different number of ratings per row.
+
+    With unequal numbers ``k_i`` the average group size is ``k0 = (N - sum k_i^2 / N) / (n - 1)``
+    (Searle, Casella & McCulloch 1992, sec. 3.6; doi:10.1002/9780470316856); with complete data
+    ``k0 = k`` and the result is Shrout & Fleiss's Case 1.
+    """
+    present = ~np.isnan(x)
+    ki = present.sum(axis=1).astype(np.float64)
+    N = ki.sum()
+    n = len(ki)
+    means = np.where(ki > 0, np.nansum(x, axis=1) / np.maximum(ki, 1), 0.0)
+    grand = np.nansum(x) / N
+    ss_b = (ki * (means - grand) ** 2).sum()
+    ss_w = np.nansum((x - means[:, None]) ** 2)
+    k0 = (N - (ki**2).sum() / N) / (n - 1)
+    return {"n": n, "k": float(k0), "BMS": ss_b / (n - 1), "WMS": ss_w / (N - n), "df_b": n - 1, "df_w": N - n}
+
+
+def _icc_value_ci(form: str, a: dict, alpha: float) -> tuple[float, float, float, float, float, float]:
+    """(icc, low, high, F, df1, df2) following Shrout & Fleiss (1979) and McGraw & Wong (1996)."""
+    n, k = a["n"], a["k"]
+    q = 1 - alpha / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if form in ("ICC1", "ICC1k"):
+            bms, wms = a["BMS"], a["WMS"]
+            f0, df1, df2 = bms / wms, a["df_b"], a["df_w"]
+            fl, fu = f0 / stats.f.ppf(q, df1, df2), f0 * stats.f.ppf(q, df2, df1)
+            if form == "ICC1":
+                v = (bms - wms) / (bms + (k - 1) * wms)
+                return v, (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1), f0, df1, df2
+            return (bms - wms) / bms, 1 - 1 / fl, 1 - 1 / fu, f0, df1, df2
+        bms, jms, ems = a["BMS"], a["JMS"], a["EMS"]
+        f0, df1, df2 = bms / ems, a["df_b"], a["df_e"]
+        if form in ("ICC3", "ICC3k"):
+            fl, fu = f0 / stats.f.ppf(q, df1, df2), f0 * stats.f.ppf(q, df2, df1)
+            if form == "ICC3":
+                return (bms - ems) / (bms + (k - 1) * ems), (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1), \
+                    f0, df1, df2
+            return (bms - ems) / bms, 1 - 1 / fl, 1 - 1 / fu, f0, df1, df2
+        icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+        # Satterthwaite degrees of freedom (McGraw & Wong 1996, Table 7, case 2A)
+        aa = k * icc2 / (n * (1 - icc2))
+        bb = 1 + k * icc2 * (n - 1) / (n * (1 - icc2))
+        v = (aa * jms + bb * ems) ** 2 / ((aa * jms) ** 2 / (k - 1) + (bb * ems) ** 2 / ((n - 1) * (k - 1)))
+        fs, fs2 = stats.f.ppf(q, n - 1, v), stats.f.ppf(q, v, n - 1)
+        lo = n * (bms - fs * ems) / (fs * (k * jms + (k * n - k - n) * ems) + n * bms)
+        hi = n * (fs2 * bms - ems) / (k * jms + (k * n - k - n) * ems + n * fs2 * bms)
+        if form == "ICC2":
+            return icc2, lo, hi, f0, df1, df2
+        sb = lambda r: k * r / (1 + (k - 1) * r)  # noqa: E731  Spearman-Brown step-up to k raters
+        return (bms - ems) / (bms + (jms - ems) / n), sb(lo), sb(hi), f0, df1, df2
+
+
+def icc(ratings, form: str = "ICC2k", *, confidence: float = 0.95) -> pd.Series:
+    """Intraclass correlation in one of the Shrout & Fleiss (1979) forms, with a confidence interval.
+
+    Parameters
+    ----------
+    ratings
+        Applications as rows, experts as columns, ``NaN`` where an expert gave no score.
+    form
+        ``"ICC1"`` (one-way random: each application scored by its own experts), ``"ICC2"``
+        (two-way random, absolute agreement), ``"ICC3"`` (two-way mixed, consistency), each for
+        a single expert, and ``"ICC1k"``, ``"ICC2k"``, ``"ICC3k"`` for the mean of the experts.
+        ``"ICC(2,1)"``-style names are accepted too.
+    confidence
+        Level of the interval (F-distribution limits of Shrout & Fleiss 1979 and, for ICC2,
+        the Satterthwaite approximation of McGraw & Wong 1996).
+
+    Returns
+    -------
+    Series with ``form, icc, ci_low, ci_high, f, df1, df2, p_value, n_applications, n_experts``.
+
+    Notes
+    -----
+    The two-way forms need every expert to score every application; rows with a missing score
+    are left out (``n_applications`` says how many remained). ICC1 uses every score: with a
+    different number of experts per application, ``k`` is the average group size ``k0`` of the
+    unbalanced one-way analysis of variance, and ICC1k is the reliability of a mean of ``k0``.
+
+    Examples
+    --------
+    Shrout & Fleiss (1979), Table 2: six targets rated by four judges.
+
+    >>> sf = pd.DataFrame([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6],
+    ...                    [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> round(float(icc(sf, "ICC(2,1)")["icc"]), 2), round(float(icc(sf, "ICC3k")["icc"]), 2)
+    (0.29, 0.91)
+    """
+    form = _form(form)
+    if not 0 < confidence < 1:
+        raise PanelError(Problem(f"confidence is {confidence}; use a level between 0 and 1, e.g. 0.95"))
+    x = _matrix(ratings)
+    x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
+    x = x[~np.isnan(x).all(axis=1)] if x.size else x
+    if form in ("ICC1", "ICC1k"):
+        counts = (~np.isnan(x)).sum(axis=1) if x.size else np.zeros(0)
+        if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
+            raise PanelError(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
+                                     f"or more experts; found {len(counts)} application(s)"))
+        a = _anova_one_way(x)
+        n_exp = x.shape[1]
+    else:
+        x = x[~np.isnan(x).any(axis=1)]
+        if x.shape[0] < 2 or x.shape[1] < 2:
+            raise PanelError(Problem(
+                f"{form} needs at least 2 applications scored by the same 2 or more experts; "
+                f"{x.shape[0]} application(s) were scored by every expert",
+                hint="use ICC1, which allows each application its own experts"))
+        a = _anova_two_way(x)
+        n_exp = x.shape[1]
+    v, lo, hi, f0, df1, df2 = _icc_value_ci(form, a, 1 - confidence)
+    return pd.Series({"form": form, "icc": float(v), "ci_low": float(lo), "ci_high": float(hi), "f": float(f0),
+                      "df1": float(df1), "df2": float(df2), "p_value": float(stats.f.sf(f0, df1, df2)),
+                      "n_applications": int(a["n"]), "n_experts": int(n_exp)}, name=form)
+
+
+def icc_table(ratings, *, confidence: float = 0.95) -> pd.DataFrame:
+    """All six Shrout & Fleiss forms as rows (see :func:`icc`); a form that cannot be computed from
+    the ratings has ``NaN`` and the reason in ``note``."""
+    rows = []
+    for f in ICC_FORMS:
+        try:
+            s = icc(ratings, f, confidence=confidence)
+            rows.append({**s.to_dict(), "note": ""})
+        except PanelError as exc:
+            rows.append({"form": f, "icc": np.nan, "ci_low": np.nan, "ci_high": np.nan, "f": np.nan,
+                         "df1": np.nan, "df2": np.nan, "p_value": np.nan, "n_applications": 0,
+                         "n_experts": 0, "note": exc.problems[0].message})
+    return pd.DataFrame(rows).set_index("form")
+
+
+def kendalls_w(ratings) -> pd.Series:
+    """Kendall's coefficient of concordance W, corrected for ties, with Friedman's test.
+
+    Each expert (column) ranks the applications (rows) by score, tied scores sharing their mean
+    rank; ``W = 12 S / (m^2 (n^3 - n) - m sum T)`` with ``S`` the sum of squared deviations of the
+    rank sums from their mean and ``T = sum (t^3 - t)`` over each expert's groups of ``t`` ties
+    (Kendall & Babington Smith 1939; Siegel & Castellan 1988, sec. 9.4). Applications some expert
+    did not score are left out.
+
+    Returns
+    -------
+    Series with ``w, chi2, df, p_value, n_applications, n_experts``; ``chi2 = m (n - 1) W`` is
+    Friedman's statistic (tie-corrected).
+
+    >>> r = pd.DataFrame({"x": [1, 2, 3, 4], "y": [1, 2, 3, 4], "z": [2, 1, 3, 4]})
+    >>> round(float(kendalls_w(r)["w"]), 4)
+    0.9111
+    """
+    x = _matrix(ratings)
+    x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
+    x = x[~np.isnan(x).any(axis=1)] if x.size else x
+    n, m = x.shape if x.ndim == 2 else (0, 0)
+    if n < 2 or m < 2:
+        raise PanelError(Problem(f"Kendall's W needs at least 2 applications scored by the same 2 or more "
+                                 f"experts; found {n} application(s) scored by all {m} expert(s)"))
+    ranks = np.apply_along_axis(stats.rankdata, 0, x)
+    r = ranks.sum(axis=1)
+    s = ((r - r.mean()) ** 2).sum()
+    t = 0.0
+    for j in range(m):
+        _, counts = np.unique(x[:, j], return_counts=True)
+        t += (counts**3 - counts).sum()
+    denom = m**2 * (n**3 - n) - m * t
+    w = 12 * s / denom if denom > 0 else np.nan
+    chi2 = m * (n - 1) * w
+    return pd.Series({"w": float(w), "chi2": float(chi2), "df": n - 1,
+                      "p_value": float(stats.chi2.sf(chi2, n - 1)), "n_applications": n, "n_experts": m},
+                     name="kendalls_w")
+
+
+def krippendorff_alpha(ratings, level: str = "interval") -> float:
+    """Krippendorff's alpha for interval or ordinal scores, missing scores allowed.
+
+    ``alpha = 1 - D_o / D_e`` computed from the coincidence matrix of pairable values (applications
+    with at least two scores), with the interval difference ``(c - k)^2`` or the ordinal difference
+    ``(sum_{g=c..k} n_g - (n_c + n_k) / 2)^2`` (Hayes & Krippendorff 2007; Krippendorff 2019,
+    sec. 12.3).
+
+    Parameters
+    ----------
+    ratings
+        Applications (units) as rows, experts (coders) as columns; ``NaN`` = no score.
+    level
+        ``"interval"`` or ``"ordinal"`` (``"nominal"`` and ``"ratio"`` are accepted too).
+
+    Returns
+    -------
+    float
+        ``NaN`` when every pairable value is the same (no expected disagreement).
+
+    Examples
+    --------
+    Krippendorff's reliability data: 4 observers, 12 units, missing values (Hayes & Krippendorff 2007).
+
+    >>> nan = float("nan")
+    >>> data = pd.DataFrame({"A": [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...                      "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+    ...                      "C": [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+    ...                      "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]})
+    >>> round(krippendorff_alpha(data, "interval"), 3), round(krippendorff_alpha(data, "ordinal"), 3)
+    (0.849, 0.815)
+    """
+    if level not in ("interval", "ordinal", "nominal", "ratio"):
+        raise PanelError(Problem(f"unknown level {level!r}", hint="use 'interval' or 'ordinal'"))
+    x = _matrix(ratings)
+    present = ~np.isnan(x)
+    mu = present.sum(axis=1)
+    x, mu = x[mu >= 2], mu[mu >= 2]
+    if len(x) == 0:
+        raise PanelError(Problem("Krippendorff's alpha needs at least one application scored by 2 or more experts"))
+    values, inv = np.unique(x[~np.isnan(x)], return_inverse=True)
+    rows = np.nonzero(~np.isnan(x))[0]
+    h = np.zeros((len(x), len(values)))
+    np.add.at(h, (rows, inv), 1.0)
+    wgt = 1.0 / (mu - 1)
+    o = (h * wgt[:, None]).T @ h - np.diag((h * wgt[:, None]).sum(axis=0))
+    nc = o.sum(axis=1)
+    n = nc.sum()
+    if level == "nominal":
+        d2 = (values[:, None] != values[None, :]).astype(float)
+    elif level == "interval":
+        d2 = (values[:, None] - values[None, :]) ** 2
+    elif level == "ratio":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d2 = np.nan_to_num(((values[:, None] - values[None, :]) / (values[:, None] + values[None, :])) ** 2)
+    else:
+        cum = np.concatenate([[0.0], np.cumsum(nc)])
+        lo = np.minimum.outer(np.arange(len(values)), np.arange(len(values)))
+        hi = np.maximum.outer(np.arange(len(values)), np.arange(len(values)))
+        d2 = (cum[hi + 1] - cum[lo] - (nc[:, None] + nc[None, :]) / 2) ** 2
+    d_o = (o * d2).sum() / n
+    d_e = (np.outer(nc, nc) * d2).sum() / (n * (n - 1))
+    return float(1 - d_o / d_e) if d_e > 0 else float("nan")

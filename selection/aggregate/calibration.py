@@ -1,0 +1,313 @@
+"""Calibrating expert leniency: per-expert z-scores and an additive expert-effect model.
+
+Some experts score high across the board (lenient), some low (severe). When each application is
+scored by a different subset of experts, that alone can move it up or down the ranking. Two
+corrections are offered, each producing *adjusted expert scores* that are then aggregated with the
+stage's method (mean, median, trimmed mean):
+
+``zscore``
+    Per expert and criterion, the expert's scores are standardised (``(x - m_e) / s_e``) and mapped
+    back onto the scale with the mean and standard deviation of all scores on that criterion.
+    Assumes every expert saw a comparable mix of applications.
+
+``additive``
+    ``score[a, e] = application effect[a] + expert effect[e] + noise``, fitted per criterion (or
+    on the weighted total) by least squares over the expert-application design with a ridge
+    penalty ``ridge * sum(effect_e^2)`` that shrinks the leniency of experts with few scores
+    towards zero. The adjusted score is ``score - expert effect``; the mean of an application's
+    adjusted scores is exactly its fitted application effect. Expert effects sum to zero. The model
+    needs a *connected* design (experts and applications linked through shared scores); otherwise
+    each island has its own level and the islands are named, and the raw scores are kept with a
+    :class:`CalibrationWarning`, as they are when the data are too thin (no residual degrees of
+    freedom).
+
+References
+----------
+Johnson, V. E. (2008). Statistical analysis of the National Institutes of Health peer review
+system. *PNAS* 105(32), 11076-11080. doi:10.1073/pnas.0804538105
+
+Roos, M., Rothe, J., & Scheuermann, B. (2011). How to calibrate the scores of biased reviewers by
+quadratic programming. *Proceedings of the Twenty-Fifth AAAI Conference on Artificial
+Intelligence*, 255-260 (the additive reviewer-bias model for conference reviewing).
+
+Eccleston, J. A., & Hedayat, A. (1974). On the theory of connected designs: characterization and
+optimality. *The Annals of Statistics* 2(6), 1238-1255. doi:10.1214/aos/1176342876
+
+Hoerl, A. E., & Kennard, R. W. (1970). Ridge regression: biased estimation for nonorthogonal
+problems. *Technometrics* 12(1), 55-67. doi:10.1080/00401706.1970.10488634
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from selection import evaluation as ev
+from selection.aggregate.arrays import PanelError, ScoreCube, score_cube
+from selection.errors import Problem
+
+__all__ = ["CALIBRATIONS", "CalibrationWarning", "Calibration", "islands", "fit_additive", "calibrate_cube",
+           "leniency_table",
+           "calibrate_evaluation", "LENIENCY_COLUMNS"]
+
+CALIBRATIONS = ("none", "zscore", "additive")
+LENIENCY_COLUMNS = ["expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation", "leniency",
+                    "spread_ratio", "note"]
+
+
+class CalibrationWarning(UserWarning):
+    """A calibration could not be applied as asked (disconnected design, too few scores)."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Adjusted expert scores and each expert's estimated leniency.
+
+    Attributes
+    ----------
+    method
+        ``"none"``, ``"zscore"`` or ``"additive"``.
+    values
+        Adjusted scores ``(A, E, C)``, ``NaN`` where the raw score is missing.
+    effects
+        ``(E, C)`` additive expert effects (leniency, in scale points; 0 when not fitted).
+    notes
+        Plain-words warnings (also issued as :class:`CalibrationWarning`).
+    """
+
+    method: str
+    cube: ScoreCube
+    values: np.ndarray
+    effects: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
+def islands(mask: np.ndarray, applications: list[str], experts: list[str]) -> list[tuple[list[str], list[str]]]:
+    """Connected components of the expert-application design ``mask[a, e]`` (``True`` = scored).
+
+    Returns a list of ``(experts, applications)``, largest first; applications and experts with no
+    score are left out. One component means the design is connected: every two experts' leniencies
+    can be compared through chains of shared applications.
+
+    >>> m = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=bool)
+    >>> islands(m, ["A", "B", "C"], ["x", "y", "z"])
+    [(['x', 'y'], ['A', 'B']), (['z'], ['C'])]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    A, E = mask.shape
+    a, e = np.nonzero(mask)
+    graph = coo_matrix((np.ones(len(a)), (a, A + e)), shape=(A + E, A + E))
+    _, labels = connected_components(graph, directed=False)
+    used = np.r_[mask.any(axis=1), mask.any(axis=0)]
+    out = []
+    for lab in np.unique(labels[used]):
+        members = np.nonzero((labels == lab) & used)[0]
+        out.append(([experts[i - A] for i in members if i >= A], [applications[i] for i in members if i < A]))
+    out.sort(key=lambda t: (-(len(t[0]) + len(t[1])), t[0], t[1]))
+    return out
+
+
+def fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``x[a, e] = alpha[a] + beta[e] + noise`` on the present cells by penalised least squares.
+
+    Minimises ``sum (x - alpha_a - beta_e)^2 + ridge * sum beta_e^2``. Eliminating ``alpha``
+    (``alpha_a`` = mean of ``x[a, e] - beta_e`` over the experts who scored ``a``) leaves the
+    ``E x E`` system ``(L + ridge I) beta = r`` with ``L = diag(n_e) - N^T diag(1/n_a) N`` (the
+    information matrix of the design, Eccleston & Hedayat 1974) and ``r_e`` the sum of expert
+    ``e``'s deviations from the application means. With ``ridge = 0`` the minimum-norm solution is
+    taken (expert effects sum to zero), which is the unique least-squares fit under that constraint
+    when the design is connected.
+
+    Returns
+    -------
+    alpha, beta
+        ``(A,)`` application effects (``NaN`` for an application with no score) and ``(E,)``
+        expert effects (0 for an expert with no score).
+    """
+    if ridge < 0 or not np.isfinite(ridge):
+        raise PanelError(Problem(f"ridge is {ridge}; use a number >= 0"))
+    x = np.asarray(x, dtype=np.float64)
+    mask = ~np.isnan(x)
+    m = mask.astype(np.float64)
+    n_a = m.sum(axis=1)
+    n_e = m.sum(axis=0)
+    xz = np.where(mask, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xbar = np.where(n_a > 0, xz.sum(axis=1) / np.maximum(n_a, 1), 0.0)
+    inv_na = np.where(n_a > 0, 1.0 / np.maximum(n_a, 1), 0.0)
+    L = np.diag(n_e) - (m * inv_na[:, None]).T @ m
+    r = (m * (xz - xbar[:, None])).sum(axis=0)
+    if ridge > 0:
+        beta = np.linalg.solve(L + ridge * np.eye(len(n_e)), r)
+    else:
+        beta = np.linalg.lstsq(L, r, rcond=None)[0]
+        beta = np.where(n_e > 0, beta, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(n_a > 0, (m * (xz - beta[None, :])).sum(axis=1) / np.maximum(n_a, 1), np.nan)
+    return alpha, beta
+
+
+def _warn(notes: list[str], text: str) -> None:
+    notes.append(text)
+    warnings.warn(text, CalibrationWarning, stacklevel=3)
+
+
+def _describe_islands(parts, limit: int = 6) -> str:
+    out = []
+    for i, (exps, apps) in enumerate(parts[:limit], 1):
+        shown = ", ".join(apps[:8]) + (f" and {len(apps) - 8} more" if len(apps) > 8 else "")
+        out.append(f"island {i}: experts {', '.join(exps) or '-'} with applications {shown or '-'}")
+    if len(parts) > limit:
+        out.append(f"and {len(parts) - limit} more islands")
+    return "; ".join(out)
+
+
+def _additive_ok(mask: np.ndarray, cube: ScoreCube, what: str, notes: list[str]) -> bool:
+    parts = islands(mask, cube.applications, cube.experts)
+    if len(parts) > 1:
+        _warn(notes, f"additive calibration of {what}: the expert-application design is not connected "
+                     f"({len(parts)} separate islands: {_describe_islands(parts)}); leniencies cannot be "
+                     f"compared across islands, so the raw scores are used. Fix: have some experts score "
+                     f"applications in more than one island")
+        return False
+    n_obs = int(mask.sum())
+    n_par = int(mask.any(axis=1).sum() + mask.any(axis=0).sum() - 1)
+    if n_obs - n_par < 1:
+        _warn(notes, f"additive calibration of {what}: {n_obs} scores for {n_par} effects leave no residual "
+                     f"degrees of freedom; the raw scores are used. Fix: more experts per application")
+        return False
+    return True
+
+
+def calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 1.0, basis: str = "criterion",
+                   weights: np.ndarray | None = None) -> Calibration:
+    """Adjusted expert scores for the calibration ``method`` (see the module docstring).
+
+    Parameters
+    ----------
+    cube
+        The scores (:func:`~selection.aggregate.score_cube`).
+    method
+        ``"none"``, ``"zscore"`` or ``"additive"``.
+    ridge
+        Penalty on the expert effects of the additive model (a pseudo-count of scores at zero
+        leniency; 0 = ordinary least squares).
+    basis
+        ``"criterion"``: one additive fit per criterion; ``"total"``: one fit on each expert's
+        weighted total (``weights``, normalised), the expert's effect then subtracted from each of
+        their criterion scores.
+    """
+    if method not in CALIBRATIONS:
+        raise PanelError(Problem(f"unknown calibration {method!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
+    if basis not in ("criterion", "total"):
+        raise PanelError(Problem(f"unknown calibration basis {basis!r}", hint="use 'criterion' or 'total'"))
+    x = cube.values
+    A, E, C = x.shape
+    notes: list[str] = []
+    effects = np.zeros((E, C))
+    if method == "none":
+        return Calibration(method, cube, x.copy(), effects, notes)
+    present = ~np.isnan(x)
+    if method == "zscore":
+        out = x.copy()
+        for c in range(C):
+            col = x[:, :, c]
+            allv = col[~np.isnan(col)]
+            if allv.size < 2:
+                continue
+            mu, sd = allv.mean(), allv.std(ddof=1)
+            for e in range(E):
+                v = col[:, e]
+                ok = ~np.isnan(v)
+                k = int(ok.sum())
+                if k == 0:
+                    continue
+                if k < 2:
+                    _warn(notes, f"z-score calibration: expert {cube.experts[e]} has one score on "
+                                 f"{cube.criteria[c]}; kept unadjusted")
+                    continue
+                me, se = v[ok].mean(), v[ok].std(ddof=1)
+                if se > 0 and sd > 0:
+                    out[ok, e, c] = mu + sd * (v[ok] - me) / se
+                else:
+                    out[ok, e, c] = v[ok] - me + mu
+                effects[e, c] = me - mu
+        return Calibration(method, cube, out, effects, notes)
+    if basis == "criterion":
+        for c in range(C):
+            mask = present[:, :, c]
+            if _additive_ok(mask, cube, f"criterion {cube.criteria[c]}", notes):
+                effects[:, c] = fit_additive(x[:, :, c], ridge)[1]
+    else:
+        w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
+        total = np.einsum("aec,c->ae", x, w)  # NaN when the expert missed a criterion
+        if _additive_ok(~np.isnan(total), cube, "the weighted total", notes):
+            effects[:] = fit_additive(total, ridge)[1][:, None]
+    out = np.where(present, x - effects[None, :, :], np.nan)
+    return Calibration(method, cube, out, effects, notes)
+
+
+def leniency_table(cal: Calibration) -> pd.DataFrame:
+    """Per expert and criterion (plus ``criterion_id = "all"``): scores given, mean score, the mean
+    deviation from the other experts on the same applications, the estimated leniency (additive
+    effect, or for z-scores the expert's mean minus the overall mean) and the spread ratio
+    (expert's standard deviation / overall standard deviation). Positive leniency = scores higher
+    than the panel."""
+    x = cal.cube.values
+    A, E, C = x.shape
+    rows = []
+    present = ~np.isnan(x)
+    n_ac = present.sum(axis=1)  # (A, C)
+    s_ac = np.where(present, x, 0.0).sum(axis=1)
+    for e, expert in enumerate(cal.cube.experts):
+        devs_all, n_all = [], 0
+        for c, crit in enumerate(cal.cube.criteria):
+            ok = present[:, e, c]
+            k = int(ok.sum())
+            others = n_ac[ok, c] - 1
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dev = x[ok, e, c] - (s_ac[ok, c] - x[ok, e, c]) / others
+            dev = dev[others > 0]
+            devs_all.extend(dev.tolist())
+            n_all += k
+            col = x[:, :, c][present[:, :, c]]
+            ratio = (x[ok, e, c].std(ddof=1) / col.std(ddof=1)) if k >= 2 and col.size >= 2 and col.std() > 0 else np.nan
+            rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
+                         "mean_score": float(x[ok, e, c].mean()) if k else np.nan,
+                         "mean_deviation": float(dev.mean()) if dev.size else np.nan,
+                         "leniency": float(cal.effects[e, c]) if k else np.nan,
+                         "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications"})
+        scored = present[:, e, :]
+        rows.append({"expert_id": expert, "criterion_id": "all", "n_scores": n_all,
+                     "mean_score": float(x[:, e, :][scored].mean()) if n_all else np.nan,
+                     "mean_deviation": float(np.mean(devs_all)) if devs_all else np.nan,
+                     "leniency": float(cal.effects[e, scored.any(axis=0)].mean()) if n_all else np.nan,
+                     "spread_ratio": np.nan, "note": ""})
+    return pd.DataFrame(rows, columns=LENIENCY_COLUMNS)
+
+
+def calibrate_evaluation(evaluation: pd.DataFrame, catalogue=None, *, method: str = "additive",
+                         ridge: float = 1.0, basis: str = "criterion") -> pd.DataFrame:
+    """A copy of the evaluation with each score replaced by its calibrated value (abstentions stay ``NaN``).
+
+    ``catalogue`` (optional) gives the criteria and, for ``basis="total"``, the weights; without
+    it every criterion in the table is used with equal weight. The input is not modified.
+    """
+    criteria = catalogue.criterion_ids if catalogue is not None else None
+    cube = score_cube(evaluation, criteria)
+    weights = np.array(list(catalogue.weights().values())) if catalogue is not None else None
+    cal = calibrate_cube(cube, method, ridge=ridge, basis=basis, weights=weights)
+    out = evaluation.copy()
+    keep = out[ev.CRITERION].astype(str).isin(cube.criteria).to_numpy()
+    a = pd.Index(cube.applications).get_indexer(out[ev.APPLICATION].astype(str))
+    e = pd.Index(cube.experts).get_indexer(out[ev.EXPERT].astype(str))
+    c = pd.Index(cube.criteria).get_indexer(out[ev.CRITERION].astype(str))
+    new = out[ev.SCORE].to_numpy(dtype=np.float64).copy()
+    new[keep] = cal.values[a[keep], e[keep], c[keep]]
+    out[ev.SCORE] = new
+    return out

@@ -1,0 +1,82 @@
+"""Divergent scores: application x criterion cells where the experts' scores spread widely.
+
+A panel mean hides a 1 and a 5. Cells whose score range (max - min over the experts who scored)
+reaches a threshold (the stage's ``divergence_range``, e.g. 2 points on a 0-5 scale) are listed
+"to discuss in the consensus meeting", with every expert's score and comment side by side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from selection import evaluation as ev
+from selection.aggregate.arrays import PanelError
+from selection.errors import Problem
+
+__all__ = ["DIVERGENCE_COLUMNS", "divergent_scores"]
+
+DIVERGENCE_COLUMNS = ["application_id", "criterion_id", "n_scores", "min_score", "max_score", "score_range",
+                      "score_sd", "scores", "comments"]
+
+
+def divergent_scores(evaluation: pd.DataFrame, criteria: list[str] | None = None, *, min_range: float = 2.0
+                     ) -> pd.DataFrame:
+    """Cells whose expert scores range over at least ``min_range`` points, widest first.
+
+    Parameters
+    ----------
+    evaluation
+        The long score table; abstentions are skipped.
+    criteria
+        Criteria to check (default every criterion in the table), in the order used for ties.
+    min_range
+        Flag a cell when ``max - min >= min_range`` (within 1e-9).
+
+    Returns
+    -------
+    DataFrame with :data:`DIVERGENCE_COLUMNS`; ``scores`` reads ``"E01: 4.5 | E03: 1"`` and
+    ``comments`` ``"E01: <comment> | E03: <comment>"`` (experts in id order, empty comments left
+    out). Sorted by range (widest first), then application and criterion.
+
+    >>> e = pd.DataFrame({"application_id": ["A", "A", "B", "B"], "expert_id": ["x", "y", "x", "y"],
+    ...                   "criterion_id": "c", "score": [1.0, 4.0, 3.0, 3.5], "comment": ["weak", "", "", ""]})
+    >>> divergent_scores(e)[["application_id", "score_range", "scores", "comments"]].to_dict("records")
+    [{'application_id': 'A', 'score_range': 3.0, 'scores': 'x: 1 | y: 4', 'comments': 'x: weak'}]
+    """
+    if not (np.isfinite(min_range) and min_range > 0):
+        raise PanelError(Problem(f"the divergence range is {min_range}; use a positive number of points"))
+    crit = list(criteria) if criteria is not None else sorted(evaluation[ev.CRITERION].astype(str).unique())
+    rows = evaluation[evaluation[ev.SCORE].notna() & evaluation[ev.CRITERION].astype(str).isin(crit)]
+    if ev.COMMENT in rows.columns:
+        comments = rows[ev.COMMENT].fillna("").astype(str).str.strip()
+    else:
+        comments = pd.Series("", index=rows.index)
+    rows = rows.assign(_comment=comments).sort_values([ev.APPLICATION, ev.CRITERION, ev.EXPERT], kind="stable")
+    keys = [ev.APPLICATION, ev.CRITERION]
+    g = rows.groupby(keys, sort=True)[ev.SCORE]
+    spread = g.transform("max") - g.transform("min")
+    rows = rows[(spread >= min_range - 1e-9).to_numpy()]
+    experts = rows[ev.EXPERT].astype(str)
+    rows = rows.assign(
+        _score=experts + ": " + rows[ev.SCORE].map(lambda v: f"{v:g}"),
+        _text=np.where(rows["_comment"] != "", experts + ": " + rows["_comment"], ""),
+    )
+    grouped = rows.groupby(keys, sort=True)
+    stats_ = grouped[ev.SCORE].agg(["count", "min", "max", "std"])
+    scores = grouped["_score"].agg(" | ".join)
+    texts = rows[rows["_text"] != ""].groupby(keys, sort=True)["_text"].agg(" | ".join).reindex(
+        stats_.index, fill_value="")
+    out = pd.DataFrame({
+        "application_id": [k[0] for k in stats_.index], "criterion_id": [k[1] for k in stats_.index],
+        "n_scores": stats_["count"].to_numpy().astype(int), "min_score": stats_["min"].to_numpy(),
+        "max_score": stats_["max"].to_numpy(), "score_range": (stats_["max"] - stats_["min"]).to_numpy(),
+        "score_sd": stats_["std"].fillna(0.0).to_numpy(), "scores": scores.to_numpy(), "comments": texts.to_numpy(),
+    })
+    table = out.reindex(columns=DIVERGENCE_COLUMNS)
+    if table.empty:
+        return table
+    order = {c: i for i, c in enumerate(crit)}
+    table["_c"] = table["criterion_id"].map(order)
+    table = table.sort_values(["score_range", "application_id", "_c"], ascending=[False, True, True], kind="stable")
+    return table.drop(columns="_c").reset_index(drop=True)
