@@ -14,7 +14,7 @@ Danish and English; see ``CALL-BRIEF`` §1.1 and §4.1 of *KREATIVE PARTNERSKABE
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -453,6 +453,11 @@ class Stage(Frozen):
     calibration: Literal["none", "zscore", "additive"] = "none"
     divergence_range: float = Field(default=2.0, gt=0, description="score range that flags a divergence")
     ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] = "weighted_sum"
+    ranking_params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the ranking method's parameters, e.g. {v = 0.5} for VIKOR, "
+        "{normalization = 'minmax'} for TOPSIS, {preference_functions = {udsyn = {function = "
+        "'linear', q = 0.5, p = 2}}} for PROMETHEE II")
     objective: Literal["score", "rank", "score_per_dkk"] = Field(
         default="score", description="what the selection maximises: weighted panel score, "
         "rank-based value, or value per DKK of the stage's cost")
@@ -516,6 +521,7 @@ class StageOverride(Frozen):
     trim: float | None = Field(default=None, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
     calibration: Literal["none", "zscore", "additive"] | None = None
     ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] | None = None
+    ranking_params: dict[str, Any] | None = None
     objective: Literal["score", "rank", "score_per_dkk"] | None = None
     group_weights: dict[str, float] | None = Field(default=None, description="principle -> weight (hierarchical)")
     overall_threshold_basis: Literal["weighted_total", "sum"] | None = None

@@ -168,7 +168,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
         ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
-                                    method=st.ranking_method)
+                                    method=st.ranking_method, method_params=st.ranking_params)
         t1 = time.perf_counter()
         later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
         if folder.call.selection_mode == "linked" and later is not None:
@@ -193,6 +193,7 @@ def _select_linked(folder: CallFolder, st, later, ranking: pd.DataFrame, candida
     cat = folder.catalogues[later.number]
     panel = stage_panel_scores(folder.evaluations[later.number], cat, later)
     ranking_later = rank_applications(panel, cat, applications=folder.applications,
-                                      seed=folder.call.seed + later.number, method=later.ranking_method)
+                                      seed=folder.call.seed + later.number, method=later.ranking_method,
+                                      method_params=later.ranking_params)
     return select_linked(st, ranking, later, ranking_later, folder.applications, candidates=candidates,
                          solver=solver)

@@ -152,7 +152,8 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
             "selection_mode": folder.call.selection_mode,
             "stages": {str(st.number): {
                 "aggregation": st.aggregation, "trim": st.trim, "calibration": st.calibration,
-                "ranking_method": st.ranking_method, "objective": st.objective,
+                "ranking_method": st.ranking_method, "ranking_params": st.ranking_params,
+                "objective": st.objective,
                 "weights": folder.catalogues[st.number].weights(),
                 "tie_breaks": folder.catalogues[st.number].tie_breaks,
                 # for reports: the stage's name, limits and thresholds

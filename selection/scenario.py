@@ -26,7 +26,7 @@ def apply_scenario(call: Call, catalogues: dict[int, CriteriaCatalogue], scenari
             continue
         data = st.model_dump()
         for f in ("max_selected", "budget", "total_budget_cap_per_year", "max_regional_share",
-                  "aggregation", "trim", "calibration", "ranking_method", "objective"):
+                  "aggregation", "trim", "calibration", "ranking_method", "ranking_params", "objective"):
             if getattr(ov, f) is not None:
                 data[f] = getattr(ov, f)
         if ov.constraints is not None:

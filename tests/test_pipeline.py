@@ -50,3 +50,35 @@ def test_objective_matches_values(example_result):
     for sr in example_result.stages.values():
         chosen = sr.selection[sr.selection["selected"]]
         assert abs(chosen["value"].sum() - sr.outcome.objective) < 1e-9
+
+
+def test_scenario_ranking_method_and_params_reach_the_ranking(example_dir):
+    """The promethee scenario ranks stage 1 by PROMETHEE II with its preference functions; the
+    score the selection maximises is (phi + 1) / 2, so a full selection is still made."""
+    from selection.pipeline import load_call_folder, run_call
+
+    folder = load_call_folder(example_dir, "promethee")
+    st = folder.call.stage(1)
+    assert st.ranking_method == "promethee_ii"
+    assert st.ranking_params["preference_functions"]["udsyn"] == {"function": "v_shape", "p": 2}
+    result = run_call(folder)
+    r = result.stages[1].ranking
+    assert r["method_score"].between(-1, 1).all() and r["method_score"].lt(0).any()
+    assert ((r["score"] - (r["method_score"] + 1) / 2).abs() < 1e-12).all()
+    assert len(result.stages[1].outcome.selected) == 8
+
+
+def test_unknown_ranking_parameter_is_a_clear_error(example_folder):
+    import pytest
+
+    from selection.errors import RankingError
+    from selection.model import Call
+    from selection.pipeline import CallFolder, run_call
+
+    data = example_folder.call.model_dump()
+    data["stages"][0]["ranking_method"] = "vikor"
+    data["stages"][0]["ranking_params"] = {"w": 0.5}
+    call = Call.model_validate(data)
+    folder = CallFolder(**{**example_folder.__dict__, "call": call})
+    with pytest.raises(RankingError, match="ranking method 'vikor' takes no parameter"):
+        run_call(folder)

@@ -51,7 +51,8 @@ def test_unknown_criterion_in_a_scenario_is_reported_with_where_and_how():
 
 
 def test_comparison_is_consistent_with_each_run(results):
-    assert set(results) == {BASELINE, "equal-weights", "no-focus-priority", "regional-budget-cut", "two-rural"}
+    assert set(results) == {BASELINE, "equal-weights", "no-focus-priority", "promethee", "regional-budget-cut",
+                            "two-rural"}
     t = compare_scenarios(results)
     matrix, changes, summary = t["scenario-matrix.csv"], t["scenario-changes.csv"], t["scenario-summary.csv"]
     base = results[BASELINE]

@@ -81,7 +81,9 @@ def _method_scores(method: str, table: pd.DataFrame, weights: Mapping[str, float
     if method == "promethee_ii":
         res = promethee_ii(table, weights, directions=directions, **params)
         own = res["score"].to_numpy()
-        return own, own, attrs
+        # The net flow lies in [-1, 1]; a selection maximising a sum must not read a negative
+        # flow as "worth less than nothing", so the score is rescaled to (phi + 1) / 2 in [0, 1].
+        return (own + 1.0) / 2.0, own, attrs
     res = vikor(table, weights, directions=directions, **params)
     attrs["compromise"] = res.attrs["compromise"]
     q = res["score"].to_numpy()
@@ -126,7 +128,8 @@ def rank_applications(
     ``weighted_total`` (the normalised weighted score the thresholds use), ``method_score`` (the
     method's own score: weighted total, TOPSIS closeness, PROMETHEE net flow, or VIKOR's Q where
     lower is better), ``lottery_draw``, and the panel scores (``panel_<criterion>``). ``score`` is
-    higher-is-better for every method (VIKOR: ``1 - Q``), so that a selection can maximise it.
+    higher-is-better and non-negative for every method (VIKOR: ``1 - Q``; PROMETHEE II:
+    ``(phi + 1) / 2`` of the net flow ``phi``), so that a selection can maximise it.
     ``result.attrs`` holds ``method`` and, for VIKOR, the ``compromise`` conditions.
     """
     if method not in METHOD_PARAMETERS:

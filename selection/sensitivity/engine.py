@@ -98,7 +98,8 @@ def _ranking(sc: StageContext, applications, rows: Sequence[int], w: np.ndarray,
     ids = [sc.ids[i] for i in rows]
     panel = pd.DataFrame(scores[list(rows)], index=pd.Index(ids, name="application_id"), columns=sc.criteria)
     return rank_applications(panel, sc.catalogue, weights=dict(zip(sc.criteria, w.tolist(), strict=True)),
-                             applications=applications, seed=sc.seed, method=sc.stage.ranking_method)
+                             applications=applications, seed=sc.seed, method=sc.stage.ranking_method,
+                             method_params=sc.stage.ranking_params)
 
 
 def _reference_input(sc: StageContext, applications, rows, w, scores, candidates):
