@@ -201,13 +201,32 @@ def _read_wide(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
 
 def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
     problems = []
-    dup = frame[frame.duplicated([ev.EXPERT, ev.APPLICATION, ev.CRITERION], keep=False)]
-    for (e, a, c), g in dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True):
-        where = "; ".join(f"{f} {cell}" for f, cell in zip(g[ev.SOURCE_FILE], g[ev.CELL], strict=True))
-        problems.append(Problem(f"expert {e} scored application {a} on criterion {c} {len(g)} times ({where})",
-                                file=g[ev.SOURCE_FILE].iloc[0], sheet=g[ev.SHEET].iloc[0] or None,
-                                cell=g[ev.CELL].iloc[0],
-                                hint="keep exactly one score"))
+    # Only filled cells (a score or an abstention) can clash; empty ones are reported already.
+    filled = frame[frame[ev.SCORE].notna() | frame[ev.ABSTAINED].astype(bool)]
+    dup = filled[filled.duplicated([ev.EXPERT, ev.APPLICATION, ev.CRITERION], keep=False)]
+    groups = list(dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True))
+    # Clashes between the same files for the same expert are summarised when there are many
+    # (typically the same sheet imported beside an older copy of it).
+    by_files: dict[tuple, list] = {}
+    for (e, a, c), g in groups:
+        by_files.setdefault((e, tuple(sorted(set(g[ev.SOURCE_FILE])))), []).append(((a, c), g))
+    for (e, files), items in by_files.items():
+        if len(items) > 3:
+            (a, c), g = items[0]
+            where = "; ".join(f"{f} {cell}" for f, cell in zip(g[ev.SOURCE_FILE], g[ev.CELL], strict=True))
+            problems.append(Problem(
+                f"expert {e} scored the same {len(items)} application x criterion cells in "
+                f"{' and '.join(files)} (first: application {a}, criterion {c}: {where})",
+                file=g[ev.SOURCE_FILE].iloc[0], sheet=g[ev.SHEET].iloc[0] or None, cell=g[ev.CELL].iloc[0],
+                hint="keep one of the files (an expert's corrected sheet replaces the old one through "
+                     "'selection import')"))
+            continue
+        for (a, c), g in items:
+            where = "; ".join(f"{f} {cell}" for f, cell in zip(g[ev.SOURCE_FILE], g[ev.CELL], strict=True))
+            problems.append(Problem(f"expert {e} scored application {a} on criterion {c} {len(g)} times ({where})",
+                                    file=g[ev.SOURCE_FILE].iloc[0], sheet=g[ev.SHEET].iloc[0] or None,
+                                    cell=g[ev.CELL].iloc[0],
+                                    hint="keep exactly one score"))
     pairs = [(e.id, a) for e in ctx.experts.values() for a in sorted(e.conflicts)]
     if not pairs or frame.empty:
         return problems
@@ -233,15 +252,29 @@ def read_score_file(path: Path, ctx: ScoreContext, display_name: str | None = No
     name = display_name or str(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_score_csv(path, ctx, display_name=name)
+        return _blank_file(*read_score_csv(path, ctx, display_name=name), name)
     if suffix == ".xlsx":
         from selection.io.xlsx import read_score_workbook
 
-        return read_score_workbook(path, ctx, display_name=name)
+        return _blank_file(*read_score_workbook(path, ctx, display_name=name), name)
     hint = ("open it in Excel and save it as Excel Workbook (.xlsx)" if suffix in (".xls", ".xlsm",
             ".xlsb", ".ods") else "send the personal .xlsx workbook or a .csv file")
     return ev.empty_evaluation(), [Problem(f"unsupported file type {path.suffix or '(none)'!r}",
                                            file=name, hint=hint)]
+
+
+def _blank_file(frame: pd.DataFrame, problems: list[Problem], name: str
+                ) -> tuple[pd.DataFrame, list[Problem]]:
+    """A file in which not one score is filled in gets one problem, not one per empty cell."""
+    missing = [p for p in problems if p.message.startswith("missing score")]
+    if (len(missing) < 2 or len(missing) != len(problems) or frame[ev.SCORE].notna().any()
+            or frame[ev.ABSTAINED].astype(bool).any()):
+        return frame, problems
+    sheet = missing[0].sheet
+    return frame, [Problem(f"no score is filled in ({len(missing)} empty score cells, first {missing[0].cell})",
+                           file=name, sheet=sheet,
+                           hint="this looks like a sheet that has not been completed yet; import the "
+                                "expert's returned copy")]
 
 
 def combine_scores(frames: list[pd.DataFrame], problems: list[Problem], ctx: ScoreContext

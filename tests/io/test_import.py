@@ -137,8 +137,8 @@ def test_score_in_store_and_in_hand_placed_file_is_an_error(filled_call, kp, tmp
     shutil.copy(tmp_path / "aside" / "expert-02.csv", root / "scores" / "stage1")
     with pytest.raises(InputError) as exc:
         load_call_folder(root)
-    assert "expert E02 scored application" in str(exc.value)
-    with pytest.raises(ScoreSheetError, match="expert E02 scored application"):
+    assert "expert E02 scored the same 152 application x criterion cells in" in str(exc.value)
+    with pytest.raises(ScoreSheetError, match="expert E02 scored the same 152 application x criterion cells"):
         plan_import(root, "scores", 1, ctx, files[:1])
 
 

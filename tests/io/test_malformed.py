@@ -295,8 +295,9 @@ CASES = [
     (case_foreign_workbook, 1, "s.xlsx: not a score sheet made by 'selection sheets' (no Scores "
                                "sheet or no metadata)"),
     (case_unsupported_type, 1, "s.ods: unsupported file type '.ods'"),
-    (case_twice_across_files, 152, "a.xlsx, sheet Scores, cell C7: expert E01 scored application KP-01 on "
-                                   "criterion vaerditilvaekst 2 times (a.xlsx C7; b.xlsx C7)"),
+    (case_twice_across_files, 1, "a.xlsx, sheet Scores, cell D7: expert E01 scored the same 152 application x "
+                                 "criterion cells in a.xlsx and b.xlsx (first: application KP-01, criterion "
+                                 "kreativ_innovation: a.xlsx D7; b.xlsx D7)"),
     (case_csv_empty, 1, "s.csv: the file is empty"),
     (case_csv_only_separators, 1, "s.csv: the file holds no header and no data"),
     (case_csv_wrong_header, 1, "s.csv, row 1: unrecognised header ekspert, ansøgning, point"),

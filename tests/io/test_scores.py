@@ -96,3 +96,20 @@ def test_xlsx_and_csv_are_read_together(tmp_path, ctx, kp, sheet_tools):
     assert sorted(set(frame["source_file"])) == ["E02.xlsx", "e01.csv"]
     assert set(frame[frame.expert_id == "E02"]["sheet"]) == {"Scores"}
     assert frame[frame.expert_id == "E02"]["score"].eq(2.5).all()
+
+
+def test_blank_file_is_one_problem(tmp_path, ctx):
+    crits = ctx.catalogue.criterion_ids
+    text = "expert_id,application_id," + ",".join(crits) + "\n" + "".join(
+        f"E01,KP-0{i}," + "," * (len(crits) - 1) + "\n" for i in (1, 2))
+    f = tmp_path / "blank.csv"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ScoreSheetError) as exc:
+        read_score_files([f], ctx)
+    assert len(exc.value.problems) == 1
+    assert "blank.csv: no score is filled in (16 empty score cells, first C2)" in str(exc.value)
+    # one filled score: every empty cell is reported again
+    f.write_text(text.replace("E01,KP-01,", "E01,KP-01,3", 1), encoding="utf-8")
+    with pytest.raises(ScoreSheetError) as exc:
+        read_score_files([f], ctx)
+    assert len(exc.value.problems) == 15
