@@ -43,6 +43,8 @@ class CallFolder:
     evaluations: Mapping[int, pd.DataFrame]
     scenario: Scenario | None
     input_files: tuple[Path, ...]
+    #: Later stages left out of this run because their scores are not in yet, in words.
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,21 +119,31 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
         if apps and experts:
             assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), set(apps))
     evaluations: dict[int, pd.DataFrame] = {}
+    pending: list[int] = []
     if call is not None and apps and experts:
         for st in call.stages:
             folder = score_folder(root, call.scores, st.number)
             # hand-placed .csv/.xlsx files of scores/stage<N>/ plus the imported store (selection.io.store)
             score_files = stage_input_files(root, call.scores, st.number)
             files += score_files
+            waits = st.from_stage is not None and (st.from_stage in pending or not score_files)
+            if waits and call.selection_mode != "linked":
+                pending.append(st.number)  # a later stage whose scores are not in yet: run without it
+                continue
             if not score_files:
-                problems.append(Problem(f"no score files for stage {st.number}", file=_rel(root, folder),
-                                        hint="import the experts' files with 'selection import' or put them in this folder"))
+                problems.append(Problem(
+                    f"no score files for stage {st.number}" + (
+                        " (the linked selection mode needs every stage's scores)" if st.from_stage else ""),
+                    file=_rel(root, folder),
+                    hint="import the experts' files with 'selection import' or put them in this folder"))
                 continue
             ctx = ScoreContext(catalogues[st.number], apps, experts, assignments, call_id=call.id, stage=st.number)
             frame = _collect(problems, load_stage_scores, root, call.scores, st.number, ctx)
             if frame is None:
                 continue
             evaluations[st.number] = frame
+            if st.from_stage is not None and call.selection_mode != "linked":
+                continue  # only the earlier stage's selection needs scores: checked by run_call
             counts = frame[frame[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
             for a in sorted(apps):
                 n = int(counts.get(a, 0))
@@ -142,8 +154,16 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
                         hint="add the missing score sheets or lower min_experts in the call file"))
     if problems:
         raise InputError(problems)
+    notes = []
+    if pending:
+        notes = [f"stage {n} is not run yet: no score files in {_rel(root, score_folder(root, call.scores, n))}"
+                 + (f" (it chooses from stage {call.stage(n).from_stage})" if call.stage(n).from_stage in pending else "")
+                 for n in pending]
+        call = Call.model_validate({**call.model_dump(), "stages": [s.model_dump() for s in call.stages
+                                                                     if s.number not in pending]})
+        catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
-                      tuple(dict.fromkeys(files)))
+                      tuple(dict.fromkeys(files)), tuple(notes))
 
 
 def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int = 0) -> RunResult:
@@ -165,6 +185,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         candidates = list(stages[st.from_stage].outcome.selected) if st.from_stage else None
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
+            _check_candidates_scored(folder, st, evaluation, candidates)
         panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
         ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
@@ -184,6 +205,18 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         timings[f"stage{st.number}_select_s"] = t2 - t1
         stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts)
     return RunResult(folder, stages, solver, timings)
+
+
+def _check_candidates_scored(folder: CallFolder, st, evaluation: pd.DataFrame, candidates) -> None:
+    """Every application a later stage chooses among needs scores from ``min_experts`` experts."""
+    counts = evaluation[evaluation[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
+    where = _rel(folder.root, score_folder(folder.root, folder.call.scores, st.number))
+    problems = [Problem(f"application {a}, selected in stage {st.from_stage}, has scores from "
+                        f"{int(counts.get(a, 0))} expert(s) in stage {st.number}; at least {st.min_experts} required",
+                        file=where, hint=f"add its stage-{st.number} assessments or lower min_experts in the call file")
+                for a in sorted(candidates) if int(counts.get(a, 0)) < st.min_experts]
+    if problems:
+        raise InputError(problems)
 
 
 def _select_linked(folder: CallFolder, st, later, ranking: pd.DataFrame, candidates, solver: str):

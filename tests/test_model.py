@@ -163,5 +163,12 @@ def test_call_with_missing_catalogue_and_wrong_stage(tmp_path):
 
 def test_call_stage_without_catalogue_key(tmp_path):
     (tmp_path / "call.toml").write_text(textwrap.dedent(CALL.format(cat="x")).replace('catalogue = "x"\n', ""), encoding="utf-8")
-    with pytest.raises(CallError, match=r"stages\[0\].catalogue: required key is missing"):
+    with pytest.raises(CallError, match=r"stages\[0\] \(stage 1\)\.catalogue: required key is missing"):
+        load_call(tmp_path / "call.toml")
+
+
+def test_stage_keys_name_the_stage_number(tmp_path):
+    text = CALL.format(cat="c.toml").replace("max_selected = 2", "max_selected = 0")
+    (tmp_path / "call.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CallError, match=r"stages\[0\] \(stage 1\)\.max_selected: Input should be greater than or equal to 1"):
         load_call(tmp_path / "call.toml")

@@ -82,3 +82,52 @@ def test_unknown_ranking_parameter_is_a_clear_error(example_folder):
     folder = CallFolder(**{**example_folder.__dict__, "call": call})
     with pytest.raises(RankingError, match="ranking method 'vikor' takes no parameter"):
         run_call(folder)
+
+
+def test_stage1_runs_before_stage2_scores_exist(call_copy, tmp_path, capsys):
+    """December: the business plans (stage 2) are not assessed yet; stage 1 must still run."""
+    import shutil
+
+    from selection.cli import main
+    from selection.pipeline import load_call_folder, run_call
+
+    shutil.rmtree(call_copy / "scores" / "stage2")
+    folder = load_call_folder(call_copy)
+    assert [s.number for s in folder.call.stages] == [1]
+    assert folder.pending == ("stage 2 is not run yet: no score files in scores/stage2",)
+    result = run_call(folder)
+    assert len(result.stages[1].outcome.selected) == 8
+    assert main(["validate", str(call_copy)]) == 0
+    assert "Note: stage 2 is not run yet" in capsys.readouterr().out
+    assert main(["run", str(call_copy), "--out", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    assert "== Stage 2 is not run yet: no score files in scores/stage2 ==" in out
+    (run,) = (tmp_path / "runs").iterdir()
+    assert not (run / "selection-stage2.csv").exists() and (run / "selection-stage1.csv").exists()
+
+
+def test_stage2_needs_scores_only_for_the_stage1_selection(call_copy):
+    """Stage-2 assessments of the applications stage 1 did not select are not required; a
+    missing one for a selected application is a clear error naming it."""
+    import pytest
+
+    from selection.errors import InputError
+    from selection.pipeline import load_call_folder, run_call
+
+    chosen = set(run_call(load_call_folder(call_copy)).stages[1].outcome.selected)
+    for f in (call_copy / "scores" / "stage2").glob("*.csv"):
+        raw = f.read_bytes()
+        enc = "cp1252" if b";" in raw.splitlines()[0] else "utf-8"
+        lines = raw.decode(enc).splitlines(keepends=True)
+        keep = [lines[0]] + [ln for ln in lines[1:] if any(f"{a}," in ln or f"{a};" in ln for a in chosen)]
+        f.write_bytes("".join(keep).encode(enc))
+    result = run_call(load_call_folder(call_copy))
+    assert set(result.stages[2].ranking.index) == chosen
+    victim = sorted(chosen)[0]
+    for f in (call_copy / "scores" / "stage2").glob("*.csv"):
+        raw = f.read_bytes()
+        enc = "cp1252" if b";" in raw.splitlines()[0] else "utf-8"
+        lines = raw.decode(enc).splitlines(keepends=True)
+        f.write_bytes("".join(ln for ln in lines if f"{victim}," not in ln and f"{victim};" not in ln).encode(enc))
+    with pytest.raises(InputError, match=f"application {victim}, selected in stage 1, has scores from 0 expert"):
+        run_call(load_call_folder(call_copy))

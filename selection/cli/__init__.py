@@ -20,10 +20,18 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS = ["run", "validate", "sheets", "import", "report", "panel", "scenarios", "sensitivity"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake exits with 1 (invalid input); 2 means an infeasible selection."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from selection import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="selection",
         description="Score, rank and select applications for a funding call.",
     )

@@ -35,6 +35,10 @@ def run(args) -> int:
     if getattr(args, "alternatives", 0) < 0:
         from selection.errors import InputError, Problem
         raise InputError(Problem(f"--alternatives must be 0 or more, not {args.alternatives}"))
+    if args.alternatives and folder.call.selection_mode == "linked":
+        from selection.errors import InputError, Problem
+        raise InputError(Problem("--alternatives is not available in the linked selection mode",
+                                 hint="run the alternatives with selection_mode = \"sequential\" (e.g. in a scenario)"))
     result = run_call(folder, solver=args.solver, alternatives=getattr(args, "alternatives", 0))
     timings = {"load_s": t1 - t0, **result.timings}
     result = type(result)(result.folder, result.stages, result.solver, timings)
@@ -90,4 +94,6 @@ def summary(result) -> str:
         if alts is not None and len(alts) > 1:
             lines.append("Next best selections: " + "; ".join(
                 f"#{r.alternative} {r.differs_by} (-{r.objective_lost:.4g})" for r in alts.iloc[1:].itertuples()))
+    for note in folder.pending:
+        lines += ["", f"== {note[0].upper()}{note[1:]} =="]
     return "\n".join(lines)

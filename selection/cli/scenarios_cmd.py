@@ -69,6 +69,8 @@ def run(args) -> int:
     shown = summary[["scenario", "stage", "status", "n_selected", "total_value", "entering", "leaving"]]
     print(f"{base.folder.call.name_en or base.folder.call.name}: {len(results) - 1} scenario(s) against the baseline")
     print(table(shown))
+    for row in summary[summary["status"] == "infeasible"].drop_duplicates("scenario").itertuples():
+        print(f"\n{row.scenario}: no feasible selection. {row.infeasibility}")
     for n in [st.number for st in base.folder.call.stages]:
         core = summary.loc[summary["stage"] == n, "robust_core"].iloc[0]
         print(f"\nRobust core, stage {n} (selected in every scenario): {core or '-'}")

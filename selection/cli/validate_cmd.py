@@ -32,4 +32,6 @@ def run(args) -> int:
     print(f"OK: {folder.call.name}: {len(folder.applications)} applications, {len(folder.experts)} experts, "
           + ", ".join(f"{k} scores in stage {n}" for n, k in n_scores.items())
           + (f", {len(names)} scenario(s): {', '.join(names)}" if names else ""))
+    for note in folder.pending:
+        print(f"Note: {note}")
     return 0

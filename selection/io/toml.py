@@ -45,6 +45,8 @@ def _key(loc: tuple, data: Any) -> str:
                 node = node[part]
                 if isinstance(node, dict) and "id" in node:
                     out += f" (id {node['id']!r})"
+                elif isinstance(node, dict) and "number" in node:
+                    out += f" (stage {node['number']})"
             except (IndexError, KeyError, TypeError):
                 node = None
         else:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from selection.report import compact
 from selection.report.bundle import ReportInputs, RunBundle
-from selection.report.words import say
+from selection.report.words import WORDS, say
 
 __all__ = ["Para", "Figure", "Table", "Dossier", "Section", "build_sections"]
 
@@ -104,8 +105,6 @@ def _call_section(run: RunBundle, lang: str) -> Section:
 #: Agreement measures drawn (when present; all are in the table): the panel's average-score
 #: reliability, rank concordance, and Krippendorff's alpha.
 HEADLINE_MEASURES = ("ICC2k", "kendalls_w", "krippendorff_alpha_interval", "alpha_interval")
-#: Rows of expert-leniency.csv that hold an expert's overall leniency (over all criteria).
-OVERALL = ("all", "overall", "total")
 
 
 def _per_stage(frame: pd.DataFrame):
@@ -114,17 +113,37 @@ def _per_stage(frame: pd.DataFrame):
     return [(int(n), frame[frame["stage"] == n]) for n in sorted(frame["stage"].dropna().unique())]
 
 
-def _headline_rows(name: str, f: pd.DataFrame) -> pd.DataFrame:
-    """The rows a figure shows: headline agreement measures; each expert's overall leniency."""
-    if name == "agreement.csv":
-        f = f[f["value"].notna()]
-        if f["measure"].isin(HEADLINE_MEASURES).any():
-            f = f[f["measure"].isin(HEADLINE_MEASURES)]
-    elif "criterion_id" in f.columns and f["criterion_id"].isin(OVERALL).any():
-        f = f[f["criterion_id"].isin(OVERALL)]
-    elif "criterion_id" in f.columns:
-        return f.iloc[0:0]  # per-criterion rows only: shown as a table
-    return f
+def _stage_word(n, lang: str) -> str:
+    return f", {say('stage', lang).lower()} {n}" if n is not None else ""
+
+
+def _criteria(run: RunBundle, n: int | None, lang: str) -> tuple[list[str], dict[str, str]]:
+    """A stage's criterion ids in catalogue order and their names in ``lang`` (ids when unnamed).
+
+    The manifest stores its keys sorted, so the catalogue order is the order in which the run's
+    own tables list the criteria (panel scores, then agreement), then the manifest's weights.
+    """
+    stages = run.stages()
+    stage = n if n is not None else (stages[0] if stages else None)
+    p = run.stage_parameters(stage) if stage is not None else {}
+    seen: list = []
+    for name in ("panel-scores.csv", "agreement.csv"):
+        f = run.table(name)
+        if f is not None and "criterion_id" in f.columns:
+            seen += list(f[f["stage"] == stage]["criterion_id"] if "stage" in f.columns else f["criterion_id"])
+    order = compact.criterion_order(seen, list(p.get("weights", {})))
+    return order, {c: _criterion_name(p, c, lang) for c in order}
+
+
+def _titles(run: RunBundle) -> dict[str, str]:
+    r = run.tables["ranking.csv"]
+    if "title" not in r.columns:
+        return {}
+    return {str(a): t for a, t in zip(r["application_id"], r["title"], strict=True) if isinstance(t, str)}
+
+
+def _workbook_note(sheets: list[str], lang: str) -> Para:
+    return Para(say("in_workbook", lang, sheets=", ".join(f"'{s}'" for s in sheets)))
 
 
 def _panel_section(run: RunBundle, lang: str) -> Section:
@@ -134,29 +153,86 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
     present = [n for n in ("agreement.csv", "expert-leniency.csv", "divergence.csv") if n in run.tables]
     if not present:
         sec.blocks.append(Para(say("no_panel", lang), notice=True))
-    for name, draw, sheet in (("agreement.csv", plot.agreement, "agreement"),
-                              ("expert-leniency.csv", plot.expert_leniency, "expert-leniency")):
-        f = run.table(name)
-        if f is not None:
-            for n, part in _per_stage(f):
-                part = _headline_rows(name, part)
-                if len(part):
-                    caption = f"{name}, {say('stage', lang).lower()} {n}" if n is not None else name
-                    sec.blocks.append(Figure(caption, lambda part=part, draw=draw: draw(part, lang=lang)))
-        elif name in run.unusable:
-            sec.blocks.append(Para(say("not_drawable", lang, file=name, why=run.unusable[name]), notice=True))
-        if name in run.tables:
-            sec.blocks.append(Table(name, run.tables[name], sheet))
-    if "divergence.csv" in run.tables:
-        sec.blocks.append(Table(say("divergence", lang), run.tables["divergence.csv"], "divergence"))
+    sheets: list[str] = []
+    # agreement: one compact table per stage, one plain sentence, the figure
+    agree = run.table("agreement.csv")
+    if agree is not None:
+        sec.blocks.append(Para(say("measures_legend", lang)))
+        for n, part in _per_stage(agree):
+            order, names = _criteria(run, n, lang)
+            view, notes = compact.agreement_view(part, order, names, lang)
+            sentence = compact.agreement_sentence(part, lang)
+            if sentence:
+                sec.blocks.append(Para(sentence))
+            title = say("agreement_title", lang) + _stage_word(n, lang)
+            sec.blocks.append(Table(title + say("ci_note", lang), view, None))
+            sec.blocks.extend(Para(t) for t in notes)
+            drawn = part[pd.to_numeric(part["value"], errors="coerce").notna()]
+            if drawn["measure"].isin(HEADLINE_MEASURES).any():
+                drawn = drawn[drawn["measure"].isin(HEADLINE_MEASURES)]
+            if len(drawn):
+                labels = {**names, **{t: say("weighted_total", lang) for t in compact.OVERALL}}
+                drawn = drawn.assign(criterion_id=drawn["criterion_id"].astype(str).map(lambda c, m=labels: m.get(c, c)),
+                                     measure=drawn["measure"].astype(str).map(compact.measure_label))
+                sec.blocks.append(Figure(title, lambda d=drawn: plot.agreement(d, lang=lang)))
+    elif "agreement.csv" in run.unusable:
+        sec.blocks.append(Para(say("not_drawable", lang, file="agreement.csv", why=run.unusable["agreement.csv"]),
+                               notice=True))
+        sec.blocks.append(Table("agreement.csv", run.tables["agreement.csv"], None))
+    if "agreement.csv" in run.tables:
+        sec.blocks.append(Table("agreement.csv", run.tables["agreement.csv"], "agreement", in_html=False))
+        sheets.append("agreement")
+    # leniency: one row per expert (the overall row); the per-criterion detail in the workbook
+    len_ = run.table("expert-leniency.csv")
+    if len_ is not None:
+        sec.blocks.append(Para(say("leniency_intro", lang, band=compact.LENIENCY_BAND)))
+        for n, part in _per_stage(len_):
+            overall = part
+            if "criterion_id" in part.columns:
+                is_all = part["criterion_id"].astype(str).isin(compact.OVERALL)
+                overall = part[is_all] if is_all.any() else part.iloc[0:0]
+            if len(overall):
+                sec.blocks.append(Table(say("leniency_title", lang) + _stage_word(n, lang),
+                                        compact.leniency_view(overall, lang), None))
+                sec.blocks.append(Figure(say("leniency_title", lang) + _stage_word(n, lang),
+                                         lambda d=overall: plot.expert_leniency(d, lang=lang)))
+    elif "expert-leniency.csv" in run.unusable:
+        sec.blocks.append(Para(say("not_drawable", lang, file="expert-leniency.csv",
+                                   why=run.unusable["expert-leniency.csv"]), notice=True))
+        sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"], None))
+    if "expert-leniency.csv" in run.tables:
+        sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"], "expert-leniency",
+                                in_html=False))
+        sheets.append("expert-leniency")
+    # divergence: the widest disagreements, grouped by application, capped
+    div = run.tables.get("divergence.csv")
+    if div is not None:
+        titles = _titles(run)
+        if {"application_id", "criterion_id"} <= set(div.columns):
+            for n, part in _per_stage(div):
+                _, names = _criteria(run, n, lang)
+                view, left = compact.divergence_view(part, titles, names, lang)
+                sec.blocks.append(Table(say("divergence", lang) + _stage_word(n, lang), view, None))
+                if left:
+                    sec.blocks.append(Para(say("divergence_more", lang, shown=len(view), total=len(part), left=left,
+                                               sheet="divergence")))
+        else:
+            sec.blocks.append(Table(say("divergence", lang), div, None))
+        sec.blocks.append(Table(say("divergence", lang), div, "divergence", in_html=False))
+        sheets.append("divergence")
     panel = run.table("panel-scores.csv")
     if panel is not None:
         for n in sorted(panel["stage"].unique()):
             wide = panel[panel["stage"] == n].pivot_table(index="application_id", columns="criterion_id",
                                                           values="panel_score", sort=False).reset_index()
             wide.columns.name = None
-            sec.blocks.append(Table(f"{say('panel_scores', lang)}, {say('stage', lang).lower()} {n}", wide,
-                                    f"{say('panel_scores', lang)} {n}"))
+            caption = f"{say('panel_scores', lang)}, {say('stage', lang).lower()} {n}"
+            sec.blocks.append(Table(caption, wide, f"{say('panel_scores', lang)} {n}", in_html=False))
+            _, names = _criteria(run, int(n), lang)
+            sec.blocks.append(Table(caption, wide.rename(columns={"application_id": say("application", lang), **names}),
+                                    None))
+    if sheets:
+        sec.blocks.append(_workbook_note(sheets, lang))
     return sec
 
 
@@ -193,9 +269,13 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
         sec.blocks.append(Para(say("no_intervals", lang) if "rank-intervals.csv" not in run.unusable else
                                say("not_drawable", lang, file="rank-intervals.csv",
                                    why=run.unusable["rank-intervals.csv"]), notice=True))
-    sec.blocks.append(Table("ranking.csv", run.tables["ranking.csv"], "ranking"))
+    sec.blocks.append(Table("ranking.csv", run.tables["ranking.csv"], "ranking", in_html=False))
+    sheets = ["ranking"]
     if "rank-intervals.csv" in run.tables:
-        sec.blocks.append(Table("rank-intervals.csv", run.tables["rank-intervals.csv"], "rank-intervals"))
+        sec.blocks.append(Table("rank-intervals.csv", run.tables["rank-intervals.csv"], "rank-intervals",
+                                in_html=False))
+        sheets.append("rank-intervals")
+    sec.blocks.append(_workbook_note(sheets, lang))
     return sec
 
 
@@ -205,6 +285,31 @@ def _caps(run: RunBundle, n: int) -> pd.DataFrame:
     return pd.DataFrame([{"stage": n, "description": r["description"], "used": r["used"], "limit": r["limit"],
                           "unit": r["unit"], "binding": r["binding"]} for r in rules],
                         columns=["stage", "description", "used", "limit", "unit", "binding"])
+
+
+def _readable_selection(f: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Rows of a stage's selection table (all selected, or all not) with words for headers and
+    rounded scores."""
+    out = pd.DataFrame({say(k, lang): f[k] for k in ("rank", "application_id", "title") if k in f.columns})
+    if "score" in f.columns:
+        out[say("score", lang)] = f["score"].map(lambda v: _fmt(float(v), 3))
+    if (f["reason"].astype(str) != "selected").any():  # "selected" for every row says nothing
+        out[say("reason", lang)] = f["reason"]
+    if "cost_to_include" in f.columns and f["cost_to_include"].notna().any():
+        out[say("cost_to_include", lang)] = f["cost_to_include"].map(lambda v: _fmt(v, 3))
+    if "would_leave" in f.columns and f["would_leave"].notna().any():
+        out[say("would_leave", lang)] = f["would_leave"].map(lambda v: v if isinstance(v, str) else "")
+    return out
+
+
+def _not_selected(f: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The applications not selected, grouped by the kind of reason (the reason's words before
+    its first colon), in rank order within each group; the full reasons are in the dossiers."""
+    kind = f["reason"].astype(str).map(lambda r: r.split(":", 1)[0].strip())
+    rows = [{say("reason", lang): k, say("count", lang): int((kind == k).sum()),
+             say("applications", lang): ", ".join(map(str, f[kind == k]["application_id"]))}
+            for k in dict.fromkeys(kind)]
+    return pd.DataFrame(rows, columns=[say("reason", lang), say("count", lang), say("applications", lang)])
 
 
 def _selection_section(run: RunBundle, lang: str) -> Section:
@@ -219,7 +324,11 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
                                + say("selected_n", lang, n=len(chosen), k=p.get("max_selected", "?"))))
         cols = [c for c in ("rank", "application_id", "title", "score", "selected", "reason", "cost_to_include",
                             "would_leave") if c in f.columns]
-        sec.blocks.append(Table(f"selection-stage{n}.csv", f[cols], f"{say('s_selection', lang)} {n}"))
+        sec.blocks.append(Table(f"selection-stage{n}.csv", f[cols], f"{say('s_selection', lang)} {n}", in_html=False))
+        sel = f["selected"].astype(bool)
+        sec.blocks.append(Table(say("selected_caption", lang, n=n), _readable_selection(f[sel][cols], lang), None))
+        sec.blocks.append(Table(say("not_selected_caption", lang, n=n), _not_selected(f[~sel], lang), None))
+        sec.blocks.append(Para(say("selection_in_workbook", lang, sheet=f"{say('s_selection', lang)} {n}")))
         caps = _caps(run, n)
         if run.rules(n):
             sec.blocks.append(Figure(f"{say('stage', lang)} {n}", lambda caps=caps: plot.budget_use(caps, lang=lang)))
@@ -227,12 +336,13 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
             sec.blocks.append(Para(say("binding_rules", lang) + ": " + ("; ".join(binding) if binding
                                                                           else say("no_binding", lang))))
             rules = pd.DataFrame(run.rules(n)).drop(columns=["members"], errors="ignore")
-            sec.blocks.append(Table(say("binding_rules", lang), rules, f"rules {n}"))
+            sec.blocks.append(Table(say("binding_rules", lang), rules, f"rules {n}", in_html=False))
+            sec.blocks.append(Para(say("rules_in_workbook", lang, n=len(rules), sheet=f"rules {n}")))
         else:
             sec.blocks.append(Para(say("no_rules", lang), notice=True))
         dev = f[f["reason"].astype(str).str.startswith("ranking deviation")]
         if len(dev):
-            sec.blocks.append(Table(say("deviations", lang), dev[cols], None))
+            sec.blocks.append(Table(say("deviations", lang), _readable_selection(dev[cols], lang), None))
         else:
             sec.blocks.append(Para(say("no_deviations", lang)))
     return sec
@@ -251,10 +361,36 @@ def _scenario_section(b: RunBundle | None, lang: str) -> Section:
         sec.blocks.append(Figure("scenario-matrix.csv", lambda: plot.scenario_matrix(m, lang=lang)))
     for name, why in b.unusable.items():
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
+    summary, changes = b.tables.get("scenario-summary.csv"), b.tables.get("scenario-changes.csv")
+    if summary is not None:
+        keep = [c for c in SUMMARY_COLUMNS if c in summary.columns]
+        view = summary[keep] if {"scenario", "n_selected"} <= set(keep) else summary
+        if "infeasibility" in view.columns and not view["infeasibility"].notna().any():
+            view = view.drop(columns=["infeasibility"])
+        sec.blocks.append(Table("scenario-summary.csv", view.rename(columns=lambda c: _col(c, lang)), None))
+    if changes is not None:
+        keep = [c for c in CHANGE_COLUMNS if c in changes.columns]
+        view = changes[keep] if {"scenario", "application_id", "change"} <= set(keep) else changes
+        sec.blocks.append(Table("scenario-changes.csv", view.rename(columns=lambda c: _col(c, lang)), None))
+    sheets = []
     for name in ("scenario-summary.csv", "scenario-changes.csv", "scenario-matrix.csv"):
         if name in b.tables:
-            sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv")))
+            sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv"), in_html=False))
+            sheets.append(name.removesuffix(".csv"))
+    if sheets:
+        sec.blocks.append(_workbook_note(sheets, lang))
     return sec
+
+
+#: Columns of the scenario tables shown in the HTML (the others, e.g. long reasons, are in the workbook).
+SUMMARY_COLUMNS = ("scenario", "description", "stage", "status", "n_selected", "n_entering", "n_leaving",
+                   "entering", "leaving", "infeasibility")
+CHANGE_COLUMNS = ("scenario", "stage", "application_id", "title", "change", "rank_baseline", "rank_scenario")
+
+
+def _col(c: str, lang: str) -> str:
+    """A run-file column's heading in words when the report has one, else the column name."""
+    return say(f"col_{c}", lang) if f"col_{c}" in WORDS else c
 
 
 def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Section:
@@ -294,9 +430,60 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
                                                                             lang=lang)))
     for name, why in b.unusable.items():
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
+    if prob is not None:
+        sec.blocks.append(_probability_view(f, run, lang))
+    stab_raw = b.tables.get("weight-stability.csv")
+    if stab_raw is not None:
+        sec.blocks.append(_stability_view(stab_raw, run, lang))
     for name in sorted(b.tables):
-        sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv")))
+        sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv"), in_html=False))
+    if b.tables:
+        sec.blocks.append(_workbook_note([n.removesuffix(".csv") for n in sorted(b.tables)], lang))
     return sec
+
+
+def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str) -> Table:
+    """Applications selected under at least one weighting, most likely first; the rest are counted."""
+    pcols = [c for c in ("probability_selected_stage1", "probability_selected_stage2") if c in f.columns]
+    chance = f[pcols].apply(pd.to_numeric, errors="coerce").fillna(0).max(axis=1) > 0
+    titles = _titles(run)
+    rows = []
+    for _, r in f[chance].iterrows():
+        app = str(r["application_id"])
+        row = {say("application", lang): app}
+        if titles:
+            row[say("title", lang)] = titles.get(app, "")
+        for c in pcols:
+            row[f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {c[-1]}"] = _fmt(
+                float(r[c]) if r[c] == r[c] else None)
+        if "core_label" in f.columns:
+            lab = r["core_label"]
+            row[say("robustness", lang)] = say(lab, lang).split(" (")[0] if lab in ("core", "borderline", "exterior") \
+                else ("" if not isinstance(lab, str) else lab)
+        rows.append(row)
+    never = int((~chance).sum())
+    return Table(say("prob_caption", lang, never=never), pd.DataFrame(rows), None)
+
+
+def _stability_view(stab: pd.DataFrame, run: RunBundle, lang: str) -> Table | Para:
+    """Per criterion: its weight and the range of weights over which the selection stays the same."""
+    alias = {"criterion": "criterion_id", "baseline_weight": "weight", "stable_from": "weight_low",
+             "stable_to": "weight_high"}
+    s = stab.rename(columns={k: v for k, v in alias.items() if k in stab.columns and v not in stab.columns})
+    if not {"criterion_id", "weight", "weight_low", "weight_high"} <= set(s.columns):
+        return Table("weight-stability.csv", stab, None)
+    rows = []
+    for n, part in _per_stage(s):
+        order, names = _criteria(run, n, lang)
+        rank = {c: i for i, c in enumerate(order)}
+        part = part.assign(_o=part["criterion_id"].astype(str).map(lambda c, m=rank: m.get(c, len(m))))
+        for _, r in part.sort_values("_o", kind="stable").iterrows():
+            cid = str(r["criterion_id"])
+            row = {say("stage", lang): n} if n is not None else {}
+            row.update({say("criterion", lang): names.get(cid, cid), say("weight", lang): _fmt(float(r["weight"])),
+                        say("stable_range", lang): f"{_fmt(float(r['weight_low']))}–{_fmt(float(r['weight_high']))}"})
+            rows.append(row)
+    return Table(say("stability_caption", lang), pd.DataFrame(rows), None)
 
 
 def _robustness(app: str, sens: RunBundle | None, scen: RunBundle | None, lang: str) -> str:

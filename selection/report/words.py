@@ -56,6 +56,104 @@ WORDS: dict[str, tuple[str, str]] = {
                  "de kommer med, når kørslen beregner dem."),
     "divergence": ("Scores to discuss (the experts disagree)", "Scorer til drøftelse (eksperterne er uenige)"),
     "panel_scores": ("Panel scores", "Panelscorer"),
+    "weighted_total": ("Weighted total", "Vægtet sum"),
+    "for_some_criteria": ("for some criteria", "for nogle kriterier"),
+    "not_computable": ("Not computable: {measures}", "Kunne ikke beregnes: {measures}"),
+    "agreement_title": ("Agreement", "Enighed"),
+    "ci_note": (" (value, with the 95 % interval in brackets where computed)",
+                " (værdi, med 95 %-interval i parentes, hvor det er beregnet)"),
+    "measures_legend": ("ICC(·,1) is the reliability of one expert's score, ICC(·,k) that of the panel's mean "
+                        "score; Kendall's W measures agreement on the order of the applications; Krippendorff's α "
+                        "measures agreement beyond chance and allows each expert to score only some applications.",
+                        "ICC(·,1) er pålideligheden af én eksperts score, ICC(·,k) af panelets gennemsnitsscore; "
+                        "Kendalls W måler enighed om ansøgningernes rækkefølge; Krippendorffs α måler enighed ud "
+                        "over det tilfældige og tillader, at hver ekspert kun scorer nogle ansøgninger."),
+    "ci95": (" (95 % interval {lo}–{hi})", " (95 %-interval {lo}–{hi})"),
+    "basis": (", over {apps} applications and {experts} experts", ", over {apps} ansøgninger og {experts} eksperter"),
+    "headline": ("{measure} for the weighted total is {value}{ci}{basis}: {reading} ({bands}).",
+                 "{measure} for den vægtede sum er {value}{ci}{basis}: {reading} ({bands})."),
+    "alpha_reliable": ("reliable agreement", "pålidelig enighed"),
+    "alpha_tentative": ("moderate agreement, good enough for tentative conclusions only",
+                        "moderat enighed, nok til foreløbige konklusioner"),
+    "alpha_unreliable": ("agreement too low to be relied on", "for lav enighed til at kunne lægges til grund"),
+    "bands_alpha": ("Krippendorff 2004: 0.80 or more reliable, 0.667–0.80 tentative, below 0.667 unreliable",
+                    "Krippendorff 2004: 0.80 eller mere pålidelig, 0.667–0.80 foreløbig, under 0.667 upålidelig"),
+    "icc_poor": ("poor reliability", "ringe pålidelighed"),
+    "icc_moderate": ("moderate reliability", "moderat pålidelighed"),
+    "icc_good": ("good reliability", "god pålidelighed"),
+    "icc_excellent": ("excellent reliability", "fremragende pålidelighed"),
+    "bands_icc": ("Koo & Li 2016: below 0.5 poor, 0.5–0.75 moderate, 0.75–0.9 good, above 0.9 excellent",
+                  "Koo & Li 2016: under 0.5 ringe, 0.5–0.75 moderat, 0.75–0.9 god, over 0.9 fremragende"),
+    "w_very_weak": ("very weak agreement", "meget svag enighed"),
+    "w_weak": ("weak agreement", "svag enighed"),
+    "w_moderate": ("moderate agreement", "moderat enighed"),
+    "w_strong": ("strong agreement", "stærk enighed"),
+    "w_very_strong": ("very strong agreement", "meget stærk enighed"),
+    "bands_w": ("Schmidt 1997: below 0.1 very weak, 0.1–0.3 weak, 0.3–0.6 moderate, 0.6–0.9 strong, "
+                "0.9 or more very strong",
+                "Schmidt 1997: under 0.1 meget svag, 0.1–0.3 svag, 0.3–0.6 moderat, 0.6–0.9 stærk, "
+                "0.9 eller mere meget stærk"),
+    "expert": ("Expert", "Ekspert"),
+    "n_scores": ("Number of scores", "Antal scorer"),
+    "leniency": ("Leniency (score points)", "Mildhed (scorepoint)"),
+    "reading": ("Reading", "Tolkning"),
+    "lenient": ("lenient (scores above the panel)", "mild (scorer over panelet)"),
+    "severe": ("severe (scores below the panel)", "streng (scorer under panelet)"),
+    "in_line": ("in line with the panel", "på linje med panelet"),
+    "leniency_title": ("Expert leniency", "Eksperternes mildhed"),
+    "leniency_intro": ("Leniency is how many score points an expert gives above (+) or below (−) the other experts "
+                       "on the same applications, over all criteria; within ±{band} it reads as in line with the "
+                       "panel.",
+                       "Mildhed er, hvor mange scorepoint en ekspert giver over (+) eller under (−) de andre "
+                       "eksperter på de samme ansøgninger, over alle kriterier; inden for ±{band} læses den som på "
+                       "linje med panelet."),
+    "range": ("Range", "Spænd"),
+    "expert_scores": ("Experts' scores", "Eksperternes scorer"),
+    "comments": ("Comments", "Kommentarer"),
+    "divergence_more": ("The {shown} widest of {total} are shown; the other {left} are in the workbook "
+                        "(report.xlsx, sheet '{sheet}').",
+                        "De {shown} største af {total} vises; de øvrige {left} står i regnearket "
+                        "(report.xlsx, arket '{sheet}')."),
+    "in_workbook": ("Full tables in the workbook report.xlsx: {sheets}.",
+                    "De fulde tabeller står i regnearket report.xlsx: {sheets}."),
+    "sheet": ("sheet", "ark"),
+    "selected_caption": ("Selected in stage {n}", "Udvalgt i fase {n}"),
+    "not_selected_caption": ("Not selected in stage {n}, by kind of reason (each application's full reason is in "
+                             "its decision dossier)",
+                             "Ikke udvalgt i fase {n}, efter slags begrundelse (hver ansøgnings fulde begrundelse "
+                             "står i dens beslutningsgrundlag)"),
+    "selection_in_workbook": ("The whole stage, every application with its reason, is in the workbook (sheet "
+                              "'{sheet}').",
+                              "Hele fasen, hver ansøgning med begrundelse, står i regnearket (arket '{sheet}')."),
+    "count": ("Number", "Antal"),
+    "applications": ("Applications", "Ansøgninger"),
+    "prob_caption": ("Applications selected under at least one weighting drawn ({never} others never were)",
+                     "Ansøgninger udvalgt under mindst én trukket vægtning ({never} andre blev det aldrig)"),
+    "stability_caption": ("Weight range within which the selection stays the same (other weights unchanged "
+                          "relative to each other)",
+                          "Vægtspænd, inden for hvilket udvælgelsen er den samme (de øvrige vægte uændrede i "
+                          "forhold til hinanden)"),
+    "stable_range": ("Selection unchanged from–to", "Udvælgelse uændret fra–til"),
+    "col_scenario": ("Scenario", "Scenarie"),
+    "col_description": ("Description", "Beskrivelse"),
+    "col_stage": ("Stage", "Fase"),
+    "col_status": ("Status", "Status"),
+    "col_n_selected": ("Selected", "Udvalgt"),
+    "col_n_entering": ("Entering", "Kommer ind"),
+    "col_n_leaving": ("Leaving", "Går ud"),
+    "col_entering": ("Who enters", "Hvem kommer ind"),
+    "col_leaving": ("Who leaves", "Hvem går ud"),
+    "col_infeasibility": ("Why no selection", "Hvorfor ingen udvælgelse"),
+    "col_application_id": ("Application", "Ansøgning"),
+    "col_title": ("Title", "Titel"),
+    "col_change": ("Change", "Ændring"),
+    "col_rank_baseline": ("Rank (baseline)", "Placering (grundscenarie)"),
+    "col_rank_scenario": ("Rank (scenario)", "Placering (scenarie)"),
+    "application_id": ("Application", "Ansøgning"),
+    "rules_in_workbook": ("All {n} rules of the stage, with the amount used and the limit, are in the workbook "
+                          "(sheet '{sheet}').",
+                          "Alle fasens {n} regler, med forbrug og grænse, står i regnearket (arket '{sheet}')."),
+    "sheets": ("sheets", "ark"),
     "ranking_intro": ("Applications in order of their weighted panel score. Grey bars are below a threshold and "
                       "cannot be selected.",
                       "Ansøgningerne i rækkefølge efter vægtet panelscore. Grå søjler er under en tærskel og kan "

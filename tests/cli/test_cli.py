@@ -112,3 +112,13 @@ def test_missing_folder_and_unknown_scenario(tmp_path, example_dir, capsys):
 def test_console_script_no_traceback(tmp_path):
     p = subprocess.run([sys.executable, "-m", "selection", "validate", str(tmp_path)], capture_output=True, text=True)
     assert p.returncode == 1 and "Traceback" not in p.stderr and "no call.toml" in p.stderr
+
+
+def test_usage_mistake_is_exit_1_not_2(example_dir, capsys):
+    """Exit code 2 is reserved for an infeasible selection; argparse's own 2 is mapped to 1."""
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(example_dir), "--solver", "gurobi"])
+    assert exc.value.code == 1
+    assert "invalid choice: 'gurobi'" in capsys.readouterr().err

@@ -81,7 +81,7 @@ def test_html_is_well_formed_self_contained_and_escaped(folders):
     # every section present, with its data
     text = reporttext.visible_text(html)
     for words in ("The call", "The expert panel and its agreement", "The ranking", "Binding rules", "Scenarios",
-                  "Sensitivity", "Decision dossiers", "[image: agreement.csv]", "[image: scenario-matrix.csv]",
+                  "Sensitivity", "Decision dossiers", "[image: Agreement]", "[image: scenario-matrix.csv]",
                   "[image: selection-probability.csv]", "[image: weight-stability.csv]"):
         assert words in text
     assert len(re.findall(r'class="dossier"', html)) == len(synthetic.APPS)
@@ -234,3 +234,133 @@ def test_report_on_the_example_call(example_dir, tmp_path, capsys):
     wb = load_workbook(run / "report.xlsx")
     assert "The selection 1" in wb.sheetnames and "The selection 2" in wb.sheetnames
     assert len(wb["Decision dossiers"]["A"]) == 41
+
+
+# --- compact views: the HTML is for readers, the workbook keeps every row ------------------------
+
+def _html_tables(html: str) -> dict[str, list[list[str]]]:
+    """Every HTML table by caption: its rows (header first) as lists of cell texts."""
+    class _T(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tables: dict[str, list[list[str]]] = {}
+            self.cap = self.row = self.cell = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "caption":
+                self.cap = ""
+            elif tag == "tr":
+                self.row = []
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag == "caption":
+                self.tables[self.cap] = []
+                self.key, self.cap = self.cap, None
+            elif tag in ("td", "th") and self.row is not None:
+                self.row.append(self.cell.replace("\u2060", ""))
+                self.cell = None
+            elif tag == "tr" and self.row is not None and self.cap is None and hasattr(self, "key"):
+                self.tables[self.key].append(self.row)
+                self.row = None
+
+        def handle_data(self, data):
+            if self.cap is not None:
+                self.cap += data
+            elif self.cell is not None:
+                self.cell += data
+
+    p = _T()
+    p.feed(html)
+    return p.tables
+
+
+def _long_panel_folder(folders):
+    """The synthetic run with agreement, leniency and divergence shaped as `selection run` writes them."""
+    import pandas as pd
+
+    crit = ["value", "innovation", "total"]
+    rows = []
+    for st in (1, 2):
+        for c in crit:
+            rows += [(st, c, "ICC1", 0.7, 0.5, 0.8, 6, 3, ""), (st, c, "ICC1k", 0.88, 0.8, 0.93, 6, 3, ""),
+                     (st, c, "ICC2k", None, None, None, None, None,
+                      "ICC2k needs at least 2 applications scored by the same 2 or more experts"),
+                     (st, c, "kendalls_w", None, None, None, None, None,
+                      "Kendall's W needs at least 2 applications scored by the same 2 or more experts"),
+                     (st, c, "krippendorff_alpha_interval", 0.75 if c == "total" else 0.6, None, None, 6, 3, "")]
+    pd.DataFrame(rows, columns=["stage", "criterion_id", "measure", "value", "ci_low", "ci_high", "n_applications",
+                                "n_experts", "note"]).to_csv(folders / "agreement.csv", index=False)
+    len_rows = [(1, e, c, 10, 3.0, 0.1, lv if c == "all" else lv / 2, 1.0, "")
+                for e, lv in (("E1", 0.4), ("E2", -0.3), ("E3", 0.05)) for c in ("value", "innovation", "all")]
+    pd.DataFrame(len_rows, columns=["stage", "expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation",
+                                    "leniency", "spread_ratio", "note"]).to_csv(folders / "expert-leniency.csv",
+                                                                              index=False)
+    apps = synthetic.APPS * 5
+    div = pd.DataFrame({"stage": 1, "application_id": apps, "criterion_id": (["value", "innovation"] * 15),
+                        "n_scores": 3, "min_score": 1.0, "max_score": [1.0 + (i % 7) * 0.5 for i in range(30)],
+                        "score_range": [(i % 7) * 0.5 for i in range(30)],
+                        "scores": "E1: 4.5 | E2: 2", "comments": ""})
+    div.to_csv(folders / "divergence.csv", index=False)
+    return folders
+
+
+def test_agreement_is_one_row_per_criterion_with_reasons_said_once(folders):
+    html, xlsx = build_report(load_report_inputs(_long_panel_folder(folders)))
+    tables = _html_tables(html)
+    for n in (1, 2):
+        t = next(v for k, v in tables.items() if k.startswith(f"Agreement, stage {n}"))
+        assert t[0] == ["Criterion", "ICC(1,1)", "ICC(1,k)", "Krippendorff's α (interval)"]  # computed only
+        assert [r[0] for r in t[1:]] == ["Value added", "Creative innovation", "Weighted total"]  # catalogue order
+        assert t[1][1] == "0.70 (0.50–0.80)" and t[3][3] == "0.75"
+    text = reporttext.visible_text(html)
+    # each reason once per stage (not once per criterion), the measures sharing it named together
+    assert text.count("Not computable: ICC(2,k), Kendall's W: needs at least 2 applications scored by the same 2 "
+                      "or more experts.") == 2
+    assert text.count("needs at least") == 2
+    assert text.count("Krippendorff's α (interval) for the weighted total is 0.75, over 6 applications and 3 "
+                      "experts: moderate agreement, good enough for tentative conclusions only (Krippendorff 2004") == 2
+    # the full long table stays in the workbook
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb["agreement"].max_row == 1 + 2 * 3 * 5
+
+
+def test_leniency_is_one_row_per_expert(folders):
+    html, xlsx = build_report(load_report_inputs(_long_panel_folder(folders)))
+    t = _html_tables(html)["Expert leniency, stage 1"]
+    assert t[0] == ["Expert", "Number of scores", "Leniency (score points)", "Reading"]
+    assert [r[0] for r in t[1:]] == ["E1", "E2", "E3"]
+    assert [r[3] for r in t[1:]] == ["lenient (scores above the panel)", "severe (scores below the panel)",
+                                     "in line with the panel"]
+    assert load_workbook(io.BytesIO(xlsx))["expert-leniency"].max_row == 1 + 9  # per-criterion detail kept
+
+
+def test_divergence_is_capped_grouped_and_points_to_the_workbook(folders):
+    html, xlsx = build_report(load_report_inputs(_long_panel_folder(folders), ), lang="en")
+    t = _html_tables(html)["Scores to discuss (the experts disagree), stage 1"]
+    assert t[0] == ["Application", "Title", "Criterion", "Range", "Experts' scores", "Comments"]
+    assert len(t) - 1 == 25
+    assert t[1][3] == "3.00" and t[1][4] == "E1: 4.5, E2: 2"
+    apps = [r[0] for r in t[1:] if r[0]]
+    assert len(apps) == len(set(apps))  # each application named once, its rows together
+    assert "The 25 widest of 30 are shown; the other 5 are in the workbook (report.xlsx, sheet 'divergence')." in \
+        reporttext.visible_text(html)
+    assert load_workbook(io.BytesIO(xlsx))["divergence"].max_row == 31
+
+
+def test_long_tables_are_in_the_workbook_not_the_html(folders):
+    html, xlsx = build_report(load_report_inputs(folders))
+    captions = set(_html_tables(html))
+    for name in ("ranking.csv", "rank-intervals.csv", "agreement.csv", "weight-sweep.csv", "rank-acceptability.csv",
+                 "scenario-matrix.csv"):
+        assert name not in captions
+    wb = load_workbook(io.BytesIO(xlsx))
+    for sheet in ("ranking", "rank-intervals", "agreement", "weight-sweep", "rank-acceptability", "scenario-matrix",
+                  "rules 1"):
+        assert sheet in wb.sheetnames
+    sel = _html_tables(html)["Selected in stage 1"]
+    assert [r[1] for r in sel[1:]] == ["A1", "A3", "A4", "A5"]
+    assert _html_tables(html)["Not selected in stage 1, by kind of reason (each application's full reason is in its "
+                              "decision dossier)"][1:] == [["ranking deviation", "1", "A2"],
+                                                          ["below threshold", "1", "A6"]]
