@@ -364,3 +364,31 @@ def test_long_tables_are_in_the_workbook_not_the_html(folders):
     assert _html_tables(html)["Not selected in stage 1, by kind of reason (each application's full reason is in its "
                               "decision dossier)"][1:] == [["ranking deviation", "1", "A2"],
                                                           ["below threshold", "1", "A6"]]
+
+
+def test_engine_layouts_are_reshaped_for_the_figures():
+    """The sensitivity and scenario tables as the engine writes them reach the figures' long layouts
+    without recomputing anything."""
+    import pandas as pd
+
+    from selection.report.bundle import engine_layout
+
+    stab = pd.DataFrame({"stage": [1], "criterion": ["udsyn"], "baseline_weight": [0.15],
+                         "stable_from": [0.0], "stable_to": [0.23]})
+    s = engine_layout("weight-stability.csv", stab)
+    assert list(s.columns) == ["stage", "criterion_id", "weight", "weight_low", "weight_high"]
+    sweep = pd.DataFrame({"stage": [1, 2], "criterion": ["udsyn", "effekt"], "weight": [0.0, 0.5],
+                          "baseline_weight": [0.15, 0.2], "selected_stage1": ["A B", "A B C"],
+                          "selected_stage2": ["A", "B C"], "same_as_baseline": [False, True]})
+    w = engine_layout("weight-sweep.csv", sweep)
+    assert w[["criterion_id", "application_id"]].values.tolist() == [["udsyn", "A"], ["udsyn", "B"],
+                                                                     ["effekt", "B"], ["effekt", "C"]]
+    assert w["selected"].all()
+    m = pd.DataFrame({"application_id": ["A", "B"], "title": ["a", "b"], "baseline_stage1": [1, 0],
+                      "baseline_stage2": [1, 0], "x-y_stage1": [0, 1], "x-y_stage2": [0, 0],
+                      "times_selected_stage1": [1, 1], "robust_core_stage1": [False, False]})
+    long = engine_layout("scenario-matrix.csv", m)
+    assert long.values.tolist() == [["A", "baseline", 1, 1], ["B", "baseline", 0, 0],
+                                    ["A", "x-y", 0, 0], ["B", "x-y", 1, 0]]
+    other = pd.DataFrame({"a": [1]})
+    assert engine_layout("ranking.csv", other) is other
