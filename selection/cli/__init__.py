@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SelectionError as exc:
-        kind = "No feasible selection" if exc.exit_code == 2 else "Invalid input"
+        from selection.errors import SolverError
+
+        kind = ("No feasible selection" if exc.exit_code == 2 else
+                "Solver problem" if isinstance(exc, SolverError) else "Invalid input")
         print(f"{kind}: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -22,8 +22,8 @@ def register(sub) -> None:
                    help="weight information: uniform on the simplex (default), ±SPREAD around the given "
                         "weights, or only their order")
     p.add_argument("--spread", type=float, default=0.2, help="relative spread for --weights interval and RPM (0.2)")
-    p.add_argument("--bootstrap", type=int, default=500, help="expert-bootstrap replicates (0 to skip)")
-    p.add_argument("--sweep-steps", type=int, default=21, help="grid points per weight sweep (0 to skip)")
+    p.add_argument("--bootstrap", type=int, default=500, help="expert-bootstrap replicates (default 500; 0 to skip)")
+    p.add_argument("--sweep-steps", type=int, default=21, help="grid points per weight sweep (default 21; 0 to skip)")
     p.add_argument("--rpm-weights", choices=["simplex", "interval", "ordinal"], default="interval",
                    help="weight information for robust portfolio modelling (default interval)")
     p.add_argument("--no-rpm", action="store_true", help="skip robust portfolio modelling")

@@ -9,7 +9,7 @@ def register(sub) -> None:
     p = sub.add_parser("validate", help="check a call folder and list every problem",
                        description="Check the call file, catalogues, applications, experts, assignments, "
                                    "score files and scenarios; list every problem with file, row and column.")
-    p.add_argument("call_dir", type=Path)
+    p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
     p.set_defaults(func=run)
 
 
