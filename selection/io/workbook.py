@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -258,6 +259,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     head = ["Kriterium (dansk)", "Criterion (English)", "Beskrivelse / Description",
             "Skala / Scale", "Lav / Low", "Middel / Middle", "Høj / High"]
     r0 = len(lines) + 1
+    widths = (22, 22, 60, 22, 40, 40, 40)
     for j, h in enumerate(head, start=1):
         put(ins, f"{_col(j)}{r0}", h, font=bold, fill=header_fill, border=box, alignment=wrap)
     for i, c in enumerate(crits, start=r0 + 1):
@@ -265,9 +267,14 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
                c.guide.high]
         for j, v in enumerate(row, start=1):
             put(ins, f"{_col(j)}{i}", v, alignment=wrap, border=box)
-    for j, w in enumerate((22, 22, 60, 22, 40, 40, 40), start=1):
+        # Spreadsheet programs do not grow a row for wrapped text written by a library: set the
+        # height from the longest cell (about 1.1 characters per unit of column width).
+        lines_needed = max(math.ceil(len(str(v)) / (w * 1.1)) for v, w in zip(row, widths, strict=True))
+        ins.row_dimensions[i].height = 15 * max(1, lines_needed)
+    for j, w in enumerate(widths, start=1):
         ins.column_dimensions[_col(j)].width = w
     ins.protection.sheet = True
+    _print_wide(ins)
 
     # --- Scores -------------------------------------------------------------------------------
     ws = wb.create_sheet(SCORES_SHEET)
@@ -353,6 +360,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     for j in range(3 + n, 4 + 2 * n):
         ws.column_dimensions[_col(j)].width = 30
     ws.row_dimensions[HEADER_ROW].height = 48
+    _print_wide(ws)
     ws.freeze_panes = f"C{FIRST_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # experts may widen columns
@@ -385,3 +393,11 @@ def write_score_workbook(path: Path | str, call: Call, catalogue: CriteriaCatalo
     path.write_bytes(workbook_bytes(call, catalogue, expert, applications, stage=stage,
                                     prefill=prefill))
     return path
+
+
+def _print_wide(sheet) -> None:
+    """Print in landscape, all columns on one page width (as many pages down as needed)."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
