@@ -63,8 +63,9 @@ def summary(result) -> str:
         sr = result.stages[st.number]
         sel = sr.selection.set_index("application_id")
         r = sr.ranking
-        shown = r.reset_index()[["rank", "application_id", "score", "eligible"]].copy()
+        shown = r.reset_index()[["rank", "application_id", "score"]].copy()
         shown.insert(2, "title", shown["application_id"].map(lambda a: shorten(folder.applications[a].title, 38)))
+        shown["eligible"] = [bool(sel.at[a, "eligible"]) for a in shown["application_id"]]
         shown["selected"] = ["YES" if sel.at[a, "selected"] else "" for a in shown["application_id"]]
         shown["reason"] = [shorten(str(sel.at[a, "reason"]), 60) for a in shown["application_id"]]
         if st.from_stage:

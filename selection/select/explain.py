@@ -39,7 +39,10 @@ from selection.select.program import (
 
 __all__ = ["SELECTION_COLUMNS", "explain_selection", "forced_in_value"]
 
-SELECTION_COLUMNS = ["application_id", "rank", "value", "selected", "reason", "cost_to_include", "would_leave"]
+#: ``eligible`` is false when the application may not be selected in this stage at all (below a
+#: threshold, over the regional-share cap, forced out, or not chosen in the earlier stage).
+SELECTION_COLUMNS = ["application_id", "rank", "value", "selected", "reason", "cost_to_include", "would_leave",
+                     "eligible"]
 
 #: ``resolve(a)`` -> (objective with ``a`` forced in, selection) or ``None`` if impossible.
 Resolver = Callable[[str], "tuple[float, tuple[str, ...]] | None"]
@@ -170,5 +173,6 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                     (f" ({', '.join(leaving)} would leave)" if leaving else "")
         else:
             reason = _outside_reason(u, a)
-        rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, reason, cost, leave))
+        rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, reason, cost, leave,
+                     a not in inp.excluded))
     return pd.DataFrame(rows, columns=SELECTION_COLUMNS)
