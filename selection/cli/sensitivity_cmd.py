@@ -96,9 +96,12 @@ def run(args) -> int:
     print("\nMost often selected:")
     print(table(shown))
     if len(core):
+        words = {"core": "in every non-dominated selection (core index 1)",
+                 "borderline": "in some non-dominated selections (0 < core index < 1)"}
+        print("\nRobust portfolio modelling, stage 1 (Liesiö, Mild & Salo 2007):")
         for label in ("core", "borderline"):
             members = core.loc[core["core_label"] == label, "application_id"].tolist()
-            print(f"\nRobust {label} ({len(members)}): {' '.join(members) or '-'}")
+            print(f"  {label.capitalize()}, {words[label]} ({len(members)}): {' '.join(members) or '-'}")
     stab = res.tables["weight-stability.csv"]
     if len(stab):
         print("\nStability intervals of the weights (selection unchanged within):")
