@@ -20,7 +20,8 @@ import pandas as pd
 from selection.io.export import atomic_folder, write_csv, write_json
 from selection.select import solver_versions
 
-__all__ = ["new_run_dir", "package_versions", "file_hashes", "write_run", "RESULT_FILES"]
+__all__ = ["new_run_dir", "package_versions", "file_hashes", "write_run", "run_tables", "run_manifest",
+           "rules_record", "RESULT_FILES"]
 
 RESULT_FILES = ("ranking.csv", "selection-stage{n}.csv", "manifest.json")
 _PACKAGES = ("selection", "pandas", "numpy", "scipy", "pulp", "highspy", "pydantic", "openpyxl")

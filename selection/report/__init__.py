@@ -7,10 +7,12 @@ from selection.report.build import REPORT_FILES, build_report, write_report
 from selection.report.bundle import (
            ReportInputs,
            RunBundle,
+           engine_layout,
            find_sibling,
            load_bundle,
            load_report_inputs,
 )
 
-__all__ = ["REPORT_FILES", "ReportInputs", "RunBundle", "build_report", "find_sibling", "load_bundle",
+__all__ = ["REPORT_FILES", "ReportInputs", "RunBundle", "build_report", "engine_layout", "find_sibling",
+           "load_bundle",
            "load_report_inputs", "write_report"]

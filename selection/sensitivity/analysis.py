@@ -29,7 +29,7 @@ SENSITIVITY_FILES = ("rank-acceptability.csv", "central-weights.csv", "selection
 @dataclass(frozen=True)
 class SensitivityOptions:
     samples: int = 2000  #: weight samples (SMAA and selection probabilities)
-    seed: int = 0
+    seed: int | None = None  #: None: the call's seed (as ``selection sensitivity`` uses it)
     weights: str = "simplex"  #: simplex | interval | ordinal
     spread: float = 0.2  #: for ``interval``: ±20 %
     bootstrap: int = 500  #: expert-bootstrap replicates (0: skip)
@@ -58,7 +58,7 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
     ``progress(part, done, total)`` is called as work finishes (the CLI draws a bar with it).
     """
     ctx = build_context(folder, result)
-    ss = np.random.SeedSequence(options.seed)
+    ss = np.random.SeedSequence(folder.call.seed if options.seed is None else options.seed)
     rng_w, rng_b, rng_bw = (np.random.default_rng(s) for s in ss.spawn(3))
     apps = folder.applications
     out = SensitivityResult({})
