@@ -194,5 +194,8 @@ def select_linked(stage1, ranking1, stage2, ranking2, applications, *, candidate
         return alt.stage2_value, alt.stage1.selected
 
     table = explain_selection(inp1, res.stage1, solver, resolve=resolve, base_objective=res.stage2_value,
-                              cost_unit="stage-2 value")
+                              cost_unit="stage-2 value",
+                              deviation_note=" (linked mode: stage 1 is chosen first for the best stage-2 "
+                                             "selection within it, then for its own value, so a swap "
+                                             "that keeps every rule can still lower the stage-2 value)")
     return res.stage1, table
