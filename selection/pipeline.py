@@ -16,6 +16,7 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
 from selection.errors import InputError, Problem
+from selection.io.csvfile import read_csv
 from selection.io.scores import ScoreContext, score_folder
 from selection.io.store import load_stage_scores, stage_input_files
 from selection.io.tables import read_applications, read_assignments, read_experts
@@ -81,6 +82,15 @@ def _rel(root: Path, p: Path) -> str:
         return str(p)
 
 
+def _raw_ids(app_file: Path) -> set[str]:
+    """The application ids listed in an applications table that did not validate (or none)."""
+    try:
+        table = read_csv(app_file)
+    except InputError:
+        return set()
+    return {r.values.get("application_id", "") for r in table.rows} - {""}
+
+
 def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallFolder:
     """Read and validate a whole call folder; raise one :class:`InputError` listing every problem."""
     root = Path(call_dir)
@@ -111,16 +121,20 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
     files += [app_file, exp_file]
     apps_list = _collect(problems, read_applications, app_file) or []
     apps = {a.id: a for a in apps_list}
-    experts_list = _collect(problems, read_experts, exp_file, set(apps) if apps else None) or []
+    # When applications.csv has problems, the score files are still checked against the ids it
+    # lists, so that one report holds every problem.
+    known_ids = set(apps) or _raw_ids(app_file)
+    experts_list = _collect(problems, read_experts, exp_file, known_ids or None) or []
     experts = {e.id: e for e in experts_list}
     assignments = None
     if call is not None and call.assignments and (root / call.assignments).is_file():
         files.append(root / call.assignments)
-        if apps and experts:
-            assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), set(apps))
+        if known_ids and experts:
+            assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), known_ids)
     evaluations: dict[int, pd.DataFrame] = {}
     pending: list[int] = []
-    if call is not None and apps and experts:
+    if call is not None and known_ids and experts:
+        score_apps = apps or dict.fromkeys(sorted(known_ids))  # ids only, for the checks
         for st in call.stages:
             folder = score_folder(root, call.scores, st.number)
             # hand-placed .csv/.xlsx files of scores/stage<N>/ plus the imported store (selection.io.store)
@@ -137,7 +151,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
                     file=_rel(root, folder),
                     hint="import the experts' files with 'selection import' or put them in this folder"))
                 continue
-            ctx = ScoreContext(catalogues[st.number], apps, experts, assignments, call_id=call.id, stage=st.number)
+            ctx = ScoreContext(catalogues[st.number], score_apps, experts, assignments, call_id=call.id,
+                               stage=st.number)
             frame = _collect(problems, load_stage_scores, root, call.scores, st.number, ctx)
             if frame is None:
                 continue
@@ -145,7 +160,7 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
             if st.from_stage is not None and call.selection_mode != "linked":
                 continue  # only the earlier stage's selection needs scores: checked by run_call
             counts = frame[frame[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
-            for a in sorted(apps):
+            for a in sorted(score_apps):
                 n = int(counts.get(a, 0))
                 if n < st.min_experts:
                     problems.append(Problem(

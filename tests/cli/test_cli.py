@@ -82,7 +82,8 @@ def test_validate_lists_every_problem(call_copy, capsys):
     assert code == 1
     assert "unknown creative industry musik" in err
     assert "Traceback" not in err
-    # the score problem is not reported: score files are checked once applications are valid
+    # the score files are still checked, against the ids applications.csv lists: one report
+    assert "scores/stage1/expert-01.csv, cell D2: 9 is outside the scale" in err
 
 
 def test_validate_bad_scores_reported_with_cell(call_copy, capsys):
