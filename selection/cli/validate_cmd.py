@@ -1,4 +1,5 @@
-"""``selection validate CALL_DIR``: check every input file and list every problem."""
+"""``selection validate CALL_DIR``: check every input file and list every problem; then check that
+the baseline and every scenario have a feasible selection."""
 
 from __future__ import annotations
 
@@ -8,22 +9,26 @@ from pathlib import Path
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check a call folder and list every problem",
                        description="Check the call file, catalogues, applications, experts, assignments, "
-                                   "score files and scenarios; list every problem with file, row and column.")
+                                   "score files and scenarios; list every problem with file, row and column. "
+                                   "Then solve the baseline and every scenario (nothing is written) and say "
+                                   "which have no feasible selection (exit code 2).")
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
+    p.add_argument("--no-solve", action="store_true", help="only check the files, do not solve")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from selection.errors import InputError
-    from selection.pipeline import load_call_folder
+    from selection.errors import InfeasibleError, InputError, Problem
+    from selection.pipeline import load_call_folder, run_call
 
     folder = load_call_folder(args.call_dir)
     problems = []
     scen_dir = Path(args.call_dir) / "scenarios"
     names = sorted(p.stem for p in scen_dir.glob("*.toml")) if scen_dir.is_dir() else []
+    folders = {"baseline": folder}
     for name in names:
         try:
-            load_call_folder(args.call_dir, name)
+            folders[name] = load_call_folder(args.call_dir, name)
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -34,4 +39,16 @@ def run(args) -> int:
           + (f", {len(names)} scenario(s): {', '.join(names)}" if names else ""))
     for note in folder.pending:
         print(f"Note: {note}")
+    if args.no_solve:
+        return 0
+    infeasible = []
+    for name, f in folders.items():
+        try:
+            run_call(f)
+        except InfeasibleError as exc:
+            infeasible += [Problem(f"{name}: {p.message}", file=p.file, key=p.key, hint=p.hint)
+                           for p in exc.problems]
+    if infeasible:
+        raise InfeasibleError(infeasible)
+    print(f"Feasible: the baseline{' and every scenario' if names else ''} have a selection that keeps every rule.")
     return 0

@@ -123,3 +123,14 @@ def test_usage_mistake_is_exit_1_not_2(example_dir, capsys):
         main(["run", str(example_dir), "--solver", "gurobi"])
     assert exc.value.code == 1
     assert "invalid choice: 'gurobi'" in capsys.readouterr().err
+
+
+def test_validate_solves_and_names_an_infeasible_scenario(call_copy, capsys):
+    (call_copy / "scenarios" / "impossible.toml").write_text(
+        'schema_version = 1\nname = "impossible"\n[stages.1]\n'
+        'add_constraints = [{ kind = "at_least", group = "rural", value = "true", count = 7 }]\n', encoding="utf-8")
+    code, out, err = _run(["validate", str(call_copy)], capsys)
+    assert code == 2 and out.startswith("OK:")
+    assert "impossible: stage 1" in err and "at least 7" in err and "Traceback" not in err
+    code, out, err = _run(["validate", str(call_copy), "--no-solve"], capsys)
+    assert code == 0 and "Feasible" not in out
