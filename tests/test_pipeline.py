@@ -131,3 +131,20 @@ def test_stage2_needs_scores_only_for_the_stage1_selection(call_copy):
         f.write_bytes("".join(ln for ln in lines if f"{victim}," not in ln and f"{victim};" not in ln).encode(enc))
     with pytest.raises(InputError, match=f"application {victim}, selected in stage 1, has scores from 0 expert"):
         run_call(load_call_folder(call_copy))
+
+
+def test_sensitivity_with_a_waiting_stage(call_copy, tmp_path, capsys):
+    """Only stage 1 has scores: sensitivity analyses stage 1 alone (one probability column)."""
+    import shutil
+
+    import pandas as pd
+
+    from selection.cli import main
+
+    shutil.rmtree(call_copy / "scores" / "stage2")
+    code = main(["sensitivity", str(call_copy), "--out", str(tmp_path / "out"), "--samples", "40",
+                 "--bootstrap", "10", "--sweep-steps", "3", "--no-rpm"])
+    assert code == 0, capsys.readouterr().err
+    (run,) = (tmp_path / "out").iterdir()
+    prob = pd.read_csv(run / "selection-probability.csv")
+    assert "probability_selected_stage1" in prob.columns and "probability_selected_stage2" not in prob.columns

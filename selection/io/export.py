@@ -45,9 +45,10 @@ def xlsx_text(value: str) -> str:
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell (and text header) neutralised."""
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
+    for j in range(out.shape[1]):  # by position: works with repeated column names too
+        col = out.iloc[:, j]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out.isetitem(j, col.map(neutralise))
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 

@@ -177,6 +177,8 @@ def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.Dat
     if len(ctx.stages) > 1:  # selection probabilities are per application, not per ranked stage
         later = frame["stage"] != ctx.stages[0].stage.number
         frame.loc[later, ["probability_selected_stage1", "probability_selected_stage2"]] = np.nan
+    if len(ctx.stages) == 1:  # a later stage still waiting for its scores: no second probability
+        return frame.drop(columns=["probability_selected_stage2"])
     return frame.rename(columns={"probability_selected_stage2": f"probability_selected_stage{ctx.stages[-1].stage.number}"})
 
 
