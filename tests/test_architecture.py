@@ -25,6 +25,14 @@ FORBIDDEN = {
     "selection.pipeline": ["matplotlib"],
     "selection.scenario": ["matplotlib", "pulp"],
     "selection.cli": ["matplotlib", "pulp", "pandas"],
+    "selection.sensitivity": ["matplotlib", "pulp"],
+    "selection.runs": ["matplotlib"],
+    # plotting draws result frames: it never imports the computing packages
+    "selection.plot": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",
+                       "selection.pipeline", "pulp", "highspy"],
+    # the report reads run folders only
+    "selection.report": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",
+                         "selection.pipeline", "pulp", "highspy"],
 }
 
 
