@@ -25,7 +25,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate.arrays import AGGREGATIONS, PanelError, aggregate_kernel, score_cube
-from selection.errors import Problem, WeightError
+from selection.errors import Problem
 
 __all__ = ["bootstrap_panels", "bootstrap_cube", "rank_intervals", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
@@ -166,23 +166,10 @@ def _weights(catalogue, weights: Mapping[str, float] | None) -> np.ndarray:
     if weights is None:
         w = catalogue.weights()
         return np.array([w[c] for c in criteria], dtype=np.float64)
-    problems = []
-    unknown = sorted(str(k) for k in weights if k not in criteria)
-    if unknown:
-        problems.append(Problem(f"weights given for unknown criteria {', '.join(unknown)}",
-                                hint=f"use the criteria {', '.join(criteria)}"))
-    missing = [c for c in criteria if c not in weights]
-    if missing:
-        problems.append(Problem(f"no weight for criteria {', '.join(missing)}",
-                                hint="give every criterion a weight (0 to ignore it)"))
-    arr = np.array([float(weights.get(c, 0.0)) for c in criteria], dtype=np.float64)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        problems.append(Problem("weights must be finite and >= 0"))
-    elif not problems and arr.sum() <= 0:
-        problems.append(Problem("all weights are zero", hint="give at least one criterion a positive weight"))
-    if problems:
-        raise WeightError(problems)
-    return arr / arr.sum()
+    from selection.rank.weights import check_weights  # one validation of weights for the engine
+
+    w = check_weights(weights, criteria, warn=False)
+    return np.array([w[c] for c in criteria], dtype=np.float64)
 
 
 def weighted_totals(replicates: np.ndarray, catalogue, weights: Mapping[str, float] | None = None) -> np.ndarray:
