@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +26,7 @@ from selection.rank import rank_applications
 from selection.scenario import apply_scenario, load_scenario
 from selection.select import StageOutcome, alternatives_table, k_best, select_stage, stage_input
 
-__all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "run_call", "CALL_FILE"]
+__all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "with_scenario", "run_call", "CALL_FILE"]
 
 CALL_FILE = "call.toml"
 
@@ -179,6 +179,24 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
         catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
                       tuple(dict.fromkeys(files)), tuple(notes))
+
+
+def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
+    """``base`` (a baseline folder) with a scenario applied, without reading its tables and score
+    files again; the same result as ``load_call_folder(base.root, scenario)``.
+
+    Falls back to :func:`load_call_folder` where a scenario could change what is read: a baseline
+    with a stage still waiting for its scores, or a scenario that changes the selection mode.
+    """
+    spath = base.root / "scenarios" / f"{scenario}.toml"
+    if base.scenario is not None or base.pending or not spath.is_file():
+        return load_call_folder(base.root, scenario)
+    scen = load_scenario(spath)
+    if scen.selection_mode is not None and scen.selection_mode != base.call.selection_mode:
+        return load_call_folder(base.root, scenario)
+    call, catalogues = apply_scenario(base.call, base.catalogues, scen, _rel(base.root, spath))
+    return replace(base, call=call, catalogues=catalogues, scenario=scen,
+                   input_files=tuple(dict.fromkeys((*base.input_files, spath))))
 
 
 def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int = 0) -> RunResult:

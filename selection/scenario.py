@@ -106,13 +106,14 @@ def run_scenarios(call_dir, *, solver: str | None = None) -> dict[str, object]:
     :class:`~selection.errors.InfeasibleError`, so the comparison can say so.
     """
     from selection.errors import InfeasibleError, InputError
-    from selection.pipeline import load_call_folder, run_call
+    from selection.pipeline import load_call_folder, run_call, with_scenario
 
     names = scenario_names(call_dir)
-    folders, problems = {}, []
-    for name in [None, *names]:
+    base = load_call_folder(call_dir)
+    folders, problems = {BASELINE: base}, []
+    for name in names:
         try:
-            folders[name or BASELINE] = load_call_folder(call_dir, name)
+            folders[name] = with_scenario(base, name)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

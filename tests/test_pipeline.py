@@ -148,3 +148,16 @@ def test_sensitivity_with_a_waiting_stage(call_copy, tmp_path, capsys):
     (run,) = (tmp_path / "out").iterdir()
     prob = pd.read_csv(run / "selection-probability.csv")
     assert "probability_selected_stage1" in prob.columns and "probability_selected_stage2" not in prob.columns
+
+
+def test_with_scenario_equals_loading_the_scenario(example_dir, example_folder):
+    """Applying a scenario to the loaded baseline gives the same folder as loading it afresh."""
+    from selection.pipeline import load_call_folder, run_call, with_scenario
+
+    for name in sorted(p.stem for p in (example_dir / "scenarios").glob("*.toml")):
+        fast, slow = with_scenario(example_folder, name), load_call_folder(example_dir, name)
+        assert fast.call == slow.call and fast.catalogues == slow.catalogues and fast.scenario == slow.scenario
+        assert set(fast.input_files) == set(slow.input_files)
+        a, b = run_call(fast), run_call(slow)
+        for n in a.stages:
+            assert a.stages[n].selection.equals(b.stages[n].selection)

@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from selection.errors import InfeasibleError, InputError, Problem
-    from selection.pipeline import load_call_folder, run_call
+    from selection.pipeline import load_call_folder, run_call, with_scenario
 
     folder = load_call_folder(args.call_dir)
     problems = []
@@ -28,7 +28,7 @@ def run(args) -> int:
     folders = {"baseline": folder}
     for name in names:
         try:
-            folders[name] = load_call_folder(args.call_dir, name)
+            folders[name] = with_scenario(folder, name)
         except InputError as exc:
             problems += exc.problems
     if problems:
