@@ -54,7 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "score": ("Weighted panel score", "Vægtet panelscore"),
     "selected": ("Selected", "Udvalgt"),
     "eligible": ("Eligible, not selected", "Støtteberettiget, ikke udvalgt"),
-    "ineligible": ("Below a threshold", "Under en tærskel"),
+    "ineligible": ("Not eligible (threshold or rule)", "Ikke støtteberettiget (tærskel eller regel)"),
     "threshold": ("Overall threshold", "Samlet tærskel"),
     "funding_line": ("Funding line", "Finansieringsgrænse"),
     "rank_intervals": ("Rank uncertainty (expert bootstrap)", "Usikkerhed på placering (ekspert-bootstrap)"),

@@ -242,7 +242,11 @@ def _stage_frame(run: RunBundle, n: int) -> pd.DataFrame:
     r = r[r["stage"] == n]
     sel = run.tables[f"selection-stage{n}.csv"]
     keep = [c for c in ("selected", "reason", "cost_to_include", "would_leave") if c in sel.columns]
-    return r.merge(sel[["application_id", *keep]], on="application_id", how="inner").sort_values("rank", kind="stable")
+    f = r.merge(sel[["application_id", *keep]], on="application_id", how="inner").sort_values("rank", kind="stable")
+    if "eligible" in sel.columns:  # the stage's own rules (regional share, forced out) exclude too
+        ok = dict(zip(sel["application_id"], sel["eligible"].astype(bool), strict=True))
+        f["eligible"] = f["eligible"].astype(bool) & f["application_id"].map(ok).fillna(True).astype(bool)
+    return f
 
 
 def _ranking_section(run: RunBundle, lang: str) -> Section:

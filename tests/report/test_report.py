@@ -234,6 +234,13 @@ def test_report_on_the_example_call(example_dir, tmp_path, capsys):
     wb = load_workbook(run / "report.xlsx")
     assert "The selection 1" in wb.sheetnames and "The selection 2" in wb.sheetnames
     assert len(wb["Decision dossiers"]["A"]) == 41
+    # KP-07 passes the stage-2 thresholds but its 40 % regional share is over the 33 % cap: the
+    # stage-2 figure must not draw it as eligible
+    from selection.report.bundle import load_bundle
+    from selection.report.content import _stage_frame
+
+    f = _stage_frame(load_bundle(run, kind="run"), 2).set_index("application_id")
+    assert not f.at["KP-07", "eligible"] and f.drop(index="KP-07")["eligible"].all()
 
 
 # --- compact views: the HTML is for readers, the workbook keeps every row ------------------------
