@@ -30,13 +30,12 @@ import hashlib
 import io
 import json
 import math
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from selection.io.export import xlsx_text
+from selection.io.export import reproducible_xlsx, xlsx_text
 from selection.model import Application, Call, CriteriaCatalogue, Criterion, Expert
 
 __all__ = [
@@ -69,7 +68,6 @@ META_KEYS = ("format", "format_version", "call_id", "stage", "expert_id", "catal
 META_LIST_COL = 4
 
 _FIXED_DATE = datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def catalogue_fingerprint(catalogue: CriteriaCatalogue) -> str:
@@ -369,20 +367,9 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
 
     buf = io.BytesIO()
     wb.save(buf)
-    return _reproducible_zip(buf.getvalue())
+    return reproducible_xlsx(buf.getvalue())
 
 
-def _reproducible_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times so that equal content gives equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
 
 
 def write_score_workbook(path: Path | str, call: Call, catalogue: CriteriaCatalogue, expert: Expert,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
 from datetime import datetime
 
 import pandas as pd
@@ -17,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from selection.io.export import neutralise
+from selection.io.export import neutralise, reproducible_xlsx
 from selection.report.content import Section, Table
 
 __all__ = ["render_xlsx", "sheet_title"]
@@ -84,15 +83,4 @@ def render_xlsx(sections: list[Section], meta: list[tuple[str, str]], *, created
     raw = io.BytesIO()
     wb.save(raw)
     # Re-pack with fixed entry times and dates so the same inputs give the same bytes.
-    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            dst.writestr(fixed, data)
-    return out.getvalue()
+    return reproducible_xlsx(raw.getvalue(), created.strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -120,3 +120,23 @@ def test_reader_agrees_with_openpyxl(tmp_path, grid, hidden, shared):
                 else:
                     assert value == expected
         assert {r for r in hidden if r <= sheet.max_row} <= mine.hidden_rows or sheet.title != "Data"
+
+
+def test_workbooks_written_seconds_apart_are_byte_identical(kp, monkeypatch):
+    """openpyxl stamps the save time into docProps/core.xml; the engine fixes it."""
+    import datetime as dt
+
+    import openpyxl.writer.excel as excel
+
+    call, ctx = kp
+    apps = list(ctx.applications.values())[:3]
+    e = ctx.experts["E04"]
+    first = workbook_bytes(call, ctx.catalogue, e, apps, stage=1)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 5, 4, 3, 2, 1, tzinfo=tz)
+
+    monkeypatch.setattr(excel.datetime, "datetime", Later)
+    assert workbook_bytes(call, ctx.catalogue, e, apps, stage=1) == first
