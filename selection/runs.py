@@ -136,7 +136,7 @@ def rules_record(outcome) -> list[dict]:
     chosen, binding = list(outcome.selected), set(outcome.binding)
     return [{"rule": r.name, "description": r.description, "sense": r.sense, "limit": r.rhs,
              "used": r.lhs(chosen), "unit": r.unit, "binding": r.description in binding,
-             "members": [a for a, c in r.coefs.items() if c]}
+             "members": [a for a, c in r.coefs.items() if c], "description_da": r.description_da}
             for r in outcome.rules if not r.name.startswith("forced")]
 
 

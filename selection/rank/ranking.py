@@ -39,25 +39,33 @@ METHOD_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weighted_total: pd.Series) -> pd.Series:
+def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weighted_total: pd.Series,
+                       lang: str = "en") -> pd.Series:
     """Per application, the thresholds it fails, in words ('' when it passes every one).
 
     Per-criterion minimum scores and the overall minimum, on the weighted total or the plain sum
-    of criterion scores (Horizon Europe's "10 of 15") as the catalogue says.
+    of criterion scores (Horizon Europe's "10 of 15") as the catalogue says. ``lang="da"`` gives
+    the Danish words (``vægtet total 9,50 < 10``; criterion ids stay ids).
     """
+    from selection.danish import num
+
+    da = lang == "da"
+    fmt = (lambda x, spec: num(x, spec)) if da else (lambda x, spec: format(x, spec))
     out = {}
     plain_sum = panel.sum(axis=1)
     for app in panel.index:
         failed = []
         for c in catalogue.criteria:
             if c.threshold is not None and panel.at[app, c.id] < c.threshold - 1e-9:
-                failed.append(f"{c.id} {panel.at[app, c.id]:.2f} < {c.threshold:g}")
+                failed.append(f"{c.id} {fmt(panel.at[app, c.id], '.2f')} < {fmt(c.threshold, 'g')}")
         t = catalogue.overall_threshold
         if t is not None:
             value = weighted_total[app] if catalogue.overall_threshold_basis == "weighted_total" else plain_sum[app]
             if value < t - 1e-9:
-                basis = "weighted total" if catalogue.overall_threshold_basis == "weighted_total" else "total"
-                failed.append(f"{basis} {value:.2f} < {t:g}")
+                weighted = catalogue.overall_threshold_basis == "weighted_total"
+                basis = ("vægtet total" if weighted else "samlet sum") if da else \
+                    ("weighted total" if weighted else "total")
+                failed.append(f"{basis} {fmt(value, '.2f')} < {fmt(t, 'g')}")
         out[app] = "; ".join(failed)
     return pd.Series(out, dtype="str", name="failed_thresholds")
 
@@ -150,6 +158,7 @@ def rank_applications(
     higher, own, attrs = _method_scores(method, table, weights, directions, dict(method_params or {}))
     score = np.round(higher, 12)  # keep float noise from splitting true ties
     failed = threshold_failures(table, catalogue, total)
+    failed_da = threshold_failures(table, catalogue, total, lang="da")
     chain = check_chain(list(tie_breaks if tie_breaks is not None else catalogue.tie_breaks), criteria,
                         have_applications=applications is not None)
     ids = [str(a) for a in table.index]
@@ -173,6 +182,7 @@ def rank_applications(
         "weighted_total": total.to_numpy()[order],
         "method_score": own[order],
         "lottery_draw": tb.lottery[order],
+        "failed_thresholds_da": failed_da.to_numpy()[order],
     }, index=table.index[order])
     out = out.join(table.add_prefix("panel_"))
     out.index.name = "application_id"

@@ -241,7 +241,7 @@ def _stage_frame(run: RunBundle, n: int) -> pd.DataFrame:
     r = run.tables["ranking.csv"]
     r = r[r["stage"] == n]
     sel = run.tables[f"selection-stage{n}.csv"]
-    keep = [c for c in ("selected", "reason", "cost_to_include", "would_leave") if c in sel.columns]
+    keep = [c for c in ("selected", "reason", "cost_to_include", "would_leave", "reason_da") if c in sel.columns]
     f = r.merge(sel[["application_id", *keep]], on="application_id", how="inner").sort_values("rank", kind="stable")
     if "eligible" in sel.columns:  # the stage's own rules (regional share, forced out) exclude too
         ok = dict(zip(sel["application_id"], sel["eligible"].astype(bool), strict=True))
@@ -283,10 +283,31 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
     return sec
 
 
-def _caps(run: RunBundle, n: int) -> pd.DataFrame:
+def _why(f: pd.DataFrame, lang: str) -> pd.Series:
+    """The reasons of a stage frame in ``lang``: ``reason_da`` in Danish when the run has it
+    (older run folders have ``reason`` only)."""
+    return f["reason_da"] if lang == "da" and "reason_da" in f.columns else f["reason"]
+
+
+def _rule_words(r: dict, lang: str) -> str:
+    """A rule's description in ``lang`` (the manifest's ``description_da`` in Danish, when given)."""
+    return (r.get("description_da") or r["description"]) if lang == "da" else r["description"]
+
+
+def _quoted_in_english(run: RunBundle) -> bool:
+    """Whether a Danish report must quote English reasons or rule descriptions (an older run)."""
+    for n in run.stages():
+        if "reason_da" not in run.tables[f"selection-stage{n}.csv"].columns:
+            return True
+        if any(not r.get("description_da") for r in run.rules(n)):
+            return True
+    return False
+
+
+def _caps(run: RunBundle, n: int, lang: str = "en") -> pd.DataFrame:
     rules = [r for r in run.rules(n) if r.get("sense") == "<=" and r.get("rule") in ("max_selected", "budget",
                                                                                         "total_budget")]
-    return pd.DataFrame([{"stage": n, "description": r["description"], "used": r["used"], "limit": r["limit"],
+    return pd.DataFrame([{"stage": n, "description": _rule_words(r, lang), "used": r["used"], "limit": r["limit"],
                           "unit": r["unit"], "binding": r["binding"]} for r in rules],
                         columns=["stage", "description", "used", "limit", "unit", "binding"])
 
@@ -298,7 +319,7 @@ def _readable_selection(f: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "score" in f.columns:
         out[say("score", lang)] = f["score"].map(lambda v: _fmt(float(v), 3))
     if (f["reason"].astype(str) != "selected").any():  # "selected" for every row says nothing
-        out[say("reason", lang)] = f["reason"]
+        out[say("reason", lang)] = _why(f, lang)
     if "cost_to_include" in f.columns and f["cost_to_include"].notna().any():
         out[say("cost_to_include", lang)] = f["cost_to_include"].map(lambda v: _fmt(v, 3))
     if "would_leave" in f.columns and f["would_leave"].notna().any():
@@ -309,7 +330,7 @@ def _readable_selection(f: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _not_selected(f: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The applications not selected, grouped by the kind of reason (the reason's words before
     its first colon), in rank order within each group; the full reasons are in the dossiers."""
-    kind = f["reason"].astype(str).map(lambda r: r.split(":", 1)[0].strip())
+    kind = _why(f, lang).astype(str).map(lambda r: r.split(":", 1)[0].strip())
     rows = [{say("reason", lang): k, say("count", lang): int((kind == k).sum()),
              say("applications", lang): ", ".join(map(str, f[kind == k]["application_id"]))}
             for k in dict.fromkeys(kind)]
@@ -319,7 +340,8 @@ def _not_selected(f: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _selection_section(run: RunBundle, lang: str) -> Section:
     from selection import plot
 
-    sec = Section("selection", say("s_selection", lang), [Para(say("data_language", lang))])
+    english = lang != "da" or _quoted_in_english(run)
+    sec = Section("selection", say("s_selection", lang), [Para(say("data_language", lang))] if english else [])
     for n in run.stages():
         p = run.stage_parameters(n)
         f = _stage_frame(run, n)
@@ -327,16 +349,16 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
         sec.blocks.append(Para(f"{say('stage', lang)} {n}" + (f": {p['name']}" if p.get("name") else "") + ". "
                                + say("selected_n", lang, n=len(chosen), k=p.get("max_selected", "?"))))
         cols = [c for c in ("rank", "application_id", "title", "score", "selected", "reason", "cost_to_include",
-                            "would_leave") if c in f.columns]
+                            "would_leave", "reason_da") if c in f.columns]
         sec.blocks.append(Table(f"selection-stage{n}.csv", f[cols], f"{say('s_selection', lang)} {n}", in_html=False))
         sel = f["selected"].astype(bool)
         sec.blocks.append(Table(say("selected_caption", lang, n=n), _readable_selection(f[sel][cols], lang), None))
         sec.blocks.append(Table(say("not_selected_caption", lang, n=n), _not_selected(f[~sel], lang), None))
         sec.blocks.append(Para(say("selection_in_workbook", lang, sheet=f"{say('s_selection', lang)} {n}")))
-        caps = _caps(run, n)
+        caps = _caps(run, n, lang)
         if run.rules(n):
             sec.blocks.append(Figure(f"{say('stage', lang)} {n}", lambda caps=caps: plot.budget_use(caps, lang=lang)))
-            binding = [r["description"] for r in run.rules(n) if r.get("binding")]
+            binding = [_rule_words(r, lang) for r in run.rules(n) if r.get("binding")]
             sec.blocks.append(Para(say("binding_rules", lang) + ": " + ("; ".join(binding) if binding
                                                                           else say("no_binding", lang))))
             rules = pd.DataFrame(run.rules(n)).drop(columns=["members"], errors="ignore")
@@ -549,14 +571,15 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
                     q = iv.iloc[0]
                     rank_text += f"; {say('rank_interval', lang)} {int(q['rank_q05'])}–{int(q['rank_q95'])}"
             facts.append((h + say("rank", lang), rank_text))
-            why = str(r.get("reason", ""))
+            why = str(r.get("reason_da" if lang == "da" and "reason_da" in r.index else "reason", ""))
             cost = r.get("cost_to_include")
             if isinstance(cost, float) and cost == cost:
                 why += f" [{say('cost_to_include', lang).lower()}: {_fmt(cost, 3)}" + (
                     f"; {say('would_leave', lang).lower()}: {r['would_leave']}" if isinstance(r.get("would_leave"), str)
                     else "") + "]"
             facts.append((h + say("selected", lang), f"{say('yes' if bool(r['selected']) else 'no', lang)} — {why}"))
-            binding = [x["description"] for x in run.rules(n) if x.get("binding") and app in x.get("members", [])]
+            binding = [_rule_words(x, lang) for x in run.rules(n)
+                       if x.get("binding") and app in x.get("members", [])]
             if run.rules(n):
                 facts.append((h + say("binding_for_it", lang), "; ".join(binding) or "—"))
         facts.append((say("robustness", lang), _robustness(app, inp.sensitivity, inp.scenarios, lang)))

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from selection.danish import kr, num
 from selection.select.program import (
     Rule,
     StageInput,
@@ -41,8 +42,9 @@ __all__ = ["SELECTION_COLUMNS", "explain_selection", "forced_in_value"]
 
 #: ``eligible`` is false when the application may not be selected in this stage at all (below a
 #: threshold, over the regional-share cap, forced out, or not chosen in the earlier stage).
+#: ``reason_da`` is ``reason`` in Danish, built from the same facts.
 SELECTION_COLUMNS = ["application_id", "rank", "value", "selected", "reason", "cost_to_include", "would_leave",
-                     "eligible"]
+                     "eligible", "reason_da"]
 
 #: ``resolve(a)`` -> (objective with ``a`` forced in, selection) or ``None`` if impossible.
 Resolver = Callable[[str], "tuple[float, tuple[str, ...]] | None"]
@@ -88,61 +90,87 @@ class _Usage:
         return out
 
 
-def _phrase(r: Rule, new: float, before: float, add: str, remove: str | None, lead: bool = False) -> str:
+#: A reason in English and in Danish, built from the same facts.
+Words = tuple[str, str]
+
+
+def _join(parts: Sequence[Words], sep: str = "; ") -> Words:
+    return sep.join(p[0] for p in parts), sep.join(p[1] for p in parts)
+
+
+def _phrase(r: Rule, new: float, before: float, add: str, remove: str | None, lead: bool = False) -> Words:
+    desc_da = r.description_da or r.description
     if r.kind == "count":
-        return f"all {r.rhs:g} places are taken"
+        return f"all {r.rhs:g} places are taken", f"alle {num(r.rhs)} pladser er optaget"
     if r.unit == "DKK":
         what = f"\"{r.description}\" would be exceeded by {new - r.rhs:,.0f} DKK"
-        return ("outranked within the budget: " if lead else "the budget ") + what
+        what_da = f"\"{desc_da}\" ville blive overskredet med {kr(new - r.rhs)}"
+        return (("outranked within the budget: " if lead else "the budget ") + what,
+                ("overgået inden for budgettet: " if lead else "budgettet ") + what_da)
     if r.sense == "<=":
         return (f"excluded by the cap on {r.label or 'its group'} "
-                f"(at most {r.rhs:g}; {before:g} already selected)")
-    return f"without {remove}, \"{r.description}\" would fail" + (f" ({r.reason})" if r.reason else "")
+                f"(at most {r.rhs:g}; {before:g} already selected)",
+                f"udelukket af loftet for {r.label_da or r.label or 'sin gruppe'} "
+                f"(højst {num(r.rhs)}; {num(before)} allerede udvalgt)")
+    because = f" ({r.reason})" if r.reason else ""
+    return (f"without {remove}, \"{r.description}\" would fail" + because,
+            f"uden {remove} ville \"{desc_da}\" ikke være opfyldt" + because)
 
 
-def _outside_reason(u: _Usage, a: str) -> str:
+def _outside_reason(u: _Usage, a: str) -> Words:
     broken = u.broken(a)
     if not broken:
-        return "not selected: a better-valued selection exists within the rules"
+        return ("not selected: a better-valued selection exists within the rules",
+                "ikke udvalgt: der findes en udvælgelse med højere værdi inden for reglerne")
     count = [b for b in broken if b[0].kind == "count"]
-    parts = [f"outranked: all {count[0][0].rhs:g} places went to higher-ranked applications"] if count else []
+    parts = [(f"outranked: all {count[0][0].rhs:g} places went to higher-ranked applications",
+              f"overgået: alle {num(count[0][0].rhs)} pladser gik til højere rangerede ansøgninger")] \
+        if count else []
     money = [b for b in broken if b[0].unit == "DKK"]
     parts += [_phrase(*b, a, None, lead=not count and k == 0) for k, b in enumerate(money)]
     parts += [_phrase(*b, a, None) for b in broken if b[0].kind == "group"]
-    return "; ".join(parts)
+    return _join(parts)
 
 
-def _deviation_reason(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str) -> str:
+def _deviation_reason(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str) -> Words:
     lower = [b for b in outcome.selected if inp.ranks[b] > inp.ranks[a]]
-    groups: dict[str, list[str]] = {}
+    groups: dict[Words, list[str]] = {}
     for b in sorted(lower, key=lambda b: -inp.ranks[b]):
         broken = [x for x in u.broken(a, b) if x[0].kind != "count"]
         if broken:
-            key = "; ".join(_phrase(r, new, before, a, b) for r, new, before in broken)
+            key = _join([_phrase(r, new, before, a, b) for r, new, before in broken])
         else:
             delta = inp.values[b] - inp.values[a]
-            key = f"it keeps every rule but lowers the total value by {delta:.4g}" if delta > 0 else \
-                "it keeps every rule but is not better in value"
+            key = (f"it keeps every rule but lowers the total value by {delta:.4g}",
+                   f"byttet overholder alle regler, men sænker den samlede værdi med {num(delta, '.4g')}") \
+                if delta > 0 else ("it keeps every rule but is not better in value",
+                                   "byttet overholder alle regler, men er ikke bedre i værdi")
         groups.setdefault(key, []).append(b)
     parts = []
-    for key, bs in list(groups.items())[:4]:
-        who = " or ".join(bs[:3]) + (f" (and {len(bs) - 3} more)" if len(bs) > 3 else "")
-        parts.append(f"instead of {who}: {key}")
+    for (en, da), bs in list(groups.items())[:4]:
+        more = len(bs) - 3
+        parts.append((f"instead of {' or '.join(bs[:3])}" + (f" (and {more} more)" if more > 0 else "") + f": {en}",
+                      f"i stedet for {' eller '.join(bs[:3])}" + (f" (og {more} flere)" if more > 0 else "")
+                      + f": {da}"))
     if len(groups) > 4:
-        parts.append(f"({len(groups) - 4} more kinds of swap)")
-    return "ranking deviation: " + "; ".join(parts)
+        parts.append((f"({len(groups) - 4} more kinds of swap)", f"({len(groups) - 4} andre slags bytte)"))
+    en, da = _join(parts)
+    return "ranking deviation: " + en, "rangafvigelse: " + da
 
 
 def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                       resolve: Resolver | None = None, forced_in: dict[str, str] | None = None,
                       deviation_note: str = "", base_objective: float | None = None,
-                      cost_unit: str = "total value") -> pd.DataFrame:
+                      cost_unit: str = "total value", deviation_note_da: str = "",
+                      cost_unit_da: str = "samlet værdi") -> pd.DataFrame:
     """One row per ranked application with :data:`SELECTION_COLUMNS`, in rank order.
 
     ``resolve(a)`` gives the objective and the selection when ``a`` is forced in (default: the
     stage's own program re-solved); ``cost_to_include`` is ``outcome.objective`` minus that
     objective (``inf`` when no rule-abiding selection can include it). ``base_objective`` replaces
     ``outcome.objective`` when ``resolve`` measures another goal (linked mode: stage-2 value).
+    ``reason_da`` is the Danish twin of ``reason`` (``deviation_note_da`` and ``cost_unit_da``
+    are the Danish twins of ``deviation_note`` and ``cost_unit``).
     """
     base = outcome.objective if base_objective is None else base_objective
     resolve = resolve or (lambda a: forced_in_value(inp, a, solver))
@@ -154,25 +182,31 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
     for a in sorted(inp.values, key=lambda b: inp.ranks[b]):
         cost, leave = math.nan, ""
         if a in chosen:
-            reason = f"selected (forced in: {forced_in[a]})" if a in forced_in else "selected"
+            reason, reason_da = (f"selected (forced in: {forced_in[a]})", f"udvalgt (tvunget ind: {forced_in[a]})") \
+                if a in forced_in else ("selected", "udvalgt")
         elif a in inp.excluded:
-            reason = inp.excluded[a]
+            reason, reason_da = inp.excluded[a], inp.excluded_da.get(a, inp.excluded[a])
         elif inp.ranks[a] < worst:
-            reason = _deviation_reason(u, inp, outcome, a) + deviation_note
+            reason, reason_da = _deviation_reason(u, inp, outcome, a)
+            reason += deviation_note
+            reason_da += deviation_note_da or deviation_note
             alt = resolve(a)
             if alt is not None and math.isnan(alt[0]):
                 pass  # costs not requested
             elif alt is None:
                 cost = math.inf
                 reason += "; no selection that respects every rule can include it"
+                reason_da += "; ingen udvælgelse, der overholder alle regler, kan omfatte den"
             else:
                 cost = round(base - alt[0], 9)
                 leaving = [b for b in outcome.selected if b not in alt[1]]
                 leave = " ".join(leaving)
                 reason += f"; forcing it in costs {cost:.4g} in {cost_unit}" + \
                     (f" ({', '.join(leaving)} would leave)" if leaving else "")
+                reason_da += f"; at tvinge den ind koster {num(cost, '.4g')} i {cost_unit_da}" + \
+                    (f" ({', '.join(leaving)} ville udgå)" if leaving else "")
         else:
-            reason = _outside_reason(u, a)
+            reason, reason_da = _outside_reason(u, a)
         rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, reason, cost, leave,
-                     a not in inp.excluded))
+                     a not in inp.excluded, reason_da))
     return pd.DataFrame(rows, columns=SELECTION_COLUMNS)

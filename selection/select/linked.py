@@ -197,5 +197,9 @@ def select_linked(stage1, ranking1, stage2, ranking2, applications, *, candidate
                               cost_unit="stage-2 value",
                               deviation_note=" (linked mode: stage 1 is chosen first for the best stage-2 "
                                              "selection within it, then for its own value, so a swap "
-                                             "that keeps every rule can still lower the stage-2 value)")
+                                             "that keeps every rule can still lower the stage-2 value)",
+                              cost_unit_da="værdi i fase 2",
+                              deviation_note_da=" (koblet tilstand: fase 1 vælges først for den bedste udvælgelse "
+                                                "i fase 2 inden for den, derefter for sin egen værdi, så et bytte, "
+                                                "der overholder alle regler, stadig kan sænke værdien i fase 2)")
     return res.stage1, table

@@ -38,12 +38,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from selection.danish import kr
 from selection.errors import InfeasibleError, Problem, SolverError
 from selection.model import FOCUS_AREAS, INDUSTRIES, Application, Stage
 from selection.select.milp import SOLVERS, Milp, check_solver, solve_milp
 
 __all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions",
-           "SOLVERS", "explain_infeasible", "stage_milp", "rule_text", "group_label"]
+           "SOLVERS", "explain_infeasible", "stage_milp", "rule_text", "group_label", "rule_text_da",
+           "group_label_da"]
 
 #: Rules with more rows than this get the elastic explanation only (no deletion filter).
 MAX_RULES_FOR_IIS = 80
@@ -56,6 +58,7 @@ class Rule:
     ``kind`` is ``"count"``, ``"budget"``, ``"total_budget"``, ``"group"`` or ``"forced"``;
     ``reason`` is the call's own justification of the rule (e.g. "§7 priority for the focus
     areas"); ``label`` names the group in words (e.g. "industry Fashion / Mode").
+    ``description_da`` and ``label_da`` are the Danish twins (empty: none given).
     """
 
     name: str
@@ -67,6 +70,8 @@ class Rule:
     kind: str = "group"
     reason: str = ""
     label: str = ""
+    description_da: str = ""
+    label_da: str = ""
 
     def lhs(self, selected: Sequence[str] | frozenset[str]) -> float:
         """``sum coef_i`` over the selected applications (exact, :func:`math.fsum`).
@@ -99,6 +104,7 @@ class StageInput:
     values: Mapping[str, float]
     ranks: Mapping[str, int]
     excluded: Mapping[str, str] = field(default_factory=dict)  # id -> reason it may not be selected
+    excluded_da: Mapping[str, str] = field(default_factory=dict)  # the same reasons in Danish
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,32 @@ def group_label(group: str, value: str) -> str:
     if group == "lead_organisation":
         return f"lead organisation {value}"
     return "all applications"
+
+
+def group_label_da(group: str, value: str) -> str:
+    """A group value in Danish words: ``branche Mode``, ``fokusområde Turisme``."""
+    if group == "industry" and value in INDUSTRIES:
+        return f"branche {INDUSTRIES[value][0]}"
+    if group == "focus_area" and value in FOCUS_AREAS:
+        return f"fokusområde {FOCUS_AREAS[value][0]}"
+    if group == "rural":
+        return "landdistrikt/yderområde" if value == "true" else "ikke-landdistrikt"
+    if group == "municipality":
+        return f"kommune {value}"
+    if group == "lead_organisation":
+        return f"hovedansøger {value}"
+    return "alle ansøgninger"
+
+
+_KIND_DA = {"at_least": "mindst", "at_most": "højst", "exactly": "præcis"}
+
+
+def rule_text_da(kind: str, count: int, group: str, value: str) -> str:
+    """``mindst 1 udvalgt i fokusområde Turisme`` and the like (Danish twin of :func:`rule_text`)."""
+    words = _KIND_DA.get(kind, kind.replace("_", " "))
+    if group == "any":
+        return f"{words} {count} udvalgt"
+    return f"{words} {count} udvalgt i {group_label_da(group, value)}"
 
 
 def rule_text(kind: str, count: int, group: str, value: str) -> str:
@@ -168,16 +200,20 @@ def build_rules(inp: StageInput) -> list[Rule]:
     cand = [inp.applications[a] for a in inp.values]
     ids = [a.id for a in cand]
     rules = [Rule("max_selected", f"at most {st.max_selected} selected", dict.fromkeys(ids, 1.0), "<=",
-                  st.max_selected, kind="count")]
+                  st.max_selected, kind="count", description_da=f"højst {st.max_selected} udvalgt")]
     if st.budget is not None:
         what = "requested grants" if st.budget_basis == "grant" else "regional co-financing per year"
+        what_da = "ansøgte tilskud" if st.budget_basis == "grant" else "regional medfinansiering pr. år"
         rules.append(Rule("budget", f"{what} within {st.budget:,} DKK",
-                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, "DKK", kind="budget"))
+                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, "DKK", kind="budget",
+                          description_da=f"{what_da} inden for {kr(st.budget)}"))
     if st.total_budget_cap_per_year is not None:
         rules.append(Rule("total_budget",
                           f"total partnership budgets within {st.total_budget_cap_per_year:,} DKK per year",
                           {a.id: float(a.total_budget_per_year) for a in cand}, "<=",
-                          st.total_budget_cap_per_year, "DKK", kind="total_budget"))
+                          st.total_budget_cap_per_year, "DKK", kind="total_budget",
+                          description_da=f"samlede partnerskabsbudgetter inden for "
+                                         f"{kr(st.total_budget_cap_per_year)} pr. år"))
     eligible = {a.id for a in cand if a.id not in inp.excluded}
     index: dict[str, dict[str, dict[str, float]]] = {}  # group -> value -> members (one pass)
     for k, c in enumerate(st.constraints):
@@ -207,13 +243,17 @@ def build_rules(inp: StageInput) -> list[Rule]:
                 words = c.kind if c.kind != "exactly" or count == c.count else "at_least"
                 desc = rule_text(words, count, c.group, v)
                 rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
-                                  reason=c.reason, label=label))
+                                  reason=c.reason, label=label,
+                                  description_da=rule_text_da(words, count, c.group, v),
+                                  label_da=group_label_da(c.group, v)))
     for f in st.forced:
         if f.application in inp.values:
             rules.append(Rule(f"forced:{f.application}",
                               f"{f.application} forced {'in' if f.include else 'out'} ({f.reason})",
                               {f.application: 1.0}, ">=" if f.include else "<=", 1 if f.include else 0,
-                              kind="forced", reason=f.reason))
+                              kind="forced", reason=f.reason,
+                              description_da=f"{f.application} tvunget {'ind' if f.include else 'ud'} "
+                                             f"({f.reason})"))
     return rules
 
 

@@ -6,31 +6,45 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from selection.danish import pct
 from selection.model import Application, Stage
 from selection.select.explain import SELECTION_COLUMNS, explain_selection
 from selection.select.objective import stage_values
 from selection.select.program import StageInput, StageOutcome, solve_stage
 
-__all__ = ["select_stage", "stage_input", "exclusions", "SELECTION_COLUMNS"]
+__all__ = ["select_stage", "stage_input", "exclusions", "exclusion_reasons", "SELECTION_COLUMNS"]
 
 
 def exclusions(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
                candidates: Sequence[str] | None) -> dict[str, str]:
     """Who may not be selected in ``stage``, and why (first reason that applies)."""
-    excluded: dict[str, str] = {}
+    return {a: en for a, (en, _) in exclusion_reasons(stage, ranking, applications, candidates).items()}
+
+
+def exclusion_reasons(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
+                      candidates: Sequence[str] | None) -> dict[str, tuple[str, str]]:
+    """Who may not be selected in ``stage``, and why in English and Danish (first reason that applies).
+
+    The Danish threshold text is the ranking's ``failed_thresholds_da`` when it has that column.
+    """
+    excluded: dict[str, tuple[str, str]] = {}
     cand = set(candidates) if candidates is not None else None
+    has_da = "failed_thresholds_da" in ranking.columns
+    cap = stage.max_regional_share
     for a in ranking.index:
         if cand is not None and a not in cand:
-            excluded[a] = f"not selected in stage {stage.from_stage}"
+            excluded[a] = (f"not selected in stage {stage.from_stage}", f"ikke udvalgt i fase {stage.from_stage}")
         elif not ranking.at[a, "eligible"]:
-            excluded[a] = f"below threshold: {ranking.at[a, 'failed_thresholds']}"
-        elif stage.max_regional_share is not None and \
-                applications[a].regional_share > stage.max_regional_share + 1e-12:
-            excluded[a] = (f"regional share {applications[a].regional_share:.1%} is above the cap of "
-                           f"{stage.max_regional_share:.0%}")
+            failed = ranking.at[a, "failed_thresholds"]
+            failed_da = ranking.at[a, "failed_thresholds_da"] if has_da else failed
+            excluded[a] = (f"below threshold: {failed}", f"under tærsklen: {failed_da}")
+        elif cap is not None and applications[a].regional_share > cap + 1e-12:
+            share = applications[a].regional_share
+            excluded[a] = (f"regional share {share:.1%} is above the cap of {cap:.0%}",
+                           f"regional andel {pct(share, 1)} er over loftet på {pct(cap)}")
     for f in stage.forced:
         if not f.include:
-            excluded.setdefault(f.application, f"forced out: {f.reason}")
+            excluded.setdefault(f.application, (f"forced out: {f.reason}", f"tvunget ud: {f.reason}"))
     return excluded
 
 
@@ -39,7 +53,9 @@ def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, 
     """The program's input for a stage: values under the stage's objective, ranks, exclusions."""
     values = stage_values(stage, ranking, applications)
     ranks = {a: int(ranking.at[a, "rank"]) for a in ranking.index}
-    return StageInput(stage, applications, values, ranks, exclusions(stage, ranking, applications, candidates))
+    why = exclusion_reasons(stage, ranking, applications, candidates)
+    return StageInput(stage, applications, values, ranks, {a: en for a, (en, _) in why.items()},
+                      {a: da for a, (_, da) in why.items()})
 
 
 def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application], *,

@@ -399,3 +399,24 @@ def test_engine_layouts_are_reshaped_for_the_figures():
                                     ["A", "x-y", 0, 0], ["B", "x-y", 1, 0]]
     other = pd.DataFrame({"a": [1]})
     assert engine_layout("ranking.csv", other) is other
+
+
+def test_danish_report_quotes_the_danish_reasons(example_dir, tmp_path, capsys):
+    """A run with ``reason_da``: the Danish report shows the Danish reasons and rule descriptions
+    and drops the "(på engelsk)" notice; the synthetic folders (no ``reason_da``) keep it."""
+    from selection.cli import main
+
+    assert main(["run", str(example_dir), "--out", str(tmp_path), "--quiet"]) == 0
+    run = Path(capsys.readouterr().out.strip())
+    assert main(["report", str(run), "--lang", "da"]) == 0
+    text = reporttext.visible_text((run / "report.html").read_text(encoding="utf-8"))
+    assert "(på engelsk)" not in text
+    assert "under tærsklen: vaerditilvaekst 1,67 < 2" in text
+    assert "regional andel 40,0 % er over loftet på 33 %" in text
+    assert "ansøgte tilskud inden for 2.000.000 kr." in text
+    assert "below threshold" not in text and "outranked" not in text
+
+
+def test_danish_report_falls_back_to_english_reasons(folders):
+    html, _ = build_report(load_report_inputs(folders), lang="da")
+    assert "(på engelsk)" in reporttext.visible_text(html)
