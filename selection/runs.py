@@ -85,7 +85,8 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
     rankings, panels = [], []
     for n, sr in result.stages.items():
         r = sr.ranking.reset_index()
-        base = r[["application_id", "rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds"]].copy()
+        cols = ["application_id", "rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds"]
+        base = r[cols + [c for c in ("failed_thresholds_da",) if c in r.columns]].copy()
         base.insert(0, "stage", n)
         base.insert(3, "title", base["application_id"].map(lambda a: folder.applications[a].title))
         counts = sr.counts.reindex(base["application_id"])

@@ -560,7 +560,8 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
                 facts.append((h + say("scores", lang), "; ".join(
                     f"{_criterion_name(p, c, lang)} {_fmt(float(v))}" for c, v in zip(ps["criterion_id"],
                                                                                         ps["panel_score"], strict=True))))
-            failed = r["failed_thresholds"] if isinstance(r["failed_thresholds"], str) else ""
+            col = "failed_thresholds_da" if lang == "da" and "failed_thresholds_da" in r.index else "failed_thresholds"
+            failed = r[col] if isinstance(r[col], str) else ""
             facts.append((h + say("thresholds", lang), f"{say('failed', lang)}: {failed}" if failed
                           else say("all_passed", lang)))
             rank_text = f"{int(r['rank'])} ({say('score', lang).lower()} {_fmt(float(r['score']), 3)})"

@@ -415,6 +415,7 @@ def test_danish_report_quotes_the_danish_reasons(example_dir, tmp_path, capsys):
     assert "regional andel 40,0 % er over loftet på 33 %" in text
     assert "ansøgte tilskud inden for 2.000.000 kr." in text
     assert "below threshold" not in text and "outranked" not in text
+    assert "vægtet total 2,38 < 2,5" in text and "weighted total 2.38" not in text  # dossier thresholds
 
 
 def test_danish_report_falls_back_to_english_reasons(folders):
