@@ -82,6 +82,13 @@ def _rel(root: Path, p: Path) -> str:
         return str(p)
 
 
+def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
+    """``(application, experts who scored it)`` for each of ``ids`` scored by fewer than ``need``
+    experts (abstentions do not count), in id order."""
+    counts = evaluation[evaluation[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
+    return [(a, int(counts.get(a, 0))) for a in sorted(ids) if int(counts.get(a, 0)) < need]
+
+
 def _raw_ids(app_file: Path) -> set[str]:
     """The application ids listed in an applications table that did not validate (or none)."""
     try:
@@ -159,14 +166,11 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
             evaluations[st.number] = frame
             if st.from_stage is not None and call.selection_mode != "linked":
                 continue  # only the earlier stage's selection needs scores: checked by run_call
-            counts = frame[frame[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
-            for a in sorted(score_apps):
-                n = int(counts.get(a, 0))
-                if n < st.min_experts:
-                    problems.append(Problem(
-                        f"application {a} has scores from {n} expert(s) in stage {st.number}; "
-                        f"at least {st.min_experts} required", file=_rel(root, folder),
-                        hint="add the missing score sheets or lower min_experts in the call file"))
+            for a, n in _too_few_experts(frame, score_apps, st.min_experts):
+                problems.append(Problem(
+                    f"application {a} has scores from {n} expert(s) in stage {st.number}; "
+                    f"at least {st.min_experts} required", file=_rel(root, folder),
+                    hint="add the missing score sheets or lower min_experts in the call file"))
     if problems:
         raise InputError(problems)
     notes = []
@@ -242,12 +246,11 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
 
 def _check_candidates_scored(folder: CallFolder, st, evaluation: pd.DataFrame, candidates) -> None:
     """Every application a later stage chooses among needs scores from ``min_experts`` experts."""
-    counts = evaluation[evaluation[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
     where = _rel(folder.root, score_folder(folder.root, folder.call.scores, st.number))
     problems = [Problem(f"application {a}, selected in stage {st.from_stage}, has scores from "
-                        f"{int(counts.get(a, 0))} expert(s) in stage {st.number}; at least {st.min_experts} required",
+                        f"{n} expert(s) in stage {st.number}; at least {st.min_experts} required",
                         file=where, hint=f"add its stage-{st.number} assessments or lower min_experts in the call file")
-                for a in sorted(candidates) if int(counts.get(a, 0)) < st.min_experts]
+                for a, n in _too_few_experts(evaluation, candidates, st.min_experts)]
     if problems:
         raise InputError(problems)
 

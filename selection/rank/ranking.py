@@ -50,7 +50,7 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     from selection.danish import num
 
     da = lang == "da"
-    fmt = (lambda x, spec: num(x, spec)) if da else (lambda x, spec: format(x, spec))
+    fmt = num if da else format
     out = {}
     plain_sum = panel.sum(axis=1)
     for app in panel.index:
