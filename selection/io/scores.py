@@ -65,6 +65,10 @@ class ScoreContext:
     def criterion_label(self, cid: str) -> str:
         return self.catalogue.criterion(cid).label
 
+    def parse_score(self, text: str, cid: str) -> tuple[float | None, bool, str | None]:
+        """:func:`score_cell` of one cell's text (what :mod:`selection.io.xlsx` calls)."""
+        return score_cell(text, cid, self)
+
 
 def score_cell(text: str, cid: str, ctx: ScoreContext) -> tuple[float | None, bool, str | None]:
     """Parse one score cell -> (score, abstained, problem message).
@@ -110,8 +114,8 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
     name = display_name or str(path)
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    text, _enc = decode_bytes(raw)
     try:
+        text, _enc = decode_bytes(raw, name)
         table = parse_csv_text(text, name=name)
     except InputError as exc:
         return ev.empty_evaluation(), exc.problems

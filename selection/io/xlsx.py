@@ -23,9 +23,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -48,8 +49,33 @@ from selection.io.workbook import (
     meta_checksum,
     scale_hint,
 )  # fmt: skip
+from selection.model import Application, CriteriaCatalogue, Expert
 
-__all__ = ["XCell", "XSheet", "read_xlsx", "read_score_workbook", "MAX_UNCOMPRESSED"]
+__all__ = ["XCell", "XSheet", "read_xlsx", "read_score_workbook", "MAX_UNCOMPRESSED", "SheetContext"]
+
+
+class SheetContext(Protocol):
+    """What a workbook is checked against; :class:`selection.io.scores.ScoreContext` is one.
+
+    A protocol rather than an import, so that ``io.scores`` (which dispatches .xlsx files here)
+    and this module do not import each other.
+    """
+
+    @property
+    def catalogue(self) -> CriteriaCatalogue: ...
+    @property
+    def applications(self) -> Mapping[str, Application]: ...
+    @property
+    def experts(self) -> Mapping[str, Expert]: ...
+    @property
+    def call_id(self) -> str | None: ...
+    @property
+    def stage(self) -> int | None: ...
+
+    def parse_score(self, text: str, cid: str) -> tuple[float | None, bool, str | None]:
+        """(score, abstained, problem message) of one cell's text for criterion ``cid``."""
+        ...
+
 
 #: Refuse workbooks whose parts unpack to more than this many bytes (zip bombs).
 MAX_UNCOMPRESSED = 200_000_000
@@ -289,7 +315,7 @@ def _ref(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def read_score_workbook(path: Path | str, ctx, display_name: str | None = None,
+def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str | None = None,
                         data: bytes | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one personal score workbook; returns (evaluation rows, problems), raising nothing for
     bad content.
@@ -297,8 +323,6 @@ def read_score_workbook(path: Path | str, ctx, display_name: str | None = None,
     ``ctx`` is a :class:`selection.io.scores.ScoreContext`; its ``call_id`` and ``stage`` (when
     set) must match the workbook's metadata, as must the catalogue's fingerprint.
     """
-    from selection.io.scores import score_cell
-
     name = display_name or str(path)
     raw = Path(path).read_bytes() if data is None else data
     digest = hashlib.sha256(raw).hexdigest()
@@ -411,7 +435,7 @@ def read_score_workbook(path: Path | str, ctx, display_name: str | None = None,
                 if msg:
                     res = cache[key] = (None, False, msg, "type the score as a plain number")
                 else:
-                    score, abstained, msg = score_cell(text, c.id, ctx)
+                    score, abstained, msg = ctx.parse_score(text, c.id)
                     res = cache[key] = (score, abstained, msg, _hint_for(c))
             score, abstained, msg, hint = res
             if msg:
@@ -459,7 +483,7 @@ def _cell_text(cell: XCell | None, label: str) -> tuple[str, str | None]:
     return "", f"the cell shows the error {cell.value} (criterion \"{label}\")"
 
 
-def _check_meta(meta: dict[str, str], ctx) -> tuple[str, str] | None:
+def _check_meta(meta: dict[str, str], ctx: SheetContext) -> tuple[str, str] | None:
     """(message, hint) if the metadata does not fit this call, stage and catalogue."""
     fresh = "generate a fresh sheet with 'selection sheets' and have it filled in again"
     if meta.get("format") != FORMAT or list(meta) != list(META_KEYS):
@@ -469,12 +493,11 @@ def _check_meta(meta: dict[str, str], ctx) -> tuple[str, str] | None:
                 f"(expected {FORMAT_VERSION})", fresh)
     if meta_checksum(meta) != meta.get("checksum"):
         return ("the workbook's hidden metadata was edited (checksum mismatch)", fresh)
-    call_id = getattr(ctx, "call_id", None)
+    call_id = ctx.call_id
     if call_id is not None and meta["call_id"] != call_id:
         return (f"the sheet belongs to call {meta['call_id']!r}, not to {call_id!r}",
                 "import it into the call it was made for")
-    stage = getattr(ctx, "stage", None)
-    stage = ctx.catalogue.stage if stage is None else stage
+    stage = ctx.catalogue.stage if ctx.stage is None else ctx.stage
     if meta["stage"] != str(stage):
         return (f"the sheet is for stage {meta['stage']}, not stage {stage}",
                 f"import it with --stage {meta['stage']}")
