@@ -22,8 +22,8 @@ from selection.io.store import load_stage_scores, stage_input_files
 from selection.io.tables import read_applications, read_assignments, read_experts
 from selection.io.toml import load_call
 from selection.model import Application, Call, CriteriaCatalogue, Expert, Scenario
+from selection.overrides import apply_scenario, load_scenario
 from selection.rank import rank_applications
-from selection.scenario import apply_scenario, load_scenario
 from selection.select import StageOutcome, alternatives_table, k_best, select_stage, stage_input
 
 __all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "with_scenario", "run_call", "CALL_FILE"]

@@ -2,87 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from selection.errors import Problem, ScenarioError
-from selection.model import Call, CriteriaCatalogue, Scenario
+from selection.errors import ScenarioError
+from selection.overrides import apply_scenario, load_scenario
 
 __all__ = ["apply_scenario", "load_scenario", "scenario_names", "run_scenarios", "compare_scenarios", "BASELINE"]
-
-
-def apply_scenario(call: Call, catalogues: dict[int, CriteriaCatalogue], scenario: Scenario,
-                   file: str | None = None) -> tuple[Call, dict[int, CriteriaCatalogue]]:
-    """Return a new call and catalogues with the scenario's overrides applied (inputs untouched)."""
-    problems: list[Problem] = []
-    stages = []
-    new_cats = dict(catalogues)
-    unknown = sorted(set(scenario.stages) - {s.number for s in call.stages})
-    for n in unknown:
-        problems.append(Problem(f"the call has no stage {n}", file=file, key=f"stages.{n}"))
-    for st in call.stages:
-        ov = scenario.stages.get(st.number)
-        if ov is None:
-            stages.append(st.model_dump())
-            continue
-        data = st.model_dump()
-        for f in ("max_selected", "budget", "total_budget_cap_per_year", "max_regional_share",
-                  "aggregation", "trim", "calibration", "ranking_method", "ranking_params", "objective"):
-            if getattr(ov, f) is not None:
-                data[f] = getattr(ov, f)
-        if ov.constraints is not None:
-            data["constraints"] = [c.model_dump() for c in ov.constraints]
-        data["constraints"] = data["constraints"] + [c.model_dump() for c in ov.add_constraints]
-        data["forced"] = data["forced"] + [f.model_dump() for f in ov.forced]
-        stages.append(data)
-        cat = catalogues[st.number]
-        cdata = cat.model_dump()
-        ids = cat.criterion_ids
-        for key, mapping in (("weights", ov.weights), ("thresholds", ov.thresholds)):
-            for cid in (mapping or {}):
-                if cid not in ids:
-                    problems.append(Problem(f"unknown criterion {cid!r}", file=file, key=f"stages.{st.number}.{key}.{cid}",
-                                            hint=f"use one of {', '.join(ids)}"))
-        for c in cdata["criteria"]:
-            if ov.weights and c["id"] in ov.weights:
-                c["weight"] = ov.weights[c["id"]]
-            if ov.thresholds and c["id"] in ov.thresholds:
-                c["threshold"] = ov.thresholds[c["id"]]
-        if ov.weights:
-            cdata["group_weights"] = None  # explicit weights replace the hierarchy
-        if ov.group_weights is not None:
-            cdata["group_weights"] = ov.group_weights
-        if ov.overall_threshold_basis is not None:
-            cdata["overall_threshold_basis"] = ov.overall_threshold_basis
-        if ov.overall_threshold is not None:
-            cdata["overall_threshold"] = ov.overall_threshold
-        if ov.tie_breaks is not None:
-            cdata["tie_breaks"] = ov.tie_breaks
-        try:
-            new_cats[st.number] = CriteriaCatalogue.model_validate(cdata)
-        except ValidationError as exc:
-            problems += [Problem(e["msg"].removeprefix("Value error, "), file=file, key=f"stages.{st.number}")
-                         for e in exc.errors()]
-    try:
-        data = {**call.model_dump(), "stages": stages}
-        if scenario.seed is not None:
-            data["seed"] = scenario.seed
-        if scenario.selection_mode is not None:
-            data["selection_mode"] = scenario.selection_mode
-        new_call = Call.model_validate(data)
-    except ValidationError as exc:
-        problems += [Problem(e["msg"].removeprefix("Value error, "), file=file,
-                             key=".".join(map(str, e["loc"]))) for e in exc.errors()]
-        new_call = call
-    if problems:
-        raise ScenarioError(problems)
-    return new_call, new_cats
-
-
-def load_scenario(path) -> Scenario:
-    """Read and validate ``scenarios/<name>.toml``."""
-    from selection.io.toml import read_toml, validate_model
-
-    return validate_model(Scenario, read_toml(path, ScenarioError), str(path), ScenarioError)
 
 
 # -- running every scenario and comparing them ----------------------------------------------------
