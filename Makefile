@@ -29,6 +29,7 @@ demo: $(VENV)/.installed-run
 ## Install the test dependencies and run the whole test suite (what CI runs).
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check selection tests benchmarks examples
+	$(BIN)/python -m mypy selection
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
