@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from selection.errors import ScenarioError
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from selection.errors import InfeasibleError, ScenarioError
 from selection.overrides import apply_scenario, load_scenario
 
-__all__ = ["apply_scenario", "load_scenario", "scenario_names", "run_scenarios", "compare_scenarios", "BASELINE"]
+if TYPE_CHECKING:  # pipeline imports nothing from here: no cycle at run time
+    import pandas as pd
+
+    from selection.pipeline import RunResult
+
+#: What :func:`run_scenarios` returns per scenario: its run, or why it has no feasible selection.
+ScenarioResults = dict[str, "RunResult | InfeasibleError"]
+
+__all__ = ["apply_scenario", "load_scenario", "scenario_names", "run_scenarios", "compare_scenarios", "BASELINE",
+           "ScenarioResults"]
 
 
 # -- running every scenario and comparing them ----------------------------------------------------
@@ -13,27 +25,26 @@ __all__ = ["apply_scenario", "load_scenario", "scenario_names", "run_scenarios",
 BASELINE = "baseline"
 
 
-def scenario_names(call_dir) -> list[str]:
+def scenario_names(call_dir: Path | str) -> list[str]:
     """Names of the scenarios in ``CALL_DIR/scenarios/`` (file stems, sorted)."""
-    from pathlib import Path
-
     folder = Path(call_dir) / "scenarios"
     return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
 
 
-def run_scenarios(call_dir, *, solver: str | None = None) -> dict[str, object]:
+def run_scenarios(call_dir: Path | str, *, solver: str | None = None) -> ScenarioResults:
     """Run the baseline and every scenario; name -> RunResult, or the SelectionError it raised.
 
     Invalid input in the baseline or in any scenario file is raised at once (all problems in one
     report) before anything is computed; a scenario without a feasible selection is kept as its
     :class:`~selection.errors.InfeasibleError`, so the comparison can say so.
     """
-    from selection.errors import InfeasibleError, InputError
+    from selection.errors import InputError, Problem
     from selection.pipeline import load_call_folder, run_call, with_scenario
 
     names = scenario_names(call_dir)
     base = load_call_folder(call_dir)
-    folders, problems = {BASELINE: base}, []
+    folders = {BASELINE: base}
+    problems: list[Problem] = []
     for name in names:
         try:
             folders[name] = with_scenario(base, name)
@@ -41,18 +52,19 @@ def run_scenarios(call_dir, *, solver: str | None = None) -> dict[str, object]:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
-    out: dict[str, object] = {}
+    out: ScenarioResults = {}
     for name, folder in folders.items():
         try:
             out[name] = run_call(folder, solver=solver)
         except InfeasibleError as exc:
             out[name] = exc
-    if not hasattr(out[BASELINE], "stages"):
-        raise out[BASELINE]
+    baseline = out[BASELINE]
+    if isinstance(baseline, InfeasibleError):
+        raise baseline
     return out
 
 
-def compare_scenarios(results: dict[str, object]) -> dict:
+def compare_scenarios(results: ScenarioResults) -> dict[str, pd.DataFrame]:
     """``scenario-matrix.csv``, ``scenario-changes.csv`` and ``scenario-summary.csv`` as frames.
 
     * matrix: one row per application; per scenario and stage ``<scenario>_stage<n>`` (1 selected,
@@ -65,15 +77,17 @@ def compare_scenarios(results: dict[str, object]) -> dict:
     import pandas as pd
 
     base = results[BASELINE]
+    if isinstance(base, InfeasibleError):
+        raise base
     apps = base.folder.applications
     ids = sorted(apps)
     stages = [st.number for st in base.folder.call.stages]
-    ok = {k: r for k, r in results.items() if hasattr(r, "stages")}
+    ok = {k: r for k, r in results.items() if not isinstance(r, InfeasibleError)}
     matrix = pd.DataFrame({"application_id": ids, "title": [apps[a].title for a in ids]})
     for name, r in results.items():
         for n in stages:
             col = f"{name}_stage{n}"
-            if name in ok:
+            if not isinstance(r, InfeasibleError):
                 chosen = set(r.stages[n].outcome.selected)
                 matrix[col] = [int(a in chosen) for a in ids]
             else:
@@ -82,20 +96,22 @@ def compare_scenarios(results: dict[str, object]) -> dict:
         cols = [f"{name}_stage{n}" for name in ok]
         matrix[f"times_selected_stage{n}"] = matrix[cols].sum(axis=1).astype(int)
         matrix[f"robust_core_stage{n}"] = matrix[f"times_selected_stage{n}"] == len(cols)
-    changes, summary = [], []
+    changes: list[tuple[object, ...]] = []
+    summary: list[tuple[object, ...]] = []
 
-    def info(r, n, a):
+    def info(r: RunResult, n: int, a: str) -> tuple[object, str]:
         t = r.stages[n].selection.set_index("application_id")
         if a not in t.index:
             return pd.NA, "not a candidate in this stage"
         return int(t.at[a, "rank"]), str(t.at[a, "reason"])
 
     for name, r in results.items():
-        desc = "" if name == BASELINE else (r.folder.scenario.description if name in ok else "")
+        if isinstance(r, InfeasibleError):
+            for n in stages:
+                summary.append((name, "", n, "infeasible", 0, float("nan"), 0, 0, "", "", r.report()))
+            continue
+        desc = "" if name == BASELINE or r.folder.scenario is None else r.folder.scenario.description
         for n in stages:
-            if name not in ok:
-                summary.append((name, desc, n, "infeasible", 0, float("nan"), 0, 0, "", "", r.report()))
-                continue
             before = set(base.stages[n].outcome.selected)
             after = set(r.stages[n].outcome.selected)
             enter, leave = sorted(after - before), sorted(before - after)

@@ -22,6 +22,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from selection.cli.format import table
+    from selection.errors import InfeasibleError
     from selection.io.export import atomic_folder, write_csv, write_json
     from selection.runs import (
         file_hashes,
@@ -39,12 +40,14 @@ def run(args) -> int:
     results = run_scenarios(args.call_dir, solver=args.solver)
     tables = compare_scenarios(results)
     base = results[BASELINE]
+    if isinstance(base, InfeasibleError):  # run_scenarios raises it; this tells the type checker
+        raise base
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, "scenarios", started)
     inputs: list[Path] = []
     with atomic_folder(target) as tmp:
         for name, r in results.items():
-            if not hasattr(r, "stages"):
+            if isinstance(r, InfeasibleError):
                 continue
             inputs += list(r.folder.input_files)
             write_run(tmp / name, run_tables(r), run_manifest(r, None if name == BASELINE else name, started),
@@ -58,7 +61,7 @@ def run(args) -> int:
         write_json({
             "kind": "scenarios", "call_id": base.folder.call.id, "seed": base.folder.call.seed,
             "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "scenarios": {name: ("ok" if hasattr(r, "stages") else "infeasible") for name, r in results.items()},
+            "scenarios": {name: ("infeasible" if isinstance(r, InfeasibleError) else "ok") for name, r in results.items()},
             "parameters": {"solver": base.solver},
             "inputs": file_hashes(dict.fromkeys(inputs), base.folder.root), "outputs": outputs,
             "versions": package_versions(), "solvers": solver_versions(),
