@@ -16,6 +16,7 @@ problem it finds and raise once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -82,6 +83,24 @@ class Problem:
         return text
 
 
+#: How many problems of one kind a report lists before it counts the rest.
+SHOWN_PER_KIND = 20
+#: Longest line a report prints for one problem (a header of a million columns stays readable).
+MAX_LINE = 1000
+
+_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d.,:/ ]*")
+
+
+def _kind(p: Problem) -> tuple:
+    """What makes two problems the same kind: file, hint and message with its values removed."""
+    words = " ".join(_VALUE.sub(" ", p.message).split())
+    return (p.file, p.hint, words)
+
+
+def _cut(text: str, limit: int = MAX_LINE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + f"… ({len(text):,} characters)"
+
+
 class SelectionError(Exception):
     """Base of every error a user's input or request can cause.
 
@@ -101,12 +120,35 @@ class SelectionError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__(self.report())
 
-    def report(self) -> str:
+    def report(self, per_kind: int | None = None) -> str:
+        """Every problem on its own line; of each kind (same file, same message apart from its
+        values) only the first ``per_kind`` (default :data:`SHOWN_PER_KIND`) are listed, then
+        how many more there are, and a line longer than :data:`MAX_LINE` characters is cut.
+
+        >>> err = InputError([Problem(f"{x!r} is not a number", file="s.csv", row=i + 2)
+        ...                   for i, x in enumerate(["a", "b", "c"])])
+        >>> print(err.report(per_kind=2))
+        3 problems:
+          - s.csv, row 2: 'a' is not a number
+          - s.csv, row 3: 'b' is not a number
+          - … and 1 more of this kind (next: s.csv, row 4: 'c' is not a number)
+        """
         n = len(self.problems)
         if n == 1 and not self.problems[0].location and not self.problems[0].hint:
-            return self.problems[0].message
-        lines = [f"{n} problem{'s' if n != 1 else ''}:"]
-        lines += [f"  - {p}" for p in self.problems]
+            return _cut(self.problems[0].message)
+        per_kind = SHOWN_PER_KIND if per_kind is None else per_kind
+        lines = [f"{n:,} problem{'s' if n != 1 else ''}:"]
+        kinds = [_kind(p) for p in self.problems]
+        total: dict[tuple, int] = {}
+        for k in kinds:
+            total[k] = total.get(k, 0) + 1
+        shown: dict[tuple, int] = {}
+        for p, k in zip(self.problems, kinds, strict=True):
+            shown[k] = shown.get(k, 0) + 1
+            if shown[k] <= per_kind:
+                lines.append(f"  - {_cut(str(p))}")
+            elif shown[k] == per_kind + 1:
+                lines.append(f"  - … and {total[k] - per_kind:,} more of this kind (next: {_cut(str(p), 200)})")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -1,5 +1,9 @@
 """Read the CSV dialects people actually send: comma or semicolon separated, decimal comma,
 UTF-8 with or without BOM, or Windows-1252 (as a Danish Excel saves "CSV (semikolonsepareret)").
+An Excel ``sep=;`` first line sets the separator. Files that are not CSV text although they are
+named ``.csv`` are recognised and refused with what they are and how to save them: UTF-16 text
+(Excel's "Unicode text"), an .xlsx workbook (zip) and an old .xls workbook (OLE). A header that
+names a column twice is refused (naming both positions): the last copy would silently win.
 
 >>> t = parse_csv_text("id;score\\nA;3,5\\n", name="x.csv")
 >>> t.separator, t.header, t.rows[0].values
@@ -18,7 +22,8 @@ from pathlib import Path
 
 from selection.errors import InputError, Problem
 
-__all__ = ["CsvRow", "CsvTable", "decode_bytes", "read_csv", "parse_csv_text", "parse_number", "parse_money", "parse_bool", "parse_list"]
+__all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
+           "column_letter", "read_csv", "parse_csv_text", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,48 @@ class CsvTable:
     rows: list[CsvRow]
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode file bytes: UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
+_SAVE_AS = ("open it in Excel and save it as 'CSV UTF-8 (comma delimited)' or "
+            "'CSV (semikolonsepareret)'")
+
+
+def file_kind_problem(data: bytes, name: str) -> Problem | None:
+    """A problem if ``data`` (a file named ``.csv``) is not CSV text: UTF-16 text, an .xlsx or an
+    .xls workbook, or binary data with NUL bytes; ``None`` if it may be CSV text.
+
+    >>> file_kind_problem(b"PK\x03\x04...", "s.csv").message
+    'this is an Excel workbook (.xlsx, a zip file) with a .csv name, not CSV text'
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in data[:4096] and _utf16_like(data)):
+        return Problem("this is UTF-16 text (Excel's 'Unicode text'), not UTF-8 or Windows-1252 CSV",
+                       file=name, hint=_SAVE_AS)
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return Problem("this is an Excel workbook (.xlsx, a zip file) with a .csv name, not CSV text",
+                       file=name, hint="if it is an expert's personal score sheet, give it its .xlsx name "
+                                       f"again; otherwise {_SAVE_AS}")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return Problem("this is an old Excel workbook (.xls) with a .csv name, not CSV text", file=name,
+                       hint=_SAVE_AS)
+    if b"\x00" in data:
+        return Problem("this is a binary file (it holds NUL bytes), not CSV text", file=name,
+                       hint=_SAVE_AS)
+    return None
+
+
+def _utf16_like(data: bytes) -> bool:
+    head = data[:4096]
+    return head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4
+
+
+def decode_bytes(data: bytes, name: str | None = None) -> tuple[str, str]:
+    """Decode file bytes: UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding).
+
+    With ``name``, a file that is not CSV text at all (see :func:`file_kind_problem`) raises an
+    :class:`InputError` saying what it is.
+    """
+    if name is not None:
+        problem = file_kind_problem(data, name)
+        if problem is not None:
+            raise InputError(problem)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
@@ -66,14 +111,58 @@ def _sniff_separator(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+_SEP_LINE = re.compile(r"^\s*\"?sep=(.)\"?[,;\t]*\s*$", re.IGNORECASE)
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based index: ``column_letter(27) == 'AB'``."""
+    name, n = "", index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+def duplicate_column_problems(header: list[str], name: str, line: int = 1) -> list[Problem]:
+    """One problem per column name that the header holds more than once (empty names aside).
+
+    >>> print(duplicate_column_problems(["id", "a", "b", "a"], "x.csv")[0])
+    x.csv, row 1: column 'a' appears twice: column 2 (B) and column 4 (D). Fix: rename or delete one of them; each column name may appear once
+    """
+    seen: dict[str, int] = {}
+    problems = []
+    for i, h in enumerate(header):
+        if not h:
+            continue
+        if h in seen:
+            j = seen[h]
+            problems.append(Problem(
+                f"column {h!r} appears twice: column {j + 1} ({column_letter(j)}) and column {i + 1} "
+                f"({column_letter(i)})", file=name, row=line,
+                hint="rename or delete one of them; each column name may appear once"))
+        else:
+            seen[h] = i
+    return problems
+
+
 def parse_csv_text(text: str, *, name: str) -> CsvTable:
-    """Parse CSV text with a sniffed separator; header names are stripped and lower-cased."""
+    """Parse CSV text with a sniffed separator (or the one an Excel ``sep=`` first line names);
+    header names are stripped and lower-cased; a repeated header name is an error."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    if "\x00" in text:
+        raise InputError(Problem("the text holds NUL characters, so it is not CSV text", file=name,
+                                 hint=_SAVE_AS))
+    declared = None
+    m = _SEP_LINE.match(lines[0]) if lines else None
+    if m:  # Excel's "sep=;" line: honour it and keep line numbers (the line becomes blank)
+        declared = m.group(1)
+        lines[0] = ""
+        text = "\n".join(lines)
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
         raise InputError(Problem("the file is empty", file=name, hint="export the table again"))
-    sep = _sniff_separator(first)
+    sep = declared or _sniff_separator(first)
     reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
     header: list[str] | None = None
     rows: list[CsvRow] = []
@@ -84,6 +173,9 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
                 continue
             if header is None:
                 header = [h.strip().lower() for h in record]
+                duplicates = duplicate_column_problems(header, name, line)
+                if duplicates:
+                    raise InputError(duplicates)
                 continue
             if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
                 raise InputError(
@@ -110,7 +202,7 @@ def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
     name = display_name or str(path)
     if not path.is_file():
         raise InputError(Problem("file not found", file=name))
-    text, encoding = decode_bytes(path.read_bytes())
+    text, encoding = decode_bytes(path.read_bytes(), name)
     table = parse_csv_text(text, name=name)
     return CsvTable(name, encoding, table.separator, table.header, table.rows)
 

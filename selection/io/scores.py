@@ -61,6 +61,8 @@ class ScoreContext:
     assignments: dict[str, frozenset[str]] | None = None
     call_id: str | None = None
     stage: int | None = None
+    #: The call's secret sheet key (``.selection-key``); a workbook's metadata must carry its MAC.
+    sheet_key: bytes | None = None
 
     def criterion_label(self, cid: str) -> str:
         return self.catalogue.criterion(cid).label
