@@ -74,12 +74,13 @@ class PreferenceFunction:
                 out.append(f"preference function {self.function!r} takes no threshold {name}")
             elif v is not None and not (math.isfinite(v) and v >= 0):
                 out.append(f"threshold {name} is {v}; use a finite number >= 0")
+        q, p, s = self.q, self.p, self.s  # each one the function needs is set (checked above)
         if not out:
-            if self.function == "v_shape" and self.p <= 0:
+            if self.function == "v_shape" and p is not None and p <= 0:
                 out.append("p must be greater than 0")
-            if self.function in ("level", "linear") and not self.p > self.q:
-                out.append(f"p ({self.p:g}) must be greater than q ({self.q:g})")
-            if self.function == "gaussian" and self.s <= 0:
+            if self.function in ("level", "linear") and p is not None and q is not None and not p > q:
+                out.append(f"p ({p:g}) must be greater than q ({q:g})")
+            if self.function == "gaussian" and s is not None and s <= 0:
                 out.append("s must be greater than 0")
         return out
 
@@ -92,18 +93,26 @@ def preference(d: np.ndarray, function: str = "usual", q: float | None = None,
     array([0. , 0. , 0. , 0.5, 1. ])
     """
     d = np.asarray(d, dtype=np.float64)
+
+    def need(name: str, v: float | None) -> float:
+        if v is None:
+            raise ValueError(f"preference function {function!r} needs the threshold {name}")
+        return v
+
     if function == "usual":
         return (d > 0).astype(np.float64)
     if function == "u_shape":
-        return (d > q).astype(np.float64)
+        return (d > need("q", q)).astype(np.float64)
     if function == "v_shape":
-        return np.clip(d / p, 0.0, 1.0)
+        return np.clip(d / need("p", p), 0.0, 1.0)
     if function == "level":
-        return np.where(d > p, 1.0, np.where(d > q, 0.5, 0.0))
+        return np.where(d > need("p", p), 1.0, np.where(d > need("q", q), 0.5, 0.0))
     if function == "linear":
-        return np.clip((d - q) / (p - q), 0.0, 1.0)
+        qq = need("q", q)
+        return np.clip((d - qq) / (need("p", p) - qq), 0.0, 1.0)
     if function == "gaussian":
-        return np.where(d > 0, -np.expm1(-(d * d) / (2.0 * s * s)), 0.0)
+        ss = need("s", s)
+        return np.where(d > 0, -np.expm1(-(d * d) / (2.0 * ss * ss)), 0.0)
     raise ValueError(f"unknown preference function {function!r}; use one of {', '.join(PREFERENCE_FUNCTIONS)}")
 
 

@@ -43,7 +43,8 @@ def prepare(table: pd.DataFrame, weights: Mapping[str, float],
     """
     criteria = [str(c) for c in table.columns]
     problems: list[Problem] = []
-    x = w = None
+    x: np.ndarray | None = None
+    w: dict[str, float] | None = None
     try:
         x = check_table(table)
     except RankingError as exc:
@@ -60,7 +61,7 @@ def prepare(table: pd.DataFrame, weights: Mapping[str, float],
     bad = {c: d for c, d in directions.items() if d not in ("benefit", "cost")}
     for c, d in bad.items():
         problems.append(Problem(f"direction of {c!r} is {d!r}", hint="use 'benefit' or 'cost'"))
-    if problems:
+    if problems or x is None or w is None:
         raise (WeightError if w is None and x is not None else RankingError)(problems)
     mask = np.array([directions.get(c, "benefit") == "benefit" for c in criteria])
     return x, np.array([w[c] for c in criteria]), mask

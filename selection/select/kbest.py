@@ -76,8 +76,10 @@ def k_best(inp: StageInput, k: int, solver: str = "cbc") -> list[Alternative]:
 
 def alternatives_table(alts: list[Alternative], ranks: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per alternative: its value, what it loses against the best, and how it differs."""
-    rows = []
-    best = alts[0] if alts else None
+    rows: list[tuple[object, ...]] = []
+    if not alts:
+        return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+    best = alts[0]
     for alt in alts:
         added = [a for a in alt.selected if a not in best.selected]
         removed = [a for a in best.selected if a not in alt.selected]

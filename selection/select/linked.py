@@ -22,6 +22,7 @@ import re
 import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
+from selection.model import Constraint
 from selection.select.milp import Milp, check_solver, solve_milp
 from selection.select.program import (
     Rule,
@@ -123,11 +124,15 @@ def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> Lin
     pos1 = {a: i for i, a in enumerate(ids1)}
     pos2 = {a: n1 + i for i, a in enumerate(ids2)}
     m.add_vars(n2, upper=np.array([0.0 if a in inp2.excluded else 1.0 for a in ids2]))
-    plain, avail = [], []
+    plain: list[tuple[Rule, Constraint | None]] = []
+    avail: list[tuple[Rule, Constraint]] = []
     for r in rules2:
         k = re.match(r"constraint\[(\d+)\]", r.name)
         c = inp2.stage.constraints[int(k.group(1))] if k else None
-        (avail if c is not None and c.if_available and r.sense == ">=" else plain).append((r, c))
+        if c is not None and c.if_available and r.sense == ">=":
+            avail.append((r, c))
+        else:
+            plain.append((r, c))
     _add_rows(m, [r for r, _ in plain], pos2)
     for r, c in avail:
         members = [a for a in r.coefs if a in pos2]

@@ -83,7 +83,7 @@ class Rule:
             return math.fsum(c for a, c in self.coefs.items() if a in selected)
         return math.fsum(self.coefs.get(a, 0.0) for a in selected)
 
-    def slack(self, selected: Sequence[str]) -> float:
+    def slack(self, selected: Sequence[str] | frozenset[str]) -> float:
         v = self.lhs(selected)
         return self.rhs - v if self.sense == "<=" else v - self.rhs
 
