@@ -19,14 +19,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from selection.model import FOCUS_AREAS, INDUSTRIES, MUNICIPALITIES, Application, Constraint, Stage
+from selection.model import Application, Constraint, Stage
 from selection.select import build_rules, solve_stage, stage_input
 
 
 def instance(n: int, seed: int = 0):
     """A call of ``n`` applications shaped like KREATIVE PARTNERSKABER, scaled up."""
     rng = np.random.default_rng(seed)
-    inds, foci = list(INDUSTRIES), list(FOCUS_AREAS)
+    # the example call's vocabulary sizes (11 industries, 5 focus areas, 19 municipalities); the
+    # engine knows no vocabulary, so plain ids do
+    inds, foci = [f"industry{j}" for j in range(11)], [f"focus{j}" for j in range(5)]
     k = max(8, n // 40)
     apps = {}
     for i in range(n):
@@ -34,7 +36,7 @@ def instance(n: int, seed: int = 0):
             id=f"A{i:05d}", title=f"application {i}", lead_organisation=f"lead {rng.integers(0, int(n * 0.8) + 1)}",
             industries=frozenset(rng.choice(inds, size=rng.integers(1, 3), replace=False).tolist()),
             focus_areas=frozenset(rng.choice(foci, size=rng.integers(0, 3), replace=False).tolist()),
-            municipality=str(rng.choice(MUNICIPALITIES)), rural=bool(rng.random() < 0.2),
+            municipality=f"municipality{rng.integers(0, 19)}", rural=bool(rng.random() < 0.2),
             grant_requested={1: int(rng.integers(4, 11)) * 50_000})
         apps[a.id] = a
     score = np.round(rng.normal(3.0, 0.7, n).clip(0, 5) * 48) / 48  # means of half points x weights

@@ -7,95 +7,43 @@ Every model is immutable and rejects unknown fields. Change one by validating a 
 (``model_copy(update=...)`` would skip validation). This module must not import numpy, pandas,
 pulp or matplotlib: tables of scores live in :mod:`selection.evaluation`.
 
-Vocabularies (creative industries, focus areas, municipalities) are the call's own words, kept in
-Danish and English; see ``CALL-BRIEF`` §1.1 and §4.1 of *KREATIVE PARTNERSKABER*.
+Vocabularies (e.g. the creative industries and focus areas of *KREATIVE PARTNERSKABER*) are not
+the engine's: each call declares its application attributes and their values
+(:mod:`selection.vocabulary`), and the :class:`Call` checks every rule against them.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from selection.vocabulary import BUILTIN_GROUPS, Attribute, Currency, Share, attribute_values
 
 __all__ = [
-    "INDUSTRIES",
-    "FOCUS_AREAS",
-    "MUNICIPALITIES",
-    "PERIPHERAL_MUNICIPALITIES",
-    "GROUPS",
     "Frozen",
     "Scale",
     "ScoringGuide",
     "Criterion",
     "CriteriaCatalogue",
-    "PartnerMix",
     "Application",
+    "EligibilityRule",
+    "ShareRule",
+    "FixedCost",
+    "Exclusive",
     "Expert",
     "Constraint",
     "ForcedDecision",
+    "Lottery",
     "Stage",
+    "AssignmentRules",
     "Call",
-    "label",
+    "Attribute",
+    "Currency",
+    "Share",
 ]
-
-#: The 11 creative industries of the call (§1.1): id -> (Danish, English).
-INDUSTRIES: dict[str, tuple[str, str]] = {
-    "music": ("Musik", "Music"),
-    "architecture": ("Arkitektur", "Architecture"),
-    "design": ("Design", "Design"),
-    "radio_tv": ("Radio & TV", "Radio & TV"),
-    "books_press": ("Bøger & Presse", "Books & Press"),
-    "advertising": ("Reklame", "Advertising"),
-    "film_video": ("Film & Video", "Film & Video"),
-    "art_crafts": ("Kunst & Kunsthåndværk", "Art & Crafts"),
-    "furniture_interior": ("Møbler & Interiør", "Furniture & Interior"),
-    "content_games": ("Indholdsproduktion & Computerspil", "Content production & Computer games"),
-    "fashion": ("Mode", "Fashion"),
-}
-
-#: Vækstforum's focus areas (§4.1): id -> (Danish, English).
-FOCUS_AREAS: dict[str, tuple[str, str]] = {
-    "tourism": ("Turisme", "Tourism"),
-    "food": ("Fødevarer", "Food"),
-    "energy": ("Energi", "Energy"),
-    "welfare_innovation": ("Velfærdsinnovation", "Welfare innovation"),
-    "it": ("IT", "IT"),
-}
-
-#: Region Midtjylland's 19 municipalities.
-MUNICIPALITIES: tuple[str, ...] = (
-    "Aarhus", "Favrskov", "Hedensted", "Herning", "Holstebro", "Horsens", "Ikast-Brande",
-    "Lemvig", "Norddjurs", "Odder", "Randers", "Ringkøbing-Skjern", "Samsø", "Silkeborg",
-    "Skanderborg", "Skive", "Struer", "Syddjurs", "Viborg",
-)  # fmt: skip
-
-#: Municipalities commonly counted among Denmark's peripheral ones (used by the example generator
-#: as a default; each application carries its own ``rural`` flag, which is what the engine uses).
-PERIPHERAL_MUNICIPALITIES: frozenset[str] = frozenset(
-    {"Lemvig", "Samsø", "Norddjurs", "Ringkøbing-Skjern", "Struer", "Skive", "Syddjurs"}
-)
-
-#: Groups a selection constraint can count over, and what their values are.
-GROUPS: dict[str, str] = {
-    "industry": "a creative industry id (" + ", ".join(INDUSTRIES) + ")",
-    "focus_area": "a focus area id (" + ", ".join(FOCUS_AREAS) + ")",
-    "municipality": "a municipality name",
-    "rural": "true (rural/peripheral) or false",
-    "lead_organisation": "a lead organisation name",
-    "any": "no value: counts every application",
-}
-
-
-def label(vocabulary: dict[str, tuple[str, str]], key: str, lang: str = "en") -> str:
-    """Human label of a vocabulary id in Danish (``"da"``) or English (``"en"``).
-
-    >>> label(FOCUS_AREAS, "food", "da")
-    'Fødevarer'
-    """
-    da, en = vocabulary[key]
-    return da if lang == "da" else en
-
 
 class Frozen(BaseModel):
     """Base of every model: immutable, no unknown fields."""
@@ -104,7 +52,7 @@ class Frozen(BaseModel):
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
-Money = Annotated[int, Field(ge=0, description="whole currency units (DKK)")]
+Money = Annotated[int, Field(ge=0, description="whole units of the call's currency")]
 
 
 class Scale(Frozen):
@@ -273,68 +221,64 @@ _EXAMPLE = {
 }  # fmt: skip
 
 
-class PartnerMix(Frozen):
-    """How many partners of each kind a partnership has (§7: interdisciplinary, public/private,
-    cross-regional). Each partner counts once per dimension."""
+AttrValue = frozenset[str] | bool | int | float | str
 
-    creative: int = Field(default=0, ge=0)
-    commercial: int = Field(default=0, ge=0)
-    cultural: int = Field(default=0, ge=0)
-    public: int = Field(default=0, ge=0)
-    private: int = Field(default=0, ge=0)
-    regional: int = Field(default=0, ge=0)
-    national: int = Field(default=0, ge=0)
-    international: int = Field(default=0, ge=0)
+#: Keyword arguments of earlier versions (fixed KREATIVE PARTNERSKABER fields) -> attribute ids.
+_LEGACY_KEYS = {"industries": "industry", "focus_areas": "focus_area", "municipality": "municipality",
+                "rural": "rural"}
 
 
 class Application(Frozen):
-    """One application (a proposed partnership)."""
+    """One application.
+
+    ``attributes`` holds the values of the call's declared attributes (attribute id -> value:
+    a text, a set of texts, a yes/no, a number or an amount); which attributes exist and what
+    they mean is the call's business (:class:`selection.vocabulary.Attribute`). The money fields
+    are the ones the engine's budget rules read.
+    """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     title: NonEmpty
     lead_organisation: NonEmpty
-    industries: frozenset[str] = Field(min_length=1)
-    focus_areas: frozenset[str] = frozenset()
-    municipality: NonEmpty
-    rural: bool = False
+    attributes: dict[str, AttrValue] = Field(default_factory=dict)
     grant_requested: dict[int, Money] = Field(
-        default_factory=dict, description="requested grant per stage number, DKK"
+        default_factory=dict, description="requested grant per stage number"
     )
     total_budget_per_year: Money = Field(
-        default=0, description="funded phase: total partnership budget per year, DKK"
+        default=0, description="funded phase: total budget of the project per year"
     )
     regional_cofinancing_per_year: Money = Field(
-        default=0, description="funded phase: regional co-financing requested per year, DKK"
+        default=0, description="funded phase: co-financing requested from the funder per year"
     )
-    partners: PartnerMix = PartnerMix()
 
-    @field_validator("industries")
+    @model_validator(mode="before")
     @classmethod
-    def _known_industries(cls, v: frozenset[str]) -> frozenset[str]:
-        unknown = sorted(v - set(INDUSTRIES))
-        if unknown:
-            raise ValueError(
-                f"unknown creative industr{'y' if len(unknown) == 1 else 'ies'} "
-                f"{', '.join(unknown)}; use {', '.join(INDUSTRIES)}"
-            )
-        return v
-
-    @field_validator("focus_areas")
-    @classmethod
-    def _known_focus_areas(cls, v: frozenset[str]) -> frozenset[str]:
-        unknown = sorted(v - set(FOCUS_AREAS))
-        if unknown:
-            raise ValueError(
-                f"unknown focus area(s) {', '.join(unknown)}; use {', '.join(FOCUS_AREAS)}"
-            )
-        return v
+    def _legacy(cls, data: Any) -> Any:
+        """Thin compatibility: ``industries=``, ``focus_areas=``, ``municipality=``, ``rural=``
+        and ``partners={...}`` keywords become attributes (``industry``, ``focus_area``, ...,
+        ``partners_<kind>``)."""
+        if not isinstance(data, dict):
+            return data
+        if not any(k in data for k in (*_LEGACY_KEYS, "partners")):
+            return data
+        data = dict(data)
+        attrs = dict(data.get("attributes") or {})
+        for key, attr in _LEGACY_KEYS.items():
+            if key in data:
+                v = data.pop(key)
+                attrs[attr] = frozenset(v) if isinstance(v, (list, set, tuple, frozenset)) else v
+        partners = data.pop("partners", None) or {}
+        for k, n in dict(partners).items():
+            attrs[f"partners_{k}"] = n
+        data["attributes"] = attrs
+        return data
 
     @model_validator(mode="after")
     def _cofinancing(self) -> Application:
         if self.regional_cofinancing_per_year > self.total_budget_per_year:
             raise ValueError(
-                f"regional co-financing ({self.regional_cofinancing_per_year:,} DKK/year) exceeds "
-                f"the total budget ({self.total_budget_per_year:,} DKK/year)"
+                f"co-financing ({self.regional_cofinancing_per_year:,} per year) exceeds "
+                f"the total budget ({self.total_budget_per_year:,} per year)"
             )
         return self
 
@@ -345,21 +289,42 @@ class Application(Frozen):
             return 0.0
         return self.regional_cofinancing_per_year / self.total_budget_per_year
 
+    @property
+    def regional_share_exact(self) -> Fraction:
+        """:attr:`regional_share` as an exact fraction (for comparing with a cap like 1/3)."""
+        if self.total_budget_per_year == 0:
+            return Fraction(0)
+        return Fraction(self.regional_cofinancing_per_year, self.total_budget_per_year)
+
+    def attribute(self, attribute_id: str, default: Any = None) -> Any:
+        """The value of a declared attribute (``default`` when the application has none)."""
+        return self.attributes.get(attribute_id, default)
+
+    # Thin compatibility for code written against the first call's fixed fields.
+    @property
+    def industries(self) -> frozenset[str]:
+        return attribute_values(None, self.attributes.get("industry"))
+
+    @property
+    def focus_areas(self) -> frozenset[str]:
+        return attribute_values(None, self.attributes.get("focus_area"))
+
+    @property
+    def municipality(self) -> str:
+        return str(self.attributes.get("municipality", ""))
+
+    @property
+    def rural(self) -> bool:
+        return bool(self.attributes.get("rural", False))
+
     def group_values(self, group: str) -> frozenset[str]:
-        """The values this application has in a constraint group (see :data:`GROUPS`)."""
-        if group == "industry":
-            return self.industries
-        if group == "focus_area":
-            return self.focus_areas
-        if group == "municipality":
-            return frozenset({self.municipality})
-        if group == "rural":
-            return frozenset({"true" if self.rural else "false"})
+        """The values this application has in a constraint group: a declared attribute's id,
+        ``lead_organisation`` or ``any``."""
         if group == "lead_organisation":
             return frozenset({self.lead_organisation})
         if group == "any":
             return frozenset({"*"})
-        raise KeyError(group)
+        return attribute_values(None, self.attributes.get(group))
 
 
 class Expert(Frozen):
@@ -371,58 +336,165 @@ class Expert(Frozen):
     conflicts: frozenset[str] = Field(
         default=frozenset(), description="application ids the expert may not score"
     )
+    # Declared for expert assignment (selection.assign, docs/assignment.md):
+    expertise: frozenset[str] = Field(
+        default=frozenset(), description="declared terms (industries, focus areas, keywords) "
+        "matched against an application's attributes")
+    municipality: str = ""
+    kind: frozenset[str] = Field(
+        default=frozenset(), description="roles such as business, creative (diversity rules)")
+    max_load: int | None = Field(default=None, ge=0, description="most applications this expert "
+                                 "scores per stage (overrides the call's max_load)")
+
+
+GroupId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class Constraint(Frozen):
     """A declarative selection rule counted over a group of applications.
 
-    ``{kind = "at_least", group = "focus_area", value = "tourism", count = 1}`` reads "at least one
-    selected application covers tourism". Without ``value`` the rule applies to each value of the
-    group separately (e.g. ``at_most 1`` per ``lead_organisation``). ``at_least`` rules are
-    reduced to what is available among eligible applications when ``if_available`` is true;
-    ``exactly`` is a floor and a cap at once (its floor part honours ``if_available`` too).
+    ``group`` is a declared attribute of the call (e.g. ``focus_area``), ``lead_organisation`` or
+    ``any``. ``{kind = "at_least", group = "focus_area", value = "tourism", count = 1}`` reads "at
+    least one selected application covers tourism". Without ``value`` the rule applies to each
+    value of the group separately (e.g. ``at_most 1`` per ``lead_organisation``). ``at_least``
+    rules are reduced to what is available among eligible applications when ``if_available`` is
+    true; ``exactly`` is a floor and a cap at once (its floor part honours ``if_available`` too).
+    ``declared`` is filled in by the :class:`Call` from its declared attributes (labels, values).
     """
 
     kind: Literal["at_least", "at_most", "exactly"]
-    group: Literal["industry", "focus_area", "municipality", "rural", "lead_organisation", "any"]
+    group: GroupId
     value: str | None = None
     count: int = Field(ge=0)
     if_available: bool = False
     reason: str = ""
+    declared: Attribute | None = None
 
-    @model_validator(mode="after")
-    def _value(self) -> Constraint:
-        v = self.value
-        if v is None:
-            return self
-        if self.group == "industry" and v not in INDUSTRIES:
-            raise ValueError(f"unknown industry {v!r}; use one of {', '.join(INDUSTRIES)}")
-        if self.group == "focus_area" and v not in FOCUS_AREAS:
-            raise ValueError(f"unknown focus area {v!r}; use one of {', '.join(FOCUS_AREAS)}")
-        if self.group == "rural" and v not in ("true", "false"):
-            raise ValueError(f"rural takes the value 'true' or 'false', not {v!r}")
-        return self
+    def group_label(self, value: str | None, lang: str = "en") -> str:
+        """The group (of one value) in words, from the call's declared labels."""
+        if self.group in BUILTIN_GROUPS:
+            name = BUILTIN_GROUPS[self.group][lang != "da"]
+            return name if value is None or self.group == "any" else f"{name} {value}"
+        if self.declared is None:
+            return f"{self.group} {value}" if value is not None else self.group
+        if value is None:
+            return self.declared.label(lang)
+        return self.declared.describe(value, lang)
 
     def describe(self) -> str:
-        """Plain-words form, e.g. 'at least 1 selected in focus area tourism'."""
-        what = {
-            "industry": "industry",
-            "focus_area": "focus area",
-            "municipality": "municipality",
-            "rural": "rural/peripheral",
-            "lead_organisation": "lead organisation",
-            "any": "",
-        }[self.group]
+        """Plain-words form, e.g. 'at least 1 selected in focus area Tourism'."""
         words = self.kind.replace("_", " ")
         if self.group == "any":
             return f"{words} {self.count} selected"
-        if self.group == "rural":
-            target = "rural/peripheral" if self.value != "false" else "non-rural"
-            return f"{words} {self.count} {target} selected"
-        where = f"{what} {self.value}" if self.value is not None else f"each {what}"
-        return f"{words} {self.count} selected per {where}" if self.value is None else (
-            f"{words} {self.count} selected in {where}"
-        )
+        if self.value is None:
+            return f"{words} {self.count} selected per {self.group_label(None)}"
+        return f"{words} {self.count} selected in {self.group_label(self.value)}"
+
+
+class EligibilityRule(Frozen):
+    """A requirement each application must meet to be selectable, checked on a declared attribute.
+
+    ``{attribute = "partners_cultural", at_least = 1, reason = "§7: cultural competences"}``:
+    an application with no cultural partner may not be selected, and its record says why.
+    ``at_least`` / ``at_most`` apply to number and money attributes; ``equals`` to one value or
+    yes/no (``"true"``); ``any_of`` to one or several values (at least one of them).
+    """
+
+    attribute: GroupId
+    at_least: float | None = None
+    at_most: float | None = None
+    equals: str | None = None
+    any_of: list[str] | None = None
+    reason: NonEmpty
+    declared: Attribute | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> EligibilityRule:
+        given = [k for k in ("at_least", "at_most", "equals", "any_of") if getattr(self, k) is not None]
+        if not given:
+            raise ValueError(f"eligibility rule on {self.attribute!r} gives no test; "
+                             "use at_least, at_most, equals or any_of")
+        return self
+
+    def label(self, lang: str = "en") -> str:
+        return self.declared.label(lang) if self.declared is not None else self.attribute
+
+    def fails(self, app: Application) -> bool:
+        """Whether ``app`` misses this requirement (a missing value misses every test)."""
+        v = app.attributes.get(self.attribute)
+        if self.at_least is not None or self.at_most is not None:
+            if v is None or isinstance(v, (frozenset, str)):
+                return True
+            x = float(v)
+            return (self.at_least is not None and x < self.at_least) or \
+                (self.at_most is not None and x > self.at_most)
+        have = attribute_values(self.declared, v)
+        if self.equals is not None:
+            return have != frozenset({self.equals})
+        return not (have & set(self.any_of or []))
+
+    def describe(self, lang: str = "en") -> str:
+        """``at least 1 cultural partner`` style text: ``Cultural partners at least 1``."""
+        name = self.label(lang)
+        fmt = lambda x: f"{x:g}" if lang != "da" else f"{x:g}".replace(".", ",")  # noqa: E731
+        parts = []
+        if self.at_least is not None:
+            parts.append(f"{'mindst' if lang == 'da' else 'at least'} {fmt(self.at_least)}")
+        if self.at_most is not None:
+            parts.append(f"{'højst' if lang == 'da' else 'at most'} {fmt(self.at_most)}")
+        if self.equals is not None:
+            shown = self.declared.value_label(self.equals, lang) if self.declared else self.equals
+            parts.append(f"= {shown}")
+        if self.any_of is not None:
+            shown = [self.declared.value_label(v, lang) if self.declared else v for v in self.any_of]
+            parts.append(("en af " if lang == "da" else "one of ") + ", ".join(shown))
+        return f"{name} {' '.join(parts)}"
+
+
+MoneyBasis = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="'cost' (the stage's "
+                       "cost incl. fixed costs), 'grant', 'regional_cofinancing_per_year', "
+                       "'total_budget_per_year' or a declared money attribute")]
+
+
+class ShareRule(Frozen):
+    """A share of the money: ``of`` summed over the selected members of a group, as a share of
+    ``within`` summed over all selected.
+
+    * group share: ``{kind = "min_share", share = "30 %", group = "focus_area", value = "food"}``
+      — at least 30 % of the selected applications' cost goes to food;
+    * pool share: ``{kind = "max_share", share = "1/3", of = "regional_cofinancing_per_year",
+      within = "total_budget_per_year"}`` — Σ regional ≤ 1/3 of Σ total budgets over the
+      selection (the per-application reading is the stage's ``max_regional_share``).
+
+    The share is exact (a fraction or a percentage) with an optional stated tolerance.
+    """
+
+    kind: Literal["max_share", "min_share"]
+    share: Share
+    of: MoneyBasis = "cost"
+    within: MoneyBasis = "cost"
+    group: GroupId | None = None
+    value: str | None = None
+    reason: str = ""
+    declared: Attribute | None = None
+
+
+class FixedCost(Frozen):
+    """A cost every selected application brings beside its own amount (e.g. 50 h of advice at
+    750 per hour), counted in the stage's budget."""
+
+    name_en: NonEmpty
+    name_da: NonEmpty
+    amount: Money
+    note: str = ""
+
+
+class Exclusive(Frozen):
+    """Applications of which at most one may be selected (the same project submitted twice, a
+    resubmission, ...)."""
+
+    applications: list[NonEmpty] = Field(min_length=2)
+    reason: NonEmpty
 
 
 class ForcedDecision(Frozen):
@@ -431,6 +503,26 @@ class ForcedDecision(Frozen):
     application: NonEmpty
     include: bool
     reason: NonEmpty
+
+
+class Lottery(Frozen):
+    """A partial lottery among a stage's gray zone (needs ``panel_model = "bayes"``; see
+    ``docs/bayes.md``). The seed is fixed in advance: ``seed``, or ``public_seed``, a public
+    value named in the call file (its SHA-256 is the seed); neither: the call's seed + the
+    stage number."""
+
+    enabled: bool = True
+    seed: int | None = Field(default=None, ge=0, description="the lottery's seed, fixed in advance")
+    public_seed: str | None = Field(default=None, min_length=1, description="a public value (e.g. a "
+                                    "national lottery result) whose SHA-256 is the seed")
+    repeats: int = Field(default=2000, ge=100, description="repetitions of the draw estimating each "
+                         "application's chance (exact for small gray zones)")
+
+    @model_validator(mode="after")
+    def _one_seed(self) -> Lottery:
+        if self.seed is not None and self.public_seed is not None:
+            raise ValueError("give the lottery either seed or public_seed, not both")
+        return self
 
 
 class Stage(Frozen):
@@ -446,8 +538,25 @@ class Stage(Frozen):
     budget: Money | None = Field(default=None, description="cap on the sum of the costs below")
     budget_basis: Literal["grant", "regional_cofinancing_per_year"] = "grant"
     total_budget_cap_per_year: Money | None = None
-    max_regional_share: float | None = Field(default=None, ge=0, le=1)
+    max_regional_share: float | None = Field(
+        default=None, ge=0, le=1, description="cap on each application's regional share; given as "
+        "a number (0.33), a fraction ('1/3'), a percentage ('33 %') or {value = '33 %', tolerance = "
+        "'0.5 %'}; kept as the cap plus its tolerance")
+    fixed_costs: list[FixedCost] = Field(
+        default_factory=list, description="costs each selected application brings beside its own "
+        "amount (counted in the budget)")
+    eligibility: list[EligibilityRule] = Field(default_factory=list)
+    shares: list[ShareRule] = Field(default_factory=list)
+    mutually_exclusive: list[Exclusive] = Field(default_factory=list)
+    reserve: int = Field(default=0, ge=0, description="length of the ordered reserve list")
+    currency: Currency = Field(default_factory=Currency, description="filled in from the call")
     min_experts: int = Field(default=1, ge=1, description="fewest experts that must score each application")
+    experts_per_application: int | None = Field(
+        default=None, ge=1, description="experts 'selection assign' gives each application "
+        "(default: min_experts)")
+    expert_continuity: Literal["free", "keep", "forbid"] = Field(
+        default="free", description="stage assignment: keep the earlier stage's experts as far as "
+        "possible, forbid them (a fresh view), or neither")
     aggregation: Literal["mean", "median", "trimmed_mean"] = "mean"
     trim: float = Field(default=0.1, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
     calibration: Literal["none", "zscore", "additive"] = "none"
@@ -458,17 +567,82 @@ class Stage(Frozen):
         description="the ranking method's parameters, e.g. {v = 0.5} for VIKOR, "
         "{normalization = 'minmax'} for TOPSIS, {preference_functions = {udsyn = {function = "
         "'linear', q = 0.5, p = 2}}} for PROMETHEE II")
-    objective: Literal["score", "rank", "score_per_dkk"] = Field(
+    objective: Literal["score", "rank", "score_per_dkk", "funding_line"] = Field(
         default="score", description="what the selection maximises: weighted panel score, "
-        "rank-based value, or value per DKK of the stage's cost")
+        "rank-based value, value per unit of the stage's cost, or 'funding_line': best-ranked "
+        "first subject to every rule (lexicographic)")
     constraints: list[Constraint] = Field(default_factory=list)
     forced: list[ForcedDecision] = Field(default_factory=list)
+    panel_model: Literal["aggregate", "bayes"] = Field(
+        default="aggregate", description="'aggregate': panel scores by the aggregation and calibration "
+        "above; 'bayes': the Bayesian panel model's posterior means (docs/bayes.md)")
+    lottery: Lottery | None = Field(default=None, description="partial lottery among the gray zone")
+
+    @model_validator(mode="after")
+    def _lottery_needs_bayes(self) -> Stage:
+        if self.lottery is not None and self.lottery.enabled and self.panel_model != "bayes":
+            raise ValueError(f"stage {self.number}: the lottery needs the Bayesian panel model; "
+                             "set panel_model = \"bayes\" in this stage")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_cap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("max_regional_share"), (str, dict)):
+            data = dict(data)
+            data["max_regional_share"] = float(Share.model_validate(data["max_regional_share"]).limit("max"))
+        return data
+
+    @property
+    def fixed_cost(self) -> int:
+        """The fixed costs each selected application brings, together."""
+        return sum(f.amount for f in self.fixed_costs)
 
     def cost(self, app: Application) -> int:
-        """What an application costs against :attr:`budget` in this stage."""
+        """What an application costs against :attr:`budget` in this stage: its own amount (grant
+        or co-financing per year) plus the stage's fixed costs per selected application."""
         if self.budget_basis == "grant":
+            return app.grant_requested.get(self.number, 0) + self.fixed_cost
+        return app.regional_cofinancing_per_year + self.fixed_cost
+
+    def amount(self, app: Application, basis: str) -> int:
+        """An application's money under ``basis`` (see :class:`ShareRule`)."""
+        if basis == "cost":
+            return self.cost(app)
+        if basis == "grant":
             return app.grant_requested.get(self.number, 0)
-        return app.regional_cofinancing_per_year
+        if basis in ("regional_cofinancing_per_year", "total_budget_per_year"):
+            return int(getattr(app, basis))
+        v = app.attributes.get(basis, 0)
+        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
+
+
+class AssignmentRules(Frozen):
+    """How ``selection assign`` gives experts to applications (``[assignment]`` in the call file).
+
+    See ``docs/assignment.md``. Loads are per stage; ``max_load`` unset means the balanced load
+    ``ceil(applications x experts_per_application / experts)``.
+    """
+
+    min_load: int = Field(default=0, ge=0)
+    max_load: int | None = Field(default=None, ge=1)
+    exclude_same_organisation: bool = Field(
+        default=False, description="no expert whose affiliation is the applicant's lead organisation")
+    exclude_same_municipality: bool = Field(
+        default=False, description="no expert from the applicant's municipality")
+    require_kinds: list[NonEmpty] = Field(
+        default_factory=list, description="each application gets at least one expert of each kind")
+    max_per_affiliation: int | None = Field(
+        default=None, ge=1, description="most experts of one affiliation on one application")
+    mode: Literal["total", "fair"] = Field(
+        default="total", description="'total': most total fit; 'fair': the worst-served "
+        "application's fit first (PeerReview4All), then the total")
+
+    @model_validator(mode="after")
+    def _loads(self) -> AssignmentRules:
+        if self.max_load is not None and self.min_load > self.max_load:
+            raise ValueError(f"min_load ({self.min_load}) exceeds max_load ({self.max_load})")
+        return self
 
 
 class Call(Frozen):
@@ -479,16 +653,128 @@ class Call(Frozen):
     name: NonEmpty
     name_en: str = ""
     operator: str = ""
-    currency: Literal["DKK", "EUR"] = "DKK"
+    currency: Currency = Field(default_factory=Currency, description="'EUR' or {code = 'DKK', "
+                               "symbol_da = 'kr.'}; every amount is written in it")
+    vocabulary: str | None = Field(default=None, description="a TOML file (relative to the call "
+                                   "file) declaring [[attributes]]; read by the loader")
+    attributes: list[Attribute] = Field(default_factory=list, description="the application "
+                                        "attributes this call declares (columns of applications.csv)")
     applications: str = "applications.csv"
     experts: str = "experts.csv"
     assignments: str | None = "assignments.csv"
+    scores_outside_assignment: Literal["refuse", "count"] = Field(
+        default="refuse", description="a score by an expert for an application not assigned to "
+        "them: 'refuse' (an error naming file, row and application) or 'count' (counted and listed "
+        "in the panel output, outside-assignment.csv)")
     scores: str = "scores"
     seed: int = Field(default=0, ge=0, description="seed for lotteries and sampling")
     selection_mode: Literal["sequential", "linked"] = Field(
         default="sequential", description="'linked': choose stage 1 so that the best later-stage "
         "selection within it is as good as possible")
     stages: list[Stage] = Field(min_length=1)
+    assignment: AssignmentRules = AssignmentRules()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _declare(cls, data: Any) -> Any:
+        """Give every stage the call's currency and every rule its attribute's declaration."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        declared = {}
+        for a in data.get("attributes") or []:
+            d = a.model_dump() if isinstance(a, BaseModel) else a
+            if isinstance(d, dict) and "id" in d:
+                declared[d["id"]] = d
+        currency = data.get("currency", "DKK")
+        currency = currency.model_dump() if isinstance(currency, BaseModel) else currency
+        stages = []
+        for st in data.get("stages") or []:
+            st = st.model_dump() if isinstance(st, BaseModel) else st
+            if not isinstance(st, dict):
+                stages.append(st)
+                continue
+            st = {**st, "currency": currency}
+            for key, field in (("constraints", "group"), ("eligibility", "attribute"), ("shares", "group")):
+                rules = []
+                for r in st.get(key) or []:
+                    r = r.model_dump() if isinstance(r, BaseModel) else r
+                    if isinstance(r, dict):
+                        r = {**r, "declared": declared.get(r.get(field))}
+                    rules.append(r)
+                if key in st:
+                    st[key] = rules
+            stages.append(st)
+        if "stages" in data:
+            data["stages"] = stages
+        return data
+
+    @model_validator(mode="after")
+    def _rules_use_declared(self) -> Call:
+        """Every rule names a declared attribute (or a built-in group) and a declared value."""
+        attrs = {a.id: a for a in self.attributes}
+        ids = [a.id for a in self.attributes]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        problems = [f"attribute(s) {', '.join(dupes)} declared twice"] if dupes else []
+        known = ", ".join([*attrs, *BUILTIN_GROUPS]) or "none declared"
+        money = {"cost", "grant", "regional_cofinancing_per_year", "total_budget_per_year"} | \
+            {a.id for a in self.attributes if a.type in ("money", "number")}
+
+        def check_value(where: str, attr: Attribute, value: str) -> None:
+            allowed = attr.value_ids()
+            if allowed and value not in allowed:
+                problems.append(f"{where}: {attr.label_en} ({attr.id}) has no value {value!r}; use one "
+                                f"of {', '.join(allowed)}")
+
+        for i, st in enumerate(self.stages):
+            for k, c in enumerate(st.constraints):
+                where = f"stages[{i}].constraints[{k}]"
+                if c.group in BUILTIN_GROUPS:
+                    continue
+                if c.group not in attrs:
+                    problems.append(f"{where}: group {c.group!r} is not a declared attribute; use one "
+                                    f"of {known}")
+                elif attrs[c.group].type in ("number", "money"):
+                    problems.append(f"{where}: {attrs[c.group].label_en} ({c.group}) is a "
+                                    f"{attrs[c.group].type}; count rules need a one, several or yes_no "
+                                    "attribute (use an eligibility or share rule)")
+                elif c.value is not None:
+                    check_value(where, attrs[c.group], c.value)
+            for k, e in enumerate(st.eligibility):
+                where = f"stages[{i}].eligibility[{k}]"
+                if e.attribute not in attrs:
+                    problems.append(f"{where}: {e.attribute!r} is not a declared attribute; use one of "
+                                    f"{', '.join(attrs) or 'none declared'}")
+                    continue
+                a = attrs[e.attribute]
+                if (e.at_least is not None or e.at_most is not None) and a.type not in ("number", "money"):
+                    problems.append(f"{where}: at_least/at_most need a number or money attribute; "
+                                    f"{a.label_en} ({a.id}) is {a.type!r}")
+                for v in ([e.equals] if e.equals is not None else []) + list(e.any_of or []):
+                    check_value(where, a, v)
+            for k, sh in enumerate(st.shares):
+                where = f"stages[{i}].shares[{k}]"
+                for basis in (sh.of, sh.within):
+                    if basis not in money:
+                        problems.append(f"{where}: {basis!r} is not an amount; use cost, grant, "
+                                        "regional_cofinancing_per_year, total_budget_per_year or a "
+                                        "declared money attribute")
+                if sh.group is not None and sh.group not in BUILTIN_GROUPS:
+                    if sh.group not in attrs:
+                        problems.append(f"{where}: group {sh.group!r} is not a declared attribute; use "
+                                        f"one of {known}")
+                    elif sh.value is not None:
+                        check_value(where, attrs[sh.group], sh.value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def attribute(self, attribute_id: str) -> Attribute:
+        """The declared attribute ``attribute_id`` (:class:`KeyError` if undeclared)."""
+        for a in self.attributes:
+            if a.id == attribute_id:
+                return a
+        raise KeyError(attribute_id)
 
     @model_validator(mode="after")
     def _stages(self) -> Call:
@@ -522,7 +808,7 @@ class StageOverride(Frozen):
     calibration: Literal["none", "zscore", "additive"] | None = None
     ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] | None = None
     ranking_params: dict[str, Any] | None = None
-    objective: Literal["score", "rank", "score_per_dkk"] | None = None
+    objective: Literal["score", "rank", "score_per_dkk", "funding_line"] | None = None
     group_weights: dict[str, float] | None = Field(default=None, description="principle -> weight (hierarchical)")
     overall_threshold_basis: Literal["weighted_total", "sum"] | None = None
     budget: Money | None = None
@@ -531,6 +817,8 @@ class StageOverride(Frozen):
     constraints: list[Constraint] | None = Field(default=None, description="replace the stage's constraints")
     add_constraints: list[Constraint] = Field(default_factory=list)
     forced: list[ForcedDecision] = Field(default_factory=list, description="added to the stage's forced decisions")
+    panel_model: Literal["aggregate", "bayes"] | None = None
+    lottery: Lottery | None = Field(default=None, description="replace the stage's lottery settings")
 
 
 class Scenario(Frozen):

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,10 +18,18 @@ from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
 from selection.errors import InputError, Problem
 from selection.io.csvfile import read_csv
-from selection.io.scores import ScoreContext, score_folder
-from selection.io.store import load_stage_scores, stage_input_files
-from selection.io.tables import read_applications, read_assignments, read_experts
+from selection.io.scores import ScoreContext, outside_assignment, score_folder
+from selection.io.store import load_stage_scores, stage_input_files, symlink_problems
+from selection.io.tables import (
+    application_warnings,
+    assignments_for_stage,
+    money_basis_problems,
+    read_applications,
+    read_assignments,
+    read_experts,
+)
 from selection.io.toml import load_call
+from selection.io.workbook import load_sheet_key
 from selection.model import Application, Call, CriteriaCatalogue, Expert, Scenario
 from selection.overrides import apply_scenario, load_scenario
 from selection.rank import rank_applications
@@ -46,6 +55,11 @@ class CallFolder:
     input_files: tuple[Path, ...]
     #: Later stages left out of this run because their scores are not in yet, in words.
     pending: tuple[str, ...] = ()
+    #: Things worth a look that do not stop the run (e.g. an unknown column that is not read).
+    warnings: tuple[Problem, ...] = ()
+    #: Per stage, the scores counted although the expert is not assigned to the application
+    #: (``scores_outside_assignment = "count"``), from :func:`selection.io.scores.outside_assignment`.
+    outside_assignment: Mapping[int, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class StageResult:
     outcome: StageOutcome
     selection: pd.DataFrame
     alternatives: pd.DataFrame | None = None  # k best distinct selections (``--alternatives K``)
+    bayes: Any = None  # selection.bayes.stage.BayesStage when panel_model = "bayes"
 
 
 @dataclass(frozen=True)
@@ -126,8 +141,14 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
     app_file = root / (call.applications if call else "applications.csv")
     exp_file = root / (call.experts if call else "experts.csv")
     files += [app_file, exp_file]
-    apps_list = _collect(problems, read_applications, app_file) or []
+    apps_list = _collect(problems, read_applications, app_file, call.attributes if call else ()) or []
     apps = {a.id: a for a in apps_list}
+    warnings: list[Problem] = []
+    if call is not None:
+        problems += money_basis_problems(app_file, call.stages, _rel(root, app_file))
+        warnings += application_warnings(app_file, call.attributes, _rel(root, app_file))
+    problems += symlink_problems(root, [app_file, exp_file]
+                                 + ([root / call.assignments] if call and call.assignments else []))
     # When applications.csv has problems, the score files are still checked against the ids it
     # lists, so that one report holds every problem.
     known_ids = set(apps) or _raw_ids(app_file)
@@ -139,6 +160,7 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
         if known_ids and experts:
             assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), known_ids)
     evaluations: dict[int, pd.DataFrame] = {}
+    outside: dict[int, pd.DataFrame] = {}
     pending: list[int] = []
     if call is not None and known_ids and experts:
         score_apps = apps or dict.fromkeys(sorted(known_ids))  # ids only, for the checks
@@ -158,12 +180,22 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
                     file=_rel(root, folder),
                     hint="import the experts' files with 'selection import' or put them in this folder"))
                 continue
-            ctx = ScoreContext(catalogues[st.number], score_apps, experts, assignments, call_id=call.id,
-                               stage=st.number)
+            stage_assignments = None
+            if assignments is not None:  # this stage's rows (see assignments_for_stage)
+                stage_assignments = _collect(problems, assignments_for_stage, root / call.assignments,
+                                             set(experts), known_ids, st.number, st.from_stage is not None)
+            key = (_collect(problems, load_sheet_key, root)  # signs personal workbooks (.xlsx)
+                   if any(f.suffix.lower() == ".xlsx" for f in score_files) else None)
+            ctx = ScoreContext(catalogues[st.number], score_apps, experts, stage_assignments,
+                               call_id=call.id, stage=st.number, sheet_key=key,
+                               count_outside_assignment=call.scores_outside_assignment == "count",
+                               assignments_file=call.assignments or "assignments.csv")
             frame = _collect(problems, load_stage_scores, root, call.scores, st.number, ctx)
             if frame is None:
                 continue
             evaluations[st.number] = frame
+            if stage_assignments is not None and ctx.count_outside_assignment:
+                outside[st.number] = outside_assignment(frame, stage_assignments)
             if st.from_stage is not None and call.selection_mode != "linked":
                 continue  # only the earlier stage's selection needs scores: checked by run_call
             for a, n in _too_few_experts(frame, score_apps, st.min_experts):
@@ -182,7 +214,7 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
                                                                      if s.number not in pending]})
         catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
-                      tuple(dict.fromkeys(files)), tuple(notes))
+                      tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside)
 
 
 def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
@@ -199,6 +231,10 @@ def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
     if scen.selection_mode is not None and scen.selection_mode != base.call.selection_mode:
         return load_call_folder(base.root, scenario)
     call, catalogues = apply_scenario(base.call, base.catalogues, scen, _rel(base.root, spath))
+    app_file = base.root / call.applications
+    money = money_basis_problems(app_file, call.stages, _rel(base.root, app_file))
+    if money:  # a scenario that gives a stage a budget needs that stage's amounts
+        raise InputError([replace(p, message=f"scenario {scenario}: {p.message}") for p in money])
     return replace(base, call=call, catalogues=catalogues, scenario=scen,
                    input_files=tuple(dict.fromkeys((*base.input_files, spath))))
 
@@ -223,7 +259,14 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
             _check_candidates_scored(folder, st, evaluation, candidates)
-        panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
+        fitted = None
+        if st.panel_model == "bayes":  # posterior-mean quality from the Bayesian panel model
+            from selection.bayes.stage import fit_stage
+
+            fitted = fit_stage(st, cat, evaluation, folder.experts, call_seed=folder.call.seed)
+            panel = fitted.panel
+        else:
+            panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
         ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
                                     method=st.ranking_method, method_params=st.ranking_params)
@@ -233,6 +276,13 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
             outcome, table = _select_linked(folder, st, later, ranking, candidates, solver)
         else:
             outcome, table = select_stage(st, ranking, folder.applications, candidates=candidates, solver=solver)
+        if fitted is not None:  # probability of selection on posterior draws; the lottery if enabled
+            from selection.bayes.stage import decide_stage
+            from selection.select.program import outcome_for
+
+            inp = stage_input(st, ranking, folder.applications, candidates=candidates)
+            outcome, table, fitted = decide_stage(fitted, st, cat, inp, outcome, table, folder.applications,
+                                                  call_seed=folder.call.seed, solver=solver, outcome_for=outcome_for)
         alts = None
         if alternatives > 0:
             inp = stage_input(st, ranking, folder.applications, candidates=candidates)
@@ -240,7 +290,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         t2 = time.perf_counter()
         timings[f"stage{st.number}_rank_s"] = t1 - t0
         timings[f"stage{st.number}_select_s"] = t2 - t1
-        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts)
+        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted)
     return RunResult(folder, stages, solver, timings)
 
 

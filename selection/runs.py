@@ -106,6 +106,11 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
         if getattr(sr, "alternatives", None) is not None:
             tables[f"alternatives-stage{n}.csv"] = sr.alternatives
     tables.update(panel_diagnostics(result))
+    from selection.bayes.stage import (
+        bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages
+    )
+
+    tables.update(bayes_tables(result.stages))
     return tables
 
 
@@ -163,17 +168,30 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
                 "budget": st.budget, "budget_basis": st.budget_basis,
                 "total_budget_cap_per_year": st.total_budget_cap_per_year,
                 "max_regional_share": st.max_regional_share,
+                "fixed_cost_per_selected": st.fixed_cost,
                 "thresholds": {c.id: c.threshold for c in folder.catalogues[st.number].criteria},
                 "criterion_names": {c.id: [c.name_da, c.name_en] for c in folder.catalogues[st.number].criteria},
                 "overall_threshold": folder.catalogues[st.number].overall_threshold,
                 "overall_threshold_basis": folder.catalogues[st.number].overall_threshold_basis,
             } for st in folder.call.stages},
             "call": {"name": folder.call.name, "name_en": folder.call.name_en,
-                     "operator": folder.call.operator, "currency": folder.call.currency},
+                     "operator": folder.call.operator, "currency": folder.call.currency.code},
         },
         "selected": {str(n): list(sr.outcome.selected) for n, sr in result.stages.items()},
         "pending_stages": list(folder.pending),
         "objective": {str(n): sr.outcome.objective for n, sr in result.stages.items()},
         "rules": {str(n): rules_record(sr.outcome) for n, sr in result.stages.items()},
         "timings_s": {k: round(v, 6) for k, v in result.timings.items()},
+        **_bayes_record(result),
     }
+
+
+def _bayes_record(result) -> dict:
+    """The manifest's ``bayes`` record (sampler, seeds, convergence, lottery draws) and the call
+    folder, so that ``selection lottery --verify`` can re-run it; empty without a Bayesian stage."""
+    from selection.bayes.stage import bayes_manifest
+
+    rec = bayes_manifest(result.stages)
+    if rec:
+        rec["call_dir"] = str(result.folder.root.resolve())
+    return rec

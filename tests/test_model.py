@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from selection.errors import CallError, CatalogueError
 from selection.io.toml import load_call, load_catalogue
-from selection.model import Application, Constraint, CriteriaCatalogue, Scale
+from selection.model import Application, Call, Constraint, CriteriaCatalogue, Scale
 
 GOOD_CRITERION = """
 [[criteria]]
@@ -110,12 +110,13 @@ def test_scale_grid():
         Scale(min=0, max=5, step=2)
 
 
-def test_application_rejects_unknown_industry_and_focus_area():
-    with pytest.raises(ValidationError) as exc:
-        Application(id="A", title="t", lead_organisation="l", industries=frozenset({"poetry"}),
-                    focus_areas=frozenset({"space"}), municipality="Aarhus")
-    text = str(exc.value)
-    assert "unknown creative industry poetry" in text and "unknown focus area(s) space" in text
+def test_application_keeps_declared_attributes_and_legacy_keywords():
+    a = Application(id="A", title="t", lead_organisation="l", industries=frozenset({"poetry"}),
+                    focus_areas=frozenset({"space"}), municipality="Aarhus", rural=True)
+    assert a.attributes == {"industry": frozenset({"poetry"}), "focus_area": frozenset({"space"}),
+                            "municipality": "Aarhus", "rural": True}
+    assert a.group_values("industry") == {"poetry"} and a.group_values("rural") == {"true"}
+    assert a.group_values("country") == frozenset()
 
 
 def test_application_cofinancing_cannot_exceed_budget():
@@ -124,11 +125,34 @@ def test_application_cofinancing_cannot_exceed_budget():
                     municipality="Aarhus", total_budget_per_year=100, regional_cofinancing_per_year=200)
 
 
-def test_constraint_values_checked():
-    with pytest.raises(ValidationError, match="unknown focus area 'space'"):
-        Constraint(kind="at_least", group="focus_area", value="space", count=1)
+def _call(attributes, constraints):
+    return {"schema_version": 1, "id": "c", "name": "c", "attributes": attributes,
+            "stages": [{"number": 1, "name": "s", "catalogue": "c.toml", "max_selected": 2,
+                        "constraints": constraints}]}
+
+
+FOCUS = {"id": "focus_area", "label_da": "Fokusområde", "label_en": "Focus area", "type": "several",
+         "values": [{"id": "food", "label_da": "Fødevarer", "label_en": "Food"}]}
+
+
+def test_constraint_groups_and_values_checked_against_the_declared_vocabulary():
+    with pytest.raises(ValidationError) as exc:
+        Call.model_validate(_call([FOCUS], [{"kind": "at_least", "group": "focus_area", "value": "space", "count": 1},
+                                            {"kind": "at_least", "group": "rural", "value": "true", "count": 1}]))
+    text = str(exc.value)
+    assert "Focus area (focus_area) has no value 'space'; use one of food" in text
+    assert "group 'rural' is not a declared attribute; use one of focus_area, lead_organisation, any" in text
+    call = Call.model_validate(_call([FOCUS], [{"kind": "at_least", "group": "focus_area", "value": "food", "count": 1}]))
+    c = call.stage(1).constraints[0]
+    assert c.declared is not None and c.describe() == "at least 1 selected in focus area Food"
     assert Constraint(kind="at_most", group="lead_organisation", count=1).describe() == \
-        "at most 1 selected per each lead organisation"
+        "at most 1 selected per lead organisation"
+
+
+def test_currency_reaches_every_stage():
+    call = Call.model_validate({**_call([], []), "currency": "EUR"})
+    assert call.stage(1).currency.code == "EUR"
+    assert call.stage(1).currency.format(7_500_000) == "7,500,000 EUR"
 
 
 def test_models_are_frozen():

@@ -53,7 +53,7 @@ from selection.model import Call
 
 __all__ = ["ORIGINAL_NAME", "STORE_COLUMNS", "store_path", "archive_dir", "loose_score_files",
            "read_store", "load_stage_scores", "stage_input_files", "ExpertChange", "ImportPlan",
-           "plan_import", "apply_import", "call_context"]  # fmt: skip
+           "plan_import", "apply_import", "call_context", "symlink_problem", "symlink_problems"]  # fmt: skip
 
 ORIGINAL_NAME = "original_name"
 STORE_COLUMNS = [*ev.COLUMNS, ORIGINAL_NAME]
@@ -82,7 +82,43 @@ def loose_score_files(root: Path, scores_dir: str, stage: int) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")))
+                  if (p.is_file() or p.is_symlink()) and not p.is_dir()
+                  and not p.name.startswith((".", "~$")))
+
+
+def symlink_problem(root: Path, path: Path) -> Problem | None:
+    """A problem if ``path`` (a file the call folder ``root`` names) is a symbolic link that leads
+    nowhere, or that leads from inside the call folder to outside it; else ``None``.
+
+    Links are followed only within the call folder, so that what a run reads (and records the
+    hash of) is what the call folder holds. A path the call file gives outside the folder (e.g. a
+    shared catalogue) is not a link and is read as given.
+    """
+    root_abs = Path(os.path.abspath(root))
+    lexical = Path(os.path.abspath(path))
+    name = _rel_lexical(root_abs, lexical)
+    if lexical.is_symlink() and not lexical.exists():
+        return Problem(f"a symbolic link to {os.readlink(lexical)}, which does not exist", file=name,
+                       hint="replace the link by the file itself, or remove it")
+    if not lexical.exists() or not lexical.is_relative_to(root_abs):
+        return None
+    real = lexical.resolve()
+    if not real.is_relative_to(root_abs.resolve()):
+        return Problem(f"leads through a symbolic link to {real}, outside the call folder", file=name,
+                       hint="copy the file into the call folder instead of linking to it")
+    return None
+
+
+def _rel_lexical(root: Path, p: Path) -> str:
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def symlink_problems(root: Path, paths: list[Path]) -> list[Problem]:
+    """:func:`symlink_problem` of each path."""
+    return [p for p in (symlink_problem(root, path) for path in paths) if p is not None]
 
 
 def stage_input_files(root: Path, scores_dir: str, stage: int) -> list[Path]:
@@ -173,7 +209,12 @@ def _read_loose(root: Path, files: list[Path], ctx: ScoreContext
                 ) -> tuple[list[pd.DataFrame], list[Problem]]:
     frames, problems = [], []
     for f in files:
-        frame, probs = read_score_file(f, ctx, display_name=_rel(root, f))
+        link = symlink_problem(root, f)
+        if link is not None:
+            problems.append(link)
+            continue
+        frame, probs = read_score_file(f, ctx, display_name=_rel_lexical(Path(os.path.abspath(root)),
+                                                                         Path(os.path.abspath(f))))
         frames.append(frame)
         problems += probs
     return frames, problems
@@ -397,7 +438,7 @@ def call_context(call_dir: Path | str, stage: int) -> tuple[Call, ScoreContext]:
     InputError
         With every problem in those files, or if the call has no such stage.
     """
-    from selection.io.tables import read_applications, read_assignments, read_experts
+    from selection.io.tables import assignments_for_stage, read_applications, read_experts
     from selection.io.toml import load_call
 
     root = Path(call_dir)
@@ -411,7 +452,7 @@ def call_context(call_dir: Path | str, stage: int) -> tuple[Call, ScoreContext]:
     problems: list[Problem] = []
     apps, experts, assignments = [], [], None
     try:
-        apps = read_applications(root / call.applications)
+        apps = read_applications(root / call.applications, call.attributes)
     except InputError as exc:
         problems += exc.problems
     try:
@@ -420,12 +461,17 @@ def call_context(call_dir: Path | str, stage: int) -> tuple[Call, ScoreContext]:
         problems += exc.problems
     if call.assignments and (root / call.assignments).is_file() and apps and experts:
         try:
-            assignments = read_assignments(root / call.assignments, {e.id for e in experts},
-                                           {a.id for a in apps})
+            assignments = assignments_for_stage(root / call.assignments, {e.id for e in experts},
+                                                {a.id for a in apps}, stage,
+                                                from_earlier_stage=call.stage(stage).from_stage is not None)
         except InputError as exc:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    from selection.io.workbook import load_sheet_key
+
     ctx = ScoreContext(catalogues[stage], {a.id: a for a in apps}, {e.id: e for e in experts},
-                       assignments, call_id=call.id, stage=stage)
+                       assignments, call_id=call.id, stage=stage, sheet_key=load_sheet_key(root),
+                       count_outside_assignment=call.scores_outside_assignment == "count",
+                       assignments_file=call.assignments or "assignments.csv")
     return call, ctx

@@ -1,37 +1,92 @@
 """Read the call folder's tables: applications, experts and (optional) assignments.
 
-Column layout (one row per application; lists are ``|``-separated; money in whole DKK):
+Column layout (one row per application; lists are ``|``-separated; money in whole units of the
+call's currency):
 
 ``applications.csv``
-    application_id, title, lead_organisation, industries, focus_areas, municipality, rural,
-    grant_stage<N> (one column per stage with a grant), total_budget_per_year,
-    regional_cofinancing_per_year, partners_creative, partners_commercial, partners_cultural,
-    partners_public, partners_private, partners_regional, partners_national,
-    partners_international
+    application_id, title, lead_organisation, grant_stage<N> (one column per stage with a grant),
+    total_budget_per_year, regional_cofinancing_per_year (both optional), and one column per
+    attribute the call declares (``[[attributes]]``, see :mod:`selection.vocabulary`; e.g. the
+    example call's industries, focus_areas, municipality, rural, partners_creative, ...).
+    :func:`application_columns` lists the columns a call knows.
 ``experts.csv``
-    expert_id, name, affiliation, conflicts
+    expert_id, name, affiliation, conflicts; optional for ``selection assign``: expertise
+    (|-separated declared terms), municipality, kind (|-separated roles, e.g. business | creative),
+    max_load
 ``assignments.csv``
     expert_id, application_id (which expert scores which application)
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from selection.errors import ApplicationError, InputError, Problem
-from selection.io.csvfile import CsvTable, parse_bool, parse_list, parse_money, read_csv
+from selection.io.csvfile import (
+    CsvTable,
+    parse_bool,
+    parse_list,
+    parse_money,
+    parse_number,
+    read_csv,
+)
 from selection.io.toml import validation_problems
-from selection.model import Application, Expert, PartnerMix
+from selection.model import Application, Expert
+from selection.vocabulary import Attribute
 
-__all__ = ["read_applications", "read_experts", "read_assignments", "APPLICATION_COLUMNS"]
+__all__ = ["read_applications", "read_experts", "read_assignments", "APPLICATION_COLUMNS",
+           "application_columns", "unknown_column_warnings", "money_basis_problems",
+           "assignments_for_stage", "formula_id_problems", "FORMULA_STARTS", "application_warnings"]
 
+#: The columns every call's applications table may have (beside its declared attributes and one
+#: ``grant_stage<N>`` per stage).
 APPLICATION_COLUMNS = [
-    "application_id", "title", "lead_organisation", "industries", "focus_areas", "municipality",
-    "rural", "grant_stage1", "total_budget_per_year", "regional_cofinancing_per_year",
-] + [f"partners_{k}" for k in PartnerMix.model_fields]  # fmt: skip
-_REQUIRED_APP = ["application_id", "title", "lead_organisation", "industries", "municipality"]
+    "application_id", "title", "lead_organisation", "grant_stage1", "total_budget_per_year",
+    "regional_cofinancing_per_year",
+]
+_REQUIRED_APP = ["application_id", "title", "lead_organisation"]
+
+
+def application_columns(attributes: Sequence[Attribute], header: Sequence[str] = ()) -> list[str]:
+    """The columns a call's applications table may have: the core ones, the ``grant_stage<N>``
+    columns of ``header`` and one per declared attribute. Any other column of ``header`` is not
+    read (report it by name)."""
+    grants = [c for c in header if c.startswith("grant_stage") and c[len("grant_stage"):].isdigit()]
+    return list(dict.fromkeys([*APPLICATION_COLUMNS, *grants, *(a.column_name for a in attributes)]))
+
+
+def _attribute_value(attr: Attribute, text: str) -> tuple[Any, str | None, str | None]:
+    """Parse one cell of a declared attribute: ``(value, problem, hint)`` (value ``None`` when
+    the cell is empty)."""
+    text = text.strip()
+    if not text:
+        return (False if attr.type == "yes_no" else None), None, None
+    if attr.type == "yes_no":
+        b = parse_bool(text)
+        return (b, None, None) if b is not None else (None, f"{attr.label_en} must be true or false, "
+                                                      f"not {text!r}", "write true or false")
+    if attr.type == "number":
+        x = parse_number(text)
+        if x is None:
+            return None, f"{text!r} is not a number ({attr.label_en})", "write a number, e.g. 2 or 2,5"
+        return (int(x) if float(x).is_integer() else x), None, None
+    if attr.type == "money":
+        m = parse_money(text)
+        if m is None:
+            return None, f"{text!r} is not a whole amount of money ({attr.label_en})", "write e.g. 250000"
+        return m, None, None
+    values = parse_list(text) if attr.type == "several" else [text]
+    allowed = attr.value_ids()
+    unknown = [v for v in values if allowed and v not in allowed]
+    if unknown:
+        return None, (f"unknown {attr.label_en.lower()} {', '.join(repr(u) for u in unknown)}"), \
+            f"use {', '.join(allowed)} (declared in the call's vocabulary)"
+    return (frozenset(values) if attr.type == "several" else text), None, None
 
 
 def _read(path: Path, error: type[InputError]) -> CsvTable:
@@ -45,20 +100,29 @@ def _missing_columns(table: CsvTable, required: list[str]) -> list[Problem]:
     missing = [c for c in required if c not in table.header]
     if not missing:
         return []
+    close = {c: difflib.get_close_matches(c, [h for h in table.header if h not in required], n=1, cutoff=0.6)
+             for c in missing}
+    renames = [f"{m[0]!r} to {c!r}" for c, m in close.items() if m]
     return [
         Problem(
             f"missing column(s) {', '.join(missing)}; found {', '.join(table.header)}",
             file=table.name,
             row=1,
-            hint="use the column names of the example call",
+            hint=(f"rename {', '.join(renames)}" if renames else "use the column names of the example call"),
         )
     ]
 
 
-def read_applications(path: Path | str) -> list[Application]:
-    """Read and validate ``applications.csv``; every problem is reported at once."""
+def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) -> list[Application]:
+    """Read and validate ``applications.csv``; every problem is reported at once.
+
+    ``attributes`` are the call's declared attributes; each is read from its column (a missing
+    required column or empty required cell is a problem; values are checked against the declared
+    vocabulary).
+    """
     table = _read(Path(path), ApplicationError)
-    problems = _missing_columns(table, _REQUIRED_APP)
+    required = _REQUIRED_APP + [a.column_name for a in attributes if a.required]
+    problems = _missing_columns(table, required)
     if problems:
         raise ApplicationError(problems)
     apps: list[Application] = []
@@ -69,16 +133,22 @@ def read_applications(path: Path | str) -> list[Application]:
             "id": v["application_id"],
             "title": v["title"],
             "lead_organisation": v["lead_organisation"],
-            "industries": parse_list(v["industries"]),
-            "focus_areas": parse_list(v.get("focus_areas", "")),
-            "municipality": v["municipality"],
         }
         row_problems: list[Problem] = []
-        rural = parse_bool(v.get("rural", ""))
-        if rural is None:
-            row_problems.append(Problem(f"rural must be true or false, not {v['rural']!r}",
-                                        file=table.name, row=row.line, column="rural"))
-        data["rural"] = bool(rural)
+        attrs: dict[str, Any] = {}
+        for a in attributes:
+            col = a.column_name
+            if col not in table.header:
+                continue
+            value, problem, hint = _attribute_value(a, v.get(col, "") or "")
+            if problem:
+                row_problems.append(Problem(problem, file=table.name, row=row.line, column=col, hint=hint))
+            elif value is None and a.required:
+                row_problems.append(Problem(f"no {a.label_en.lower()} given", file=table.name,
+                                            row=row.line, column=col, hint="every application needs one"))
+            elif value is not None:
+                attrs[a.id] = value
+        data["attributes"] = attrs
         grants = {}
         for col in table.header:
             if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit():
@@ -91,7 +161,7 @@ def read_applications(path: Path | str) -> list[Application]:
             if amount is None:
                 row_problems.append(Problem(f"{text!r} is not a whole amount of money",
                                             file=table.name, row=row.line, column=f"grant_stage{stage}",
-                                            hint="write whole DKK, e.g. 250000"))
+                                            hint="write a whole amount, e.g. 250000"))
             else:
                 parsed_grants[stage] = amount
         data["grant_requested"] = parsed_grants
@@ -100,17 +170,8 @@ def read_applications(path: Path | str) -> list[Application]:
             if amount is None:
                 row_problems.append(Problem(f"{text!r} is not a whole amount of money",
                                             file=table.name, row=row.line, column=col,
-                                            hint="write whole DKK, e.g. 2500000"))
+                                            hint="write a whole amount, e.g. 2500000"))
             data[col] = amount or 0
-        partners = {}
-        for k in PartnerMix.model_fields:
-            text = v.get(f"partners_{k}", "") or "0"
-            if not text.isdigit():
-                row_problems.append(Problem(f"{text!r} is not a count of partners", file=table.name,
-                                            row=row.line, column=f"partners_{k}"))
-            else:
-                partners[k] = int(text)
-        data["partners"] = partners
         try:
             app = Application.model_validate(data)
         except ValidationError as exc:
@@ -118,6 +179,7 @@ def read_applications(path: Path | str) -> list[Application]:
                 row_problems.append(Problem(p.message, file=table.name, row=row.line,
                                             column=_COLUMN_OF.get((p.key or "").split(".")[0], p.key)))
             app = None
+        row_problems += formula_id_problems(v, ["application_id"], table.name, row.line)
         if v["application_id"] in seen:
             row_problems.append(Problem(
                 f"application id {v['application_id']!r} also on row {seen[v['application_id']]}",
@@ -147,6 +209,14 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
         v = row.values
         data = {"id": v["expert_id"], "name": v["name"], "affiliation": v.get("affiliation", ""),
                 "conflicts": parse_list(v.get("conflicts", ""))}
+        # optional columns declared for expert assignment (selection.assign)
+        for col, key in (("expertise", "expertise"), ("kind", "kind")):
+            if v.get(col, ""):
+                data[key] = parse_list(v[col])
+        if v.get("municipality", ""):
+            data["municipality"] = v["municipality"]
+        if v.get("max_load", ""):
+            data["max_load"] = v["max_load"]
         try:
             experts.append(Expert.model_validate(data))
         except ValidationError as exc:
@@ -158,6 +228,7 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
                 if a not in application_ids:
                     problems.append(Problem(f"conflict names unknown application {a!r}",
                                             file=table.name, row=row.line, column="conflicts"))
+        problems += formula_id_problems(v, ["expert_id"], table.name, row.line)
         if v["expert_id"] in seen:
             problems.append(Problem(f"expert id {v['expert_id']!r} also on row {seen[v['expert_id']]}",
                                     file=table.name, row=row.line, column="expert_id"))
@@ -168,9 +239,13 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
 
 
 def read_assignments(
-    path: Path | str, expert_ids: set[str], application_ids: set[str]
+    path: Path | str, expert_ids: set[str], application_ids: set[str], stage: int | None = None
 ) -> dict[str, frozenset[str]]:
-    """Read ``assignments.csv``: expert id -> the application ids assigned to that expert."""
+    """Read ``assignments.csv``: expert id -> the application ids assigned to that expert.
+
+    An optional ``stage`` column says which stage a row is for (``selection assign`` writes it
+    when the file holds several stages); with ``stage`` given, only that stage's rows count.
+    """
     table = _read(Path(path), ApplicationError)
     problems = _missing_columns(table, ["expert_id", "application_id"])
     if problems:
@@ -178,6 +253,15 @@ def read_assignments(
     out: dict[str, set[str]] = {}
     for row in table.rows:
         e, a = row.values["expert_id"], row.values["application_id"]
+        if "stage" in table.header:
+            text = row.values.get("stage", "").strip()
+            if not text.isdigit():
+                problems.append(Problem(f"stage {text!r} is not a stage number", file=table.name,
+                                        row=row.line, column="stage", hint="write 1, 2, ..."))
+                continue
+            if stage is not None and int(text) != stage:
+                continue
+        problems += formula_id_problems(row.values, ["expert_id", "application_id"], table.name, row.line)
         if e not in expert_ids:
             problems.append(Problem(f"unknown expert {e!r}", file=table.name, row=row.line,
                                     column="expert_id"))
@@ -188,3 +272,139 @@ def read_assignments(
     if problems:
         raise ApplicationError(problems)
     return {e: frozenset(s) for e, s in out.items()}
+
+
+#: First characters that make Excel (and LibreOffice) read a cell as a formula, or that Excel
+#: strips: an id starting with one of them would not survive a round trip through a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_id_problems(values: Mapping[str, str], columns: Iterable[str], file: str, line: int
+                        ) -> list[Problem]:
+    """A problem for each id among ``columns`` of a row that a spreadsheet would read as a formula
+    (it starts with ``= + - @``, a tab or a carriage return).
+
+    Ids are joined on, so they are never rewritten (an output that quoted ``-KP1`` as ``'-KP1``
+    would no longer join with its input); such an id is refused where it enters instead.
+
+    >>> print(formula_id_problems({"application_id": "=1+2"}, ["application_id"], "a.csv", 3)[0])
+    a.csv, row 3, column application_id: id '=1+2' starts with '=', which a spreadsheet reads as a formula. Fix: rename it so that it starts with a letter or digit (e.g. KP-01), in every file that uses it
+    """
+    out = []
+    for col in columns:
+        text = values.get(col, "") or ""
+        raw = text.lstrip(" ")
+        if raw.startswith(FORMULA_STARTS):
+            out.append(Problem(f"id {text!r} starts with {raw[0]!r}, which a spreadsheet reads as a formula",
+                               file=file, row=line, column=col,
+                               hint="rename it so that it starts with a letter or digit (e.g. KP-01), "
+                                    "in every file that uses it"))
+    return out
+
+
+def unknown_column_warnings(header: Sequence[str], known: Iterable[str], file: str) -> list[Problem]:
+    """A warning for each column of ``header`` that is not among ``known`` (and so not read),
+    naming the closest known name (:func:`difflib.get_close_matches`).
+
+    The caller gives the known names: for ``applications.csv`` :func:`application_columns` of the
+    call's declared attributes.
+
+    >>> print(unknown_column_warnings(["application_id", "grant_stage_1"],
+    ...                               ["application_id", "grant_stage1"], "a.csv")[0])
+    a.csv, row 1, column grant_stage_1: unknown column 'grant_stage_1' is not read. Fix: did you mean 'grant_stage1'? Rename it, or delete the column
+    """
+    known = list(dict.fromkeys(known))
+    out = []
+    for h in header:
+        if not h or h in known:
+            continue
+        close = difflib.get_close_matches(h, known, n=1, cutoff=0.6)
+        hint = (f"did you mean {close[0]!r}? Rename it, or delete the column" if close
+                else "delete the column, or declare it in the call if it is an attribute the rules use")
+        out.append(Problem(f"unknown column {h!r} is not read", file=file, row=1, column=h, hint=hint))
+    return out
+
+
+def application_warnings(path: Path | str, attributes: Sequence[Attribute] = (),
+                         display_name: str | None = None) -> list[Problem]:
+    """Warnings for the columns of an applications table that the call does not know (see
+    :func:`unknown_column_warnings`); nothing if the file cannot be read (that is an error
+    reported by :func:`read_applications`)."""
+    try:
+        table = read_csv(path, display_name=display_name)
+    except InputError:
+        return []
+    return unknown_column_warnings(table.header, application_columns(attributes, table.header), table.name)
+
+
+def _basis_columns(stage: Any) -> list[tuple[str, str]]:
+    """``(column, why)`` for every money column a stage's rules read."""
+    out = []
+    uses_cost = stage.budget is not None or getattr(stage, "objective", "score") in ("score_per_dkk", "funding_line")
+    if uses_cost:
+        col = f"grant_stage{stage.number}" if stage.budget_basis == "grant" else stage.budget_basis
+        basis = "grants" if stage.budget_basis == "grant" else stage.budget_basis.replace("_", " ")
+        why = (f"stage {stage.number} budgets {basis}"
+               if stage.budget is not None else f"stage {stage.number}'s objective {stage.objective}")
+        out.append((col, why))
+    if stage.total_budget_cap_per_year is not None:
+        out += [("total_budget_per_year", f"stage {stage.number} caps the total budget per year")]
+    if stage.max_regional_share is not None:
+        out += [("total_budget_per_year", f"stage {stage.number} caps the regional share"),
+                ("regional_cofinancing_per_year", f"stage {stage.number} caps the regional share")]
+    return list(dict.fromkeys(out))
+
+
+def money_basis_problems(path: Path | str, stages: Iterable[Any], display_name: str | None = None
+                         ) -> list[Problem]:
+    """Problems when a stage's money basis has no column in the applications table, or a blank
+    cell: a stage that budgets grants with no ``grant_stage<N>`` column would otherwise give every
+    application a grant of 0.
+
+    ``stages`` are the call's :class:`~selection.model.Stage` objects; each column a stage's
+    budget, objective, total-budget cap or regional-share cap reads must exist and be filled in
+    on every row.
+    """
+    try:
+        table = read_csv(path, display_name=display_name)
+    except InputError:
+        return []  # reported by read_applications
+    problems: list[Problem] = []
+    wanted: dict[str, str] = {}
+    for st in stages:
+        for col, why in _basis_columns(st):
+            wanted.setdefault(col, why)
+    grants = [h for h in table.header if h.startswith("grant")]
+    for col, why in wanted.items():
+        if col not in table.header:
+            close = difflib.get_close_matches(col, table.header, n=1, cutoff=0.6)
+            problems.append(Problem(
+                f"{why}, but the table has no column {col!r}"
+                + (f" (found {', '.join(grants)})" if grants and col.startswith("grant") else ""),
+                file=table.name, row=1, column=col,
+                hint=(f"rename column {close[0]!r} to {col!r}" if close else f"add a column {col!r} with "
+                      "every application's amount")))
+            continue
+        blank = [r.line for r in table.rows if not (r.values.get(col) or "").strip()]
+        for line in blank:
+            problems.append(Problem(f"no amount given; {why}", file=table.name, row=line, column=col,
+                                    hint="write the amount (0 if there is none)"))
+    return problems
+
+
+def assignments_for_stage(path: Path | str, expert_ids: set[str], application_ids: set[str],
+                          stage: int, from_earlier_stage: bool = False) -> dict[str, frozenset[str]] | None:
+    """The assignment that governs stage ``stage``'s scores, or ``None`` when none does.
+
+    With a ``stage`` column, the rows of that stage (``None`` if there are none). Without one, the
+    rows are the assignment of the stage(s) that score every application; a stage that chooses
+    among an earlier stage's selection (``from_earlier_stage``) is then not governed by them.
+    A missing file governs nothing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    table = _read(path, ApplicationError)
+    if "stage" not in table.header and from_earlier_stage:
+        return None
+    return read_assignments(path, expert_ids, application_ids, stage) or None

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from selection.danish import kr, num
+from selection.danish import num
 from selection.select.program import (
     Rule,
     StageInput,
@@ -37,6 +37,7 @@ from selection.select.program import (
     stage_milp,
     tie_weights,
 )
+from selection.vocabulary import Currency
 
 __all__ = ["SELECTION_COLUMNS", "explain_selection", "forced_in_value"]
 
@@ -102,9 +103,12 @@ def _phrase(r: Rule, new: float, before: float, add: str, remove: str | None, le
     desc_da = r.description_da or r.description
     if r.kind == "count":
         return f"all {r.rhs:g} places are taken", f"alle {num(r.rhs)} pladser er optaget"
-    if r.unit == "DKK":
-        what = f"\"{r.description}\" would be exceeded by {new - r.rhs:,.0f} DKK"
-        what_da = f"\"{desc_da}\" ville blive overskredet med {kr(new - r.rhs)}"
+    if r.unit != "applications":
+        if r.kind == "share":  # an exact integer row: say which share it is, not its scaled amount
+            what, what_da = f"\"{r.description}\" would be broken", f"\"{desc_da}\" ville blive brudt"
+        else:
+            what = f"\"{r.description}\" would be exceeded by {new - r.rhs:,.0f} {r.unit}"
+            what_da = f"\"{desc_da}\" ville blive overskredet med {Currency(code=r.unit).format(new - r.rhs, 'da')}"
         return (("outranked within the budget: " if lead else "the budget ") + what,
                 ("overgået inden for budgettet: " if lead else "budgettet ") + what_da)
     if r.sense == "<=":
@@ -126,7 +130,7 @@ def _outside_reason(u: _Usage, a: str) -> Words:
     parts = [(f"outranked: all {count[0][0].rhs:g} places went to higher-ranked applications",
               f"overgået: alle {num(count[0][0].rhs)} pladser gik til højere rangerede ansøgninger")] \
         if count else []
-    money = [b for b in broken if b[0].unit == "DKK"]
+    money = [b for b in broken if b[0].unit != "applications"]
     parts += [_phrase(*b, a, None, lead=not count and k == 0) for k, b in enumerate(money)]
     parts += [_phrase(*b, a, None) for b in broken if b[0].kind == "group"]
     return _join(parts)

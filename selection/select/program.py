@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from selection.danish import kr
 from selection.errors import InfeasibleError, Problem, SolverError
-from selection.model import FOCUS_AREAS, INDUSTRIES, Application, Stage
+from selection.model import Application, Stage
 from selection.select.milp import SOLVERS, Milp, check_solver, solve_milp
+from selection.vocabulary import BUILTIN_GROUPS, Attribute
 
 __all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions",
            "SOLVERS", "explain_infeasible", "stage_milp", "rule_text", "group_label", "rule_text_da",
@@ -66,7 +66,7 @@ class Rule:
     coefs: Mapping[str, float]
     sense: str  # "<=" or ">="
     rhs: float
-    unit: str = "applications"  # or "DKK"
+    unit: str = "applications"  # or the call's currency code ("DKK", "EUR")
     kind: str = "group"
     reason: str = ""
     label: str = ""
@@ -89,8 +89,8 @@ class Rule:
 
     def amount(self, x: float) -> str:
         """``x`` in this rule's unit, in words."""
-        if self.unit == "DKK":
-            return f"{x:,.0f} DKK"
+        if self.unit != "applications":
+            return f"{x:,.0f} {self.unit}"
         k = round(x) if abs(x - round(x)) < 1e-9 else x
         return f"{k:g} application{'s' if k != 1 else ''}"
 
@@ -123,69 +123,123 @@ class StageOutcome:
     note: str = ""
 
 
-def group_label(group: str, value: str) -> str:
-    """A group value in words, English / Danish where the call's vocabulary has both."""
-    if group == "industry" and value in INDUSTRIES:
-        da, en = INDUSTRIES[value]
-        return f"industry {en}" + (f" / {da}" if da != en else "")
-    if group == "focus_area" and value in FOCUS_AREAS:
-        da, en = FOCUS_AREAS[value]
-        return f"focus area {en}" + (f" / {da}" if da != en else "")
-    if group == "rural":
-        return "rural/peripheral (landdistrikt)" if value == "true" else "non-rural"
-    if group == "municipality":
-        return f"municipality {value}"
-    if group == "lead_organisation":
-        return f"lead organisation {value}"
-    return "all applications"
+def _lower(name: str) -> str:
+    """``Focus area`` -> ``focus area``; ``IT`` stays ``IT``."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
-def group_label_da(group: str, value: str) -> str:
+def group_label(group: str, value: str, declared: Attribute | None = None) -> str:
+    """A group value in words, from the call's declared labels: ``industry Fashion / Mode``
+    (the value's English / Danish label), ``rural/peripheral``, ``lead organisation X``."""
+    if group in BUILTIN_GROUPS:
+        return BUILTIN_GROUPS[group][1] if group == "any" else f"{BUILTIN_GROUPS[group][1]} {value}"
+    if declared is None:
+        return f"{group} {value}"
+    if declared.type == "yes_no":
+        return _lower(declared.label_en) if value == "true" else f"not {_lower(declared.label_en)}"
+    en, da = declared.value_label(value, "en"), declared.value_label(value, "da")
+    return f"{_lower(declared.label_en)} {en}" + (f" / {da}" if da != en else "")
+
+
+def group_label_da(group: str, value: str, declared: Attribute | None = None) -> str:
     """A group value in Danish words: ``branche Mode``, ``fokusområde Turisme``."""
-    if group == "industry" and value in INDUSTRIES:
-        return f"branche {INDUSTRIES[value][0]}"
-    if group == "focus_area" and value in FOCUS_AREAS:
-        return f"fokusområde {FOCUS_AREAS[value][0]}"
-    if group == "rural":
-        return "landdistrikt/yderområde" if value == "true" else "ikke-landdistrikt"
-    if group == "municipality":
-        return f"kommune {value}"
-    if group == "lead_organisation":
-        return f"hovedansøger {value}"
-    return "alle ansøgninger"
+    if group in BUILTIN_GROUPS:
+        return BUILTIN_GROUPS[group][0] if group == "any" else f"{BUILTIN_GROUPS[group][0]} {value}"
+    if declared is None:
+        return f"{group} {value}"
+    if declared.type == "yes_no":
+        return _lower(declared.label_da) if value == "true" else f"ikke {_lower(declared.label_da)}"
+    return f"{_lower(declared.label_da)} {declared.value_label(value, 'da')}"
 
 
 _KIND_DA = {"at_least": "mindst", "at_most": "højst", "exactly": "præcis"}
 
 
-def rule_text_da(kind: str, count: int, group: str, value: str) -> str:
+def rule_text_da(kind: str, count: int, group: str, value: str, declared: Attribute | None = None) -> str:
     """``mindst 1 udvalgt i fokusområde Turisme`` and the like (Danish twin of :func:`rule_text`)."""
     words = _KIND_DA.get(kind, kind.replace("_", " "))
     if group == "any":
         return f"{words} {count} udvalgt"
-    return f"{words} {count} udvalgt i {group_label_da(group, value)}"
+    return f"{words} {count} udvalgt i {group_label_da(group, value, declared)}"
 
 
-def rule_text(kind: str, count: int, group: str, value: str) -> str:
-    """``at least 1 selected in focus area Tourism / Turisme`` and the like."""
+def rule_text(kind: str, count: int, group: str, value: str, declared: Attribute | None = None) -> str:
+    """``at least 1 selected in focus area Tourism / Turisme``, ``at least 1 rural/peripheral
+    selected`` (a yes/no attribute) and the like."""
     words = kind.replace("_", " ")
     if group == "any":
         return f"{words} {count} selected"
-    if group == "rural":
-        return f"{words} {count} {'rural/peripheral' if value == 'true' else 'non-rural'} selected"
-    return f"{words} {count} selected in {group_label(group, value)}"
+    if declared is not None and declared.type == "yes_no":
+        return f"{words} {count} {group_label(group, value, declared)} selected"
+    return f"{words} {count} selected in {group_label(group, value, declared)}"
 
 
-def _group_values(group: str, candidates: Sequence[Application]) -> list[str]:
-    if group == "industry":
-        return list(INDUSTRIES)
-    if group == "focus_area":
-        return list(FOCUS_AREAS)
-    if group == "rural":
-        return ["true", "false"]
+def _group_values(group: str, candidates: Sequence[Application], declared: Attribute | None = None) -> list[str]:
     if group == "any":
         return ["*"]
+    if declared is not None and declared.value_ids():
+        return declared.value_ids()
     return sorted({v for a in candidates for v in a.group_values(group)})
+
+
+def exclusive_rules(inp: StageInput) -> list[Rule]:
+    """One row ``sum x_i <= 1`` per set of mutually exclusive applications (the stage's
+    ``mutually_exclusive``), over those of them that are candidates."""
+    out = []
+    for k, ex in enumerate(inp.stage.mutually_exclusive):
+        members = {a: 1.0 for a in ex.applications if a in inp.values}
+        if len(members) < 2:
+            continue
+        names = ", ".join(members)
+        out.append(Rule(f"exclusive[{k}]", f"at most 1 of {names}", members, "<=", 1, kind="group",
+                        reason=ex.reason, label=f"the mutually exclusive {names}",
+                        description_da=f"højst 1 af {names}", label_da=f"de gensidigt udelukkende {names}"))
+    return out
+
+
+_BASIS = {"cost": ("cost", "omkostning"), "grant": ("requested grants", "ansøgte tilskud"),
+          "regional_cofinancing_per_year": ("regional co-financing per year", "regional medfinansiering pr. år"),
+          "total_budget_per_year": ("total budgets per year", "samlede budgetter pr. år")}
+
+
+def share_rules(inp: StageInput) -> list[Rule]:
+    """Money shares (the stage's ``shares``) as exact integer rows.
+
+    ``Σ_{i in G} a_i x_i <= s Σ_i b_i x_i`` with ``s = p/q`` (the cap plus its tolerance) is
+    written ``Σ_i (q [i in G] a_i - p b_i) x_i <= 0``: integer coefficients, so a selection exactly
+    at the cap (7.5 of 22.5 M against 1/3) is kept exactly. A floor (``min_share``) is the same
+    row with ``>=`` and the value minus its tolerance.
+    """
+    st = inp.stage
+    out = []
+    cand = [inp.applications[a] for a in inp.values]
+    for k, sh in enumerate(st.shares):
+        sense = "<=" if sh.kind == "max_share" else ">="
+        lim = sh.share.limit("max" if sh.kind == "max_share" else "min")
+        p, q = lim.numerator, lim.denominator
+        coefs = {}
+        for a in cand:
+            member = sh.group is None or (sh.value is None and bool(a.group_values(sh.group))) or \
+                (sh.value is not None and sh.value in a.group_values(sh.group))
+            c = (q * st.amount(a, sh.of) if member else 0) - p * st.amount(a, sh.within)
+            if c:
+                coefs[a.id] = float(c)
+        of_en, of_da = _BASIS.get(sh.of, (sh.of, sh.of))
+        if sh.declared is not None:
+            of_en = f"{of_en} to {group_label(sh.group or '', sh.value or '', sh.declared)}" \
+                if sh.value is not None else of_en
+            of_da = f"{of_da} til {group_label_da(sh.group or '', sh.value or '', sh.declared)}" \
+                if sh.value is not None else of_da
+        within_en, within_da = _BASIS.get(sh.within, (sh.within, sh.within))
+        words = "at most" if sense == "<=" else "at least"
+        words_da = "højst" if sense == "<=" else "mindst"
+        share = str(sh.share)
+        out.append(Rule(f"share[{k}]", f"{of_en} {words} {share} of {within_en} (over the selection)",
+                        coefs, sense, 0, st.currency.code, kind="share", reason=sh.reason,
+                        label=of_en, label_da=of_da,
+                        description_da=f"{of_da} {words_da} {share.replace('.', ',')} af {within_da} "
+                                       "(samlet for de udvalgte)"))
+    return out
 
 
 def build_rules(inp: StageInput) -> list[Rule]:
@@ -201,19 +255,24 @@ def build_rules(inp: StageInput) -> list[Rule]:
     ids = [a.id for a in cand]
     rules = [Rule("max_selected", f"at most {st.max_selected} selected", dict.fromkeys(ids, 1.0), "<=",
                   st.max_selected, kind="count", description_da=f"højst {st.max_selected} udvalgt")]
+    cur = st.currency
     if st.budget is not None:
         what = "requested grants" if st.budget_basis == "grant" else "regional co-financing per year"
         what_da = "ansøgte tilskud" if st.budget_basis == "grant" else "regional medfinansiering pr. år"
-        rules.append(Rule("budget", f"{what} within {st.budget:,} DKK",
-                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, "DKK", kind="budget",
-                          description_da=f"{what_da} inden for {kr(st.budget)}"))
+        if st.fixed_costs:  # e.g. "+ Springboard 37,500 + effect-measurement design 45,000 per selected"
+            what += " + " + " + ".join(f"{f.name_en} {f.amount:,}" for f in st.fixed_costs) + " per selected"
+            what_da += " + " + " + ".join(f"{f.name_da} {cur.format(f.amount, 'da')}"
+                                          for f in st.fixed_costs) + " pr. udvalgt"
+        rules.append(Rule("budget", f"{what} within {cur.format(st.budget)}",
+                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, cur.code, kind="budget",
+                          description_da=f"{what_da} inden for {cur.format(st.budget, 'da')}"))
     if st.total_budget_cap_per_year is not None:
         rules.append(Rule("total_budget",
-                          f"total partnership budgets within {st.total_budget_cap_per_year:,} DKK per year",
+                          f"total partnership budgets within {cur.format(st.total_budget_cap_per_year)} per year",
                           {a.id: float(a.total_budget_per_year) for a in cand}, "<=",
-                          st.total_budget_cap_per_year, "DKK", kind="total_budget",
+                          st.total_budget_cap_per_year, cur.code, kind="total_budget",
                           description_da=f"samlede partnerskabsbudgetter inden for "
-                                         f"{kr(st.total_budget_cap_per_year)} pr. år"))
+                                         f"{cur.format(st.total_budget_cap_per_year, 'da')} pr. år"))
     eligible = {a.id for a in cand if a.id not in inp.excluded}
     index: dict[str, dict[str, dict[str, float]]] = {}  # group -> value -> members (one pass)
     for k, c in enumerate(st.constraints):
@@ -223,10 +282,10 @@ def build_rules(inp: StageInput) -> list[Rule]:
                 for v in a.group_values(c.group):
                     by_value.setdefault(v, {})[a.id] = 1.0
             index[c.group] = by_value
-        values = [c.value] if c.value is not None else _group_values(c.group, cand)
+        values = [c.value] if c.value is not None else _group_values(c.group, cand, c.declared)
         for v in values:
             members = dict(index[c.group].get(v, {}))
-            label = group_label(c.group, v)
+            label = group_label(c.group, v, c.declared)
             base = f"constraint[{k}]:{c.group}={v}"
             parts = {"at_least": [(">=", "")], "at_most": [("<=", "")],
                      "exactly": [(">=", ":min"), ("<=", ":max")]}[c.kind]
@@ -241,11 +300,12 @@ def build_rules(inp: StageInput) -> list[Rule]:
                 if sense == "<=" and len(members) <= count:
                     continue  # cannot bind
                 words = c.kind if c.kind != "exactly" or count == c.count else "at_least"
-                desc = rule_text(words, count, c.group, v)
+                desc = rule_text(words, count, c.group, v, c.declared)
                 rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
                                   reason=c.reason, label=label,
-                                  description_da=rule_text_da(words, count, c.group, v),
-                                  label_da=group_label_da(c.group, v)))
+                                  description_da=rule_text_da(words, count, c.group, v, c.declared),
+                                  label_da=group_label_da(c.group, v, c.declared)))
+    rules += exclusive_rules(inp) + share_rules(inp)
     for f in st.forced:
         if f.application in inp.values:
             rules.append(Rule(f"forced:{f.application}",
@@ -536,7 +596,7 @@ def elastic(inp: StageInput, rules: Sequence[Rule], solver: str) -> dict[str, fl
     pos = {a: i for i, a in enumerate(ids)}
     first = m.add_vars(len(rules), cost=0.0, lower=0.0, upper=math.inf, integer=False)
     for k, r in enumerate(rules):
-        scale = (max(r.coefs.values(), default=1.0) or 1.0) if r.unit == "DKK" else 1.0
+        scale = (max(map(abs, r.coefs.values()), default=1.0) or 1.0) if r.unit != "applications" else 1.0
         m.cost[first + k] = 1.0 / scale + (1e-3 if r.kind == "forced" else 0.0)
         items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
         idx = [i for i, _ in items] + [first + k]

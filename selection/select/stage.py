@@ -42,6 +42,11 @@ def exclusion_reasons(stage: Stage, ranking: pd.DataFrame, applications: Mapping
             share = applications[a].regional_share
             excluded[a] = (f"regional share {share:.1%} is above the cap of {cap:.0%}",
                            f"regional andel {pct(share, 1)} er over loftet på {pct(cap)}")
+        elif stage.eligibility and (failed := [e for e in stage.eligibility if e.fails(applications[a])]):
+            # the call's requirements on the application's attributes (e.g. §7 cultural partners)
+            excluded[a] = ("not eligible: " + "; ".join(f"{e.describe()} required ({e.reason})" for e in failed),
+                           "ikke støtteberettiget: " + "; ".join(f"{e.describe('da')} kræves ({e.reason})"
+                                                                  for e in failed))
     for f in stage.forced:
         if not f.include:
             excluded.setdefault(f.application, (f"forced out: {f.reason}", f"tvunget ud: {f.reason}"))

@@ -13,9 +13,9 @@ from selection.io.toml import load_call
 @pytest.fixture(scope="module")
 def ctx(example_dir):
     call, cats = load_call(example_dir / "call.toml")
-    apps = {a.id: a for a in read_applications(example_dir / "applications.csv")}
+    apps = {a.id: a for a in read_applications(example_dir / "applications.csv", call.attributes)}
     experts = {e.id: e for e in read_experts(example_dir / "experts.csv", set(apps))}
-    return ScoreContext(cats[1], apps, experts)
+    return ScoreContext(cats[1], apps, experts, sheet_key=bytes(range(32)))  # conftest TEST_KEY
 
 
 def test_cell_name():

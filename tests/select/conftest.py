@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import itertools
 import math
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 from hypothesis import strategies as st
 
-from selection.model import FOCUS_AREAS, INDUSTRIES, Application, Constraint, ForcedDecision, Stage
+from selection.model import Application, Call, Constraint, ForcedDecision, Stage
+from selection.vocabulary import Attribute
+
+#: The example call's declared vocabulary (industries, focus areas, municipality, rural, partners).
+with (Path(__file__).parents[2] / "examples" / "kreative-partnerskaber" / "vocabulary.toml").open("rb") as _fh:
+    ATTRIBUTES = [Attribute.model_validate(a) for a in tomllib.load(_fh)["attributes"]]
+INDUSTRIES = next(a for a in ATTRIBUTES if a.id == "industry").value_ids()
+FOCUS_AREAS = next(a for a in ATTRIBUTES if a.id == "focus_area").value_ids()
+
+
+def declare(stage: Stage, attributes=ATTRIBUTES) -> Stage:
+    """``stage`` as a call with the example's vocabulary gives it: rules labelled from it."""
+    return Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "attributes": attributes,
+                                "stages": [stage]}).stages[0]
 
 INDS = ["fashion", "design", "music"]
 FOCI = ["tourism", "food"]
@@ -55,11 +70,11 @@ def instances(draw, max_n: int = 8, forced: bool = True):
     if forced and n and draw(st.booleans()):
         fd.append(ForcedDecision(application=f"A{draw(st.integers(0, n - 1))}", include=draw(st.booleans()),
                                  reason="panel decision"))
-    stage = Stage(number=1, name="s", catalogue="c.toml", max_selected=draw(st.integers(1, 4)),
+    stage = declare(Stage(number=1, name="s", catalogue="c.toml", max_selected=draw(st.integers(1, 4)),
                   budget=draw(st.sampled_from([None, 150_000, 300_000, 600_000])),
                   total_budget_cap_per_year=draw(st.sampled_from([None, 2_000_000])),
                   max_regional_share=draw(st.sampled_from([None, 0.5])),
-                  constraints=cons, forced=fd)
+                  constraints=cons, forced=fd))
     return stage, ranking, apps
 
 
@@ -97,7 +112,7 @@ def feasible(stage: Stage, apps, elig: set[str], sel) -> bool:
         elif c.value is not None:
             values = [c.value]
         elif c.group in ("industry", "focus_area", "rural"):
-            values = {"industry": list(INDUSTRIES), "focus_area": list(FOCUS_AREAS),
+            values = {"industry": INDUSTRIES, "focus_area": FOCUS_AREAS,
                       "rural": ["true", "false"]}[c.group]
         else:
             values = sorted({v for a in apps.values() for v in a.group_values(c.group)})
