@@ -18,6 +18,7 @@ FORBIDDEN = {
     "selection": ["matplotlib", "pulp", "highspy"],
     "selection.errors": ["selection.model", "selection.io", "pandas", "numpy", "pydantic"],
     "selection.model": ["numpy", "pandas", "pulp", "matplotlib"],
+    "selection.vocabulary": ["selection.model", "numpy", "pandas", "pulp", "matplotlib"],
     "selection.io": ["pulp", "matplotlib"],
     "selection.aggregate": ["selection.io", "pulp", "matplotlib"],
     "selection.rank": ["selection.io", "pulp", "matplotlib"],
