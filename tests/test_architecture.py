@@ -27,6 +27,7 @@ FORBIDDEN = {
     "selection.scenario": ["matplotlib", "pulp"],
     "selection.cli": ["matplotlib", "pulp", "pandas"],
     "selection.sensitivity": ["matplotlib", "pulp"],
+    "selection.bayes": ["selection.io", "matplotlib"],
     "selection.runs": ["matplotlib"],
     # plotting draws result frames: it never imports the computing packages
     "selection.plot": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",

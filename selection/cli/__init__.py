@@ -17,7 +17,7 @@ from selection.errors import EXIT_INVALID, SelectionError
 __all__ = ["main", "COMMANDS"]
 
 #: Subcommand modules, in the order ``selection --help`` lists them.
-COMMANDS = ["run", "validate", "sheets", "import", "report", "panel", "scenarios", "sensitivity"]
+COMMANDS = ["run", "validate", "sheets", "import", "report", "panel", "scenarios", "sensitivity", "lottery"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,14 +28,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from selection import __version__
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (keeps ``--help`` fast)."""
 
+    def __call__(self, parser, namespace, values, option_string=None):
+        from selection import __version__
+
+        print(f"selection {__version__}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="selection",
         description="Score, rank and select applications for a funding call.",
     )
-    parser.add_argument("--version", action="version", version=f"selection {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"selection.cli.{name}_cmd").register(sub)

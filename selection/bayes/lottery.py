@@ -1,0 +1,241 @@
+"""The gray zone and a verifiable partial lottery, every rule of the stage kept.
+
+After Heyard et al. (2022), *Rethinking the funding line at the Swiss National Science
+Foundation: Bayesian ranking and lottery*, doi:10.1080/2330443X.2022.2086190, with the SNSF's
+fixed "top K" replaced by this engine's exact selection program:
+
+1. **Provisional selection and funding line.** The stage's program is solved with the expected
+   ranks as values (value ``n + 1 - ER``, ties broken by ER) and every rule of the stage (places,
+   budgets, group floors and caps, thresholds on the posterior-mean scores, regional share,
+   forced decisions). The funding line is the largest ER among the provisionally selected
+   applications (the ER of the last one funded).
+2. **Zones.** An application that may be selected is *gray* when its ER's 90 % credible
+   interval ``[er_q05, er_q95]`` contains the funding line, *above* when the whole interval is
+   better (smaller), *below* when it is worse; one the rules exclude is *excluded*.
+   Provisionally selected applications are never *below*.
+3. **The draw.** A uniformly random order of the gray zone is drawn with
+   ``numpy.random.default_rng(seed).permutation`` (gray ids sorted first). The stage's program
+   is then solved with value ``G + 1`` for each *above* application (so one outweighs the whole
+   gray zone), ``1`` for each *gray* one, *below* ones excluded, and the drawn order as the
+   ranks of the gray zone for the engine's rank tie-break. So: as many *above* as the rules
+   allow, then as many *gray*, the places among the gray zone going in the drawn order as far as
+   the rules (budget, caps, floors) let them.
+4. **Chances.** Each application's probability of being selected by this procedure is exact
+   (all ``G!`` orders solved) when the gray zone has at most :data:`EXACT_MAX` applications and
+   otherwise estimated by repeating the draw ``repeats`` times with the sub-seeds
+   ``default_rng([seed, r])``, ``r = 1..repeats`` (standard error at most ``0.5 / sqrt(repeats)``).
+
+The seed is the stage's ``lottery.seed``, or the SHA-256 of ``lottery.public_seed`` (a public
+value named in advance in the call file, e.g. a national lottery result) read as a 256-bit
+integer, or the call's seed plus the stage number; it is recorded in the run's manifest and
+:func:`verify_lottery` (``selection lottery --verify RUN_DIR``) reproduces the draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from selection.danish import pct
+from selection.model import Application, Stage
+from selection.select.program import StageInput, solve_stage
+
+__all__ = ["LOTTERY_COLUMNS", "EXACT_MAX", "LotteryDraw", "public_seed", "lottery_seed", "provisional_line",
+           "zones", "draw_lottery", "lottery_table", "lottery_reasons"]
+
+LOTTERY_COLUMNS = ["stage", "application_id", "zone", "probability", "selected"]
+#: Gray zones up to this size get exact chances (every order solved); larger ones Monte Carlo.
+EXACT_MAX = 6
+
+
+def public_seed(value: str) -> int:
+    """The seed derived from a public value: its SHA-256 (UTF-8) read as a 256-bit integer.
+
+    >>> public_seed("abc") % 1000
+    45
+    """
+    return int(hashlib.sha256(value.encode("utf-8")).hexdigest(), 16)
+
+
+def lottery_seed(stage: Stage, call_seed: int) -> tuple[int, str]:
+    """The stage's lottery seed and where it comes from, in words."""
+    lot = stage.lottery
+    if lot is not None and lot.public_seed is not None:
+        return public_seed(lot.public_seed), f"SHA-256 of the public value {lot.public_seed!r}"
+    if lot is not None and lot.seed is not None:
+        return lot.seed, "the stage's lottery seed in the call file"
+    return call_seed + stage.number, f"the call's seed {call_seed} + stage number {stage.number}"
+
+
+@dataclass(frozen=True)
+class LotteryDraw:
+    stage: int
+    seed: int
+    seed_source: str
+    funding_line: float
+    provisional: tuple[str, ...]
+    zones: Mapping[str, str]
+    gray_sorted: tuple[str, ...]
+    order: tuple[str, ...]  #: the drawn order of the gray zone
+    selected: tuple[str, ...]
+    probability: Mapping[str, float]
+    probability_method: str
+    repeats: int
+
+    def record(self) -> dict:
+        """The manifest's record of this draw (what ``--verify`` checks)."""
+        return {"seed": str(self.seed), "seed_source": self.seed_source, "funding_line": self.funding_line,
+                "provisional": list(self.provisional), "gray_zone": list(self.gray_sorted),
+                "drawn_order": list(self.order), "selected": list(self.selected),
+                "probability_method": self.probability_method, "repeats": self.repeats,
+                "rng": "numpy.random.default_rng(seed).permutation(sorted gray zone)"}
+
+
+def provisional_line(stage: Stage, applications: Mapping[str, Application], posterior: pd.DataFrame,
+                     excluded: Mapping[str, str], solver: str = "cbc") -> tuple[tuple[str, ...], float]:
+    """The provisional selection by expected rank under every rule, and the funding line."""
+    er = posterior.set_index("application_id")["expected_rank"]
+    n = len(er)
+    ranks = _ranks(sorted(er.index, key=lambda a: (er[a], a)))
+    inp = StageInput(stage, applications, {a: float(n + 1 - er[a]) for a in er.index}, ranks, dict(excluded))
+    sel = solve_stage(inp, solver).selected
+    line = float(max(er[a] for a in sel)) if sel else float("nan")
+    return tuple(sel), line
+
+
+def zones(posterior: pd.DataFrame, excluded: Mapping[str, str], provisional: Sequence[str],
+          line: float) -> dict[str, str]:
+    """above / gray / below / excluded per application (see the module's step 2)."""
+    out = {}
+    prov = set(provisional)
+    for r in posterior.itertuples():
+        a = r.application_id
+        if a in excluded:
+            out[a] = "excluded"
+        elif r.er_q95 < line:
+            out[a] = "above"
+        elif r.er_q05 > line and a not in prov:
+            out[a] = "below"
+        else:
+            out[a] = "gray"
+    return out
+
+
+def _ranks(order: Sequence[str]) -> dict[str, int]:
+    return {a: i + 1 for i, a in enumerate(order)}
+
+
+class _Program:
+    """The lottery's stage program for any order of the gray zone."""
+
+    def __init__(self, stage: Stage, applications: Mapping[str, Application], posterior: pd.DataFrame,
+                 zone: Mapping[str, str], excluded: Mapping[str, str], excluded_da: Mapping[str, str]):
+        self.stage, self.applications = stage, applications
+        er = posterior.set_index("application_id")["expected_rank"]
+        by_er = sorted(er.index, key=lambda a: (er[a], a))
+        self.above = [a for a in by_er if zone[a] == "above"]
+        self.gray = sorted(a for a in by_er if zone[a] == "gray")
+        self.rest = [a for a in by_er if zone[a] not in ("above", "gray")]
+        G = len(self.gray)
+        self.values = {a: float(G + 1) if zone[a] == "above" else 1.0 if zone[a] == "gray" else 0.0 for a in by_er}
+        self.excluded = dict(excluded)
+        self.excluded_da = dict(excluded_da)
+        for a in by_er:
+            if zone[a] == "below":
+                self.excluded[a] = "below the gray zone"
+                self.excluded_da[a] = "under gråzonen"
+        self.universe = by_er
+        self._fast = None
+
+    def input(self, order: Sequence[str]) -> StageInput:
+        ranks = _ranks([*self.above, *order, *self.rest])
+        return StageInput(self.stage, self.applications, self.values, ranks, self.excluded, self.excluded_da)
+
+    def solve(self, order: Sequence[str], solver: str) -> tuple[str, ...]:
+        return tuple(solve_stage(self.input(order), solver).selected)
+
+    def solve_fast(self, order: Sequence[str]) -> tuple[str, ...]:
+        """The same selection as :meth:`solve` (lexicographic values in one objective, exact
+        certificates, the engine's own solve where no certificate is found)."""
+        from selection.select.fast import FastStage
+
+        if self._fast is None:
+            self._fast = FastStage(self.stage, self.applications, self.universe)
+        inp = self.input(order)
+        n = len(self.universe)
+        tie = np.array([n + 1 - inp.ranks[a] for a in self.universe], dtype=np.float64)
+        big = float(tie.sum()) + 1.0
+        v = np.array([self.values[a] for a in self.universe]) * big + tie
+        sel = self._fast.solve(v, self.excluded, reference=lambda: inp)
+        if sel is None:  # cannot happen: the provisional selection is feasible here
+            raise RuntimeError("the lottery's program has no feasible selection")
+        return sel
+
+
+def draw_lottery(stage: Stage, applications: Mapping[str, Application], posterior: pd.DataFrame,
+                 excluded: Mapping[str, str], excluded_da: Mapping[str, str], *, call_seed: int,
+                 solver: str = "cbc") -> LotteryDraw:
+    """Provisional line, zones, the seeded draw and every application's chance (module steps 1-4)."""
+    seed, source = lottery_seed(stage, call_seed)
+    repeats = stage.lottery.repeats if stage.lottery is not None else 2000
+    prov, line = provisional_line(stage, applications, posterior, excluded, solver)
+    zone = zones(posterior, excluded, prov, line)
+    prog = _Program(stage, applications, posterior, zone, excluded, excluded_da)
+    gray = tuple(prog.gray)
+    order = tuple(np.random.default_rng(seed).permutation(np.array(gray, dtype=object)).tolist()) if gray else ()
+    selected = prog.solve(order, solver)
+    counts = dict.fromkeys(prog.universe, 0)
+    if len(gray) <= EXACT_MAX:
+        orders = list(itertools.permutations(gray))
+        method = f"exact: all {len(orders)} orders of the {len(gray)} gray-zone applications solved"
+    else:
+        orders = [tuple(np.random.default_rng([seed, r]).permutation(np.array(gray, dtype=object)).tolist())
+                  for r in range(1, repeats + 1)]
+        method = (f"Monte Carlo: the draw repeated {repeats} times with sub-seeds default_rng([seed, r]), "
+                  f"standard error at most {0.5 / np.sqrt(repeats):.3f}")
+    for o in orders:
+        for a in prog.solve_fast(o):
+            counts[a] += 1
+    prob = {a: counts[a] / len(orders) for a in prog.universe}
+    return LotteryDraw(stage.number, seed, source, line, prov, zone, gray, order, selected, prob, method,
+                       len(orders))
+
+
+def lottery_table(draw: LotteryDraw, posterior: pd.DataFrame) -> pd.DataFrame:
+    """``lottery.csv`` rows of one stage, in expected-rank order."""
+    chosen = set(draw.selected)
+    ids = list(posterior.sort_values(["expected_rank", "application_id"])["application_id"])
+    return pd.DataFrame({"stage": draw.stage, "application_id": ids, "zone": [draw.zones[a] for a in ids],
+                         "probability": [draw.probability.get(a, 0.0) for a in ids],
+                         "selected": [a in chosen for a in ids]}, columns=LOTTERY_COLUMNS)
+
+
+def lottery_reasons(draw: LotteryDraw, posterior: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """The decision reason (English, Danish) of each gray-zone and below-zone application."""
+    p = posterior.set_index("application_id")
+    chosen = set(draw.selected)
+    out = {}
+    for a, z in draw.zones.items():
+        chance = draw.probability.get(a, 0.0)
+        if z == "gray":
+            en = (f"decided by lot among the {len(draw.gray_sorted)} applications of the gray zone "
+                  f"(expected rank {p.at[a, 'expected_rank']:.1f}, 90 % interval {p.at[a, 'er_q05']}-"
+                  f"{p.at[a, 'er_q95']}, crosses the funding line at {draw.funding_line:.1f}); "
+                  f"chance of selection {chance:.0%}")
+            da = (f"afgjort ved lodtrækning blandt gråzonens {len(draw.gray_sorted)} ansøgninger "
+                  f"(forventet placering {p.at[a, 'expected_rank']:.1f}, 90 %-interval {p.at[a, 'er_q05']}-"
+                  f"{p.at[a, 'er_q95']}, krydser finansieringsgrænsen ved {draw.funding_line:.1f}); "
+                  f"chance for udvælgelse {pct(chance)}")
+            out[a] = (("selected: " if a in chosen else "not selected: ") + en,
+                      ("udvalgt: " if a in chosen else "ikke udvalgt: ") + da)
+        elif z == "below" and a not in chosen:
+            out[a] = (f"below the gray zone: the 90 % interval of its expected rank ({p.at[a, 'er_q05']}-"
+                      f"{p.at[a, 'er_q95']}) lies below the funding line at {draw.funding_line:.1f}",
+                      f"under gråzonen: 90 %-intervallet for dens forventede placering ({p.at[a, 'er_q05']}-"
+                      f"{p.at[a, 'er_q95']}) ligger under finansieringsgrænsen ved {draw.funding_line:.1f}")
+    return out

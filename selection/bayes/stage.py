@@ -1,0 +1,145 @@
+"""One stage with the Bayesian panel model: fit, summarise, decide (with the lottery if enabled),
+and the run-folder tables and manifest record of every such stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from selection.bayes.gibbs import Posterior, SamplerSettings, fit, panel_data
+from selection.bayes.lottery import LotteryDraw, draw_lottery, lottery_reasons, lottery_table
+from selection.bayes.summary import (
+    EXPERT_POSTERIOR_COLUMNS,
+    POSTERIOR_COLUMNS,
+    application_table,
+    convergence_problems,
+    diagnostics_table,
+    expert_table,
+    probability_selected,
+)
+from selection.model import Application, CriteriaCatalogue, Expert, Stage
+
+__all__ = ["BayesStage", "fit_stage", "decide_stage", "bayes_tables", "bayes_manifest", "stage_seed"]
+
+
+@dataclass(frozen=True)
+class BayesStage:
+    """The Bayesian model of one stage and what was decided from it."""
+
+    stage: int
+    posterior: Posterior
+    panel: pd.DataFrame  #: posterior-mean quality (applications x criteria), the ranking's input
+    table: pd.DataFrame  #: posterior.csv rows
+    experts: pd.DataFrame  #: expert-posterior.csv rows
+    diagnostics: pd.DataFrame
+    warnings: tuple[str, ...]
+    seed: tuple[int, int]
+    draws_for_selection: int = 0
+    infeasible_draws: int = 0
+    lottery: LotteryDraw | None = None
+    lottery_table: pd.DataFrame | None = None
+
+
+def stage_seed(call_seed: int, stage: int) -> tuple[int, int]:
+    """The sampler's seed of a stage: ``numpy.random.default_rng([call seed, stage number])``."""
+    return (int(call_seed), int(stage))
+
+
+def fit_stage(stage: Stage, catalogue: CriteriaCatalogue, evaluation: pd.DataFrame,
+              experts: Mapping[str, Expert], *, call_seed: int,
+              settings: SamplerSettings | None = None) -> BayesStage:
+    """Fit the panel model to a stage's scores (conflicted scores left out) and check convergence."""
+    crit = catalogue.criterion_ids
+    data = panel_data(evaluation, crit, [c.scale.max - c.scale.min for c in catalogue.criteria],
+                      conflicts={e.id: e.conflicts for e in experts.values()})
+    w = catalogue.weights()
+    seed = stage_seed(call_seed, stage.number)
+    post = fit(data, [w[c] for c in crit], benefit=[c.direction == "benefit" for c in catalogue.criteria],
+               seed=seed, settings=settings)
+    diag = diagnostics_table(post)
+    problems = convergence_problems(diag, where=f"stage {stage.number}: ")
+    table = application_table(post)
+    table.insert(0, "stage", stage.number)
+    table["probability_selected"] = float("nan")
+    ex = expert_table(post)
+    ex.insert(0, "stage", stage.number)
+    diag.insert(0, "stage", stage.number)
+    return BayesStage(stage.number, post, post.quality_frame(), table, ex, diag, tuple(problems), seed)
+
+
+def decide_stage(fitted: BayesStage, stage: Stage, catalogue: CriteriaCatalogue, inp, outcome, selection: pd.DataFrame,
+                 applications: Mapping[str, Application], *, call_seed: int, solver: str,
+                 outcome_for) -> tuple[object, pd.DataFrame, BayesStage]:
+    """Probability of selection on posterior draws and, with a lottery, the drawn decision.
+
+    ``inp`` is the stage's program input (from the posterior-mean ranking), ``outcome`` and
+    ``selection`` the engine's decision without lottery; ``outcome_for(inp, rules, selected,
+    solver)`` packages a selection as an outcome (:func:`selection.select.program.outcome_for`).
+    """
+    prob = probability_selected(fitted.posterior, stage, catalogue, applications, seed=call_seed + stage.number)
+    table = fitted.table.copy()
+    table["probability_selected"] = table["application_id"].map(prob.probability).astype(float)
+    table = table[POSTERIOR_COLUMNS]
+    fitted = replace(fitted, table=table, draws_for_selection=prob.draws, infeasible_draws=prob.infeasible)
+    if stage.lottery is None or not stage.lottery.enabled:
+        return outcome, selection, fitted
+    draw = draw_lottery(stage, applications, table, inp.excluded, inp.excluded_da, call_seed=call_seed,
+                        solver=solver)
+    new_outcome = outcome_for(inp, outcome.rules, draw.selected, solver,
+                              note=f"partial lottery among the gray zone ({len(draw.gray_sorted)} applications)")
+    chosen = set(draw.selected)
+    reasons = lottery_reasons(draw, table)
+    sel = selection.copy()
+    sel["selected"] = sel["application_id"].isin(chosen)
+    for i, a in zip(sel.index, sel["application_id"], strict=True):
+        if a in reasons:
+            sel.at[i, "reason"], sel.at[i, "reason_da"] = reasons[a]
+        elif a in chosen and not str(sel.at[i, "reason"]).startswith("selected"):
+            sel.at[i, "reason"], sel.at[i, "reason_da"] = "selected", "udvalgt"
+        elif a not in chosen and str(sel.at[i, "reason"]).startswith("selected"):
+            sel.at[i, "reason"] = "not selected: the rules leave no room once the clearly better applications are in"
+            sel.at[i, "reason_da"] = "ikke udvalgt: reglerne giver ikke plads, når de klart bedre ansøgninger er med"
+    sel["cost_to_include"] = [c if a not in reasons else float("nan")
+                              for a, c in zip(sel["application_id"], sel["cost_to_include"], strict=True)]
+    fitted = replace(fitted, lottery=draw, lottery_table=lottery_table(draw, table))
+    return new_outcome, sel, fitted
+
+
+def bayes_tables(stages: Mapping[int, object]) -> dict[str, pd.DataFrame]:
+    """``posterior.csv``, ``expert-posterior.csv`` (with a stage column), ``posterior-diagnostics.csv``
+    and ``lottery.csv`` of the stages that used the Bayesian model (empty dict: none did)."""
+    fitted = [getattr(sr, "bayes", None) for sr in stages.values()]
+    fitted = [f for f in fitted if f is not None]
+    if not fitted:
+        return {}
+    out = {"posterior.csv": pd.concat([f.table for f in fitted], ignore_index=True),
+           "expert-posterior.csv": pd.concat([f.experts[["stage", *EXPERT_POSTERIOR_COLUMNS, "n_scores"]]
+                                              for f in fitted], ignore_index=True),
+           "posterior-diagnostics.csv": pd.concat([f.diagnostics for f in fitted], ignore_index=True)}
+    lots = [f.lottery_table for f in fitted if f.lottery_table is not None]
+    if lots:
+        out["lottery.csv"] = pd.concat(lots, ignore_index=True)
+    return out
+
+
+def bayes_manifest(stages: Mapping[int, object]) -> dict:
+    """The manifest's ``bayes`` record: sampler, seeds, convergence and each lottery draw."""
+    rec = {}
+    for n, sr in stages.items():
+        f = getattr(sr, "bayes", None)
+        if f is None:
+            continue
+        s = f.posterior.settings
+        d = f.diagnostics
+        rec[str(n)] = {
+            "model": "y = mu_c + quality_ac + leniency_e + noise (normal, hierarchical inverse-gamma variances)",
+            "sampler": "Gibbs (selection.bayes.gibbs)", "chains": s.chains, "warmup": s.warmup, "draws": s.draws,
+            "seed": list(f.seed), "rng": "numpy.random.default_rng([call seed, stage])",
+            "max_rhat": float(d["rhat"].max()), "min_ess_bulk": float(d["ess_bulk"].min()),
+            "warnings": list(f.warnings), "draws_for_selection": f.draws_for_selection,
+            "infeasible_draws": f.infeasible_draws,
+            "lottery": f.lottery.record() if f.lottery is not None else None,
+        }
+    return {"bayes": rec} if rec else {}
