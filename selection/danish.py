@@ -17,7 +17,7 @@ __all__ = ["num", "kr", "pct"]
 
 def num(x: float, spec: str = "g") -> str:
     """``x`` formatted with ``spec`` (e.g. ``".2f"``, ``",.0f"``), then in Danish separators."""
-    return format(x, spec).translate(str.maketrans({",": ".", ".": ","}))
+    return format(x, spec).translate(str.maketrans(",.", ".,"))
 
 
 def kr(x: float) -> str:

@@ -90,4 +90,4 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate ``scenarios/<name>.toml``."""
     from selection.io.toml import read_toml, validate_model
 
-    return validate_model(Scenario, read_toml(path, ScenarioError), str(path), ScenarioError)
+    return validate_model(Scenario, read_toml(Path(path), ScenarioError), str(path), ScenarioError)

@@ -44,7 +44,7 @@ def _frame(values: np.ndarray, cube: ScoreCube) -> pd.DataFrame:
 
 def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str = "mean",
                  trim: float = 0.1, calibration: str = "none", ridge: float = 1.0,
-                 bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+                 bounds: tuple[float | np.ndarray, float | np.ndarray] | None = None) -> pd.DataFrame:
     """Panel score per application (rows) and criterion (columns), abstentions excluded.
 
     Parameters
@@ -62,7 +62,8 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
         model's penalty). Raises a :class:`~selection.aggregate.calibration.CalibrationWarning`
         and keeps the raw scores when the design does not allow it.
     bounds
-        ``(min, max)`` to clip calibrated panel scores to the scale (raw scores are on it already).
+        ``(min, max)`` to clip calibrated panel scores to the scale (raw scores are on it already);
+        numbers, or arrays with one bound per criterion.
 
     An application x criterion that no expert scored is ``NaN``; ranking refuses such a table
     and names the cell, so a missing panel score is never silently used.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
@@ -56,7 +57,7 @@ def ranking(frame, *, threshold: float | None = None, funding_line: int | None =
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlabel(text("score", lang))
         ax.set_title(text("ranking", lang))
-        handles = [Patch(color=COLOURS["selected"], label=text("selected", lang)),
+        handles: list[Artist] = [Patch(color=COLOURS["selected"], label=text("selected", lang)),
                    Patch(color=COLOURS["eligible"], label=text("eligible", lang)),
                    Patch(color=COLOURS["ineligible"], label=text("ineligible", lang))]
         if threshold is not None:

@@ -25,6 +25,12 @@ __all__ = ["rank_intervals", "rank_acceptability", "selection_probability"]
 _ACC = re.compile(r"^rank_acceptability_(\d+)$")
 
 
+def _acc_rank(column: str) -> int:
+    """The rank r of a ``rank_acceptability_<r>`` column (0 for any other column)."""
+    m = _ACC.match(column)
+    return int(m.group(1)) if m else 0
+
+
 def rank_intervals(frame, *, funding_line: int | None = None, ax: Axes | None = None,
                    lang: str = "en") -> Axes:
     """Expected rank of each application with its 50 % and 90 % rank intervals.
@@ -82,7 +88,7 @@ def rank_acceptability(frame, *, ax: Axes | None = None, lang: str = "en", annot
     """
     check_lang(lang)
     require(frame, ["application_id"], "rank_acceptability")
-    cols = sorted((c for c in frame.columns if _ACC.match(str(c))), key=lambda c: int(_ACC.match(c).group(1)))
+    cols = sorted((c for c in frame.columns if _ACC.match(str(c))), key=_acc_rank)
     if not cols:
         raise ValueError("rank_acceptability needs columns rank_acceptability_<r>")
     values = frame[cols].to_numpy(dtype=float)
@@ -91,7 +97,7 @@ def rank_acceptability(frame, *, ax: Axes | None = None, lang: str = "en", annot
     with style():
         ax = new_axes(ax, width=max(6.0, 2.5 + 0.28 * m), height=rows_height(n))
         im = ax.imshow(values, cmap="Blues", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
-        ranks = [int(_ACC.match(c).group(1)) for c in cols]
+        ranks = [_acc_rank(c) for c in cols]
         step = 1 if m <= 20 else 5
         ticks = [k for k, r in enumerate(ranks) if r == 1 or r % step == 0]
         ax.set_xticks(ticks, [str(ranks[k]) for k in ticks])

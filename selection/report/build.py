@@ -67,14 +67,14 @@ def write_report(run_dir: Path | str, *, scenarios: Path | str | None = None, se
     inp = load_report_inputs(run_dir, scenarios=scenarios, sensitivity=sensitivity)
     text, workbook = build_report(inp, lang=lang)
     run = inp.run.path
-    temps = []
+    temps: list[Path] = []
     try:
         for name, data in zip(REPORT_FILES, (text.encode("utf-8"), workbook), strict=True):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=run)
-            temps.append(Path(tmp))
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", dir=run)
+            temps.append(Path(tmp_name))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary file
+            os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a report is an ordinary file
         for name, tmp in zip(REPORT_FILES, temps, strict=True):
             os.replace(tmp, run / name)
     finally:

@@ -192,7 +192,7 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
             if n in unusable:
                 problems.append(Problem(f"{n} {unusable[n]}", file=str(path / n),
                                         hint="the folder is from another version; run `selection run` again"))
-    if problems:
+    if problems or manifest is None:
         raise InputError(problems)
     return RunBundle(path, manifest, tables, unusable)
 

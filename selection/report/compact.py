@@ -171,7 +171,7 @@ def leniency_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             reading = say("lenient" if lo > 0 else "severe" if hi < 0 else "in_line", lang)
         else:
             reading = say("lenient" if v > LENIENCY_BAND else "severe" if v < -LENIENCY_BAND else "in_line", lang)
-        row = {say("expert", lang): str(r["expert_id"])}
+        row: dict[str, object] = {say("expert", lang): str(r["expert_id"])}
         if "name" in frame.columns:
             row[say("name", lang)] = "" if pd.isna(r["name"]) else str(r["name"])
         if "n_scores" in frame.columns:
