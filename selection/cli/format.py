@@ -7,8 +7,9 @@ import pandas as pd
 __all__ = ["table", "money", "shorten"]
 
 
-def money(x: float | int) -> str:
-    return f"{x:,.0f} DKK".replace(",", " ")
+def money(x: float | int, currency: str = "DKK") -> str:
+    """``2 000 000 DKK``: an amount in the call's currency (its code)."""
+    return f"{x:,.0f} {currency}".replace(",", " ")
 
 
 def shorten(text: str, width: int) -> str:

@@ -6,8 +6,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from selection.cli.format import money, shorten, table
-
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="validate a call folder, rank and select, write a run folder",
@@ -32,6 +30,9 @@ def run(args) -> int:
     t0 = time.perf_counter()
     folder = load_call_folder(args.call_dir, args.scenario)
     t1 = time.perf_counter()
+    from selection.cli.validate_cmd import print_warnings
+
+    print_warnings(folder)
     if getattr(args, "alternatives", 0) < 0:
         from selection.errors import InputError, Problem
         raise InputError(Problem(f"--alternatives must be 0 or more, not {args.alternatives}"))
@@ -54,6 +55,8 @@ def run(args) -> int:
 
 
 def summary(result) -> str:
+    from selection.cli.format import money, shorten, table
+
     folder = result.folder
     call = folder.call
     lines = [f"{call.name}" + (f" ({call.name_en})" if call.name_en else ""),
@@ -78,10 +81,13 @@ def summary(result) -> str:
         if st.budget is not None:
             used = sum(st.cost(a) for a in chosen)
             what = "grants" if st.budget_basis == "grant" else "regional co-financing per year"
-            lines.append(f"Budget ({what}): {money(used)} of {money(st.budget)}")
+            if st.fixed_costs:
+                what += f" + fixed costs {money(st.fixed_cost, st.currency.code)} per selected"
+            lines.append(f"Budget ({what}): {money(used, st.currency.code)} of {money(st.budget, st.currency.code)}")
         if st.total_budget_cap_per_year is not None:
-            lines.append(f"Total partnership budgets per year: {money(sum(a.total_budget_per_year for a in chosen))} "
-                         f"of {money(st.total_budget_cap_per_year)}")
+            lines.append(f"Total partnership budgets per year: "
+                         f"{money(sum(a.total_budget_per_year for a in chosen), st.currency.code)} "
+                         f"of {money(st.total_budget_cap_per_year, st.currency.code)}")
         lines.append("Binding rules: " + ("; ".join(sr.outcome.binding) if sr.outcome.binding else "none"))
         if getattr(sr.outcome, "note", ""):
             lines.append(f"Selection mode: {sr.outcome.note}")

@@ -11,7 +11,7 @@ __all__ = ["budget_use"]
 
 
 def _amount(x: float, unit: str) -> str:
-    return f"{x:,.0f} {unit}".replace(",", " ") if unit == "DKK" else f"{x:g}"
+    return f"{x:,.0f} {unit}".replace(",", " ") if unit != "applications" else f"{x:g}"
 
 
 def budget_use(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:

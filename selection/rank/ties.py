@@ -4,10 +4,14 @@ Steps, in the order the catalogue (or a scenario) lists them:
 
 - ``criterion:<id>`` — the higher panel score on that criterion wins (Horizon Europe's
   ex-aequo order: e.g. Excellence, then Impact);
-- ``focus_area_coverage`` — an application covering a focus area that no higher-ranked
-  application covers wins. This is sequential: each place is filled in turn, and "covered" means
-  covered by every application already ranked above, including those placed by earlier ties;
-- ``rural`` — an application in a rural/peripheral municipality wins (geography);
+- ``attribute:<id>`` — the higher value of a declared application attribute wins (yes before
+  no for a yes/no attribute, the larger number or amount otherwise; no value counts as lowest);
+- ``coverage:<id>`` — an application with a value of a declared attribute (e.g. a focus area)
+  that no higher-ranked application has wins. This is sequential: each place is filled in turn,
+  and "covered" means covered by every application already ranked above, including those placed
+  by earlier ties;
+- ``rural`` and ``focus_area_coverage`` — the first call's names for ``attribute:rural`` and
+  ``coverage:focus_area``;
 - ``lottery`` — a seeded lottery: each application draws a distinct number from
   ``numpy.random.default_rng(seed).permutation(n)`` in table order; the higher draw wins. The
   draws are returned so that a run can record them. A lottery always ends the chain.
@@ -18,6 +22,7 @@ recorded (``"score"`` when their scores differ).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +33,8 @@ from selection.model import Application
 
 __all__ = ["TIE_BREAK_STEPS", "TieBreakResult", "break_ties", "check_chain"]
 
-TIE_BREAK_STEPS = ("criterion:<id>", "focus_area_coverage", "rural", "lottery")
+TIE_BREAK_STEPS = ("criterion:<id>", "attribute:<id>", "coverage:<id>", "lottery")
+_ALIASES = {"rural": "attribute:rural", "focus_area_coverage": "coverage:focus_area"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applicati
             if cid not in criteria:
                 problems.append(Problem(f"tie-break {step!r} names an unknown criterion",
                                         hint=f"use one of {', '.join(map(str, criteria))}"))
-        elif step in ("rural", "focus_area_coverage"):
+        elif step in _ALIASES or step.startswith(("attribute:", "coverage:")):
             if not have_applications:
                 problems.append(Problem(f"tie-break {step!r} needs the applications",
                                         hint="pass applications= to rank_applications"))
@@ -60,6 +66,15 @@ def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applicati
     if problems:
         raise RankingError(problems)
     return [s for s in chain if s != "lottery"] + ["lottery"]
+
+
+def _attribute_key(value: object) -> float:
+    """Order of an attribute value in a tie-break: yes 1 / no 0, a number itself, none lowest."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    return -math.inf
 
 
 def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
@@ -85,9 +100,14 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
     """
     n = len(score)
     draws = rng.permutation(n).astype(np.int64)
-    rural = (np.array([applications[a].rural for a in ids], dtype=bool)
-             if applications is not None else np.zeros(n, dtype=bool))
-    areas = ([applications[a].focus_areas for a in ids] if applications is not None
+    norm = [_ALIASES.get(s, s) for s in chain]  # the recorded step keeps the chain's own name
+    rank_of: dict[str, list[float]] = {}  # attribute:<id> -> per row, higher wins
+    for step in norm:
+        if step.startswith("attribute:") and step not in rank_of:
+            rank_of[step] = [_attribute_key(applications[a].attributes.get(step.split(":", 1)[1]))
+                             if applications is not None else 0.0 for a in ids]
+    cover = next((s.split(":", 1)[1] for s in norm if s.startswith("coverage:")), None)
+    areas = ([applications[a].group_values(cover) for a in ids] if applications is not None and cover
              else [frozenset()] * n)
     by_score = sorted(range(n), key=lambda i: -score[i])
     order: list[int] = []
@@ -110,10 +130,10 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
                 if step.startswith("criterion:"):
                     key = criterion_scores[step.split(":", 1)[1]]
                     vals = [key[i] for i in candidates]
-                elif step == "focus_area_coverage":
+                elif _ALIASES.get(step, step).startswith("coverage:"):
                     vals = [1 if areas[i] - covered else 0 for i in candidates]
-                elif step == "rural":
-                    vals = [int(rural[i]) for i in candidates]
+                elif _ALIASES.get(step, step).startswith("attribute:"):
+                    vals = [rank_of[_ALIASES.get(step, step)][i] for i in candidates]
                 else:  # lottery
                     vals = [int(draws[i]) for i in candidates]
                 best = max(vals)

@@ -80,12 +80,14 @@ def _call_section(run: RunBundle, lang: str) -> Section:
                                   if first.get("aggregation", "mean") in ("mean", "median", "trimmed_mean")
                                   else first.get("aggregation"))))
     rows = []
+    code = call.get("currency", "DKK")  # the call's currency (kroner are "kr." in Danish)
+    cur = "kr." if lang == "da" and code == "DKK" else code
     for n in stages:
         p = run.stage_parameters(n)
         rows.append({say("stage", lang): n, say("name", lang): p.get("name", ""), say("max_selected", lang): p.get("max_selected"),
-                     say("from_stage", lang): p.get("from_stage"), say("budget", lang): p.get("budget"),
+                     say("from_stage", lang): p.get("from_stage"), say("budget", lang, currency=cur): p.get("budget"),
                      say("budget_basis", lang): say(p["budget_basis"], lang) if p.get("budget_basis") else "",
-                     say("total_cap", lang): p.get("total_budget_cap_per_year"),
+                     say("total_cap", lang, currency=cur): p.get("total_budget_cap_per_year"),
                      say("regional_share", lang): p.get("max_regional_share"),
                      say("overall_threshold", lang): p.get("overall_threshold")})
     sec.blocks.append(Table(say("stages", lang), pd.DataFrame(rows), say("stages", lang)))
