@@ -47,6 +47,9 @@ def run(args) -> int:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     folder = load_call_folder(args.call_dir)
+    from selection.cli.validate_cmd import print_warnings
+
+    print_warnings(folder)
     call = folder.call
     tables: dict[str, list] = {}
     analyses = {}
@@ -68,6 +71,13 @@ def run(args) -> int:
                             "rank-intervals.csv": ri.reset_index()}.items():
             tables.setdefault(name, []).append(frame.assign(stage=st.number)[["stage", *frame.columns]])
         timings[f"stage{st.number}_panel_s"] = time.perf_counter() - t1
+    if call.scores_outside_assignment == "count" and folder.assignments is not None:
+        # scores counted although the expert was not assigned the application (one row per
+        # expert x application x file), so that the panel can see whose judgement they are
+        tables["outside-assignment.csv"] = [
+            frame.assign(stage=n)[["stage", *frame.columns]]
+            for n, frame in sorted(folder.outside_assignment.items())] or [pd.DataFrame(
+                columns=["stage", "expert_id", "application_id", "source_file", "sheet", "cell", "n_scores"])]
     out = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
     manifest = {
         "kind": "panel", "call_id": call.id, "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -17,6 +17,22 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def print_warnings(folder) -> None:
+    """Print a call folder's warnings (e.g. a column that is not read) to stderr, and how many
+    scores outside the assignment are counted; neither stops the command."""
+    import sys
+
+    from selection.errors import SelectionError
+
+    if folder.warnings:
+        print(f"Warning: {SelectionError(list(folder.warnings)).report()}", file=sys.stderr)
+    for n, table in sorted(folder.outside_assignment.items()):
+        if len(table):
+            print(f"Note: stage {n}: {int(table['n_scores'].sum())} score(s) by experts outside their "
+                  f"assignment are counted (scores_outside_assignment = \"count\"); 'selection panel' "
+                  "lists them in outside-assignment.csv", file=sys.stderr)
+
+
 def run(args) -> int:
     from selection.errors import InfeasibleError, InputError, Problem
     from selection.pipeline import load_call_folder, run_call, with_scenario
@@ -39,6 +55,7 @@ def run(args) -> int:
           + (f", {len(names)} scenario(s): {', '.join(names)}" if names else ""))
     for note in folder.pending:
         print(f"Note: {note}")
+    print_warnings(folder)
     if args.no_solve:
         return 0
     infeasible = []

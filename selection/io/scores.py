@@ -15,6 +15,7 @@ A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from selection.io.csvfile import CsvTable, decode_bytes, parse_csv_text, parse_n
 from selection.model import Application, CriteriaCatalogue, Expert
 
 __all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
-           "score_folder", "cell_name", "sha256_file", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
+           "score_folder", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
 
 #: File types a score file may have.
 SCORE_SUFFIXES = (".csv", ".xlsx")
@@ -61,6 +62,10 @@ class ScoreContext:
     assignments: dict[str, frozenset[str]] | None = None
     call_id: str | None = None
     stage: int | None = None
+    #: Whether a score outside ``assignments`` is counted (the call's ``scores_outside_assignment
+    #: = "count"``) instead of refused; and the assignments file's name, for messages.
+    count_outside_assignment: bool = False
+    assignments_file: str = "assignments.csv"
     #: The call's secret sheet key (``.selection-key``); a workbook's metadata must carry its MAC.
     sheet_key: bytes | None = None
 
@@ -233,6 +238,8 @@ def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
                                     file=g[ev.SOURCE_FILE].iloc[0], sheet=g[ev.SHEET].iloc[0] or None,
                                     cell=g[ev.CELL].iloc[0],
                                     hint="keep exactly one score"))
+    if ctx.assignments is not None and not ctx.count_outside_assignment:
+        problems += _outside_assignment_problems(frame, ctx)
     pairs = [(e.id, a) for e in ctx.experts.values() for a in sorted(e.conflicts)]
     if not pairs or frame.empty:
         return problems
@@ -244,6 +251,52 @@ def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
             "but scored it", file=row.source_file, sheet=row.sheet or None, cell=row.cell,
             hint="remove the score; conflicted scores are never used"))
     return problems
+
+
+def outside_assignment(frame: pd.DataFrame, assignments: Mapping[str, frozenset[str]] | None
+                       ) -> pd.DataFrame:
+    """The scores (not abstentions) of ``frame`` by an expert for an application not assigned to
+    them: one row per expert x application x file, with ``n_scores`` and the first cell.
+
+    Empty when there are no assignments (every expert may score every application).
+    """
+    cols = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET, ev.CELL, "n_scores"]
+    if assignments is None or frame.empty:
+        return pd.DataFrame(columns=cols)
+    scored = frame[frame[ev.SCORE].notna()]
+    mine = [a in assignments.get(e, frozenset())
+            for e, a in zip(scored[ev.EXPERT], scored[ev.APPLICATION], strict=True)]
+    out = scored[[not m for m in mine]]
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    keys = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET]
+    table = out.groupby(keys, sort=True).agg(cell=(ev.CELL, "first"), n_scores=(ev.SCORE, "size")).reset_index()
+    return table[cols].reset_index(drop=True)
+
+
+def _row_of(cell: str) -> int | None:
+    digits = "".join(ch for ch in str(cell) if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def _outside_assignment_problems(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
+    """One problem per expert x application x file scored outside the expert's assignment."""
+    out = []
+    for r in outside_assignment(frame, ctx.assignments).itertuples(index=False):
+        sheet = getattr(r, ev.SHEET) or None
+        cell = getattr(r, ev.CELL)
+        e, a = getattr(r, ev.EXPERT), getattr(r, ev.APPLICATION)
+        if e not in ctx.experts or a not in ctx.applications or a in ctx.experts[e].conflicts:
+            continue  # an unknown id, or a conflict of interest, is reported as such
+        out.append(Problem(
+            f"expert {e} is not assigned to application {a} in {ctx.assignments_file} but scored it "
+            f"({r.n_scores} score{'s' if r.n_scores != 1 else ''})",
+            file=getattr(r, ev.SOURCE_FILE), sheet=sheet, row=None if sheet else _row_of(cell),
+            cell=cell if sheet else None,
+            hint=f"remove these scores, or add the pair {e},{a} to {ctx.assignments_file}; if the "
+                 "call lets experts score beyond their assignment, write scores_outside_assignment "
+                 "= \"count\" in call.toml"))
+    return out
 
 
 def score_folder(call_dir: Path, scores_dir: str, stage: int) -> Path:
