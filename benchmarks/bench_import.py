@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+#: The sheet key the benchmark signs its workbooks with.
+KEY = bytes(range(32))
+
 
 def build(n_experts: int, n_apps: int, n_crit: int, rng: np.random.Generator):
     from selection.io.scores import ScoreContext
@@ -46,7 +49,7 @@ def build(n_experts: int, n_apps: int, n_crit: int, rng: np.random.Generator):
         conflicts = frozenset(f"A{i:03d}" for i in rng.choice(n_apps, 2, replace=False))
         experts.append(Expert(id=f"E{e:02d}", name=f"Ekspert {e} Ø", conflicts=conflicts))
     ctx = ScoreContext(cat, {a.id: a for a in apps}, {x.id: x for x in experts}, call_id=call.id,
-                       stage=1)
+                       stage=1, sheet_key=KEY)
     return call, cat, apps, experts, ctx
 
 
@@ -81,7 +84,7 @@ def main() -> None:
                     prefill[(a.id, c.id)] = ("afstår" if rng.random() < 0.01
                                              else float(rng.choice(grid)))
             f = tmp / f"{x.id}.xlsx"
-            f.write_bytes(workbook_bytes(call, cat, x, apps, stage=1, prefill=prefill))
+            f.write_bytes(workbook_bytes(call, cat, x, apps, stage=1, key=KEY, prefill=prefill))
             files.append(f)
         print(f"setup: wrote {len(files)} workbooks in {time.perf_counter() - t0:.1f} s")
 

@@ -29,8 +29,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from selection.errors import InputError, Problem
+    from selection.io.scores import score_folder
     from selection.io.store import call_context
-    from selection.io.workbook import sheet_file_name, workbook_bytes
+    from selection.io.workbook import KEY_FILE, ensure_sheet_key, sheet_file_name, workbook_bytes
 
     call, ctx = call_context(args.call_dir, args.stage)
     problems = []
@@ -47,16 +48,27 @@ def run(args) -> int:
                              hint="use ids from applications.csv") for a in chosen
                      if a not in ctx.applications]
     out = Path(args.out)
+    scores_root = (Path(args.call_dir) / call.scores).resolve()
+    if out.resolve() == scores_root or out.resolve().is_relative_to(scores_root):
+        problems.append(Problem(
+            "--out is inside the call's score folder, where blank sheets would be read as returned "
+            "scores", key="--out", file=str(out),
+            hint=f"write the sheets elsewhere (e.g. --out {Path(args.call_dir) / 'sheets-out'}); "
+                 f"returned sheets go in with 'selection import', not by hand into "
+                 f"{score_folder(Path(args.call_dir), call.scores, args.stage)}"))
+    if out.exists() and not out.is_dir():
+        problems.append(Problem("--out names a file, not a folder", key="--out", file=str(out),
+                                hint="give a folder (it is made if missing)"))
     plan = []
     skipped = []
     for e in experts:
         if chosen is not None:
-            ids = [a for a in chosen if a in ctx.applications]
+            ids, source = [a for a in chosen if a in ctx.applications], "chosen"
         elif ctx.assignments is not None:
             mine = ctx.assignments.get(e.id, frozenset())
-            ids = [a for a in ctx.applications if a in mine]
+            ids, source = [a for a in ctx.applications if a in mine], "assignments"
         else:
-            ids = list(ctx.applications)
+            ids, source = list(ctx.applications), "all"
         if not ids:
             skipped.append(e.id)
             continue
@@ -64,16 +76,18 @@ def run(args) -> int:
         if target.exists() and not args.force:
             problems.append(Problem("the workbook exists already", file=str(target),
                                     hint="choose another --out folder or add --force"))
-        plan.append((e, ids, target))
+        plan.append((e, ids, target, source))
     if problems:
         raise InputError(problems)
+    new_key = not (Path(args.call_dir) / KEY_FILE).exists()
+    key = ensure_sheet_key(args.call_dir)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sheets.", dir=out))
     try:  # write everything first, then move into place: nothing half-written
         staged = []
-        for e, ids, target in plan:
+        for e, ids, target, source in plan:
             data = workbook_bytes(call, ctx.catalogue, e, [ctx.applications[a] for a in ids],
-                                  stage=args.stage)
+                                  stage=args.stage, key=key, source=source)
             (tmp / target.name).write_bytes(data)
             staged.append((tmp / target.name, target, e, ids))
         for src, target, _, _ in staged:
@@ -89,4 +103,8 @@ def run(args) -> int:
               + (f", {n_conf} with a declared conflict of interest (locked)" if n_conf else ""))
     if skipped:
         print(f"No applications assigned, no sheet: {', '.join(skipped)}")
+    if new_key:
+        print(f"Made the call's secret sheet key {Path(args.call_dir) / KEY_FILE} (mode 0600): the "
+              f"returned sheets can be imported only with it. Keep it, back it up with the call "
+              f"folder, and never send it or put it under version control.")
     return 0

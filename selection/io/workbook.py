@@ -14,8 +14,10 @@ A workbook made by :func:`write_score_workbook` has three sheets:
     conflict of interest with are marked red, hold the word ``inhabil / conflict`` and are locked.
 ``meta`` (very hidden)
     the call id, stage, expert id, the :func:`catalogue_fingerprint`, the application and criterion
-    ids in sheet order and a checksum over all of them; plus the allowed values that the list
-    validations point at. :mod:`selection.io.xlsx` checks all of it on import.
+    ids in sheet order, where that list came from, the id of the call's key, and an HMAC-SHA-256
+    over all of them under the call's secret key (``.selection-key`` in the call folder, made by
+    the first ``selection sheets``; see :func:`ensure_sheet_key`); plus the allowed values that the
+    list validations point at. :mod:`selection.io.xlsx` checks all of it on import.
 
 The layout constants below are the contract between this writer and the reader in
 :mod:`selection.io.xlsx`. openpyxl is imported only when a workbook is written.
@@ -27,21 +29,27 @@ fixed zip entry times).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import math
+import os
+import secrets
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from selection.errors import InputError, Problem
 from selection.io.export import reproducible_xlsx, xlsx_text
 from selection.model import Application, Call, CriteriaCatalogue, Criterion, Expert
 
 __all__ = [
     "SCORES_SHEET", "INSTRUCTIONS_SHEET", "META_SHEET", "SHEET_NAMES", "FORMAT", "FORMAT_VERSION",
     "HEADER_ROW", "SCALE_ROW", "FIRST_ROW", "CONFLICT_MARK", "ABSTAIN_DA", "ABSTAIN_EN",
-    "SheetMeta", "catalogue_fingerprint", "header_labels", "meta_checksum", "scale_hint",
+    "SheetMeta", "catalogue_fingerprint", "header_labels", "meta_mac", "scale_hint", "KEY_FILE",
+    "EXPERT_ROW", "expert_line", "key_id", "load_sheet_key", "ensure_sheet_key",
     "write_score_workbook", "workbook_bytes", "sheet_file_name",
 ]  # fmt: skip
 
@@ -50,7 +58,12 @@ INSTRUCTIONS_SHEET = "Instructions"
 META_SHEET = "meta"
 SHEET_NAMES = (INSTRUCTIONS_SHEET, SCORES_SHEET, META_SHEET)
 FORMAT = "selection-score-sheet"
-FORMAT_VERSION = "1"
+#: Version 2: the metadata is signed with HMAC-SHA-256 under the call's key. Version 1 (a plain
+#: SHA-256 anyone could recompute) is refused on import.
+FORMAT_VERSION = "2"
+#: The call's secret sheet key, in the call folder (never in a sheet); see :func:`ensure_sheet_key`.
+KEY_FILE = ".selection-key"
+KEY_BYTES = 32
 
 #: Row of the column headers on the Scores sheet, of the scale hints, and of the first application.
 HEADER_ROW = 5
@@ -63,7 +76,9 @@ ABSTAIN_EN = "abstain"
 
 #: Keys of the metadata block (column A of the meta sheet, from row 1), in order.
 META_KEYS = ("format", "format_version", "call_id", "stage", "expert_id", "catalogue_sha256",
-             "applications", "criteria", "checksum")  # fmt: skip
+             "applications", "criteria", "source", "key_id", "mac")  # fmt: skip
+#: Row (1-based) of the Scores sheet's visible expert line, and its text before the name.
+EXPERT_ROW = 2
 #: Column (1-based) of the meta sheet where the first criterion's allowed values start.
 META_LIST_COL = 4
 
@@ -93,7 +108,12 @@ def catalogue_fingerprint(catalogue: CriteriaCatalogue) -> str:
 
 @dataclass(frozen=True)
 class SheetMeta:
-    """The hidden identity of one personal workbook."""
+    """The hidden identity of one personal workbook.
+
+    ``source`` says where the list of applications came from: ``"assignments"`` (the expert's
+    rows of assignments.csv; checked again on import), ``"chosen"`` (a list the secretariat gave,
+    e.g. the stage-1 selection for stage 2) or ``"all"`` (the call has no assignments).
+    """
 
     call_id: str
     stage: int
@@ -101,24 +121,104 @@ class SheetMeta:
     catalogue_sha256: str
     applications: tuple[str, ...]
     criteria: tuple[str, ...]
+    source: str = "chosen"
 
-    def checksum(self) -> str:
-        return meta_checksum(self.values_without_checksum())
-
-    def values_without_checksum(self) -> dict[str, str]:
+    def unsigned_values(self, key: bytes) -> dict[str, str]:
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "call_id": self.call_id,
                 "stage": str(self.stage), "expert_id": self.expert_id,
                 "catalogue_sha256": self.catalogue_sha256,
-                "applications": "|".join(self.applications), "criteria": "|".join(self.criteria)}
+                "applications": "|".join(self.applications), "criteria": "|".join(self.criteria),
+                "source": self.source, "key_id": key_id(key)}
 
-    def values(self) -> dict[str, str]:
-        return {**self.values_without_checksum(), "checksum": self.checksum()}
+    def values(self, key: bytes) -> dict[str, str]:
+        """The metadata block as written, ending with its ``mac`` under the call's ``key``."""
+        v = self.unsigned_values(key)
+        return {**v, "mac": meta_mac(v, key)}
 
 
-def meta_checksum(values: dict[str, str]) -> str:
-    """SHA-256 over the metadata values (all keys but ``checksum``), to detect hand edits."""
-    blob = "\n".join(f"{k}={values.get(k, '')}" for k in META_KEYS if k != "checksum")
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+def meta_mac(values: Mapping[str, str], key: bytes) -> str:
+    """HMAC-SHA-256 (RFC 2104, FIPS 198-1) under the call's sheet key over every metadata value
+    but ``mac`` itself, in :data:`META_KEYS` order and JSON-encoded (so no two different blocks
+    share one message).
+
+    Unlike a plain hash, nobody without the key can compute it: an expert who edits the hidden
+    metadata (to import the sheet as another expert's, or with other applications) cannot make a
+    matching MAC.
+
+    >>> meta_mac({"format": FORMAT}, b"k" * 32) == meta_mac({"format": FORMAT}, b"k" * 32)
+    True
+    >>> meta_mac({"format": FORMAT}, b"k" * 32) == meta_mac({"format": FORMAT}, b"K" * 32)
+    False
+    """
+    blob = json.dumps([[k, values.get(k, "")] for k in META_KEYS if k != "mac"],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, blob.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a sheet key (it reveals nothing about the key): lets the import
+    tell "made with another copy of the call folder" apart from "edited"."""
+    return hashlib.sha256(b"selection sheet key id\0" + key).hexdigest()[:16]
+
+
+def _parse_key(text: str, path: Path) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise InputError(Problem(
+            f"the call's sheet key is damaged (expected {2 * KEY_BYTES} hexadecimal digits)",
+            file=str(path), hint="restore the file from the call folder's backup; without it the "
+                                 "sheets sent out cannot be imported, so send fresh sheets after "
+                                 f"deleting {KEY_FILE} (a new key is made)"))
+    return key
+
+
+def load_sheet_key(call_dir: Path | str) -> bytes | None:
+    """The call's sheet key (``<call_dir>/.selection-key``), or ``None`` if none was made yet.
+
+    Raises
+    ------
+    InputError
+        If the key file exists but is damaged or unreadable.
+    """
+    path = Path(call_dir) / KEY_FILE
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"cannot read the call's sheet key ({exc.__class__.__name__})",
+                                 file=str(path), hint="check that the file is readable by you"
+                                 )) from None
+    return _parse_key(text, path)
+
+
+def ensure_sheet_key(call_dir: Path | str) -> bytes:
+    """The call's sheet key, made on first use: 32 random bytes (``secrets``) written as hex to
+    ``<call_dir>/.selection-key`` with mode 0600. The file is created atomically (written to a
+    temporary file and linked into place), so two concurrent ``selection sheets`` agree on one key.
+    """
+    root = Path(call_dir)
+    key = load_sheet_key(root)
+    if key is not None:
+        return key
+    fd, tmp = tempfile.mkstemp(prefix=".selection-key.", dir=root)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(KEY_BYTES) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, root / KEY_FILE)
+        except FileExistsError:
+            pass  # somebody else made it first: use theirs
+    finally:
+        os.unlink(tmp)
+    key = load_sheet_key(root)
+    assert key is not None
+    return key
 
 
 def _num(x: float) -> str:
@@ -165,8 +265,15 @@ def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
+def expert_line(expert: Expert) -> str:
+    """The visible expert line of a sheet (Scores!A2); the import checks it names the expert of
+    the metadata."""
+    return f"Ekspert / Expert: {expert.id} – {expert.name}"
+
+
 def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
-                   applications: Iterable[Application], *, stage: int,
+                   applications: Iterable[Application], *, stage: int, key: bytes,
+                   source: str = "chosen",
                    prefill: Mapping[tuple[str, str], float | str] | None = None) -> bytes:
     """The .xlsx bytes of one expert's personal workbook (see the module docstring).
 
@@ -180,6 +287,11 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
         The applications listed on the Scores sheet, in this order.
     stage
         The stage number recorded in the metadata.
+    key
+        The call's secret sheet key (:func:`ensure_sheet_key`); the metadata is signed with it.
+    source
+        Where ``applications`` came from (see :class:`SheetMeta`): ``"assignments"`` makes the
+        import check them against assignments.csv again.
     prefill
         Scores to enter already, ``(application id, criterion id) -> score or abstention word``
         (e.g. to send an expert their imported scores back for correction). They are written as
@@ -193,7 +305,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     crits = catalogue.criteria
     n = len(crits)
     meta = SheetMeta(call.id, stage, expert.id, catalogue_fingerprint(catalogue),
-                     tuple(a.id for a in apps), tuple(c.id for c in crits))
+                     tuple(a.id for a in apps), tuple(c.id for c in crits), source)
     wb = Workbook()
     wb.properties.creator = "selection"
     wb.properties.created = _FIXED_DATE
@@ -228,7 +340,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
         (call.name, {"font": title_font}),
         (call.name_en, {"font": Font(italic=True)}),
         (f"Fase / Stage {stage}: {st.name}", {"font": bold}),
-        (f"Ekspert / Expert: {expert.id} – {expert.name}", {"font": bold}),
+        (expert_line(expert), {"font": bold}),
         ("", {}),
         ("Sådan udfylder du arket / How to fill in the sheet", {"font": bold}),
         ("1. Giv hver ansøgning et point for hvert kriterium i arket 'Scores' (hvide felter). "
@@ -277,7 +389,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     # --- Scores -------------------------------------------------------------------------------
     ws = wb.create_sheet(SCORES_SHEET)
     put(ws, "A1", f"Bedømmelsesark / Score sheet – {call.name}", font=title_font)
-    put(ws, "A2", f"Ekspert / Expert: {expert.id} – {expert.name}", font=bold)
+    put(ws, f"A{EXPERT_ROW}", expert_line(expert), font=bold)
     put(ws, "A3", f"Fase / Stage {stage}: {st.name}")
     put(ws, "A4", f"Point i de hvide felter; '{ABSTAIN_DA}' for at afstå; røde felter = inhabil. "
                   f"/ Scores in the white cells; '{ABSTAIN_EN}' to abstain; red = conflict of "
@@ -323,7 +435,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
 
     # Allowed values live on the meta sheet; each criterion's list validation points at them.
     meta_ws = wb.create_sheet(META_SHEET)
-    for i, (k, v) in enumerate(meta.values().items(), start=1):
+    for i, (k, v) in enumerate(meta.values(key).items(), start=1):
         put(meta_ws, f"A{i}", k)
         put(meta_ws, f"B{i}", v)
     for k, c in enumerate(crits):
@@ -373,12 +485,13 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
 
 
 def write_score_workbook(path: Path | str, call: Call, catalogue: CriteriaCatalogue, expert: Expert,
-                         applications: Iterable[Application], *, stage: int,
+                         applications: Iterable[Application], *, stage: int, key: bytes,
+                         source: str = "chosen",
                          prefill: Mapping[tuple[str, str], float | str] | None = None) -> Path:
     """Write one expert's workbook to ``path`` (see :func:`workbook_bytes`)."""
     path = Path(path)
-    path.write_bytes(workbook_bytes(call, catalogue, expert, applications, stage=stage,
-                                    prefill=prefill))
+    path.write_bytes(workbook_bytes(call, catalogue, expert, applications, stage=stage, key=key,
+                                    source=source, prefill=prefill))
     return path
 
 

@@ -11,7 +11,8 @@ plain read-only value read of the same files (``benchmarks/bench_import.py``); t
 reader cell by cell against openpyxl.
 
 :func:`read_score_workbook` interprets a workbook made by :mod:`selection.io.workbook`: it checks
-the metadata (format, call, stage, expert, catalogue fingerprint, checksum), the sheets, headers,
+the metadata (format, its HMAC under the call's key, call, stage, expert, catalogue fingerprint,
+assignments, and the visible expert line), the sheets, headers,
 application rows, merged cells, hidden rows and columns, formulas, and every score cell, and returns
 the scores with provenance (file, SHA-256, sheet, cell) and every problem found.
 """
@@ -19,14 +20,16 @@ the scores with provenance (file, SHA-256, sheet, cell) and every problem found.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import io
 import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import IO, NamedTuple, Protocol
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -35,10 +38,12 @@ from selection import evaluation as ev
 from selection.errors import Problem, ScoreSheetError
 from selection.io.workbook import (
     CONFLICT_MARK,
+    EXPERT_ROW,
     FIRST_ROW,
     FORMAT,
     FORMAT_VERSION,
     HEADER_ROW,
+    KEY_FILE,
     META_KEYS,
     META_SHEET,
     SCALE_ROW,
@@ -46,12 +51,14 @@ from selection.io.workbook import (
     SHEET_NAMES,
     catalogue_fingerprint,
     header_labels,
-    meta_checksum,
+    key_id,
+    meta_mac,
     scale_hint,
 )  # fmt: skip
 from selection.model import Application, CriteriaCatalogue, Expert
 
-__all__ = ["XCell", "XSheet", "read_xlsx", "read_score_workbook", "MAX_UNCOMPRESSED", "SheetContext"]
+__all__ = ["XCell", "XSheet", "read_xlsx", "read_score_workbook", "SheetContext", "MAX_UNCOMPRESSED",
+           "MAX_FILE", "MAX_PART", "MAX_RATIO", "MAX_CELLS"]
 
 
 class SheetContext(Protocol):
@@ -71,14 +78,26 @@ class SheetContext(Protocol):
     def call_id(self) -> str | None: ...
     @property
     def stage(self) -> int | None: ...
+    @property
+    def assignments(self) -> Mapping[str, frozenset[str]] | None: ...
+    @property
+    def sheet_key(self) -> bytes | None: ...
 
     def parse_score(self, text: str, cid: str) -> tuple[float | None, bool, str | None]:
         """(score, abstained, problem message) of one cell's text for criterion ``cid``."""
         ...
 
 
-#: Refuse workbooks whose parts unpack to more than this many bytes (zip bombs).
+#: Refuse workbooks whose parts together declare more than this many unpacked bytes.
 MAX_UNCOMPRESSED = 200_000_000
+#: Refuse files larger than this (a score sheet for 2,000 applications is about 2 MB).
+MAX_FILE = 20_000_000
+#: Refuse any part read (sheet, shared strings, workbook) that unpacks to more than this.
+MAX_PART = 40_000_000
+#: ... or, above 4 MB, to more than this many times its packed size.
+MAX_RATIO = 200
+#: Refuse a sheet with more cells than this (and shared strings with more texts).
+MAX_CELLS = 200_000
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -150,7 +169,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     if rel_part not in zf.NameToInfo:
         return {}
     out = {}
-    for rel in ET.fromstring(zf.read(rel_part)):
+    for rel in _small_xml(zf, rel_part):
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
             posixpath.join(folder, target))
@@ -175,76 +194,123 @@ def _col_of(ref: str) -> int:
     return n
 
 
-def _parse_sheet(data: bytes, sheet: XSheet, strings: list[str]) -> None:
-    root = ET.fromstring(data)
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    t_v, t_f, t_is = f"{ns}v", f"{ns}f", f"{ns}is"
+def _parse_sheet(fp: IO[bytes], sheet: XSheet, strings: list[str], max_cells: int) -> None:
+    """Stream-parse one worksheet part: each ``<row>`` is read and then dropped, so memory holds
+    the cells kept, not the XML tree."""
+    ns = ""
+    t_v, t_f, t_is = "v", "f", "is"
     cells = sheet.cells
-    for block in root:
-        tag = block.tag[len(ns):]
-        if tag == "sheetData":
-            row_no = 0
-            for row in block:
-                r_attr = row.get("r")
-                row_no = int(r_attr) if r_attr else row_no + 1
-                if row.get("hidden") in ("1", "true"):
-                    sheet.hidden_rows.add(row_no)
-                col_no = 0
-                for c in row:
-                    ref = c.get("r")
-                    col_no = _col_of(ref) if ref else col_no + 1
-                    if not len(c):
-                        continue  # a styled but empty cell
-                    t = c.get("t", "n")
-                    v_text, formula, inline = None, None, None
-                    for part in c:
-                        ptag = part.tag
-                        if ptag == t_v:
-                            v_text = part.text
-                        elif ptag == t_f:
-                            formula = part.text or ("(shared formula)" if part.get("t") == "shared"
-                                                    else "")
-                        elif ptag == t_is:
-                            inline = _text_of(part)
-                    if t == "n":
-                        if v_text is None or not v_text.strip():
-                            cell = XCell(None, "", formula)
-                        else:
-                            try:
-                                cell = XCell(float(v_text), "n", formula)
-                            except ValueError:
-                                cell = XCell(v_text, "e", formula)
-                    elif t == "s":
+    row_no = 0
+    parent = None  # sheetData, emptied after each row
+    for event, elem in ET.iterparse(fp, events=("start", "end")):
+        if event == "start":
+            if parent is None and elem.tag.endswith("worksheet") and not ns:
+                ns = elem.tag[: elem.tag.index("}") + 1] if elem.tag.startswith("{") else ""
+                t_v, t_f, t_is = f"{ns}v", f"{ns}f", f"{ns}is"
+            if elem.tag == f"{ns}sheetData":
+                parent = elem
+            continue
+        tag = elem.tag[len(ns):]
+        if tag == "row":
+            r_attr = elem.get("r")
+            row_no = int(r_attr) if r_attr else row_no + 1
+            if elem.get("hidden") in ("1", "true"):
+                sheet.hidden_rows.add(row_no)
+            col_no = 0
+            for c in elem:
+                ref = c.get("r")
+                col_no = _col_of(ref) if ref else col_no + 1
+                if not len(c):
+                    continue  # a styled but empty cell
+                t = c.get("t", "n")
+                v_text, formula, inline = None, None, None
+                for part in c:
+                    ptag = part.tag
+                    if ptag == t_v:
+                        v_text = part.text
+                    elif ptag == t_f:
+                        formula = part.text or ("(shared formula)" if part.get("t") == "shared"
+                                                else "")
+                    elif ptag == t_is:
+                        inline = _text_of(part)
+                if t == "n":
+                    if v_text is None or not v_text.strip():
+                        cell = XCell(None, "", formula)
+                    else:
                         try:
-                            cell = XCell(strings[int(v_text or "")], "s", formula)
-                        except (ValueError, IndexError):
-                            cell = XCell(None, "e", formula)
-                    elif t == "inlineStr":
-                        cell = XCell(inline if inline is not None else (v_text or ""), "s", formula)
-                    elif t == "str":
-                        cell = XCell(v_text, "s" if v_text is not None else "", formula)
-                    elif t == "b":
-                        cell = XCell(v_text in ("1", "true"), "b", formula)
-                    elif t == "e":
-                        cell = XCell(v_text or "#ERROR", "e", formula)
-                    else:  # "d" (ISO 8601 date) or unknown
-                        cell = XCell(v_text, "d" if t == "d" else "e", formula)
-                    if cell.value is None and cell.formula is None:
-                        continue
-                    cells[(row_no, col_no)] = cell
+                            cell = XCell(float(v_text), "n", formula)
+                        except ValueError:
+                            cell = XCell(v_text, "e", formula)
+                elif t == "s":
+                    try:
+                        cell = XCell(strings[int(v_text or "")], "s", formula)
+                    except (ValueError, IndexError):
+                        cell = XCell(None, "e", formula)
+                elif t == "inlineStr":
+                    cell = XCell(inline if inline is not None else (v_text or ""), "s", formula)
+                elif t == "str":
+                    cell = XCell(v_text, "s" if v_text is not None else "", formula)
+                elif t == "b":
+                    cell = XCell(v_text in ("1", "true"), "b", formula)
+                elif t == "e":
+                    cell = XCell(v_text or "#ERROR", "e", formula)
+                else:  # "d" (ISO 8601 date) or unknown
+                    cell = XCell(v_text, "d" if t == "d" else "e", formula)
+                if cell.value is None and cell.formula is None:
+                    continue
+                cells[(row_no, col_no)] = cell
+            if len(cells) > max_cells:
+                raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} cells")
+            elem.clear()
+            if parent is not None:
+                parent.clear()
         elif tag == "cols":
-            for col in block:
+            for col in elem:
                 if col.get("hidden") in ("1", "true"):
                     lo, hi = int(col.get("min", "1")), int(col.get("max", "1"))
-                    sheet.hidden_cols.update(range(lo, min(hi, 16384) + 1))
+                    sheet.hidden_cols.update(range(max(lo, 1), min(hi, 16384) + 1))
+            elem.clear()
         elif tag == "mergeCells":
-            sheet.merged += [m.get("ref", "") for m in block]
+            sheet.merged += [m.get("ref", "") for m in elem]
+            if len(sheet.merged) > max_cells:
+                raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} merged ranges")
+            elem.clear()
 
 
-def read_xlsx(path: Path | str, *, name: str | None = None, data: bytes | None = None
-              ) -> list[XSheet]:
-    """Read every sheet of an .xlsx file (cells with formulas and cached values, visibility,
+class _TooLarge(Exception):
+    """A part of the workbook is larger than a score sheet can be (message says which)."""
+
+
+def _read_strings(fp: IO[bytes], max_items: int) -> list[str]:
+    """Stream-parse the shared strings part (each ``<si>`` dropped once read)."""
+    strings: list[str] = []
+    root = None
+    for event, elem in ET.iterparse(fp, events=("start", "end")):
+        if event == "start":
+            if root is None:
+                root = elem
+            continue
+        if _local(elem.tag) == "si":
+            strings.append(_text_of(elem))
+            if len(strings) > max_items:
+                raise _TooLarge(f"the shared strings hold more than {max_items:,} texts")
+            elem.clear()
+            root.clear()
+    return strings
+
+
+def read_xlsx(path: Path | str, *, name: str | None = None, data: bytes | None = None,
+              sheets: Collection[str] | None = None) -> list[XSheet]:
+    """Read the sheets of an .xlsx file (cells with formulas and cached values, visibility,
     hidden rows/columns, merged ranges), in workbook order.
+
+    Only the parts needed are unpacked, each stream-parsed and each capped: the package's
+    relationships, the workbook part, the shared strings and the worksheets named in ``sheets``
+    (default: every worksheet; the others are listed with name and state but no cells). A part
+    that unpacks to more than :data:`MAX_PART` bytes, or (above 4 MB) more than
+    :data:`MAX_RATIO` times its packed size, and a sheet of more than :data:`MAX_CELLS` cells
+    are refused before they fill memory, so a workbook under :data:`MAX_FILE` bytes is read in
+    bounded memory whatever it holds (``tests/io/test_workbook.py`` measures it on zip bombs).
 
     Raises
     ------
@@ -253,58 +319,98 @@ def read_xlsx(path: Path | str, *, name: str | None = None, data: bytes | None =
         its parts are not well-formed XML.
     """
     name = name or str(path)
-    raw = Path(path).read_bytes() if data is None else data
-    if not raw:
+    if data is None:
+        try:
+            size = Path(path).stat().st_size
+        except OSError as exc:
+            raise ScoreSheetError(Problem(f"cannot read the file ({exc.strerror or exc})", file=name,
+                                          hint="check the path and that you may read it")) from None
+        with open(path, "rb") as f:
+            head = f.read(8)
+    else:
+        size, head = len(data), data[:8]
+    if not size:
         raise ScoreSheetError(Problem("the file is empty (0 bytes)", file=name,
                                       hint="save the workbook again in Excel and resend it"))
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ScoreSheetError(Problem(
             "this is an old-format .xls workbook or a password-protected (encrypted) one", file=name,
             hint="open it in Excel, remove any password to open, and save as Excel Workbook (.xlsx)"))
+    if size > MAX_FILE:
+        raise ScoreSheetError(Problem(
+            f"the file is {size / 1e6:.0f} MB; a score sheet is at most {MAX_FILE // 1_000_000} MB",
+            file=name, hint="send the score sheet only (no pictures or extra sheets)"))
     try:
-        import io
-
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
+        zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise ScoreSheetError(Problem("not an .xlsx workbook (not a zip package)", file=name,
                                       hint="save it from Excel as Excel Workbook (.xlsx)")) from None
     with zf:
         if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
-            raise ScoreSheetError(Problem("the workbook unpacks to more than 200 MB", file=name,
-                                          hint="send the score sheet only"))
+            raise ScoreSheetError(Problem(
+                f"the workbook unpacks to more than {MAX_UNCOMPRESSED // 1_000_000} MB", file=name,
+                hint="send the score sheet only"))
         try:
-            return _read_package(zf, name)
+            return _read_package(zf, name, sheets)
+        except _TooLarge as exc:
+            raise ScoreSheetError(Problem(f"{exc}: too large for a score sheet", file=name,
+                                          hint="send the score sheet only, as it was sent to "
+                                               "you")) from None
         except (ET.ParseError, KeyError, ValueError, zipfile.BadZipFile, zlib.error,
-                EOFError, NotImplementedError, RuntimeError) as exc:
+                EOFError, NotImplementedError, RuntimeError, OSError) as exc:
             raise ScoreSheetError(Problem(
                 f"damaged .xlsx workbook ({type(exc).__name__}: {exc})", file=name,
                 hint="open it in Excel and save it again as Excel Workbook (.xlsx)")) from None
 
 
-def _read_package(zf: zipfile.ZipFile, name: str) -> list[XSheet]:
+def _open_part(zf: zipfile.ZipFile, part: str) -> IO[bytes]:
+    """Open one part for streaming after checking its unpacked size and packing ratio (the
+    declared size bounds what zipfile will unpack; a lie fails its CRC check)."""
+    info = zf.getinfo(part)
+    if info.file_size > MAX_PART:
+        raise _TooLarge(f"part {part} unpacks to {info.file_size / 1e6:.0f} MB (at most "
+                        f"{MAX_PART // 1_000_000} MB)")
+    if info.file_size > 4_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise _TooLarge(f"part {part} unpacks {info.file_size // max(info.compress_size, 1):,} "
+                        f"times its packed size (a zip bomb?)")
+    return zf.open(info)
+
+
+def _small_xml(zf: zipfile.ZipFile, part: str) -> ET.Element:
+    """A small structural part (relationships, workbook), parsed whole after the size check."""
+    with _open_part(zf, part) as fp:
+        data = fp.read(MAX_PART + 1)
+    return ET.fromstring(data)
+
+
+def _read_package(zf: zipfile.ZipFile, name: str, wanted: Collection[str] | None
+                  ) -> list[XSheet]:
     root_rels = _rels(zf, "")
     wb_part = next((p for t, p in root_rels.values() if t == "officeDocument"), "xl/workbook.xml")
     if wb_part not in zf.NameToInfo:
         raise ScoreSheetError(Problem("not an Excel workbook (no workbook part)", file=name,
                                       hint="save it from Excel as Excel Workbook (.xlsx)"))
     rels = _rels(zf, wb_part)
-    strings: list[str] = []
-    ss_part = next((p for t, p in rels.values() if t == "sharedStrings"), None)
-    if ss_part and ss_part in zf.NameToInfo:
-        strings = [_text_of(si) for si in ET.fromstring(zf.read(ss_part))]
-    sheets = []
-    wb = ET.fromstring(zf.read(wb_part))
+    wb = _small_xml(zf, wb_part)
+    listed = []
     for block in wb:
         if _local(block.tag) != "sheets":
             continue
         for s in block:
             rid = s.get(f"{{{_REL}}}id") or s.get(f"{{{_REL_STRICT}}}id") or ""
             kind, part = rels.get(rid, ("", ""))
-            sheet = XSheet(s.get("name", ""), s.get("state", "visible"), kind)
-            if kind == "worksheet" and part in zf.NameToInfo:
-                _parse_sheet(zf.read(part), sheet, strings)
-            sheets.append(sheet)
-    return sheets
+            listed.append((XSheet(s.get("name", ""), s.get("state", "visible"), kind), part))
+    todo = [(sh, part) for sh, part in listed if sh.kind == "worksheet" and part in zf.NameToInfo
+            and (wanted is None or sh.name in wanted)]
+    strings: list[str] = []
+    ss_part = next((p for t, p in rels.values() if t == "sharedStrings"), None)
+    if todo and ss_part and ss_part in zf.NameToInfo:
+        with _open_part(zf, ss_part) as fp:
+            strings = _read_strings(fp, MAX_CELLS)
+    for sheet, part in todo:
+        with _open_part(zf, part) as fp:
+            _parse_sheet(fp, sheet, strings, MAX_CELLS)
+    return [sh for sh, _ in listed]
 
 
 def _ref(row: int, col: int) -> str:
@@ -324,12 +430,18 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
     set) must match the workbook's metadata, as must the catalogue's fingerprint.
     """
     name = display_name or str(path)
-    raw = Path(path).read_bytes() if data is None else data
-    digest = hashlib.sha256(raw).hexdigest()
     try:
-        sheets = read_xlsx(path, name=name, data=raw)
+        sheets = read_xlsx(path, name=name, data=data, sheets=(SCORES_SHEET, META_SHEET))
     except ScoreSheetError as exc:
         return ev.empty_evaluation(), exc.problems
+    if data is None:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        digest = h.hexdigest()
+    else:
+        digest = hashlib.sha256(data).hexdigest()
     problems: list[Problem] = []
     by_name = {s.name: s for s in sheets}
     meta_sheet = by_name.get(META_SHEET)
@@ -351,6 +463,14 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         return ev.empty_evaluation(), problems
 
     ws = by_name[SCORES_SHEET]
+    # The metadata is authentic (its MAC checked); the visible sheet must agree with it.
+    line = ws.text(EXPERT_ROW, 1)
+    if not line.startswith(f"Ekspert / Expert: {meta['expert_id']} – "):
+        problems.append(Problem(
+            f"the sheet shows {line!r}, but it was made for expert {meta['expert_id']!r}",
+            file=name, sheet=SCORES_SHEET, cell=_ref(EXPERT_ROW, 1),
+            hint="import each expert's own workbook as it was sent; do not copy scores between "
+                 "workbooks"))
     crits = ctx.catalogue.criteria
     n = len(crits)
     expected = header_labels(ctx.catalogue)
@@ -397,6 +517,11 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         problems.append(Problem(f"the sheet is for expert {expert_id!r}, who is not in experts.csv",
                                 file=name, sheet=META_SHEET,
                                 hint="add the expert to experts.csv or check the file"))
+    assigned = None
+    assignments = getattr(ctx, "assignments", None)
+    if (meta["source"] == "assignments" and assignments is not None
+            and not getattr(ctx, "count_outside_assignment", False)):
+        assigned = assignments.get(expert_id, frozenset())
     conflicts = expert.conflicts if expert else frozenset()
     rows = []
     letters = [_ref(1, 3 + k)[:-1] for k in range(n)]
@@ -414,12 +539,21 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
                                     cell=_ref(r, 1), hint="use an application_id from "
                                                           "applications.csv"))
             continue
+        if assigned is not None and a not in assigned:
+            problems.append(Problem(
+                f"application {a!r} is not assigned to expert {expert_id} in assignments.csv",
+                file=name, sheet=SCORES_SHEET, cell=_ref(r, 1),
+                hint="the assignments changed after the sheet was sent: add the row to "
+                     "assignments.csv if it is right, or send the expert a fresh sheet"))
+            continue
         for j in range(3 + n, 4 + 2 * n):
             cell = ws.cells.get((r, j))
-            if cell is not None and cell.formula is not None and cell.kind != "s":
+            if cell is not None and cell.formula is not None:
                 problems.append(Problem(
-                    "the comment cell holds a formula, not text", file=name, sheet=SCORES_SHEET,
-                    cell=_ref(r, j), hint="type the comment as plain text (do not start it with =)"))
+                    f"the comment cell holds a formula (={cell.formula.lstrip('=')}), not text",
+                    file=name, sheet=SCORES_SHEET, cell=_ref(r, j),
+                    hint="type the comment as plain text; to start it with =, type an apostrophe "
+                         "first ('=)"))
         general = ws.text(r, 3 + 2 * n).strip()
         for k, c in enumerate(crits):
             ref = f"{letters[k]}{r}"
@@ -484,15 +618,34 @@ def _cell_text(cell: XCell | None, label: str) -> tuple[str, str | None]:
 
 
 def _check_meta(meta: dict[str, str], ctx: SheetContext) -> tuple[str, str] | None:
-    """(message, hint) if the metadata does not fit this call, stage and catalogue."""
+    """(message, hint) if the metadata is not authentic or does not fit this call, stage and
+    catalogue."""
     fresh = "generate a fresh sheet with 'selection sheets' and have it filled in again"
-    if meta.get("format") != FORMAT or list(meta) != list(META_KEYS):
+    if meta.get("format") != FORMAT:
         return ("the metadata of the workbook is missing or damaged", fresh)
+    if meta.get("format_version") == "1":
+        return ("the sheet was made before score sheets were signed (format version 1, protected "
+                "only by a checksum anyone can recompute), so it cannot be proven to be this "
+                "expert's sheet", "send the expert a fresh sheet made with 'selection sheets' and "
+                                  "have the scores entered into it")
     if meta.get("format_version") != FORMAT_VERSION:
-        return (f"score sheet format version {meta['format_version']!r} is not supported "
+        return (f"score sheet format version {meta.get('format_version')!r} is not supported "
                 f"(expected {FORMAT_VERSION})", fresh)
-    if meta_checksum(meta) != meta.get("checksum"):
-        return ("the workbook's hidden metadata was edited (checksum mismatch)", fresh)
+    if list(meta) != list(META_KEYS):
+        return ("the metadata of the workbook is missing or damaged", fresh)
+    key = getattr(ctx, "sheet_key", None)
+    if key is None:
+        return (f"the call folder has no sheet key ({KEY_FILE}), so the sheet's signature cannot "
+                "be checked", "import into the call folder in which 'selection sheets' made the "
+                              f"sheets (the key is kept there as {KEY_FILE}), or restore that file "
+                              "from a backup")
+    if meta["key_id"] != key_id(key):
+        return (f"the sheet was signed with another key (key id {meta['key_id'][:8]}…, this "
+                f"call's {key_id(key)[:8]}…): it was made from another copy of the call folder "
+                "or its metadata was edited", "import it into the call folder it was made in, "
+                                              "or send the expert a fresh sheet")
+    if not hmac.compare_digest(meta_mac(meta, key), meta["mac"]):
+        return ("the workbook's hidden metadata was edited (its signature does not match)", fresh)
     call_id = ctx.call_id
     if call_id is not None and meta["call_id"] != call_id:
         return (f"the sheet belongs to call {meta['call_id']!r}, not to {call_id!r}",

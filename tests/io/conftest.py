@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 
 FIRST_ROW = 7
+#: The sheet key the tests sign workbooks with (a real call makes its own: selection sheets).
+TEST_KEY = bytes(range(32))
 
 
 @pytest.fixture(scope="session")
 def kp(example_dir):
-    """(call, stage-1 ScoreContext) of the bundled example call."""
+    """(call, stage-1 ScoreContext) of the bundled example call, with the tests' sheet key."""
+    from dataclasses import replace
+
     from selection.io.store import call_context
 
-    return call_context(example_dir, 1)
+    call, ctx = call_context(example_dir, 1)
+    return call, replace(ctx, sheet_key=TEST_KEY)
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +35,7 @@ def example_stage1(example_dir, kp):
 
 
 def make_sheet(path: Path, call, ctx, expert_id: str, app_ids=None, *, stage: int = 1,
-               catalogue=None) -> Path:
+               catalogue=None, source: str = "chosen") -> Path:
     """Write the personal workbook of ``expert_id`` (assigned applications by default)."""
     from selection.io.workbook import write_score_workbook
 
@@ -39,7 +44,8 @@ def make_sheet(path: Path, call, ctx, expert_id: str, app_ids=None, *, stage: in
         mine = (ctx.assignments or {}).get(expert.id)
         app_ids = [a for a in ctx.applications if mine is None or a in mine]
     apps = [ctx.applications[a] if isinstance(a, str) else a for a in app_ids]
-    return write_score_workbook(path, call, catalogue or ctx.catalogue, expert, apps, stage=stage)
+    return write_score_workbook(path, call, catalogue or ctx.catalogue, expert, apps, stage=stage,
+                                key=ctx.sheet_key or TEST_KEY, source=source)
 
 
 def fill_sheet(path: Path, scores, comments=None, out: Path | None = None, edit=None) -> Path:

@@ -273,7 +273,7 @@ CASES = [
     (case_wrong_header, 1, f"{S} C5: wrong header: expected 'Værditilvækst / Value added', "
                            "found 'Value'"),
     (case_edited_metadata, 1, "s.xlsx, sheet meta: the workbook's hidden metadata was edited "
-                              "(checksum mismatch)"),
+                              "(its signature does not match)"),
     (case_other_call, 1, "s.xlsx, sheet meta: the sheet belongs to call 'another-call', not to "
                          "'kreative-partnerskaber-2012'"),
     (case_other_stage, 1, "s.xlsx, sheet meta: the sheet is for stage 2, not stage 1"),
@@ -286,7 +286,7 @@ CASES = [
                               "but scored it"),
     (case_outside_table, 1, f"{S} U9: unexpected content 'note' outside the score table"),
     (case_row_edited, 1, f"{S} A7: expected application 'KP-01' in this row, found 'KP-02'"),
-    (case_comment_formula, 1, f"{S} K7: the comment cell holds a formula, not text"),
+    (case_comment_formula, 1, f"{S} K7: the comment cell holds a formula (=SUM(C7:D7)), not text"),
     (case_empty_xlsx, 1, "s.xlsx: the file is empty (0 bytes)"),
     (case_not_zip, 1, "s.xlsx: not an .xlsx workbook (not a zip package)"),
     (case_old_xls, 1, "s.xlsx: this is an old-format .xls workbook or a password-protected "
@@ -360,6 +360,6 @@ def test_formula_with_numeric_cached_value_is_used(tmp_path, kp, sheet_tools, mo
 def test_context_without_call_id_skips_only_that_check(tmp_path, kp, sheet_tools, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _, ctx = kp
-    loose = ScoreContext(ctx.catalogue, ctx.applications, ctx.experts)
+    loose = ScoreContext(ctx.catalogue, ctx.applications, ctx.experts, sheet_key=ctx.sheet_key)
     p = _filled(tmp_path, kp, sheet_tools)
     assert len(read_score_files([p.relative_to(tmp_path)], loose)) == 19 * 8

@@ -10,13 +10,15 @@ from selection.io.workbook import CONFLICT_MARK, catalogue_fingerprint, workbook
 from selection.io.xlsx import read_xlsx
 from selection.model import Application, CriteriaCatalogue
 
+KEY = bytes(range(32))  # the tests' sheet key (conftest TEST_KEY)
+
 
 def test_same_inputs_give_byte_identical_workbooks(kp):
     call, ctx = kp
     apps = list(ctx.applications.values())[:5]
     e = ctx.experts["E04"]
-    assert workbook_bytes(call, ctx.catalogue, e, apps, stage=1) == workbook_bytes(
-        call, ctx.catalogue, e, apps, stage=1)
+    assert workbook_bytes(call, ctx.catalogue, e, apps, stage=1, key=KEY) == workbook_bytes(
+        call, ctx.catalogue, e, apps, stage=1, key=KEY)
 
 
 def test_what_the_expert_sees(tmp_path, kp, sheet_tools):
@@ -70,7 +72,7 @@ def test_text_that_looks_like_a_formula_is_written_as_neutralised_text(tmp_path,
                        lead_organisation="@evil", industries=frozenset({"design"}),
                        municipality="Aarhus")
     (tmp_path / "w.xlsx").write_bytes(workbook_bytes(call, ctx.catalogue, ctx.experts["E01"],
-                                                     [evil], stage=1))
+                                                     [evil], stage=1, key=KEY))
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["Scores"]
     assert ws["B7"].data_type == "s" and ws["B7"].value == "'=HYPERLINK(\"http://x\",\"klik\") Århus"
     sheets = read_xlsx(tmp_path / "w.xlsx")
@@ -131,7 +133,7 @@ def test_workbooks_written_seconds_apart_are_byte_identical(kp, monkeypatch):
     call, ctx = kp
     apps = list(ctx.applications.values())[:3]
     e = ctx.experts["E04"]
-    first = workbook_bytes(call, ctx.catalogue, e, apps, stage=1)
+    first = workbook_bytes(call, ctx.catalogue, e, apps, stage=1, key=KEY)
 
     class Later(dt.datetime):
         @classmethod
@@ -139,4 +141,295 @@ def test_workbooks_written_seconds_apart_are_byte_identical(kp, monkeypatch):
             return dt.datetime(2031, 5, 4, 3, 2, 1, tzinfo=tz)
 
     monkeypatch.setattr(excel.datetime, "datetime", Later)
-    assert workbook_bytes(call, ctx.catalogue, e, apps, stage=1) == first
+    assert workbook_bytes(call, ctx.catalogue, e, apps, stage=1, key=KEY) == first
+
+
+# --- signed metadata (issue 11 item 4) ----------------------------------------------------------
+
+def _problems(path, ctx):
+    from selection.io.xlsx import read_score_workbook
+
+    frame, problems = read_score_workbook(path, ctx)
+    return frame, [f"{p.location}: {p.message}" for p in problems], problems
+
+
+def _edit_meta(path, changes, out=None):
+    """Change metadata values (by key) with openpyxl, as a dishonest expert could."""
+    wb = openpyxl.load_workbook(path)
+    meta = wb["meta"]
+    rows = {meta.cell(r, 1).value: r for r in range(1, 20) if meta.cell(r, 1).value}
+    for k, v in changes(dict((k, meta.cell(r, 2).value) for k, r in rows.items())).items():
+        meta.cell(rows[k], 2).value = v
+    wb.save(out or path)
+    return out or path
+
+
+def test_forged_metadata_with_recomputed_hash_is_refused(tmp_path, kp, sheet_tools):
+    """E01 fills in their sheet and makes it look like E02's: edits expert_id and the visible
+    line, and recomputes the plain SHA-256 the old format used. The HMAC under the call's key
+    (which the expert does not have) refuses it; the untouched sheet is accepted."""
+    import hashlib
+
+    from selection.io.workbook import META_KEYS
+
+    call, ctx = kp
+    apps = ["KP-01", "KP-03"]
+    path = sheet_tools.make(tmp_path / "e01.xlsx", call, ctx, "E01", apps)
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", apps))
+    frame, lines, _ = _problems(path, ctx)
+    assert lines == [] and set(frame.expert_id) == {"E01"}
+
+    def forge(v):
+        v = {**v, "expert_id": "E02"}
+        blob = "\n".join(f"{k}={v.get(k, '')}" for k in META_KEYS if k != "mac")
+        return {**v, "mac": hashlib.sha256(blob.encode()).hexdigest()}
+
+    def relabel(wb):
+        wb["Scores"]["A2"].value = f"Ekspert / Expert: E02 – {ctx.experts['E02'].name}"
+
+    forged = _edit_meta(sheet_tools.fill(path, {}, edit=relabel, out=tmp_path / "e02.xlsx"), forge)
+    before = forged.read_bytes()
+    frame, lines, problems = _problems(forged, ctx)
+    assert frame.empty
+    assert lines == [f"{forged}, sheet meta: the workbook's hidden metadata was edited (its "
+                     "signature does not match)"]
+    assert "fresh sheet" in problems[0].hint
+    assert forged.read_bytes() == before
+
+
+def test_sheet_from_another_key_or_without_key_is_refused(tmp_path, kp, sheet_tools):
+    from dataclasses import replace
+
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", ["KP-01"])
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", ["KP-01"]))
+    _, lines, _ = _problems(path, replace(ctx, sheet_key=b"\x01" * 32))
+    assert len(lines) == 1 and "signed with another key" in lines[0]
+    _, lines, problems = _problems(path, replace(ctx, sheet_key=None))
+    assert lines == [f"{path}, sheet meta: the call folder has no sheet key (.selection-key), so "
+                     "the sheet's signature cannot be checked"]
+    assert ".selection-key" in problems[0].hint
+
+
+def test_old_unsigned_sheet_is_refused_with_send_fresh_sheets(tmp_path, kp, sheet_tools):
+    """A format-1 sheet (plain checksum) cannot be told apart from a forged one: refused."""
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", ["KP-01"])
+
+    def old(v):
+        return {**v, "format_version": "1", "source": "checksum", "key_id": "0" * 64, "mac": None}
+
+    _edit_meta(path, old)
+    _, lines, problems = _problems(path, ctx)
+    assert len(lines) == 1 and "format version 1" in lines[0] and lines[0].startswith(
+        f"{path}, sheet meta: the sheet was made before score sheets were signed")
+    assert "send the expert a fresh sheet" in problems[0].hint
+
+
+def test_visible_expert_line_must_agree_with_the_metadata(tmp_path, kp, sheet_tools):
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", ["KP-01"])
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", ["KP-01"]),
+                     edit=lambda wb: setattr(wb["Scores"]["A2"], "value", "Ekspert / Expert: E02 – X"))
+    _, lines, _ = _problems(path, ctx)
+    assert lines == [f"{path}, sheet Scores, cell A2: the sheet shows 'Ekspert / Expert: E02 – X', "
+                     "but it was made for expert 'E01'"]
+
+
+def test_applications_of_an_assignment_sheet_must_be_assigned(tmp_path, kp, sheet_tools):
+    """A sheet made from assignments.csv lists only that expert's applications; if the
+    assignments no longer say so, the row is refused (cell of the application id)."""
+    call, ctx = kp
+    mine = sorted(ctx.assignments["E01"])
+    other = next(a for a in ctx.applications if a not in ctx.assignments["E01"])
+    apps = [mine[0], other]
+    path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", apps, source="assignments")
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", apps))
+    frame, lines, _ = _problems(path, ctx)
+    assert lines == [f"{path}, sheet Scores, cell A8: application {other!r} is not assigned to "
+                     "expert E01 in assignments.csv"]
+    assert set(frame.application_id) == {mine[0]}
+    # a list the secretariat chose (e.g. stage-1 selection for stage 2) is signed as such
+    path = sheet_tools.make(tmp_path / "c.xlsx", call, ctx, "E01", apps, source="chosen")
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", apps))
+    assert _problems(path, ctx)[1] == []
+
+
+def test_sheet_key_is_made_once_private_and_shared_by_concurrent_callers(tmp_path):
+    import os
+    import stat
+    from concurrent.futures import ThreadPoolExecutor
+
+    from selection.io.workbook import KEY_FILE, ensure_sheet_key, load_sheet_key
+
+    assert load_sheet_key(tmp_path) is None
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: ensure_sheet_key(tmp_path), range(16)))
+    assert len(keys) == 1 and len(next(iter(keys))) == 32
+    assert stat.S_IMODE(os.stat(tmp_path / KEY_FILE).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [KEY_FILE]  # no temporary files left
+    assert load_sheet_key(tmp_path) == next(iter(keys))
+
+
+def test_damaged_key_file_is_named(tmp_path):
+    import pytest
+
+    from selection.errors import InputError
+    from selection.io.workbook import KEY_FILE, load_sheet_key
+
+    (tmp_path / KEY_FILE).write_text("not hex\n", encoding="ascii")
+    with pytest.raises(InputError) as exc:
+        load_sheet_key(tmp_path)
+    assert exc.value.problems[0].file == str(tmp_path / KEY_FILE)
+    assert "damaged" in exc.value.problems[0].message
+
+
+# --- formulas in comment cells (item 10) --------------------------------------------------------
+
+def test_string_formula_in_a_comment_cell_is_refused(tmp_path, kp, sheet_tools):
+    """Excel saves ="x"&A1 in a text cell as <c t="str"><f>..</f><v>text</v></c>: refused."""
+    import re
+
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", ["KP-01"])
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", ["KP-01"]))
+
+    def fn(text):
+        new, n = re.subn(r'<c r="K7"[^>]*?(/>|>.*?</c>)',
+                         '<c r="K7" t="str"><f>"god "&amp;B7</f><v>god idé</v></c>', text, count=1)
+        assert n == 1
+        return new
+
+    sheet_tools.patch(path, "xl/worksheets/sheet2.xml", fn)
+    _, lines, problems = _problems(path, ctx)
+    assert lines == [f'{path}, sheet Scores, cell K7: the comment cell holds a formula (="god "&B7), '
+                     "not text"]
+    assert problems[0].hint
+
+
+# --- bounded memory on hostile workbooks (item 6) -----------------------------------------------
+
+_MEASURE = r"""
+import dataclasses, json, resource, sys
+from pathlib import Path
+from selection.io.store import call_context
+from selection.io.xlsx import read_score_workbook
+call, ctx = call_context(sys.argv[1], 1)
+ctx = dataclasses.replace(ctx, sheet_key=bytes(range(32)))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = []
+for f in sys.argv[2:]:  # peak so far, rows read, problems
+    frame, problems = read_score_workbook(Path(f), ctx)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.append([(after - before) // 1024, len(frame), "|".join(p.message for p in problems)])
+print(json.dumps(out))
+"""
+
+
+def _with_part(src, dst, part, write):
+    """Copy workbook ``src`` to ``dst``, replacing (or adding, as shared strings) ``part`` by what
+    ``write(stream)`` streams."""
+    import zipfile
+
+    sst = ('<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           'sharedStrings" Target="sharedStrings.xml" Id="rIdSst" /></Relationships>')
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels" and part == "xl/sharedStrings.xml":
+                data = data.decode().replace("</Relationships>", sst).encode()
+            if info.filename != part:
+                zout.writestr(info.filename, data)
+        with zout.open(part, "w", force_zip64=True) as w:
+            write(w)
+    return dst
+
+
+def _peak_mb(example_dir, paths):
+    """[(peak memory growth so far in MB, rows read, problems)] of reading each workbook in
+    turn, in a fresh interpreter (ru_maxrss after the imports is the baseline)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(example_dir), *map(str, paths)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_workbook_bombs_are_read_in_bounded_memory(tmp_path, kp, sheet_tools, example_dir):
+    """Zip bombs under the file-size cap: an unused Instructions part unpacking to 100 MB is never
+    unpacked (the sheet is accepted); a Scores sheet and shared strings just under the per-part cap
+    are refused before they fill memory. Peak memory (ru_maxrss, measured in a subprocess) grows
+    by less than 200 MB in every case."""
+    from selection.io.xlsx import MAX_CELLS, MAX_FILE, MAX_PART
+
+    call, ctx = kp
+    good = sheet_tools.make(tmp_path / "good.xlsx", call, ctx, "E01", ["KP-01"])
+    sheet_tools.fill(good, sheet_tools.full(ctx, "E01", ["KP-01"]))
+
+    def huge_instructions(w):
+        w.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData>")
+        row = (b'<row><c t="inlineStr"><is><t>' + b"x" * 1000 + b"</t></is></c></row>") * 100
+        for _ in range(1_000):  # 100 MB
+            w.write(row)
+        w.write(b"</sheetData></worksheet>")
+
+    bombs = [_with_part(good, tmp_path / "bomb1.xlsx", "xl/worksheets/sheet1.xml",
+                        huge_instructions)]
+
+    def many_cells(w):  # Scores: the most cells a sheet may hold, hardly compressible
+        w.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData>")
+        for r in range(MAX_CELLS // 40 + 2):
+            w.write(("<row>" + "".join(f"<c><v>{(r * 40 + k) * 7919 % 1000003}</v></c>"
+                                       for k in range(40)) + "</row>").encode())
+        w.write(b"</sheetData></worksheet>")
+
+    bombs.append(_with_part(good, tmp_path / "bomb2.xlsx", "xl/worksheets/sheet2.xml", many_cells))
+
+    def repeated_cells(w):  # Scores: highly packed (ratio check)
+        w.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData>")
+        row = b"<row>" + b"<c><v>1</v></c>" * 1000 + b"</row>"
+        for _ in range(MAX_PART // len(row)):
+            w.write(row)
+        w.write(b"</sheetData></worksheet>")
+
+    bombs.append(_with_part(good, tmp_path / "bomb3.xlsx", "xl/worksheets/sheet2.xml",
+                            repeated_cells))
+
+    def many_strings(w):
+        w.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        for k in range(MAX_CELLS + 2):
+            w.write(f"<si><t>{k * 7919 % 1000003}</t></si>".encode())
+        w.write(b"</sst>")
+
+    bombs.append(_with_part(good, tmp_path / "bomb4.xlsx", "xl/sharedStrings.xml", many_strings))
+    assert all(b.stat().st_size < MAX_FILE for b in bombs)
+    (mb1, n1, m1), (mb2, n2, m2), (mb3, n3, m3), (mb4, n4, m4) = _peak_mb(example_dir, bombs)
+    assert (n1, m1) == (8, "") and mb1 < 50, (mb1, m1)  # the 100 MB part is never unpacked
+    assert n2 == 0 and "more than 200,000 cells" in m2, m2
+    assert n3 == 0 and "times its packed size" in m3, m3
+    assert n4 == 0 and "more than 200,000 texts" in m4, m4
+    assert max(mb1, mb2, mb3, mb4) < 200
+
+
+def test_a_part_over_the_cap_is_refused_without_unpacking(tmp_path, kp, sheet_tools):
+    from selection.io.xlsx import MAX_PART
+
+    call, ctx = kp
+    good = sheet_tools.make(tmp_path / "good.xlsx", call, ctx, "E01", ["KP-01"])
+
+    def over(w):
+        w.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        block = b" " * 1_000_000
+        for _ in range(MAX_PART // len(block) + 1):
+            w.write(block)
+        w.write(b"</sst>")
+
+    bomb = _with_part(good, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", over)
+    _, lines, _ = _problems(bomb, ctx)
+    assert len(lines) == 1 and "part xl/sharedStrings.xml unpacks to" in lines[0]
