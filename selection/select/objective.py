@@ -25,7 +25,7 @@ from selection.model import Application, Stage
 
 __all__ = ["OBJECTIVES", "stage_values", "objective_label"]
 
-OBJECTIVES = ("score", "rank", "score_per_dkk")
+OBJECTIVES = ("score", "rank", "score_per_dkk", "funding_line")
 
 
 def objective_label(objective: str) -> str:
@@ -33,7 +33,9 @@ def objective_label(objective: str) -> str:
     return {
         "score": "weighted panel score / vægtet panelscore",
         "rank": "rank-based value n+1-rank / rangbaseret værdi",
-        "score_per_dkk": "weighted score per million DKK / vægtet score pr. mio. kr.",
+        "score_per_dkk": "weighted score per million of the call's currency / vægtet score pr. mio.",
+        "funding_line": "funding line: best-ranked first within every rule / finansieringslinje: "
+                        "bedst rangerede først inden for alle regler",
     }[objective]
 
 
@@ -68,7 +70,7 @@ def stage_values(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
     {'A': 2.0, 'B': 1.0}
     """
     ids = list(ranking.index)
-    if stage.objective == "score":
+    if stage.objective in ("score", "funding_line"):  # the funding line reports the scores it funds
         return {a: float(ranking.at[a, "score"]) for a in ids}
     if stage.objective == "rank":
         n = len(ids)

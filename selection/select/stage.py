@@ -93,6 +93,14 @@ def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
         would make room for it.
     """
     inp = stage_input(stage, ranking, applications, candidates=candidates)
+    if stage.objective == "funding_line":  # rank order, no solver unless floors need one
+        from selection.select.funding import funding_line_forced, solve_funding_line
+
+        outcome = solve_funding_line(inp, solver)
+        resolve = (lambda a: funding_line_forced(inp, outcome, a, solver)) if explain else \
+            (lambda a: (float("nan"), ()))
+        return outcome, explain_selection(inp, outcome, solver, resolve=resolve,
+                                          cost_unit="total score", cost_unit_da="samlet score")
     outcome = solve_stage(inp, solver)
     resolve = None if explain else (lambda a: (float("nan"), ()))
     return outcome, explain_selection(inp, outcome, solver, resolve=resolve)

@@ -111,9 +111,8 @@ def feasible(stage: Stage, apps, elig: set[str], sel) -> bool:
             values = ["*"]
         elif c.value is not None:
             values = [c.value]
-        elif c.group in ("industry", "focus_area", "rural"):
-            values = {"industry": INDUSTRIES, "focus_area": FOCUS_AREAS,
-                      "rural": ["true", "false"]}[c.group]
+        elif c.declared is not None and c.declared.value_ids():
+            values = c.declared.value_ids()  # every declared value (e.g. each of the 19 municipalities)
         else:
             values = sorted({v for a in apps.values() for v in a.group_values(c.group)})
         for v in values:
@@ -141,3 +140,14 @@ def brute_force(stage: Stage, ranking: pd.DataFrame, apps, values=None, candidat
                 out.append((math.fsum(values[a] for a in sel), frozenset(sel)))
     out.sort(key=lambda t: -t[0])
     return out
+
+
+def lex_best(feas, ranking: pd.DataFrame) -> frozenset[str]:
+    """The tie rule, from its definition: among the optimal selections of ``feas`` (brute force,
+    best first; values on the test grid, so equal values are equal floats up to fsum rounding), the
+    one whose best-ranked differing application ranks higher, i.e. the largest 0-1 vector in rank
+    order."""
+    top = feas[0][0]
+    optimal = [s for v, s in feas if v >= top - 1e-9 * max(1.0, abs(top))]
+    order = list(ranking.sort_values("rank").index)
+    return max(optimal, key=lambda s: tuple(a in s for a in order))
