@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from selection.errors import Problem, RankingError, WeightError
-from selection.rank._common import benefit_mask
-from selection.rank.weights import check_weights
+from selection.rank._common import benefit_mask, direction_word
+from selection.rank.weights import as_mapping, check_weights
 
 __all__ = ["weighted_sum", "weighted_sum_kernel", "check_table", "prepare", "ranks_from_scores"]
 
@@ -53,14 +54,14 @@ def prepare(table: pd.DataFrame, weights: Mapping[str, float],
         w = check_weights(weights, criteria)
     except WeightError as exc:
         problems += exc.problems
-    directions = dict(directions or {})
+    directions = {c: direction_word(d) for c, d in as_mapping({} if directions is None else directions, "directions").items()}
     unknown = [c for c in directions if c not in criteria]
     if unknown:
         problems.append(Problem(f"direction given for criteria not in the table: {', '.join(map(str, unknown))}",
                                 hint=f"use the criteria {', '.join(criteria)}"))
     bad = {c: d for c, d in directions.items() if d not in ("benefit", "cost")}
     for c, d in bad.items():
-        problems.append(Problem(f"direction of {c!r} is {d!r}", hint="use 'benefit' or 'cost'"))
+        problems.append(Problem(f"direction of {c!r} is {d!r}", hint="use 'benefit' or 'cost' ('max' or 'min')"))
     if problems or x is None or w is None:
         raise (WeightError if w is None and x is not None else RankingError)(problems)
     mask = np.array([directions.get(c, "benefit") == "benefit" for c in criteria])
@@ -115,3 +116,16 @@ def weighted_sum(table: pd.DataFrame, weights: Mapping[str, float], *, direction
     x, w, mask = prepare(table, weights, directions)
     s = weighted_sum_kernel(x, w, directions=mask)
     return pd.DataFrame({"score": s, "rank": ranks_from_scores(s)}, index=table.index)
+
+
+# -- the ranking-method protocol (one entry in selection.ranking_methods) -------------------------
+
+kernel = weighted_sum_kernel
+
+
+def method_scores(table: pd.DataFrame, weights: Mapping[str, float], *,
+                  directions: Mapping[str, str] | None = None, **params: Any
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(weighted total, weighted total, no attrs) for :func:`selection.rank.rank_applications`."""
+    own = weighted_sum(table, weights, directions=directions)["score"].to_numpy()
+    return own, own, {}

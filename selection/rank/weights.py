@@ -8,15 +8,33 @@ from collections.abc import Mapping
 
 from selection.errors import Problem, WeightError
 
-__all__ = ["check_weights", "WeightNormalisationWarning"]
+__all__ = ["as_mapping", "check_weights", "WeightNormalisationWarning"]
 
 
 class WeightNormalisationWarning(UserWarning):
     """Weights did not sum to 1 and were normalised."""
 
 
+def as_mapping(weights: Mapping[str, float] | object, what: str = "weights") -> dict[str, float]:
+    """Any mapping of criterion id -> value as a plain dict, a pandas Series included (its index
+    is the criteria; iterating a Series would give its values instead).
+
+    >>> import pandas as pd
+    >>> as_mapping(pd.Series([0.3, 0.7], index=["a", "b"]))
+    {'a': 0.3, 'b': 0.7}
+    """
+    items = getattr(weights, "items", None)
+    if items is None:
+        raise WeightError(Problem(f"{what} must map criterion ids to values (a dict or a pandas Series), "
+                                  f"not {type(weights).__name__}",
+                                  hint=f"give {what} as {{criterion: value}} or pd.Series(values, index=criteria)"))
+    return {str(k) if not isinstance(k, str) else k: v for k, v in items()}
+
+
 def check_weights(weights: Mapping[str, float], criteria: list[str], *, warn: bool = True) -> dict[str, float]:
     """Validate weights against the criteria and return them normalised to sum 1, in criteria order.
+
+    ``weights`` is any mapping: a dict or a pandas Series indexed by criterion id.
 
     Negative, non-finite or all-zero weights, a weight for an unknown criterion and a criterion
     without weight are errors (all reported at once). Weights not summing to 1 are normalised,
@@ -25,6 +43,7 @@ def check_weights(weights: Mapping[str, float], criteria: list[str], *, warn: bo
     >>> check_weights({"a": 1, "b": 3}, ["a", "b"], warn=False)
     {'a': 0.25, 'b': 0.75}
     """
+    weights = as_mapping(weights)
     problems = []
     unknown = [k for k in weights if k not in criteria]
     if unknown:

@@ -17,7 +17,6 @@ binary ``z`` (``z = 1`` iff ``s >= c``): ``s >= c z``, ``s <= c - 1 + |G| z``,
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
@@ -28,11 +27,15 @@ from selection.select.program import (
     Rule,
     StageInput,
     StageOutcome,
+    _feasible,
+    _optimal_row,
+    _tied,
     build_rules,
+    integer_grid,
+    lex_refine,
     outcome_for,
     precheck,
     stage_milp,
-    tie_weights,
 )
 
 __all__ = ["solve_linked", "LinkedOutcome"]
@@ -63,14 +66,17 @@ def _add_rows(m: Milp, rules: list[Rule], pos: dict[str, int]) -> None:
             m.add_row([i for i, _ in items], [c for _, c in items], lower=r.rhs)
 
 
-def _lexicographic(m: Milp, goals: list[np.ndarray], solver: str, what: str) -> np.ndarray | None:
-    """Optimise ``goals`` in order, each keeping the optimum of the ones before (exact check by
-    :func:`math.fsum`; a pass that slips below by solver tolerance keeps the previous point)."""
+def _lexicographic(m: Milp, goals: list[np.ndarray], solver: str, what: str) -> tuple[np.ndarray, Milp] | None:
+    """Optimise ``goals`` in order, each keeping the optimum of the ones before; returns the point
+    and the program with every optimum held by a row (exact on an integer grid, see
+    :func:`~selection.select.program.integer_grid`; a pass that slips below by solver tolerance
+    keeps the previous point)."""
     m = m.copy()
     x_prev = None
     for g, goal in enumerate(goals):
         trial = m.copy()
-        trial.cost = list(goal)
+        grid = integer_grid(goal)
+        trial.cost = list(np.round(goal * grid) if grid else goal)
         trial.maximize = True
         sol = solve_milp(trial, solver, start=x_prev)
         if sol.status == "infeasible" and g == 0:
@@ -80,15 +86,11 @@ def _lexicographic(m: Milp, goals: list[np.ndarray], solver: str, what: str) -> 
                 raise SolverError(f"{what}: the solver {solver} ended with status {sol.status}")
             break
         x = np.round(sol.x)
-        if x_prev is not None and any(math.fsum(goals[h][x > 0.5]) < math.fsum(goals[h][x_prev > 0.5])
-                                      - 1e-12 * max(1.0, abs(math.fsum(goals[h][x_prev > 0.5])))
-                                      for h in range(g)):
+        if x_prev is not None and not all(_tied(goals[h], x, math.fsum(goals[h][x_prev > 0.5])) for h in range(g)):
             break
         x_prev = x
-        best = math.fsum(goal[x > 0.5])
-        nz = np.flatnonzero(goal != 0.0)
-        m.add_row(nz, goal[nz], lower=best - 1e-9 * max(1.0, abs(best)))
-    return x_prev
+        _optimal_row(m, goal, math.fsum(goal[x > 0.5]))
+    return (x_prev, m) if x_prev is not None else None
 
 
 def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> LinkedOutcome:
@@ -119,17 +121,14 @@ def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> Lin
         raise InfeasibleError(early)
     n1, n2 = len(ids1), len(ids2)
     m = stage_milp(inp1, rules1, ids1)
-    sub2 = StageInput(inp2.stage, inp2.applications, {a: inp2.values[a] for a in ids2}, inp2.ranks,
-                      inp2.excluded)
     pos1 = {a: i for i, a in enumerate(ids1)}
     pos2 = {a: n1 + i for i, a in enumerate(ids2)}
     m.add_vars(n2, upper=np.array([0.0 if a in inp2.excluded else 1.0 for a in ids2]))
     plain: list[tuple[Rule, Constraint | None]] = []
     avail: list[tuple[Rule, Constraint]] = []
     for r in rules2:
-        k = re.match(r"constraint\[(\d+)\]", r.name)
-        c = inp2.stage.constraints[int(k.group(1))] if k else None
-        if c is not None and c.if_available and r.sense == ">=":
+        c = inp2.stage.constraints[r.source] if r.source is not None else None
+        if c is not None and r.if_available:
             avail.append((r, c))
         else:
             plain.append((r, c))
@@ -152,11 +151,16 @@ def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> Lin
     v1[:n1] = [inp1.values[a] for a in ids1]
     v2 = np.zeros(total)
     v2[n1:n1 + n2] = [inp2.values[a] for a in ids2]
-    tie = np.zeros(total)
-    tie[:n1] = tie_weights(inp1, ids1)
-    tie[n1:n1 + n2] = tie_weights(sub2, ids2)
-    x = _lexicographic(m, [v2, v1, tie], solver, "linked stages")
-    if x is None:
+    found = _lexicographic(m, [v2, v1], solver, "linked stages")
+    if found is not None:
+        # the tie rule: lexicographic by stage-1 rank, then by stage-2 rank, among the optima
+        x, opt = found
+        best = [math.fsum(g[x > 0.5]) for g in (v2, v1)]
+        o1 = np.array(sorted(range(n1), key=lambda i: inp1.ranks[ids1[i]]), dtype=np.int64)
+        o2 = np.array(sorted(range(n2), key=lambda i: inp2.ranks[ids2[i]]), dtype=np.int64) + n1
+        x = lex_refine(opt, [(o1, v1[o1]), (o2, v2[o2])], x, solver, what="linked stages",
+                       check=lambda y: _tied(v2, y, best[0]) and _tied(v1, y, best[1]) and _feasible(m, y))
+    if found is None:
         raise InfeasibleError([Problem(
             f"linked mode: no stage-{inp1.stage.number} selection satisfies its rules and leaves a "
             f"stage-{inp2.stage.number} selection that satisfies the stage-{inp2.stage.number} rules",

@@ -33,7 +33,7 @@ selection misses them (an elastic program minimising the total normalised slack;
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +72,8 @@ class Rule:
     label: str = ""
     description_da: str = ""
     label_da: str = ""
+    source: int | None = None  # index of the call's constraint this row comes from
+    if_available: bool = False  # a floor lowered to the eligible members (``if_available = true``)
 
     def lhs(self, selected: Sequence[str] | frozenset[str]) -> float:
         """``sum coef_i`` over the selected applications (exact, :func:`math.fsum`).
@@ -304,7 +306,8 @@ def build_rules(inp: StageInput) -> list[Rule]:
                 rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
                                   reason=c.reason, label=label,
                                   description_da=rule_text_da(words, count, c.group, v, c.declared),
-                                  label_da=group_label_da(c.group, v, c.declared)))
+                                  label_da=group_label_da(c.group, v, c.declared),
+                                  source=k, if_available=bool(c.if_available and sense == ">=")))
     rules += exclusive_rules(inp) + share_rules(inp)
     for f in st.forced:
         if f.application in inp.values:
@@ -365,16 +368,28 @@ def _chosen(x: np.ndarray, ids: Sequence[str], offset: int = 0) -> list[str]:
 
 
 def tie_weights(inp: StageInput, ids: Sequence[str]) -> np.ndarray:
-    """``n + 1 - rank``: the tie pass's objective, preferring higher-ranked applications."""
+    """``n + 1 - rank``: the tie rule's priority, higher for higher-ranked applications (the
+    first pass maximises it as a rank sum; :func:`lex_refine` then makes it lexicographic)."""
     n = len(ids)
     return np.array([float(n + 1 - inp.ranks[a]) for a in ids])
 
 
+#: Two selections whose values differ by at most this (relative to ``max(1, |best|)``) are tied
+#: when the values are not on an integer grid (on a grid, ties are exact integer equality).
+TIE_TOLERANCE = 1e-9
+
+
 def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *,
                     what: str) -> tuple[np.ndarray, float] | None:
-    """Maximise ``values.x`` over ``m`` exactly, then among optimal points maximise ``tie.x``.
+    """Maximise ``values.x`` over ``m`` exactly, then pick among the optimal points by the tie rule.
 
-    ``values`` and ``tie`` may be shorter than the program (they cover its first variables).
+    The tie rule is lexicographic by rank: among the selections of optimal value, the one whose
+    best-ranked differing application ranks higher (``tie`` gives the priority of the first
+    ``len(values)`` variables, higher first). A first solve maximises the value and, among equal
+    values, the rank sum; :func:`lex_refine` then proves (usually with one feasibility solve) that
+    no optimal selection is lexicographically better, or finds it. The result is the same for
+    every solver and version.
+
     Returns the 0-1 point and its exact value (:func:`math.fsum`), or ``None`` when infeasible.
     """
     k = len(values)
@@ -394,20 +409,109 @@ def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *
     if sol.status != "optimal":
         raise SolverError(f"{what}: the solver {solver} ended with status {sol.status}")
     x1 = np.round(sol.x)
-    if single:
-        return x1, math.fsum(values[x1[:k] > 0.5])
     best = math.fsum(values[x1[:k] > 0.5])
-    second = m.copy()
-    second.cost = list(tie) + [0.0] * (m.n - k)
-    second.maximize = True
-    second.add_row(np.flatnonzero(values != 0.0), values[values != 0.0],
-                   lower=best - 1e-9 * max(1.0, abs(best)))
-    sol2 = solve_milp(second, solver, start=x1)
-    if sol2.status == "optimal":
-        x2 = np.round(sol2.x)
-        if math.fsum(values[x2[:k] > 0.5]) >= best - 1e-12 * max(1.0, abs(best)) and _feasible(m, x2):
-            return x2, math.fsum(values[x2[:k] > 0.5])
-    return x1, best
+    if not single:
+        second = m.copy()
+        second.cost = list(tie) + [0.0] * (m.n - k)
+        second.maximize = True
+        _optimal_row(second, values, best)
+        sol2 = solve_milp(second, solver, start=x1)
+        if sol2.status == "optimal":
+            x2 = np.round(sol2.x)
+            if _tied(values, x2[:k], best) and _feasible(m, x2):
+                x1 = x2
+    opt = m.copy()
+    _optimal_row(opt, values, best)
+    order = np.argsort(-np.asarray(tie, dtype=float), kind="stable")
+    x = lex_refine(opt, [(order, values[order])], x1, solver, check=lambda y: _tied(values, y[:k], best) and
+                   _feasible(m, y), what=what)
+    return x, math.fsum(values[x[:k] > 0.5])
+
+
+def _optimal_row(m: Milp, values: np.ndarray, best: float) -> None:
+    """Add ``values.x >= best`` to ``m`` (exact in integers when the values lie on a grid)."""
+    grid = integer_grid(values)
+    nz = np.flatnonzero(values != 0.0)
+    if grid is not None:
+        iv = np.round(values * grid)
+        target = float(np.round(best * grid))
+        m.add_row(nz, iv[nz], lower=target - 0.5)  # integer activity: >= target exactly
+    else:
+        m.add_row(nz, values[nz], lower=best - TIE_TOLERANCE * max(1.0, abs(best)))
+
+
+def _tied(values: np.ndarray, x: np.ndarray, best: float) -> bool:
+    """Whether the selection ``x`` has the optimal value ``best`` (exact on a grid, else within
+    :data:`TIE_TOLERANCE`)."""
+    v = math.fsum(values[x > 0.5])
+    grid = integer_grid(values)
+    if grid is not None:
+        return round(v * grid) >= round(best * grid)
+    return v >= best - TIE_TOLERANCE * max(1.0, abs(best))
+
+
+def lex_refine(opt: Milp, levels: Sequence[tuple[np.ndarray, np.ndarray]], x: np.ndarray, solver: str, *,
+               check: Callable[[np.ndarray], bool], what: str) -> np.ndarray:
+    """The lexicographically largest optimal point, starting from the optimal point ``x``.
+
+    ``opt`` is the program with its optimal value(s) held by rows (every feasible point of ``opt``
+    is optimal). ``levels`` lists variable indices in priority order with their values in the
+    goal that made them optimal (a stage: one level, its applications best-ranked first; linked
+    mode: stage 1's, then stage 2's). The result is the optimal point whose first differing
+    variable, in this order, is 1 (sequential fixing in priority order, Isermann 1982,
+    doi:10.1007/BF01782758, with a shortcut that keeps it to one solve when nothing ties).
+
+    Only a *candidate* can be the first difference: a variable now 0 that may be 1, placed before
+    the last variable of its level that is 1, or with value <= 0. (A later one with positive value
+    would be added on top of the same earlier choices and raise that level's optimal value.) One
+    solve tests all candidates at once, with the earlier variables fixed as in ``x`` and the first
+    candidate weighted above all others together: no candidate at 1 proves ``x`` lexicographically
+    largest; the first candidate at 1 gives a better point; otherwise the first candidate is
+    impossible and the next is tested. ``check`` verifies each point exactly (a point that fails
+    it, by solver tolerance, is not used).
+    """
+    x = np.round(np.asarray(x, dtype=float))
+    lo, hi = np.asarray(opt.lower, dtype=float), np.asarray(opt.upper, dtype=float)
+    done = [0] * len(levels)  # per level: how many leading positions are settled
+    for _ in range(sum(len(o) for o, _ in levels) + 1):
+        cand: list[int] = []
+        lvl = -1
+        for li, (order, vals) in enumerate(levels):
+            on = np.flatnonzero(x[order] > 0.5)
+            last = int(on[-1]) if len(on) else -1
+            cand = [p for p in range(done[li], len(order))
+                    if x[order[p]] < 0.5 and hi[order[p]] > 0.5 and lo[order[p]] < 0.5
+                    and (p < last or vals[p] <= 0.0)]
+            if cand:
+                lvl = li
+                break
+            done[li] = len(order)
+        if lvl < 0:
+            return x
+        order = levels[lvl][0]
+        trial = opt.copy()
+        trial.lower, trial.upper = list(trial.lower), list(trial.upper)
+        fixed = [int(j) for li in range(lvl) for j in levels[li][0]] + [int(j) for j in order[:cand[0]]]
+        for j in fixed:
+            trial.lower[j] = trial.upper[j] = float(x[j])
+        idx = [int(order[p]) for p in cand]
+        trial.cost = [0.0] * trial.n
+        for w, j in enumerate(idx):
+            trial.cost[j] = float(len(idx)) if w == 0 else 1.0
+        trial.maximize = True
+        trial.add_row(idx, [1.0] * len(idx), lower=1.0)
+        sol = solve_milp(trial, solver)
+        if sol.status == "infeasible":
+            return x
+        if sol.status != "optimal":
+            raise SolverError(f"{what}: the solver {solver} ended with status {sol.status} (tie rule)")
+        y = np.round(sol.x)
+        if not check(y):
+            return x  # a point only the solver's tolerance lets through: no exact tie
+        if y[idx[0]] > 0.5:
+            x = y
+        done[lvl] = cand[0] + 1
+    return x  # pragma: no cover - each round settles at least one position
 
 
 def _cardinality(m: Milp, k: int) -> float:

@@ -13,7 +13,7 @@ from selection.errors import InfeasibleError
 from selection.model import Application, Constraint, ForcedDecision, Stage
 from selection.select import k_best, select_stage, stage_input
 
-from .conftest import brute_force, declare, eligible_ids, feasible, instances
+from .conftest import brute_force, declare, eligible_ids, feasible, instances, lex_best
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -42,11 +42,8 @@ def test_equals_brute_force_on_both_solvers(inst):
         outcome, table = got
         assert outcome.objective == pytest.approx(feas[0][0], abs=1e-9), solver
         assert feasible(stage, apps, eligible_ids(stage, ranking, apps), outcome.selected)
-        # tie pass: among optimal selections the one with the best rank weights
-        n = len(ranking)
-        optimal = [s for v, s in feas if v >= feas[0][0] - 1e-9]
-        weight = {a: n + 1 - int(ranking.at[a, "rank"]) for a in ranking.index}
-        assert sum(weight[a] for a in outcome.selected) == max(sum(weight[a] for a in s) for s in optimal)
+        # tie rule: among optimal selections the lexicographically best by rank
+        assert set(outcome.selected) == lex_best(feas, ranking), solver
         assert list(table["application_id"]) == list(ranking.index)
         assert (table["selected"] == table["reason"].str.startswith("selected")).all()
 
