@@ -25,6 +25,8 @@ FORBIDDEN = {
     "selection.aggregate": ["selection.io", "pulp", "matplotlib"],
     "selection.rank": ["selection.io", "pulp", "matplotlib"],
     "selection.select": ["selection.io", "matplotlib"],
+    # expert assignment uses the MILP modeller like select; reads and writes no files
+    "selection.assign": ["selection.io", "matplotlib"],
     "selection.pipeline": ["matplotlib"],
     "selection.scenario": ["matplotlib", "pulp"],
     # applying a scenario's overrides: models only (the pipeline imports it, so it must not import the pipeline)
