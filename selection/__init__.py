@@ -4,11 +4,18 @@ The data flow is files -> models -> evaluation -> panel scores -> ranking -> sel
 ``docs/architecture.md``. Importing this package does not import matplotlib or the MILP modeller.
 """
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("selection")
-except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-    __version__ = "0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, looked up on first use (importlib.metadata costs ~0.1 s at start-up)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'selection' has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        version = metadata.version("selection")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version

@@ -38,10 +38,19 @@ weights.
 exhaustively once per candidate set; the best selection is accepted when the second best is
 worse by more than the same margin.
 
-**Fallback.** Whenever no certificate can be given (fractional LP optimum, near ties, too many
-degenerate columns), the sample goes to the reference :func:`~selection.select.solve_stage`
-itself (HiGHS, including its tie-break pass), so the fast path returns exactly the reference's
-selection in every case.
+**Exclusions are bounds.** One model is kept per set of candidates; which of them may be
+selected in a sample (a weighted-total threshold moves with the weights) is set as column bounds,
+and ``if_available`` floors follow the number of members left, so no model is rebuilt per sample.
+
+**The 0-1 program in-process.** When the LP optimum is fractional (or gives no certificate), the
+same HiGHS model with integrality (kept between samples; only costs and bounds change) is solved
+exactly, and its optimum accepted when a second solve — the optimum cut off by a no-good row,
+the value held within the margin of it — is infeasible: no other selection comes within the
+margin, so it is the reference's answer whatever its tie rule.
+
+**Fallback.** Only a near tie (another selection within the margin) goes to the reference
+:func:`~selection.select.solve_stage` itself (HiGHS, including its tie rule), so the fast path
+returns exactly the reference's selection in every case.
 """
 
 from __future__ import annotations
@@ -66,6 +75,7 @@ _MAX_Z = 12
 _MAX_MODELS = 512
 _MAX_CERTS = 128
 _MAX_ENUMERATE = 12
+_NEIGHBOURS = 48  #: a new certificate is tested on this many nearest weight samples
 
 
 def solve_naive(inp: StageInput, solver: str = "cbc") -> tuple[str, ...] | None:
@@ -85,17 +95,19 @@ class FastStats:
 
     cone: int = 0  #: proved by a stored certificate, no solver call
     lp: int = 0  #: proved by one warm-started LP solve
+    mip: int = 0  #: fractional LP optimum: the 0-1 program solved in-process, optimum proved unique
     enumerated: int = 0  #: small program (<= 12 free applications) proved by exhaustive search
-    reference: int = 0  #: handed to the reference solve_stage (fractional LP or near tie)
+    reference: int = 0  #: handed to the reference solve_stage (near tie, or a value only it computes)
     infeasible: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"cone": self.cone, "lp": self.lp, "enumerated": self.enumerated, "reference": self.reference,
-                "infeasible": self.infeasible}
+        return {"cone": self.cone, "lp": self.lp, "mip": self.mip, "enumerated": self.enumerated,
+                "reference": self.reference, "infeasible": self.infeasible}
 
     def add(self, other: FastStats) -> None:
         self.cone += other.cone
         self.lp += other.lp
+        self.mip += other.mip
         self.enumerated += other.enumerated
         self.reference += other.reference
         self.infeasible += other.infeasible
@@ -116,19 +128,24 @@ class _Cert:
 
 
 class _Model:
-    """One stage program (fixed candidates and exclusions) with its LP in HiGHS."""
+    """One stage program over fixed candidates, with its LP (and, lazily, its MIP) in HiGHS.
+
+    Exclusions are column bounds (``x_j <= 0``), set per sample by :meth:`set_free`, so a
+    weight-dependent threshold does not rebuild anything; ``if_available`` floors follow the
+    number of members that may be selected (as :func:`~selection.select.build_rules` lowers them).
+    """
 
     def __init__(self, stage: Stage, applications: Mapping[str, Application], ids: list[str],
-                 excluded: frozenset[str]):
+                 excluded: frozenset[str] = frozenset()):
         self.ids = ids
         rules = build_rules(StageInput(stage, applications, dict.fromkeys(ids, 0.0),
-                                       {a: i + 1 for i, a in enumerate(ids)},
-                                       {a: "excluded" for a in excluded}))
+                                       {a: i + 1 for i, a in enumerate(ids)}, {}))
         n, m = len(ids), len(rules)
         col = {a: j for j, a in enumerate(ids)}
         self.A = np.zeros((m, n))
-        self.lo = np.full(m, -np.inf)
+        lo = np.full(m, -np.inf)
         self.hi = np.full(m, np.inf)
+        floors: list[tuple[int, int]] = []  # (row, the rule's own count) of if_available floors
         for r, rule in enumerate(rules):
             for a, c in rule.coefs.items():
                 if a in col:
@@ -136,15 +153,50 @@ class _Model:
             if rule.sense == "<=":
                 self.hi[r] = rule.rhs
             else:
-                self.lo[r] = rule.rhs
-        self.free = np.array([a not in excluded for a in ids])
+                lo[r] = rule.rhs
+                if rule.name.startswith("constraint["):
+                    c = stage.constraints[int(rule.name[11:rule.name.index("]")])]
+                    if c.if_available:
+                        floors.append((r, c.count))
+        self.base_lo = lo
+        self.lo = lo.copy()
+        self._floor_rows = np.array([r for r, _ in floors], dtype=np.int64)
+        self._floor_count = np.array([k for _, k in floors], dtype=float)
+        self._floor_members = (self.A[self._floor_rows] != 0) if floors else np.zeros((0, n), dtype=bool)
+        self.free = np.ones(n, dtype=bool)
         self._h = None
-        self._subsets: np.ndarray | None = None
+        self._mip = None
+        self._mip_bounds: tuple[bytes, bytes] | None = None
+        self._lp_bounds: tuple[bytes, bytes] | None = None
+        self._subsets: dict[tuple[bytes, bytes], np.ndarray] = {}
         self._stacked = None
+        self.last_cert: _Cert | None = None
+        self.set_free(np.array([a not in excluded for a in ids]))
+
+    def set_free(self, free: np.ndarray) -> None:
+        """Which candidates may be selected in this sample; floors lowered as the rules do."""
+        self.free = np.asarray(free, dtype=bool)
+        if len(self._floor_rows):
+            avail = self._floor_members @ self.free
+            need = np.minimum(self._floor_count, avail)
+            self.lo = self.base_lo.copy()
+            self.lo[self._floor_rows] = np.where(need > 0, need, -np.inf)
+
+    def _key(self) -> tuple[bytes, bytes]:
+        return self.free.tobytes(), self.lo.tobytes()
+
+    def feasible(self, x: np.ndarray) -> bool:
+        """Whether the 0-1 point ``x`` keeps every row and exclusion of this sample."""
+        if np.any(x[~self.free] > 0.5):
+            return False
+        ax = self.A @ x
+        return bool(np.all((ax <= self.hi + 1e-9) & (ax >= self.lo - 1e-9)))
 
     def enumerate(self, v: np.ndarray) -> tuple[str, np.ndarray | None]:
-        """Exhaustive search for small programs (at most 2^16 selections of the free columns)."""
-        if self._subsets is None:
+        """Exhaustive search for small programs (at most 2^12 selections of the free columns)."""
+        key = self._key()
+        subsets = self._subsets.get(key)
+        if subsets is None:
             free = np.nonzero(self.free)[0]
             k = len(free)
             pats = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)
@@ -152,53 +204,165 @@ class _Model:
             full[:, free] = pats
             rows = full @ self.A.T
             ok = np.all((rows <= self.hi + 1e-9) & (rows >= self.lo - 1e-9), axis=1)
-            self._subsets = full[ok]
-        if len(self._subsets) == 0:
+            subsets = full[ok]
+            if len(self._subsets) > 256:
+                self._subsets.clear()
+            self._subsets[key] = subsets
+        if len(subsets) == 0:
             return "infeasible", None
-        totals = self._subsets @ v
+        totals = subsets @ v
         order = np.argsort(-totals, kind="stable")
         best = totals[order[0]]
         tol = TIE_MARGIN * max(1.0, abs(best))
         if len(order) > 1 and totals[order[1]] >= best - tol:
             return "unproved", None
-        return "proved", self._subsets[order[0]]
+        return "proved", subsets[order[0]]
+
+    def lo_many(self, free: np.ndarray) -> np.ndarray:
+        """Row lower bounds for many samples' free masks (S, n) -> (S, m)."""
+        LO = np.broadcast_to(self.base_lo, (len(free), len(self.base_lo))).copy()
+        if len(self._floor_rows):
+            need = np.minimum(self._floor_count[None, :], free.astype(float) @ self._floor_members.T)
+            LO[:, self._floor_rows] = np.where(need > 0, need, -np.inf)
+        return LO
+
+    def enumerate_many(self, V: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`enumerate` for many samples (every candidate column, at most 2^12 subsets).
+
+        Returns per sample a status (1 proved, 0 infeasible, -1 unproved: a near tie) and the
+        index of the chosen subset in ``self._all_subsets``.
+        """
+        if getattr(self, "_all_subsets", None) is None:
+            k = len(self.ids)
+            full = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)
+            rows = full @ self.A.T
+            ok = np.all(rows <= self.hi + 1e-9, axis=1)
+            self._all_subsets, self._all_rows = full[ok], rows[ok]
+        subsets, rows = self._all_subsets, self._all_rows
+        S = len(V)
+        status = np.full(S, -1, dtype=np.int8)
+        pick = np.zeros(S, dtype=np.int64)
+        if len(subsets) == 0:
+            status[:] = 0
+            return status, pick
+        LO = self.lo_many(~blocked)
+        for a in range(0, S, 1024):
+            b = min(S, a + 1024)
+            allowed = (blocked[a:b].astype(float) @ subsets.T) < 0.5  # uses no blocked candidate
+            allowed &= np.all(rows[None, :, :] >= LO[a:b, None, :] - 1e-9, axis=2)
+            totals = np.where(allowed, V[a:b] @ subsets.T, -np.inf)
+            if totals.shape[1] == 1:
+                top = np.zeros(b - a, dtype=np.int64)
+                second = np.full(b - a, -np.inf)
+            else:
+                part = np.argpartition(-totals, 1, axis=1)[:, :2]
+                t2 = np.take_along_axis(totals, part, axis=1)
+                first = np.argmax(t2, axis=1)
+                top = part[np.arange(b - a), first]
+                second = t2[np.arange(b - a), 1 - first]
+            best = totals[np.arange(b - a), top]
+            tol = TIE_MARGIN * np.maximum(1.0, np.abs(best))
+            st = np.where(~np.isfinite(best), 0, np.where(second >= best - tol, -1, 1))
+            status[a:b] = st
+            pick[a:b] = top
+        return status, pick
+
+    def cover(self, cert: _Cert, V: np.ndarray, W: np.ndarray, blocked: np.ndarray) -> np.ndarray:
+        """Which samples (rows of ``V``, ``W``, ``blocked``) the certificate ``cert`` proves: its
+        multiplier map gives each sample's multipliers, screened as in :meth:`try_cones`;
+        samples with degenerate columns get the full :meth:`certify`."""
+        x = cert.x
+        on = x > 0.5
+        ax = self.A @ x
+        tol_feas = 1e-9 * (1.0 + np.abs(ax))
+        pos = np.abs(ax - self.hi) <= tol_feas
+        Ymap = np.zeros((self.A.shape[0], cert.ymap.shape[1]))
+        Ymap[cert.tight_rows] = cert.ymap
+        free = ~blocked
+        LO = self.lo_many(free)
+        usable = ~np.any(free < on[None, :], axis=1) & np.all(ax[None, :] >= LO - 1e-9, axis=1) & \
+            bool(np.all(ax <= self.hi + 1e-9))
+        neg = np.abs(ax[None, :] - LO) <= tol_feas[None, :]
+        y = W @ Ymap.T
+        y = np.where((pos[None, :] & (y > 0)) | (neg & (y < 0)), y, 0.0)
+        d = V - y @ self.A
+        best = V @ x
+        tol = TIE_MARGIN * np.maximum(1.0, np.abs(best))
+        good = free & np.where(on[None, :], d >= tol[:, None], d <= -tol[:, None])
+        bad = free & ~good
+        nz = bad.sum(axis=1)
+        dmin = np.where(good, np.abs(d), np.inf).min(axis=1)
+        zsum = np.where(bad, np.abs(d), 0.0).sum(axis=1)
+        passed = usable & (nz <= _MAX_Z) & ((dmin - zsum) > tol)
+        ok = passed & (nz == 0)
+        for i in np.nonzero(passed & (nz > 0))[0]:
+            self.set_free(free[i])
+            ok[i] = self.certify(V[i], x, y[i])
+        return ok
+
+    def _new_highs(self, integer: bool):
+        import highspy
+        from highspy._core import _Highs  # the plain binding: no banner
+
+        h = _Highs()
+        opts = [("output_flag", False), ("log_to_console", False), ("threads", 1), ("random_seed", 0)]
+        if integer:
+            opts += [("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)]
+        else:
+            opts += [("presolve", "off")]
+        for key, value in opts:
+            h.setOptionValue(key, value)
+        m, n = self.A.shape
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = self.free.astype(float)
+        inf = highspy.kHighsInf
+        lp.row_lower_ = np.where(np.isfinite(self.lo), self.lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(self.hi), self.hi, inf)
+        rows, cols = np.nonzero(self.A)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.searchsorted(rows, np.arange(m + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = cols.astype(np.int32)
+        lp.a_matrix_.value_ = self.A[rows, cols].astype(float)
+        lp.sense_ = highspy.ObjSense.kMaximize
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+        h.passModel(lp)
+        self._basic = highspy.HighsBasisStatus.kBasic
+        self._optimal = highspy.HighsModelStatus.kOptimal
+        self._infeasible = highspy.HighsModelStatus.kInfeasible
+        self._inf = inf
+        self._idx = np.arange(n, dtype=np.int32)
+        self._ridx = np.arange(m, dtype=np.int32)
+        return h, self._key()
+
+    def _sync(self, h, have: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+        """Pass this sample's column and row bounds to ``h`` when they changed."""
+        key = self._key()
+        if key != have:
+            n = len(self.ids)
+            h.changeColsBounds(n, self._idx, np.zeros(n), self.free.astype(float))
+            if len(self._floor_rows):
+                lo = np.where(np.isfinite(self.lo), self.lo, -self._inf)
+                h.changeRowsBounds(len(self._ridx), self._ridx, lo, np.where(np.isfinite(self.hi), self.hi, self._inf))
+        return key
 
     def _highs(self):
         if self._h is None:
-            import highspy
-            from highspy._core import _Highs  # the plain binding: no banner
-
-            h = _Highs()
-            for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1),
-                               ("random_seed", 0), ("presolve", "off")):
-                h.setOptionValue(key, value)
-            m, n = self.A.shape
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = n, m
-            lp.col_cost_ = np.zeros(n)
-            lp.col_lower_ = np.zeros(n)
-            lp.col_upper_ = self.free.astype(float)
-            inf = highspy.kHighsInf
-            lp.row_lower_ = np.where(np.isfinite(self.lo), self.lo, -inf)
-            lp.row_upper_ = np.where(np.isfinite(self.hi), self.hi, inf)
-            rows, cols = np.nonzero(self.A)
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-            lp.a_matrix_.start_ = np.searchsorted(rows, np.arange(m + 1)).astype(np.int32)
-            lp.a_matrix_.index_ = cols.astype(np.int32)
-            lp.a_matrix_.value_ = self.A[rows, cols].astype(float)
-            lp.sense_ = highspy.ObjSense.kMaximize
-            h.passModel(lp)
-            self._h = h
-            self._basic = highspy.HighsBasisStatus.kBasic
-            self._optimal = highspy.HighsModelStatus.kOptimal
-            self._infeasible = highspy.HighsModelStatus.kInfeasible
-            self._idx = np.arange(n, dtype=np.int32)
+            self._h, self._lp_bounds = self._new_highs(False)
+        self._lp_bounds = self._sync(self._h, self._lp_bounds)
         return self._h
 
     # -- the certificate -------------------------------------------------------------------
     def certify(self, v: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
         """Whether ``x`` is, provably, the unique optimum of ``max v.x`` with the margin."""
+        if np.any(x[~self.free] > 0.5):
+            return False
         ax = self.A @ x
+        if np.any(ax > self.hi + 1e-9) or np.any(ax < self.lo - 1e-9):
+            return False
         tol_feas = 1e-9 * (1.0 + np.abs(ax))
         up = np.abs(ax - self.hi) <= tol_feas
         down = np.abs(ax - self.lo) <= tol_feas
@@ -237,17 +401,17 @@ class _Model:
         m, n = self.A.shape
         Y = np.zeros((1, m, cert.ymap.shape[1]))
         Y[0, cert.tight_rows] = cert.ymap
-        ax = self.A @ cert.x
-        tol = 1e-9 * (1.0 + np.abs(ax))
-        pos = (np.abs(ax - self.hi) <= tol)[None, :]
-        neg = (np.abs(ax - self.lo) <= tol)[None, :]
+        ax = (self.A @ cert.x)[None, :]
         if self._stacked is None:
-            self._stacked = ([cert], Y, pos, neg, cert.x[None, :])
+            self._stacked = ([cert], Y, ax, cert.x[None, :])
             return
-        certs, Ys, P, N, X = self._stacked
-        keep = _MAX_CERTS - 1
-        self._stacked = ([cert] + certs[:keep], np.concatenate([Y, Ys[:keep]]), np.concatenate([pos, P[:keep]]),
-                         np.concatenate([neg, N[:keep]]), np.concatenate([cert.x[None, :], X[:keep]]))
+        certs, Ys, AX, X = self._stacked
+        keep = self.max_certs - 1
+        self._stacked = ([cert] + certs[:keep], np.concatenate([Y, Ys[:keep]]), np.concatenate([ax, AX[:keep]]),
+                         np.concatenate([cert.x[None, :], X[:keep]]))
+
+    #: certificates kept for the cone screen (fewer for large programs, where screening costs more)
+    max_certs = _MAX_CERTS
 
     def try_cones(self, v: np.ndarray, w: np.ndarray) -> np.ndarray | None:
         """Selection proved by a stored certificate's multiplier map at weights ``w``, if any.
@@ -257,7 +421,14 @@ class _Model:
         """
         if self._stacked is None:
             return None
-        certs, Y, pos, neg, xs = self._stacked
+        certs, Y, AX, xs = self._stacked
+        tol_feas = 1e-9 * (1.0 + np.abs(AX))
+        usable = ~np.any(xs[:, ~self.free] > 0.5, axis=1) & \
+            np.all((AX <= self.hi + 1e-9) & (AX >= self.lo - 1e-9), axis=1)
+        if not usable.any():
+            return None
+        pos = np.abs(AX - self.hi) <= tol_feas
+        neg = np.abs(AX - self.lo) <= tol_feas
         y = Y @ w
         y = np.where((pos & (y > 0)) | (neg & (y < 0)), y, 0.0)
         d = v[None, :] - y @ self.A
@@ -269,14 +440,18 @@ class _Model:
         nz = bad.sum(axis=1)
         dmin = np.where(good, np.abs(d), np.inf).min(axis=1)
         zsum = np.where(bad, np.abs(d), 0.0).sum(axis=1)
-        ok = (nz <= _MAX_Z) & ((dmin - zsum) > tol[:, 0])
+        ok = usable & (nz <= _MAX_Z) & ((dmin - zsum) > tol[:, 0])
         for k in np.nonzero(ok)[0]:
             if self.certify(v, certs[k].x, y[k]):
                 return certs[k].x
         return None
 
-    def solve_lp(self, v: np.ndarray, X: np.ndarray | None) -> tuple[str, np.ndarray | None]:
-        """Solve the LP; return ("infeasible"|"proved"|"unproved", selection)."""
+    def solve_lp(self, v: np.ndarray, X: np.ndarray | None, *, stack: bool = True) -> tuple[str, np.ndarray | None]:
+        """Solve the LP; return ("infeasible"|"proved"|"unproved", selection).
+
+        With ``X``, a proved selection's certificate gets its multiplier map (:attr:`last_cert`),
+        kept for :meth:`try_cones` when ``stack``."""
+        self.last_cert = None
         h = self._highs()
         n = len(v)
         h.changeColsCost(n, self._idx, v)
@@ -299,11 +474,49 @@ class _Model:
         y = self._multipliers(v, cert)
         if y is None or not self.certify(v, x, y):
             return "unproved", x
-        if X is not None:
+        if X is not None and (self.max_certs > 0 or not stack):
             M = self.A[np.ix_(tight, basic_cols)]
             cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
-            self._stack(cert)
+            self.last_cert = cert
+            if stack:
+                self._stack(cert)
         return "proved", x
+
+    def solve_mip(self, v: np.ndarray) -> tuple[str, np.ndarray | None]:
+        """The 0-1 program itself in HiGHS (kept between samples; only costs and bounds change).
+
+        The optimum is accepted when a second solve, with the optimum cut off and the value held
+        within the margin of it, is infeasible: then no other selection comes within
+        ``TIE_MARGIN`` of it, so it is the reference's answer whatever its tie rule.
+        Returns ("infeasible"|"proved"|"unproved", selection).
+        """
+        if self._mip is None:
+            self._mip, self._mip_bounds = self._new_highs(True)
+        h = self._mip
+        self._mip_bounds = self._sync(h, self._mip_bounds)
+        n = len(v)
+        h.changeColsCost(n, self._idx, v)
+        h.run()
+        status = h.getModelStatus()
+        if status == self._infeasible:
+            return "infeasible", None
+        if status != self._optimal:
+            return "unproved", None
+        x = np.round(np.asarray(h.getSolution().col_value))
+        if not self.feasible(x):
+            return "unproved", None
+        best = float(v @ x)
+        tol = TIE_MARGIN * max(1.0, abs(best))
+        on = x > 0.5
+        m = h.getNumRow()
+        # sum_{on} (1 - x_j) + sum_{off} x_j >= 1   and   v.x >= best - tol
+        h.addRow(1.0 - float(on.sum()), self._inf, n, self._idx, np.where(on, -1.0, 1.0))
+        nz = np.nonzero(v)[0].astype(np.int32)
+        h.addRow(best - tol, self._inf, len(nz), nz, v[nz])
+        h.run()
+        other = h.getModelStatus()
+        h.deleteRows(2, np.array([m, m + 1], dtype=np.int32))
+        return ("proved", x) if other == self._infeasible else ("unproved", x)
 
 
 class FastStage:
@@ -333,20 +546,26 @@ class FastStage:
         self.scores = None if scores is None else np.asarray(scores, dtype=np.float64)
         self.stats = FastStats()
         self._models: OrderedDict[tuple, _Model] = OrderedDict()
+        self._cone_tries = 0
+        self._cone_hits = 0
+        self.last_cert: _Cert | None = None
+        self._cover_tested = 0
+        self._cover_hits = 0
 
-    def _model(self, cand: tuple[int, ...], excluded: frozenset[str]) -> _Model:
-        key = (cand, excluded)
-        model = self._models.get(key)
+    def _model(self, cand: tuple[int, ...]) -> _Model:
+        model = self._models.get(cand)
         if model is None:
-            model = _Model(self.stage, self.applications, [self.universe[i] for i in cand], excluded)
-            self._models[key] = model
+            model = _Model(self.stage, self.applications, [self.universe[i] for i in cand])
+            if len(cand) > 400:  # the cone screen costs certificates x candidates per sample
+                model.max_certs = max(8, _MAX_CERTS * 400 // len(cand))
+            self._models[cand] = model
             if len(self._models) > _MAX_MODELS:
                 self._models.popitem(last=False)
         else:
-            self._models.move_to_end(key)
+            self._models.move_to_end(cand)
         return model
 
-    def solve(self, values: np.ndarray, excluded: Mapping[str, str], *,
+    def solve(self, values: np.ndarray, excluded: Mapping[str, str] | np.ndarray, *,
               candidates: Sequence[int] | None = None, weights: np.ndarray | None = None,
               reference: Callable[[], StageInput] | None = None) -> tuple[str, ...] | None:
         """The selection (ids in universe order) for these values, or ``None`` if infeasible.
@@ -356,19 +575,31 @@ class FastStage:
         values
             Value of every application of the universe (only candidates are used).
         excluded
-            Candidates that may not be selected (id -> reason), as :func:`select_stage` finds them.
+            Candidates that may not be selected: ids (id -> reason, as :func:`select_stage` finds
+            them) or a boolean mask over the candidates (``True`` = may not be selected).
         candidates
             Positions in the universe of the applications this stage chooses from (default all).
         weights
             The weight vector with ``values = scores @ weights``, enabling the certificate cones.
         reference
             Builds the full :class:`StageInput` (with the ranks of the sample) for the fallback to
-            :func:`solve_stage`; required unless every sample can be certified.
+            :func:`solve_stage`, used only for near ties (another selection within the margin).
         """
         cand = tuple(range(len(self.universe))) if candidates is None else tuple(candidates)
-        model = self._model(cand, frozenset(a for a in excluded if a in self.pos))
+        model = self._model(cand)
+        if isinstance(excluded, np.ndarray):
+            model.set_free(~excluded.astype(bool))
+        else:
+            model.set_free(np.array([a not in excluded for a in model.ids], dtype=bool))
         v = np.asarray(values, dtype=np.float64)[list(cand)]
-        X = None
+        X = None if self.scores is None or weights is None else self.scores[list(cand)]
+        return self._decide(model, v, X, weights, reference, screen=True)
+
+    def _decide(self, model: _Model, v: np.ndarray, X: np.ndarray | None, weights: np.ndarray | None,
+                reference: Callable[[], StageInput] | None, *, screen: bool) -> tuple[str, ...] | None:
+        """One sample on ``model`` (its bounds already set); sets :attr:`last_cert` when an LP
+        certificate with a multiplier map was found."""
+        self.last_cert = None
         if int(model.free.sum()) <= _MAX_ENUMERATE:
             status, x = model.enumerate(v)
             if status == "infeasible":
@@ -377,18 +608,29 @@ class FastStage:
             if status == "proved":
                 self.stats.enumerated += 1
                 return self._ids(model, x)
-        elif self.scores is not None and weights is not None:
-            X = self.scores[list(cand)]
-            x = model.try_cones(v, weights)
-            if x is not None:
-                self.stats.cone += 1
-                return self._ids(model, x)
-        status, x = model.solve_lp(v, X)
+        elif X is not None and screen:
+            # screen the stored cones only while they pay: after 200 tries, a hit rate under 1 in 4
+            if self._cone_tries < 200 or 4 * self._cone_hits >= self._cone_tries:
+                self._cone_tries += 1
+                x = model.try_cones(v, weights)
+                if x is not None:
+                    self._cone_hits += 1
+                    self.stats.cone += 1
+                    return self._ids(model, x)
+        status, x = model.solve_lp(v, X if int(model.free.sum()) > _MAX_ENUMERATE else None, stack=screen)
         if status == "infeasible":
             self.stats.infeasible += 1
             return None
         if status == "proved":
             self.stats.lp += 1
+            self.last_cert = model.last_cert
+            return self._ids(model, x)
+        status, x = model.solve_mip(v)
+        if status == "infeasible":
+            self.stats.infeasible += 1
+            return None
+        if status == "proved":
+            self.stats.mip += 1
             return self._ids(model, x)
         if reference is None:
             raise ValueError("no certificate for this sample and no reference input to fall back on")
@@ -400,10 +642,66 @@ class FastStage:
             return None
         return tuple(a for a in model.ids if a in chosen)
 
+    def solve_many(self, candidates: Sequence[int], values: np.ndarray, blocked: np.ndarray,
+                   weights: np.ndarray | None, reference: Callable[[int], StageInput]) -> list[tuple[str, ...] | None]:
+        """Many samples on one set of candidates at once (same answers as :meth:`solve` per sample).
+
+        ``values`` and ``blocked`` are (n_samples, len(candidates)): each sample's values and which
+        candidates it may not select; ``weights`` (n_samples, n_criteria) with ``values = scores
+        @ w`` enables the cones; ``reference(i)`` builds sample ``i``'s reference input.
+
+        Small programs are enumerated for all samples in one array operation. Otherwise samples
+        are taken in order; each new LP certificate is tested at once on every sample still open
+        (a vectorised screen, then :meth:`_Model.certify` where degenerate columns need it), for
+        as long as that pays (at least one sample proved per two certificates tested).
+        """
+        cand = tuple(candidates)
+        model = self._model(cand)
+        V = np.asarray(values, dtype=np.float64)
+        B = np.asarray(blocked, dtype=bool)
+        S = len(V)
+        out: list[tuple[str, ...] | None] = [None] * S
+        done = np.zeros(S, dtype=bool)
+        if len(cand) <= _MAX_ENUMERATE and S:
+            status, pick = model.enumerate_many(V, B)
+            for i in np.nonzero(status == 1)[0]:
+                out[i] = self._ids(model, model._all_subsets[pick[i]])
+            self.stats.enumerated += int((status == 1).sum())
+            self.stats.infeasible += int((status == 0).sum())
+            done = status >= 0
+        X = None if self.scores is None or weights is None else self.scores[list(cand)]
+        nbr = None
+        if X is not None and S > 1 and not done.all():
+            from scipy.spatial import cKDTree
+
+            nbr = cKDTree(weights).query(weights, k=min(_NEIGHBOURS, S))[1]
+        for i in range(S):
+            if done[i]:
+                continue
+            model.set_free(~B[i])
+            out[i] = self._decide(model, V[i], X, None if weights is None else weights[i],
+                                  lambda i=i: reference(i), screen=False)
+            done[i] = True
+            cert = self.last_cert
+            if cert is None or nbr is None or (self._cover_tested >= 50 and 2 * self._cover_hits < self._cover_tested):
+                continue
+            rest = nbr[i][~done[nbr[i]]]
+            if not len(rest):
+                continue
+            self._cover_tested += 1
+            ok = model.cover(cert, V[rest], weights[rest], B[rest])
+            if ok.any():
+                sel = self._ids(model, cert.x)
+                for j in rest[ok]:
+                    out[j] = sel
+                done[rest[ok]] = True
+                self._cover_hits += int(ok.sum())
+                self.stats.cone += int(ok.sum())
+        return out
+
     @staticmethod
     def _ids(model: _Model, x: np.ndarray) -> tuple[str, ...]:
         return tuple(a for a, on in zip(model.ids, x > 0.5, strict=True) if on)
-
 
 
 def nondominated_selections(stage: Stage, applications: Mapping[str, Application], ids: Sequence[str],

@@ -3,8 +3,8 @@
 :class:`Context` holds what does not change between samples: each stage's panel scores for every
 application with scores in that stage, its catalogue, rules and ranking method. :func:`select_samples`
 re-runs the whole sequential selection (stage 1, then stage 2 among the stage-1 selection) for
-each sample through :class:`selection.select.fast.FastStage` (one HiGHS model per stage, only the
-objective changes, certificate cones skip most solves), and :func:`select_samples_naive` does the
+each sample through :class:`selection.select.fast.FastStage` (one HiGHS model per stage and set of
+candidates; only the objective and bounds change, certificate cones skip most solves), and :func:`select_samples_naive` does the
 same the slow, obvious way — rank with pandas, rebuild the pulp model, call CBC — as the baseline
 the fast path must match selection for selection.
 
@@ -145,9 +145,13 @@ class _StageRunner:
         linear = fixed_scores and not any(c.direction == "cost" for c in sc.catalogue.criteria)
         self.fast = FastStage(sc.stage, ctx.applications, sc.ids, scores=sc.scores if linear else None)
         self.pos = {a: i for i, a in enumerate(sc.ids)}
-        self.share_out = {a for a in sc.ids if sc.stage.max_regional_share is not None
-                          and ctx.applications[a].regional_share > sc.stage.max_regional_share + 1e-12}
-        self.forced_out = {f.application for f in sc.stage.forced if not f.include}
+        forced_out = {f.application for f in sc.stage.forced if not f.include}
+        cap = sc.stage.max_regional_share
+        #: exclusions that do not depend on the sample: regional share above the cap, forced out
+        self.static_out = np.array([(cap is not None and ctx.applications[a].regional_share > cap + 1e-12)
+                                    or a in forced_out
+                                    or any(e.fails(ctx.applications[a]) for e in sc.stage.eligibility)  # §7-style rules
+                                    for a in sc.ids], dtype=bool)
 
     def run(self, w: np.ndarray, scores: np.ndarray | None, candidates: Sequence[str] | None):
         sc, apps = self.sc, self.ctx.applications
@@ -174,17 +178,96 @@ class _StageRunner:
         total, failed = fv
         values = np.zeros(len(sc.ids))
         values[rows] = total
-        excluded = {a: "x" for a, f in zip(cand_ids, failed, strict=True) if f}
-        excluded.update(dict.fromkeys(self.share_out & set(cand_ids), "x"))
-        excluded.update(dict.fromkeys(self.forced_out & set(cand_ids), "x"))
         linear = scores is None and self.fast.scores is not None
-        return self.fast.solve(values, excluded, candidates=rows, weights=w if linear else None,
-                               reference=reference)
+        return self.fast.solve(values, failed | self.static_out[rows], candidates=rows,
+                               weights=w if linear else None, reference=reference)
+
+
+def _batch_values(sc: StageContext, x: np.ndarray, W: np.ndarray):
+    """:func:`_fast_values` for many weight vectors at once: totals and exclusions (S, rows), and
+    which samples only the reference can decide (a total on a threshold) — or ``None`` when the
+    stage's method or objective needs the reference for every sample."""
+    st, cat = sc.stage, sc.catalogue
+    if st.ranking_method != "weighted_sum" or st.objective != "score":
+        return None
+    total = np.round(W @ _adjusted(sc, x).T, 12)
+    failed = np.zeros(total.shape, dtype=bool)
+    guard = np.zeros(len(W), dtype=bool)
+    t = cat.overall_threshold
+    if t is not None:
+        basis = total if cat.overall_threshold_basis == "weighted_total" else \
+            np.broadcast_to(x.sum(axis=1), total.shape)
+        guard = np.any(np.abs(basis - t) < _THRESHOLD_GUARD, axis=1)
+        failed |= basis < t - 1e-9
+    for j, c in enumerate(cat.criteria):
+        if c.threshold is not None:
+            failed |= (x[:, j] < c.threshold - 1e-9)[None, :]
+    return total, failed, guard
+
+
+def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
+               progress: Callable[[int], None] | None = None) -> SampleResult:
+    """Fixed panel scores: each stage for all samples at once, grouped by candidate set
+    (:meth:`FastStage.solve_many`); the same selections as :func:`_run_chunk` sample by sample."""
+    runners = [_StageRunner(ctx, k, True) for k in range(len(ctx.stages))]
+    idx = list(idx)
+    S = len(idx)
+    out: list[list] = [[None] * S for _ in ctx.stages]
+    by_number: dict[int, list] = {}
+    for k, (r, sc) in enumerate(zip(runners, ctx.stages, strict=True)):
+        W = np.asarray(weights[k])[idx]
+        fs = sc.stage.from_stage
+        if fs is None:
+            groups = {None: list(range(S))}
+        else:
+            groups = {}
+            for i, prev in enumerate(by_number.get(fs, [None] * S)):
+                if prev is not None:
+                    groups.setdefault(prev, []).append(i)
+        for cand, members in groups.items():
+            mem = np.array(members, dtype=np.int64)
+            if cand is None:
+                rows = list(range(len(sc.ids)))
+            elif any(a not in r.pos for a in cand):
+                continue  # an application has no panel score in this stage: not assessable
+            else:
+                rows = sorted(r.pos[a] for a in cand)
+            x = sc.scores[rows]
+            if not np.isfinite(x).all():
+                continue
+            bv = _batch_values(sc, x, W[mem])
+            if bv is None:
+                for i in members:
+                    out[k][i] = r.run(W[i], None, cand)
+                continue
+            total, failed, guard = bv
+            for g in np.nonzero(guard)[0]:  # a weighted total on the threshold: the reference decides
+                out[k][members[g]] = r.run(W[members[g]], None, cand)
+            keep = np.nonzero(~guard)[0]
+            if not len(keep):
+                continue
+            cand_ids = [sc.ids[i] for i in rows]
+
+            def reference(j, keep=keep, mem=mem, rows=rows, cand=cand, cand_ids=cand_ids, sc=sc, W=W):
+                return _reference_input(sc, ctx.applications, rows, W[mem[keep[j]]], sc.scores,
+                                        cand_ids if cand is not None else None)
+
+            linear = r.fast.scores is not None
+            sels = r.fast.solve_many(rows, total[keep], failed[keep] | r.static_out[rows][None, :],
+                                     W[mem[keep]] if linear else None, reference)
+            for j, sel in zip(keep, sels, strict=True):
+                out[k][members[j]] = sel
+        by_number[sc.stage.number] = out[k]
+    if progress is not None and S:
+        progress(S)
+    return SampleResult(out, [r.fast.stats for r in runners])
 
 
 def _run_chunk(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray | None] | None,
                idx: Sequence[int], progress: Callable[[int], None] | None = None) -> SampleResult:
     fixed = scores is None or all(s is None for s in scores)
+    if fixed:
+        return _run_batch(ctx, weights, idx, progress)
     runners = [_StageRunner(ctx, k, fixed) for k in range(len(ctx.stages))]
     out: list[list] = [[] for _ in ctx.stages]
     for done, i in enumerate(idx, 1):

@@ -1,0 +1,120 @@
+"""Generated call folders of any size, shaped like the example call (for the whole-process benchmarks).
+
+``write_call(out, n)`` writes ``out/`` with call.toml (the example's two stages, stage 1 scaled to
+``k = max(8, n // 40)`` selected with a budget of ``k x 250,000 DKK`` and an industry cap of
+``max(3, 3k/8)``; stage 2 chooses ``max(5, 5k/8)`` of them under co-financing, total-budget and
+regional-share caps), applications.csv (the example's 40 applications as templates, each copy with its
+own id and lead organisation), experts.csv, assignments.csv (3 experts per application) and one
+long-layout score file per expert and stage (half-point scores around an application quality).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "kreative-partnerskaber"
+STAGE1 = ["vaerditilvaekst", "kreativ_innovation", "partnerskab", "tvaerfaglighed", "udsyn",
+          "mod_og_risiko", "skalerbarhed", "spillover"]
+STAGE2 = ["formaal", "maalgruppe", "aktiviteter", "effekt", "organisering", "oekonomi"]
+
+
+def write_call(out: Path, n: int, *, seed: int = 0, per_app: int = 3) -> Path:
+    """Write a call folder of ``n`` applications to ``out``; return ``out``."""
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(EXAMPLE / "applications.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, templates = rows[0], rows[1:]
+    n_experts = max(7, (n * per_app) // 300)
+    experts = [f"E{e:03d}" for e in range(1, n_experts + 1)]
+    with open(out / "applications.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(n):
+            t = list(templates[i % len(templates)])
+            t[0] = f"A{i + 1:05d}"
+            t[1] = f"{t[1]} ({i + 1})"
+            t[2] = f"{t[2]} {i + 1}"
+            w.writerow(t)
+    with open(out / "experts.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["expert_id", "name", "affiliation", "conflicts"])
+        for e in experts:
+            w.writerow([e, f"Expert {e}", "Benchmark", ""])
+    assigned = [rng.choice(n_experts, size=per_app, replace=False) for _ in range(n)]
+    with open(out / "assignments.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["expert_id", "application_id"])
+        for i, es in enumerate(assigned):
+            for e in sorted(es):
+                w.writerow([experts[e], f"A{i + 1:05d}"])
+    quality = rng.normal(2.8, 0.8, n)
+    for stage, crits in ((1, STAGE1), (2, STAGE2)):
+        folder = out / "scores" / f"stage{stage}"
+        folder.mkdir(parents=True, exist_ok=True)
+        by_expert: dict[int, list[list[str]]] = {e: [] for e in range(n_experts)}
+        for i, es in enumerate(assigned):
+            for e in es:
+                s = np.clip(np.round((quality[i] + rng.normal(0, 0.7, len(crits))) * 2) / 2, 0, 5)
+                for c, v in zip(crits, s, strict=True):
+                    by_expert[e].append([experts[e], f"A{i + 1:05d}", c, f"{v:g}", ""])
+        for e, lines in by_expert.items():
+            with open(folder / f"expert-{experts[e]}.csv", "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(["expert_id", "application_id", "criterion_id", "score", "comment"])
+                w.writerows(lines)
+    k = max(8, n // 40)
+    k2 = max(5, 5 * k // 8)
+    crit = (ROOT / "criteria").as_posix()
+    (out / "call.toml").write_text(f"""schema_version = 1
+id = "generated-{n}"
+name = "Generated call of {n} applications (benchmark)"
+currency = "DKK"
+applications = "applications.csv"
+experts = "experts.csv"
+assignments = "assignments.csv"
+scores = "scores"
+seed = 2012
+
+[[stages]]
+number = 1
+name = "Stage 1"
+catalogue = "{crit}/kreative-partnerskaber-stage1.toml"
+max_selected = {k}
+budget = {k * 250_000}
+budget_basis = "grant"
+min_experts = 2
+constraints = [
+  {{ kind = "at_least", group = "focus_area", count = 1, if_available = true }},
+  {{ kind = "at_least", group = "rural", value = "true", count = {max(1, k // 8)} }},
+  {{ kind = "at_most", group = "industry", count = {max(3, 3 * k // 8)} }},
+  {{ kind = "at_most", group = "lead_organisation", count = 1 }},
+]
+
+[[stages]]
+number = 2
+name = "Stage 2"
+catalogue = "{crit}/kreative-partnerskaber-stage2.toml"
+max_selected = {k2}
+from_stage = 1
+budget = {7_500_000 * k2 // 5}
+budget_basis = "regional_cofinancing_per_year"
+total_budget_cap_per_year = {22_500_000 * k2 // 5}
+max_regional_share = 0.33
+min_experts = 2
+constraints = [
+  {{ kind = "at_most", group = "lead_organisation", count = 1 }},
+]
+""", encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    write_call(Path(sys.argv[1]), int(sys.argv[2]))
