@@ -33,6 +33,7 @@ __all__ = [
     "ConstraintError",
     "InfeasibleError",
     "SolverError",
+    "SelectionNote",
     "EXIT_OK",
     "EXIT_INVALID",
     "EXIT_INFEASIBLE",
@@ -195,6 +196,11 @@ class InfeasibleError(SelectionError):
     """No selection satisfies every constraint; the problems say which conflict and by how much."""
 
     exit_code = EXIT_INFEASIBLE
+
+
+class SelectionNote(UserWarning):
+    """Something the user should know that is not an error (e.g. a killed run's temporary folder
+    was cleaned up); computing modules warn with it, the CLI prints it as a note."""
 
 
 class SolverError(SelectionError):

@@ -6,6 +6,7 @@ everything first (reporting every problem in every file at once), :func:`run_cal
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -127,7 +128,11 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
         files += [(root / CALL_FILE).parent / s.catalogue for s in call.stages]
         if scenario:
             spath = root / "scenarios" / f"{scenario}.toml"
-            if not spath.is_file():
+            if not re.fullmatch(r"[\w-]+", scenario):  # a name, never a path out of scenarios/
+                problems.append(Problem(
+                    f"{scenario!r} is not a scenario name", key="--scenario",
+                    hint="give the name of a file in scenarios/ without .toml (letters, digits, - and _)"))
+            elif not spath.is_file():
                 available = sorted(p.stem for p in (root / "scenarios").glob("*.toml"))
                 problems.append(Problem(f"no scenario {scenario!r}", file=_rel(root, spath),
                                         hint=f"available: {', '.join(available) or 'none'}"))

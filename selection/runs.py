@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from selection.errors import SelectionNote
 from selection.io.export import atomic_folder, write_csv, write_json
 from selection.select import solver_versions
 
-__all__ = ["new_run_dir", "package_versions", "file_hashes", "write_run", "run_tables", "run_manifest",
+__all__ = ["new_run_dir", "check_out_folder", "InterruptedRunNote", "package_versions", "file_hashes", "write_run", "run_tables", "run_manifest",
            "rules_record", "RESULT_FILES"]
 
 RESULT_FILES = ("ranking.csv", "selection-stage{n}.csv", "manifest.json")
@@ -46,8 +48,55 @@ def file_hashes(files, root: Path) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
+class InterruptedRunNote(SelectionNote):
+    """A hidden temporary folder of a killed run was found (and removed if its process is gone);
+    the CLI prints it as a note."""
+
+
+def check_out_folder(parent: Path | str) -> None:
+    """Refuse an output folder that cannot hold run folders: a file, or not writable.
+
+    Raises
+    ------
+    InputError
+        Naming the folder and how to fix it.
+    """
+    from selection.errors import InputError, Problem
+
+    parent = Path(parent)
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "--out" if probe == parent else f"--out (its part {probe})"
+        raise InputError(Problem(f"{what} names a file, not a folder", file=str(parent),
+                                 hint="give a folder for the run folders (it is made if missing)"))
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(Problem(f"cannot write into {probe}: permission denied or a read-only "
+                                 "file system", file=str(parent),
+                                 hint="choose an output folder you may write to with --out"))
+
+
 def new_run_dir(parent: Path, label: str, now: datetime | None = None) -> Path:
-    """A not-yet-existing ``parent/<YYYYmmddTHHMMSSZ>-<label>`` (suffixed -2, -3... if taken)."""
+    """A not-yet-existing ``parent/<YYYYmmddTHHMMSSZ>-<label>`` (suffixed -2, -3... if taken).
+
+    Checks first that ``parent`` can hold run folders (:func:`check_out_folder`), and clears up
+    after killed runs: their hidden temporary folders are removed (or, from another machine,
+    reported), each with an :class:`InterruptedRunNote` warning. The name is final only once
+    :func:`write_run` has claimed it (two runs in the same second land in ``-2``).
+    """
+    import warnings
+
+    from selection.io.export import sweep_partial_folders
+
+    if not re.fullmatch(r"[\w-]+", label):
+        raise ValueError(f"run folder label {label!r} is not a plain name")  # callers check names
+    check_out_folder(parent)
+    for folder, removed in sweep_partial_folders(parent):
+        warnings.warn(InterruptedRunNote(
+            f"removed {folder}, the temporary folder of an interrupted run" if removed else
+            f"{folder} is the temporary folder of a run on another computer that did not finish; "
+            "delete it if that run is not going on"), stacklevel=2)
     now = now or datetime.now(UTC)
     base = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{label}"
     candidate, k = parent / base, 2
@@ -58,8 +107,10 @@ def new_run_dir(parent: Path, label: str, now: datetime | None = None) -> Path:
 
 def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, input_files, root: Path,
               extra_files: dict[str, bytes] | None = None) -> Path:
-    """Write result tables and ``manifest.json`` atomically into the new folder ``target``."""
-    with atomic_folder(target) as tmp:
+    """Write result tables and ``manifest.json`` atomically into the new folder ``target`` (or
+    ``target-2``... if another run took that name meanwhile); returns the folder written."""
+    folder = atomic_folder(target)
+    with folder as tmp:
         for name, frame in tables.items():
             write_csv(frame, tmp / name)
         for name, data in (extra_files or {}).items():
@@ -74,7 +125,8 @@ def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, inp
             "command": " ".join(["selection", *sys.argv[1:]]) if sys.argv else "",
         }
         write_json(full, tmp / "manifest.json")
-    return target
+    assert folder.final is not None
+    return folder.final
 
 
 def run_tables(result) -> dict[str, pd.DataFrame]:
@@ -105,6 +157,8 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
         tables[f"selection-stage{n}.csv"] = sr.selection
         if getattr(sr, "alternatives", None) is not None:
             tables[f"alternatives-stage{n}.csv"] = sr.alternatives
+        if getattr(sr, "reserve", None) is not None:
+            tables[f"reserve-stage{n}.csv"] = sr.reserve  # ordered reserve list (selection.select.reserve)
     tables.update(panel_diagnostics(result))
     from selection.bayes.stage import (
         bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages

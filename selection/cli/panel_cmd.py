@@ -93,7 +93,7 @@ def run(args) -> int:
     }
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, "panel", started)
-    write_run(target, out, manifest, folder.input_files, folder.root)
+    target = write_run(target, out, manifest, folder.input_files, folder.root)
     if args.quiet:
         print(target)
     else:

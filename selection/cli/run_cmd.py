@@ -12,7 +12,10 @@ def register(sub) -> None:
                        description="Validate all inputs, compute panel scores, rank, select each stage "
                                    "and write runs/<UTC timestamp>-<scenario>/ with the results.")
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
-    p.add_argument("--scenario", help="name of a scenario in CALL_DIR/scenarios/ (without .toml)")
+    from selection.cli import scenario_name
+
+    p.add_argument("--scenario", type=scenario_name,
+                   help="name of a scenario in CALL_DIR/scenarios/ (without .toml)")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
     p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default cbc)")
     p.add_argument("--alternatives", type=int, default=0, metavar="K",
@@ -45,7 +48,7 @@ def run(args) -> int:
     result = type(result)(result.folder, result.stages, result.solver, timings)
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, args.scenario or "baseline", started)
-    write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
+    target = write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
     if args.quiet:
         print(target)
     else:

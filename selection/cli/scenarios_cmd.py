@@ -45,7 +45,8 @@ def run(args) -> int:
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, "scenarios", started)
     inputs: list[Path] = []
-    with atomic_folder(target) as tmp:
+    claim = atomic_folder(target)
+    with claim as tmp:
         for name, r in results.items():
             if isinstance(r, InfeasibleError):
                 continue
@@ -68,6 +69,7 @@ def run(args) -> int:
             "timings_s": {"total_s": round(time.perf_counter() - t0, 3)},
             "command": " ".join(["selection", *sys.argv[1:]]),
         }, tmp / "manifest.json")
+    target = claim.final or target
     summary = tables["scenario-summary.csv"]
     shown = summary[["scenario", "stage", "status", "n_selected", "total_value", "entering", "leaving"]]
     print(f"{base.folder.call.name_en or base.folder.call.name}: {len(results) - 1} scenario(s) against the baseline")

@@ -15,7 +15,9 @@ def register(sub) -> None:
                                    "bootstrap replicates, sweep each weight, and find the robust core; write "
                                    "runs/<UTC timestamp>-sensitivity/.")
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
-    p.add_argument("--scenario", help="analyse a scenario of CALL_DIR/scenarios/ instead of the baseline")
+    from selection.cli import scenario_name
+
+    p.add_argument("--scenario", type=scenario_name, help="analyse a scenario of CALL_DIR/scenarios/ instead of the baseline")
     p.add_argument("--samples", type=int, default=2000, help="weight samples (default 2000)")
     p.add_argument("--seed", type=int, help="seed (default the call's seed)")
     p.add_argument("--weights", choices=["simplex", "interval", "ordinal"], default="simplex",
@@ -84,7 +86,7 @@ def run(args) -> int:
     }
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, "sensitivity", started)
-    write_run(target, res.tables, manifest, folder.input_files, folder.root)
+    target = write_run(target, res.tables, manifest, folder.input_files, folder.root)
     prob = res.tables["selection-probability.csv"]
     last = folder.call.stages[-1].number
     cols = ["application_id", "title", "probability_selected_stage1", f"probability_selected_stage{last}"]
