@@ -41,6 +41,8 @@ class CsvTable:
     separator: str
     header: list[str]
     rows: list[CsvRow]
+    #: Line number of the header (2 after an Excel ``sep=`` line).
+    header_line: int = 1
 
 
 _SAVE_AS = ("open it in Excel and save it as 'CSV UTF-8 (comma delimited)' or "
@@ -54,9 +56,6 @@ def file_kind_problem(data: bytes, name: str) -> Problem | None:
     >>> file_kind_problem(b"PK\x03\x04...", "s.csv").message
     'this is an Excel workbook (.xlsx, a zip file) with a .csv name, not CSV text'
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in data[:4096] and _utf16_like(data)):
-        return Problem("this is UTF-16 text (Excel's 'Unicode text'), not UTF-8 or Windows-1252 CSV",
-                       file=name, hint=_SAVE_AS)
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return Problem("this is an Excel workbook (.xlsx, a zip file) with a .csv name, not CSV text",
                        file=name, hint="if it is an expert's personal score sheet, give it its .xlsx name "
@@ -64,6 +63,9 @@ def file_kind_problem(data: bytes, name: str) -> Problem | None:
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return Problem("this is an old Excel workbook (.xls) with a .csv name, not CSV text", file=name,
                        hint=_SAVE_AS)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in data[:4096] and _utf16_like(data)):
+        return Problem("this is UTF-16 text (Excel's 'Unicode text'), not UTF-8 or Windows-1252 CSV",
+                       file=name, hint=_SAVE_AS)
     if b"\x00" in data:
         return Problem("this is a binary file (it holds NUL bytes), not CSV text", file=name,
                        hint=_SAVE_AS)
@@ -163,8 +165,12 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
     if not first:
         raise InputError(Problem("the file is empty", file=name, hint="export the table again"))
     sep = declared or _sniff_separator(first)
+    if declared and declared not in first:
+        raise InputError(Problem(f"the first line says sep={declared!r}, but the header holds no {declared!r}",
+                                 file=name, row=1, hint="delete the sep= line, or save the file with that separator"))
     reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
     header: list[str] | None = None
+    header_line = 1
     rows: list[CsvRow] = []
     try:
         for record in reader:
@@ -173,6 +179,7 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
                 continue
             if header is None:
                 header = [h.strip().lower() for h in record]
+                header_line = line
                 duplicates = duplicate_column_problems(header, name, line)
                 if duplicates:
                     raise InputError(duplicates)
@@ -193,7 +200,7 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
     if header is None:  # only separators and blanks, e.g. ";;;"
         raise InputError(Problem("the file holds no header and no data", file=name,
                                  hint="export the table again"))
-    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows)
+    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
 
 
 def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
@@ -204,7 +211,7 @@ def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
         raise InputError(Problem("file not found", file=name))
     text, encoding = decode_bytes(path.read_bytes(), name)
     table = parse_csv_text(text, name=name)
-    return CsvTable(name, encoding, table.separator, table.header, table.rows)
+    return CsvTable(name, encoding, table.separator, table.header, table.rows, table.header_line)
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")

@@ -133,7 +133,7 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
         rows, problems = _read_wide(table, ctx)
     else:
         return ev.empty_evaluation(), [Problem(
-            f"unrecognised header {', '.join(table.header)}", file=name, row=1,
+            f"unrecognised header {', '.join(table.header)}", file=name, row=table.header_line,
             hint="use a long layout (expert_id, application_id, criterion_id, score, comment) or a "
                  f"wide one (expert_id, application_id, {', '.join(crit_ids)}, comment)")]
     frame = pd.DataFrame(rows, columns=[ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE,
@@ -162,7 +162,7 @@ def _read_long(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
     problems, rows = [], []
     missing = [c for c in ("expert_id", "application_id", "criterion_id", "score") if c not in table.header]
     if missing:
-        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1,
+        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=table.header_line,
                             hint="the long layout needs expert_id, application_id, criterion_id, "
                                  "score (and optionally comment)")]
     col = {h: i for i, h in enumerate(table.header)}
@@ -188,12 +188,12 @@ def _read_wide(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
     crit_ids = ctx.catalogue.criterion_ids
     missing = [c for c in ["expert_id", "application_id", *crit_ids] if c not in table.header]
     if missing:
-        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=1,
+        return [], [Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=table.header_line,
                             hint="every criterion of the catalogue needs a column")]
     known = {"expert_id", "application_id", "comment", *crit_ids, *(f"comment_{c}" for c in crit_ids)}
     extra = [h for h in table.header if h not in known and h]
     if extra:
-        problems.append(Problem(f"unknown column(s) {', '.join(extra)}", file=table.name, row=1,
+        problems.append(Problem(f"unknown column(s) {', '.join(extra)}", file=table.name, row=table.header_line,
                                 hint="remove them or rename them to criterion ids"))
     col = {h: i for i, h in enumerate(table.header)}
     for r in table.rows:
