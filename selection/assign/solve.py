@@ -364,8 +364,9 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
             return "optimal", full, float(cost @ full)
         break
     idx = np.r_[np.flatnonzero(cols), extra]
-    warm = None if start is None else start[idx]
-    sol = _solve(s.milp(A, idx, cost), solver, warm)
+    # no incumbent is offered: HiGHS 1.16 given the earlier phase's optimum as a start was seen
+    # to stop at it as "optimal" although a better point existed (tests/assign brute force)
+    sol = _solve(s.milp(A, idx, cost), solver)
     if sol.status != "optimal":
         if not cols.all():
             cols[:] = True
@@ -377,9 +378,7 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
         if gap > 1e-9 and add.any():
             cols |= add
             idx2 = np.r_[np.flatnonzero(cols), extra]
-            full = np.zeros(ncol)
-            full[idx] = sol.x
-            sol = _solve(s.milp(A, idx2, cost), solver, full[idx2])
+            sol = _solve(s.milp(A, idx2, cost), solver)
             idx = idx2
     full = np.zeros(ncol)
     full[idx] = sol.x
