@@ -17,7 +17,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
-from selection.errors import InputError, Problem
+from selection.errors import InputError, Problem, SolverError
 from selection.io.csvfile import read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import load_stage_scores, stage_input_files, symlink_problems
@@ -34,7 +34,16 @@ from selection.io.workbook import load_sheet_key
 from selection.model import Application, Call, CriteriaCatalogue, Expert, Scenario
 from selection.overrides import apply_scenario, load_scenario
 from selection.rank import rank_applications
-from selection.select import StageOutcome, alternatives_table, k_best, select_stage, stage_input
+from selection.select import (
+    DEFAULT_SOLVER,
+    SELECTION_COLUMNS,
+    StageOutcome,
+    alternatives_table,
+    k_best,
+    select_stage,
+    stage_input,
+)
+from selection.words import add_reasons
 
 __all__ = ["CallFolder", "StageResult", "RunResult", "load_call_folder", "with_scenario", "run_call", "CALL_FILE"]
 
@@ -73,6 +82,7 @@ class StageResult:
     selection: pd.DataFrame
     alternatives: pd.DataFrame | None = None  # k best distinct selections (``--alternatives K``)
     bayes: Any = None  # selection.bayes.stage.BayesStage when panel_model = "bayes"
+    reserve: pd.DataFrame | None = None  # the ordered reserve list (the stage's ``reserve``)
 
 
 @dataclass(frozen=True)
@@ -253,7 +263,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
     of each stage.
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
-    solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else "cbc")
+    solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else DEFAULT_SOLVER)
     timings: dict[str, float] = {}
     stages: dict[int, StageResult] = {}
     for st in folder.call.stages:
@@ -292,10 +302,20 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         if alternatives > 0:
             inp = stage_input(st, ranking, folder.applications, candidates=candidates)
             alts = alternatives_table(k_best(inp, alternatives, solver))
+        reserve = None
+        if st.reserve > 0:  # who moves up if a selected one withdraws
+            from selection.select.reserve import reserve_list
+
+            reserve = reserve_list(stage_input(st, ranking, folder.applications, candidates=candidates),
+                                   outcome, st.reserve)
+        if st.from_stage is not None and stages[st.from_stage].outcome.linked_value is not None:
+            _check_linked_promise(stages[st.from_stage].outcome, outcome, st.number)
+        table = add_reasons(table, SELECTION_COLUMNS)  # the words, rendered from the decision records
         t2 = time.perf_counter()
         timings[f"stage{st.number}_rank_s"] = t1 - t0
         timings[f"stage{st.number}_select_s"] = t2 - t1
-        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted)
+        stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted,
+                                        reserve=reserve)
     return RunResult(folder, stages, solver, timings)
 
 
@@ -310,6 +330,15 @@ def _check_candidates_scored(folder: CallFolder, st, evaluation: pd.DataFrame, c
         raise InputError(problems)
 
 
+def _check_linked_promise(earlier: StageOutcome, later: StageOutcome, number: int) -> None:
+    """Linked mode promised the later stage a value; the later stage must deliver exactly that."""
+    promised, got = earlier.linked_value, later.objective
+    if promised is not None and abs(promised - got) > 1e-9 * max(1.0, abs(promised)):
+        raise SolverError(f"linked mode promised stage {number} a value of {promised!r}, but stage {number} "
+                          f"delivers {got!r}; please report this (a setting that makes stage {number}'s values "
+                          "depend on the applications compared is not refused yet)")
+
+
 def _select_linked(folder: CallFolder, st, later, ranking: pd.DataFrame, candidates, solver: str):
     """Stage ``st`` in linked mode: rank every application on the later stage's criteria too."""
     from selection.select.linked import select_linked
@@ -320,4 +349,4 @@ def _select_linked(folder: CallFolder, st, later, ranking: pd.DataFrame, candida
                                       seed=folder.call.seed + later.number, method=later.ranking_method,
                                       method_params=later.ranking_params)
     return select_linked(st, ranking, later, ranking_later, folder.applications, candidates=candidates,
-                         solver=solver)
+                         solver=solver, cost_criteria=[c.id for c in cat.criteria if c.direction == "cost"])

@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", type=scenario_name,
                    help="name of a scenario in CALL_DIR/scenarios/ (without .toml)")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
-    p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default cbc)")
+    p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default highs, in-process; cbc: the CBC bundled with pulp)")
     p.add_argument("--alternatives", type=int, default=0, metavar="K",
                    help="also find the K best distinct selections of each stage "
                         "(alternatives-stage<N>.csv)")

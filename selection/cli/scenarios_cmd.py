@@ -16,7 +16,7 @@ def register(sub) -> None:
                                    "scenario-changes.csv, scenario-summary.csv and one run folder per scenario.")
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
-    p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default cbc)")
+    p.add_argument("--solver", choices=["cbc", "highs"], help="MILP solver (default highs, in-process; cbc: the CBC bundled with pulp)")
     p.set_defaults(func=run)
 
 

@@ -25,9 +25,13 @@ import numpy as np
 
 from selection.errors import Problem, SolverError
 
-__all__ = ["SOLVERS", "Milp", "MilpSolution", "solve_milp", "check_solver"]
+__all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver"]
 
 SOLVERS = ("cbc", "highs")
+#: The solver used unless the user names one (``--solver``, a scenario's ``solver``): HiGHS in
+#: process — no model file, no subprocess, and none of the bundled CBC 2.10.3's occasional
+#: 10-second stalls (docs/selection.md, "Solvers and exactness").
+DEFAULT_SOLVER = "highs"
 INF = math.inf
 
 

@@ -57,7 +57,7 @@ class StageContext:
 class Context:
     applications: Mapping[str, Application]
     stages: tuple[StageContext, ...]
-    solver: str = "cbc"
+    solver: str = "highs"
 
 
 @dataclass
