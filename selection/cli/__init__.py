@@ -112,8 +112,9 @@ def _bug(exc: BaseException) -> int:
         where = f"the traceback is saved in {path}"
     except OSError:
         where = "the traceback could not be saved"
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
     print(f"Internal error (a bug in selection, not a problem with your input): "
-          f"{type(exc).__name__}: {exc}; {where}. Please send it to the maintainers.", file=sys.stderr)
+          f"{type(exc).__name__}: {first}; {where}. Please send it to the maintainers.", file=sys.stderr)
     return EXIT_BUG
 
 

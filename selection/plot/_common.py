@@ -32,6 +32,9 @@ STYLE: dict = {
     "text.antialiased": True,
     "svg.hashsalt": "selection",
     "path.simplify": True,
+    # Titles, names and comments are drawn as plain text: a "$...$" pair in them is not TeX
+    # (matplotlib's mathtext would fail on it or change it).
+    "text.parse_math": False,
 }
 
 #: Colour-blind-safe colours (Okabe & Ito 2008, "Color Universal Design").

@@ -284,3 +284,36 @@ def test_manifest_records_no_key(call_copy, tmp_path, capsys):
     secret = (call_copy / ".selection-key").read_text().strip()
     assert all(secret not in p.read_text(encoding="utf-8", errors="replace")
                for p in run.iterdir())
+
+
+# --- item 9: "$...$" in labels is plain text ----------------------------------------------------
+
+def test_dollar_pairs_in_labels_are_drawn_as_plain_text(tmp_path):
+    import io
+
+    from selection import plot
+
+    frame = pd.DataFrame({"stage": 1, "application_id": ["A", "B"], "rank": [1, 2],
+                          "title": ["Pris $x$ og $\\frac{1}{0}$", "Søren $$ Ø"],
+                          "score": [3.0, 2.0], "eligible": [True, True], "selected": [True, False]})
+    ax = plot.ranking(frame, threshold=1.0, funding_line=1)
+    ax.set_title("Ekspert $y$")  # drawn later, outside the style context, as the report does
+    ax.figure.savefig(io.BytesIO(), format="png")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("$x$" in t for t in labels)
+    assert all(not t.get_parse_math() for t in [*ax.get_yticklabels(), ax.title])
+
+
+def test_report_with_dollar_signs_in_titles_and_names(call_copy, tmp_path, capsys):
+    apps = call_copy / "applications.csv"
+    apps.write_text(apps.read_text(encoding="utf-8").replace("Lyd på landet", "Lyd $x^$ på landet"),
+                    encoding="utf-8")
+    experts = call_copy / "experts.csv"
+    experts.write_text(experts.read_text(encoding="utf-8").replace("Anne Østergaard", "Anne $\\y$"),
+                       encoding="utf-8")
+    code, text, err = _run(["run", call_copy, "--out", tmp_path / "runs", "--quiet"], capsys)
+    assert code == 0, err
+    run = Path(text.strip())
+    code, text, err = _run(["report", run], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    assert "Lyd $x^$ på landet" in (run / "report.html").read_text(encoding="utf-8")
