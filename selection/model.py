@@ -18,8 +18,9 @@ import math
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from selection.ranking_methods import check_method
 from selection.vocabulary import BUILTIN_GROUPS, Attribute, Currency, Share, attribute_values
 
 __all__ = [
@@ -53,6 +54,8 @@ class Frozen(BaseModel):
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Money = Annotated[int, Field(ge=0, description="whole units of the call's currency")]
+#: The name of a registered ranking method (:mod:`selection.ranking_methods`, the one list of them).
+RankingMethodName = Annotated[str, AfterValidator(check_method)]
 
 
 class Scale(Frozen):
@@ -561,7 +564,7 @@ class Stage(Frozen):
     trim: float = Field(default=0.1, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
     calibration: Literal["none", "zscore", "additive"] = "none"
     divergence_range: float = Field(default=2.0, gt=0, description="score range that flags a divergence")
-    ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] = "weighted_sum"
+    ranking_method: RankingMethodName = "weighted_sum"
     ranking_params: dict[str, Any] = Field(
         default_factory=dict,
         description="the ranking method's parameters, e.g. {v = 0.5} for VIKOR, "
@@ -806,7 +809,7 @@ class StageOverride(Frozen):
     aggregation: Literal["mean", "median", "trimmed_mean"] | None = None
     trim: float | None = Field(default=None, ge=0, lt=0.5, description="share cut from each end by trimmed_mean")
     calibration: Literal["none", "zscore", "additive"] | None = None
-    ranking_method: Literal["weighted_sum", "topsis", "promethee_ii", "vikor"] | None = None
+    ranking_method: RankingMethodName | None = None
     ranking_params: dict[str, Any] | None = None
     objective: Literal["score", "rank", "score_per_dkk", "funding_line"] | None = None
     group_weights: dict[str, float] | None = Field(default=None, description="principle -> weight (hierarchical)")

@@ -10,12 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from selection.errors import Problem, ScenarioError
-from selection.model import Call, CriteriaCatalogue, Scenario
+from selection.model import Call, CriteriaCatalogue, Scenario, Stage, StageOverride
 
-__all__ = ["apply_scenario", "load_scenario"]
+__all__ = ["apply_scenario", "load_scenario", "REPLACED_STAGE_FIELDS"]
+
+#: Stage settings a scenario replaces when it gives them: every field ``StageOverride`` shares
+#: with ``Stage`` (a new stage setting becomes overridable by declaring it in both models; the
+#: ranking method's names come from :mod:`selection.ranking_methods`), except the rule lists,
+#: which a scenario replaces or extends explicitly.
+REPLACED_STAGE_FIELDS: tuple[str, ...] = tuple(
+    f for f in StageOverride.model_fields if f in Stage.model_fields and f not in ("constraints", "forced"))
 
 
 def apply_scenario(call: Call, catalogues: Mapping[int, CriteriaCatalogue], scenario: Scenario,
@@ -33,10 +40,10 @@ def apply_scenario(call: Call, catalogues: Mapping[int, CriteriaCatalogue], scen
             stages.append(st.model_dump())
             continue
         data = st.model_dump()
-        for f in ("max_selected", "budget", "total_budget_cap_per_year", "max_regional_share",
-                  "aggregation", "trim", "calibration", "ranking_method", "ranking_params", "objective"):
-            if getattr(ov, f) is not None:
-                data[f] = getattr(ov, f)
+        for f in REPLACED_STAGE_FIELDS:
+            v = getattr(ov, f)
+            if v is not None:
+                data[f] = v.model_dump() if isinstance(v, BaseModel) else v
         if ov.constraints is not None:
             data["constraints"] = [c.model_dump() for c in ov.constraints]
         data["constraints"] = data["constraints"] + [c.model_dump() for c in ov.add_constraints]

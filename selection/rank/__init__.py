@@ -7,7 +7,7 @@ Public methods ``f(table, weights, *, directions=None, **params) -> DataFrame`` 
 """
 
 from selection.rank.ahp import RANDOM_INDEX, AhpResult, ahp_weights
-from selection.rank.kernels import KERNELS, METHODS
+from selection.rank.kernels import KERNELS
 from selection.rank.promethee import (
     PREFERENCE_FUNCTIONS,
     PreferenceFunction,
@@ -22,7 +22,6 @@ from selection.rank.weights import WeightNormalisationWarning, check_weights, hi
 
 __all__ = [
     "KERNELS",
-    "METHODS",
     "PREFERENCE_FUNCTIONS",
     "RANDOM_INDEX",
     "RANKING_COLUMNS",

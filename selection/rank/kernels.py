@@ -1,4 +1,5 @@
-"""The registry of label-free ranking kernels (the contract the sensitivity engine builds on).
+"""The label-free ranking kernels of the registered methods (the contract the sensitivity engine
+builds on); the registry itself is :mod:`selection.ranking_methods`.
 
 Every kernel has the signature ``kernel(x, w, **params) -> ndarray``:
 
@@ -26,23 +27,33 @@ Kernels do not validate their input (the public functions do); they are pure and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from selection.rank.promethee import promethee_ii_kernel
-from selection.rank.topsis import topsis_kernel
-from selection.rank.vikor import vikor_kernel
-from selection.rank.weighted import weighted_sum_kernel
+from selection import ranking_methods
 
-__all__ = ["KERNELS", "METHODS"]
+__all__ = ["KERNELS"]
+
+
+class _Kernels(Mapping[str, Callable[..., np.ndarray]]):
+    """Method name -> kernel, for every method in :mod:`selection.ranking_methods` (read on each
+    access, so a method registered later is here too; its module is imported on first use)."""
+
+    def __getitem__(self, name: str) -> Callable[..., np.ndarray]:
+        if name not in ranking_methods.method_names():
+            raise KeyError(name)
+        return ranking_methods.implementation(name).kernel
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ranking_methods.method_names())
+
+    def __len__(self) -> int:
+        return len(ranking_methods.method_names())
+
+    def __repr__(self) -> str:
+        return f"KERNELS({', '.join(self)})"
+
 
 #: method name (as in ``Stage.ranking_method``) -> kernel; higher = better for every method.
-KERNELS: dict[str, Callable[..., np.ndarray]] = {
-    "weighted_sum": weighted_sum_kernel,
-    "topsis": topsis_kernel,
-    "promethee_ii": promethee_ii_kernel,
-    "vikor": vikor_kernel,
-}
-
-METHODS = tuple(KERNELS)
+KERNELS: Mapping[str, Callable[..., np.ndarray]] = _Kernels()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -257,3 +258,30 @@ def promethee_ii(table: pd.DataFrame, weights: Mapping[str, float], *,
     fp, fm, net = promethee_flows(x, w, directions=mask, functions=fns)
     return pd.DataFrame({"score": net, "rank": ranks_from_scores(np.round(net, 12)),
                          "phi_plus": fp, "phi_minus": fm}, index=table.index)
+
+
+# -- the ranking-method protocol (one entry in selection.ranking_methods) -------------------------
+
+kernel = promethee_ii_kernel
+
+
+def method_scores(table: pd.DataFrame, weights: Mapping[str, float], *,
+                  directions: Mapping[str, str] | None = None, **params: Any
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """((phi + 1) / 2, net flow phi, no attrs) for :func:`selection.rank.rank_applications`.
+
+    The net flow lies in [-1, 1]; a selection maximising a sum must not read a negative flow as
+    "worth less than nothing", so the selection's score is rescaled to ``(phi + 1) / 2`` in [0, 1].
+    """
+    own = promethee_ii(table, weights, directions=directions, **params)["score"].to_numpy()
+    return (own + 1.0) / 2.0, own, {}
+
+
+def kernel_params(params: Mapping[str, Any], criteria: list[str]) -> dict[str, Any]:
+    """A stage's ``ranking_params`` as the kernel's keywords: ``preference_functions``
+    (criterion id -> function) becomes ``functions``, one per criterion in column order."""
+    out = dict(params)
+    if "preference_functions" in out:
+        given = out.pop("preference_functions") or {}
+        out["functions"] = [given.get(c, "usual") for c in criteria]
+    return out

@@ -1,7 +1,7 @@
 """From panel scores to a ranking: a multi-criteria method, thresholds, and a tie-break chain.
 
-The method is ``Stage.ranking_method``: ``weighted_sum`` (default), ``topsis``, ``promethee_ii``
-or ``vikor`` (see :mod:`selection.rank`). Thresholds (per criterion and overall, Horizon Europe
+The method is ``Stage.ranking_method``: ``weighted_sum`` (default), ``topsis``, ``promethee_ii``,
+``vikor`` or any other method in the registry :mod:`selection.ranking_methods`. Thresholds (per criterion and overall, Horizon Europe
 style) are checked on the panel scores and the weighted total whatever the method, so changing
 the method never changes who is eligible. The tie-break chain is read from the catalogue (or a
 scenario), e.g. ``["criterion:vaerditilvaekst", "focus_area_coverage", "rural", "lottery"]``; a
@@ -17,26 +17,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from selection import ranking_methods
 from selection.errors import Problem, RankingError
 from selection.model import Application, CriteriaCatalogue
-from selection.rank.promethee import promethee_ii
 from selection.rank.ties import TIE_BREAK_STEPS, break_ties, check_chain
-from selection.rank.topsis import topsis
-from selection.rank.vikor import vikor
 from selection.rank.weighted import check_table, prepare, ranks_from_scores, weighted_sum
 
-__all__ = ["rank_applications", "threshold_failures", "TIE_BREAK_STEPS", "RANKING_COLUMNS",
-           "METHOD_PARAMETERS"]
+__all__ = ["rank_applications", "threshold_failures", "TIE_BREAK_STEPS", "RANKING_COLUMNS"]
 
 RANKING_COLUMNS = ["rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds", "sum_score"]
-
-#: Parameters each method accepts through ``method_params``.
-METHOD_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "weighted_sum": (),
-    "topsis": ("normalization",),
-    "promethee_ii": ("preference_functions",),
-    "vikor": ("v",),
-}
 
 
 def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weighted_total: pd.Series,
@@ -72,30 +61,13 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
 
 def _method_scores(method: str, table: pd.DataFrame, weights: Mapping[str, float],
                    directions: Mapping[str, str], params: Mapping) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(higher-is-better score, the method's own score, attrs) for one method."""
-    unknown = sorted(set(params) - set(METHOD_PARAMETERS[method]))
-    if unknown:
-        raise RankingError(Problem(f"ranking method {method!r} takes no parameter(s) {', '.join(unknown)}",
-                                   hint=f"it takes: {', '.join(METHOD_PARAMETERS[method]) or 'none'}"))
-    attrs: dict = {}
-    if method == "weighted_sum":
-        res = weighted_sum(table, weights, directions=directions)
-        own = res["score"].to_numpy()
-        return own, own, attrs
-    if method == "topsis":
-        res = topsis(table, weights, directions=directions, **params)
-        own = res["score"].to_numpy()
-        return own, own, attrs
-    if method == "promethee_ii":
-        res = promethee_ii(table, weights, directions=directions, **params)
-        own = res["score"].to_numpy()
-        # The net flow lies in [-1, 1]; a selection maximising a sum must not read a negative
-        # flow as "worth less than nothing", so the score is rescaled to (phi + 1) / 2 in [0, 1].
-        return (own + 1.0) / 2.0, own, attrs
-    res = vikor(table, weights, directions=directions, **params)
-    attrs["compromise"] = res.attrs["compromise"]
-    q = res["score"].to_numpy()
-    return 1.0 - q, q, attrs
+    """(higher-is-better score, the method's own score, attrs) from the method's module."""
+    problems = ranking_methods.check_params(method, params)
+    if problems:
+        allowed = ranking_methods.get_method(method).params
+        raise RankingError([Problem(p, key="ranking_params", hint=f"it takes: {', '.join(allowed) or 'none'}")
+                            for p in problems])
+    return ranking_methods.implementation(method).method_scores(table, weights, directions=directions, **params)
 
 
 def rank_applications(
@@ -126,9 +98,10 @@ def rank_applications(
     seed
         Seed of the lottery (``numpy.random.default_rng(seed)``).
     method
-        ``"weighted_sum"``, ``"topsis"``, ``"promethee_ii"`` or ``"vikor"``.
+        A registered method (:func:`selection.ranking_methods.method_names`): ``"weighted_sum"``,
+        ``"topsis"``, ``"promethee_ii"``, ``"vikor"``, ...
     method_params
-        The method's parameters (:data:`METHOD_PARAMETERS`), e.g. ``{"v": 0.5}`` for VIKOR.
+        The method's parameters (``RankingMethod.params`` in :mod:`selection.ranking_methods`), e.g. ``{"v": 0.5}`` for VIKOR.
 
     Returns
     -------
@@ -140,9 +113,9 @@ def rank_applications(
     ``(phi + 1) / 2`` of the net flow ``phi``), so that a selection can maximise it.
     ``result.attrs`` holds ``method`` and, for VIKOR, the ``compromise`` conditions.
     """
-    if method not in METHOD_PARAMETERS:
+    if method not in ranking_methods.method_names():
         raise RankingError(Problem(f"unknown ranking method {method!r}",
-                                   hint=f"use one of {', '.join(METHOD_PARAMETERS)}"))
+                                   hint=f"use one of {', '.join(ranking_methods.method_names())}"))
     criteria = catalogue.criterion_ids
     missing = [c for c in criteria if c not in panel.columns]
     if missing:

@@ -8,7 +8,7 @@ doi:10.1007/978-3-642-48318-9
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -127,3 +127,16 @@ def topsis(table: pd.DataFrame, weights: Mapping[str, float], *,
     c = topsis_kernel(x, w, directions=mask, normalization=normalization)
     return pd.DataFrame({"score": c, "rank": ranks_from_scores(np.round(c, 12)), "d_plus": d_plus, "d_minus": d_minus},
                         index=table.index)
+
+
+# -- the ranking-method protocol (one entry in selection.ranking_methods) -------------------------
+
+kernel = topsis_kernel
+
+
+def method_scores(table: pd.DataFrame, weights: Mapping[str, float], *,
+                  directions: Mapping[str, str] | None = None, **params: Any
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(closeness, closeness, no attrs) for :func:`selection.rank.rank_applications`."""
+    own = topsis(table, weights, directions=directions, **params)["score"].to_numpy()
+    return own, own, {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,3 +167,17 @@ def vikor(table: pd.DataFrame, weights: Mapping[str, float], *,
                         "S": s, "R": r, "compromise": [i in comp.solutions for i in ids]}, index=table.index)
     out.attrs["compromise"] = comp
     return out
+
+
+# -- the ranking-method protocol (one entry in selection.ranking_methods) -------------------------
+
+kernel = vikor_kernel
+
+
+def method_scores(table: pd.DataFrame, weights: Mapping[str, float], *,
+                  directions: Mapping[str, str] | None = None, **params: Any
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(1 - Q, Q, the compromise conditions) for :func:`selection.rank.rank_applications`."""
+    res = vikor(table, weights, directions=directions, **params)
+    q = res["score"].to_numpy()
+    return 1.0 - q, q, {"compromise": res.attrs["compromise"]}

@@ -87,12 +87,9 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
                 x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
         kernel, params = None, dict(sc.stage.ranking_params)
         if sc.stage.ranking_method != "weighted_sum":
-            from selection.rank import KERNELS
+            from selection.ranking_methods import kernel_call
 
-            kernel = KERNELS[sc.stage.ranking_method]
-            if "preference_functions" in params:  # criterion id -> function, as the kernel's list
-                pf = params.pop("preference_functions")
-                params["functions"] = [pf.get(c.id, "usual") for c in sc.catalogue.criteria]
+            kernel, params = kernel_call(sc.stage.ranking_method, params, sc.catalogue.criterion_ids)
         acc = rank_acceptability(x, W[k], kernel=kernel, **params)  # rows already in baseline-rank order
         n = len(ranked)
         frame = pd.DataFrame({"stage": sc.stage.number, "application_id": ranked,
