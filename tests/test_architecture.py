@@ -20,6 +20,8 @@ FORBIDDEN = {
     "selection": ["matplotlib", "pulp", "highspy"],
     "selection.errors": ["selection.model", "selection.io", "pandas", "numpy", "pydantic"],
     "selection.model": ["numpy", "pandas", "pulp", "matplotlib"],
+    # the ranking-method registry: names and parameters only, kernels load on first use
+    "selection.ranking_methods": ["selection.rank", "numpy", "pandas", "pulp", "matplotlib"],
     "selection.vocabulary": ["selection.model", "numpy", "pandas", "pulp", "matplotlib"],
     "selection.io": ["pulp", "matplotlib"],
     "selection.aggregate": ["selection.io", "pulp", "matplotlib"],
