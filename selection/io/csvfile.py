@@ -184,13 +184,17 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
                 if duplicates:
                     raise InputError(duplicates)
                 continue
-            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+            # More values than columns is an error even when the extra ones are empty: in a
+            # comma-separated file an unquoted decimal comma ("3,5") splits one value in two.
+            if len(record) > len(header):
                 raise InputError(
                     Problem(
                         f"{len(record)} values but the header has {len(header)} columns",
                         file=name,
                         row=line,
-                        hint=f"check the separator ({sep!r}) and quoting in that row",
+                        hint=f"check the separator ({sep!r}) and quoting in that row"
+                             + ('; a decimal comma in a comma-separated file needs quotes ("3,5")'
+                                if sep == "," else ""),
                     )
                 )
             values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
