@@ -436,8 +436,23 @@ class EligibilityRule(Frozen):
             return have != frozenset({self.equals})
         return not (have & set(self.any_of or []))
 
+    def why_not(self, app: Application, lang: str = "en") -> str:
+        """Why ``app`` misses this requirement: ``Cultural partners 0, at least 1 required (§7)``."""
+        v = app.attributes.get(self.attribute)
+        if v is None:
+            have = "ingen angivet" if lang == "da" else "none given"
+        elif isinstance(v, (frozenset, set)):
+            have = ", ".join(sorted(self.declared.value_label(x, lang) if self.declared else x for x in v))
+        elif isinstance(v, bool):
+            have = ("ja" if v else "nej") if lang == "da" else ("yes" if v else "no")
+        else:
+            have = f"{v:g}" if lang != "da" else f"{v:g}".replace(".", ",")
+        need = self.describe(lang)[len(self.label(lang)) + 1:]
+        return f"{self.label(lang)} {have}, {need} " + ("kræves" if lang == "da" else "required") + \
+            f" ({self.reason})"
+
     def describe(self, lang: str = "en") -> str:
-        """``at least 1 cultural partner`` style text: ``Cultural partners at least 1``."""
+        """The requirement in words: ``Cultural partners at least 1``."""
         name = self.label(lang)
         fmt = lambda x: f"{x:g}" if lang != "da" else f"{x:g}".replace(".", ",")  # noqa: E731
         parts = []
@@ -518,7 +533,7 @@ class Lottery(Frozen):
     seed: int | None = Field(default=None, ge=0, description="the lottery's seed, fixed in advance")
     public_seed: str | None = Field(default=None, min_length=1, description="a public value (e.g. a "
                                     "national lottery result) whose SHA-256 is the seed")
-    repeats: int = Field(default=2000, ge=100, description="repetitions of the draw estimating each "
+    repeats: int = Field(default=1000, ge=100, description="repetitions of the draw estimating each "
                          "application's chance (exact for small gray zones)")
 
     @model_validator(mode="after")
@@ -526,6 +541,15 @@ class Lottery(Frozen):
         if self.seed is not None and self.public_seed is not None:
             raise ValueError("give the lottery either seed or public_seed, not both")
         return self
+
+
+def _parse_share_cap(data: Any) -> Any:
+    """``max_regional_share`` given as ``'1/3'``, ``'33 %'`` or ``{value, tolerance}``: the cap
+    plus its tolerance, as a number."""
+    if isinstance(data, dict) and isinstance(data.get("max_regional_share"), (str, dict)):
+        data = dict(data)
+        data["max_regional_share"] = float(Share.model_validate(data["max_regional_share"]).limit("max"))
+    return data
 
 
 class Stage(Frozen):
@@ -591,10 +615,7 @@ class Stage(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _share_cap(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("max_regional_share"), (str, dict)):
-            data = dict(data)
-            data["max_regional_share"] = float(Share.model_validate(data["max_regional_share"]).limit("max"))
-        return data
+        return _parse_share_cap(data)
 
     @property
     def fixed_cost(self) -> int:
@@ -801,6 +822,11 @@ class Call(Frozen):
 class StageOverride(Frozen):
     """What a scenario changes in one stage. Unset fields keep the call's value."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _share_cap(cls, data: Any) -> Any:
+        return _parse_share_cap(data)
+
     weights: dict[str, float] | None = Field(default=None, description="criterion id -> weight")
     thresholds: dict[str, float | None] | None = Field(default=None, description="criterion id -> minimum (or none)")
     overall_threshold: float | None = None
@@ -816,7 +842,8 @@ class StageOverride(Frozen):
     overall_threshold_basis: Literal["weighted_total", "sum"] | None = None
     budget: Money | None = None
     total_budget_cap_per_year: Money | None = None
-    max_regional_share: float | None = Field(default=None, ge=0, le=1)
+    max_regional_share: float | None = Field(default=None, ge=0, le=1, description="as the stage's: "
+                                             "0.33, '1/3', '33 %' or {value = '33 %', tolerance = '0.5 %'}")
     constraints: list[Constraint] | None = Field(default=None, description="replace the stage's constraints")
     add_constraints: list[Constraint] = Field(default_factory=list)
     forced: list[ForcedDecision] = Field(default_factory=list, description="added to the stage's forced decisions")

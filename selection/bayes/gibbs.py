@@ -74,7 +74,7 @@ class SamplerSettings:
 
     chains: int = 4
     warmup: int = 500
-    draws: int = 500
+    draws: int = 1000
     keep_for_selection: int = 300
 
 

@@ -15,11 +15,14 @@ fixed "top K" replaced by this engine's exact selection program:
    Provisionally selected applications are never *below*.
 3. **The draw.** A uniformly random order of the gray zone is drawn with
    ``numpy.random.default_rng(seed).permutation`` (gray ids sorted first). The stage's program
-   is then solved with value ``G + 1`` for each *above* application (so one outweighs the whole
-   gray zone), ``1`` for each *gray* one, *below* ones excluded, and the drawn order as the
-   ranks of the gray zone for the engine's rank tie-break. So: as many *above* as the rules
-   allow, then as many *gray*, the places among the gray zone going in the drawn order as far as
-   the rules (budget, caps, floors) let them.
+   is then solved with *below* applications excluded, value ``2^G`` for each *above* one (so
+   one outweighs the whole gray zone) and ``2^(G-1-p)`` for the gray one drawn at position
+   ``p`` — distinct powers of two, so the optimum is unique and lexicographic in the drawn
+   order: as many *above* as the rules allow, then the first drawn gray application whenever
+   the rules (places, budget, caps, floors) let it in, then the second, and so on. Gray zones
+   larger than :data:`LEX_MAX` (where powers of two would strain the solvers' tolerances) get
+   value 1 each (as many gray places as possible) with the drawn order as the engine's rank
+   tie-break.
 4. **Chances.** Each application's probability of being selected by this procedure is exact
    (all ``G!`` orders solved) when the gray zone has at most :data:`EXACT_MAX` applications and
    otherwise estimated by repeating the draw ``repeats`` times with the sub-seeds
@@ -51,6 +54,9 @@ __all__ = ["LOTTERY_COLUMNS", "EXACT_MAX", "LotteryDraw", "public_seed", "lotter
 LOTTERY_COLUMNS = ["stage", "application_id", "zone", "probability", "selected"]
 #: Gray zones up to this size get exact chances (every order solved); larger ones Monte Carlo.
 EXACT_MAX = 6
+#: Gray zones up to this size are decided strictly in the drawn order (powers of two as values);
+#: larger ones maximise the number of gray places first, the drawn order breaking ties.
+LEX_MAX = 20
 
 
 def public_seed(value: str) -> int:
@@ -141,8 +147,7 @@ class _Program:
         self.above = [a for a in by_er if zone[a] == "above"]
         self.gray = sorted(a for a in by_er if zone[a] == "gray")
         self.rest = [a for a in by_er if zone[a] not in ("above", "gray")]
-        G = len(self.gray)
-        self.values = {a: float(G + 1) if zone[a] == "above" else 1.0 if zone[a] == "gray" else 0.0 for a in by_er}
+        self.lexicographic = len(self.gray) <= LEX_MAX
         self.excluded = dict(excluded)
         self.excluded_da = dict(excluded_da)
         for a in by_er:
@@ -152,29 +157,69 @@ class _Program:
         self.universe = by_er
         self._fast = None
 
+    def values(self, order: Sequence[str]) -> dict[str, float]:
+        """``2^G`` per above; per gray ``2^(G-1-p)`` at drawn position ``p`` (lexicographic: the
+        earlier drawn wins whenever the rules allow), or ``1`` each beyond :data:`LEX_MAX`."""
+        G = len(order)
+        out = dict.fromkeys(self.universe, 0.0)
+        if self.lexicographic:
+            out.update({a: float(2 ** (G - 1 - p)) for p, a in enumerate(order)})
+            out.update(dict.fromkeys(self.above, float(2 ** G)))
+        else:
+            out.update(dict.fromkeys(order, 1.0))
+            out.update(dict.fromkeys(self.above, float(G + 1)))
+        return out
+
     def input(self, order: Sequence[str]) -> StageInput:
         ranks = _ranks([*self.above, *order, *self.rest])
-        return StageInput(self.stage, self.applications, self.values, ranks, self.excluded, self.excluded_da)
+        return StageInput(self.stage, self.applications, self.values(order), ranks, self.excluded, self.excluded_da)
 
     def solve(self, order: Sequence[str], solver: str) -> tuple[str, ...]:
         return tuple(solve_stage(self.input(order), solver).selected)
 
     def solve_fast(self, order: Sequence[str]) -> tuple[str, ...]:
-        """The same selection as :meth:`solve` (lexicographic values in one objective, exact
-        certificates, the engine's own solve where no certificate is found)."""
-        from selection.select.fast import FastStage
-
-        if self._fast is None:
-            self._fast = FastStage(self.stage, self.applications, self.universe)
+        """The same selection as :meth:`solve`, by one in-process HiGHS 0-1 program built once
+        from the stage's rules (:func:`selection.select.build_rules`) with only the objective
+        changed per order (zero gap; the rank tie pass folded into the objective beyond
+        :data:`LEX_MAX`)."""
         inp = self.input(order)
+        v = np.array([inp.values[a] for a in self.universe], dtype=np.float64)
+        if not self.lexicographic:
+            tie = np.array([len(self.universe) + 1 - inp.ranks[a] for a in self.universe], dtype=np.float64)
+            v = v * (float(tie.sum()) + 1.0) + tie
+        h = self._highs(inp)
         n = len(self.universe)
-        tie = np.array([n + 1 - inp.ranks[a] for a in self.universe], dtype=np.float64)
-        big = float(tie.sum()) + 1.0
-        v = np.array([self.values[a] for a in self.universe]) * big + tie
-        sel = self._fast.solve(v, self.excluded, reference=lambda: inp)
-        if sel is None:  # cannot happen: the provisional selection is feasible here
-            raise RuntimeError("the lottery's program has no feasible selection")
-        return sel
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), v)
+        h.run()
+        x = np.round(np.asarray(h.getSolution().col_value)[:n])
+        return tuple(a for a, on in zip(self.universe, x > 0.5, strict=True) if on)
+
+    def _highs(self, inp: StageInput):
+        if self._fast is None:
+            import highspy
+            from highspy._core import _Highs  # the plain binding: no banner
+
+            from selection.select.program import build_rules
+
+            h = _Highs()
+            for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1),
+                               ("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)):
+                h.setOptionValue(key, value)
+            n = len(self.universe)
+            col = {a: j for j, a in enumerate(self.universe)}
+            upper = np.array([0.0 if a in self.excluded else 1.0 for a in self.universe])
+            h.addVars(n, np.zeros(n), upper)
+            h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                    np.array([highspy.HighsVarType.kInteger] * n))
+            h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+            inf = highspy.kHighsInf
+            for r in build_rules(inp):
+                idx = np.array([col[a] for a in r.coefs if a in col], dtype=np.int32)
+                val = np.array([r.coefs[a] for a in r.coefs if a in col], dtype=np.float64)
+                lo, hi = (-inf, float(r.rhs)) if r.sense == "<=" else (float(r.rhs), inf)
+                h.addRow(lo, hi, len(idx), idx, val)
+            self._fast = h
+        return self._fast
 
 
 def draw_lottery(stage: Stage, applications: Mapping[str, Application], posterior: pd.DataFrame,
@@ -182,13 +227,13 @@ def draw_lottery(stage: Stage, applications: Mapping[str, Application], posterio
                  solver: str = "cbc") -> LotteryDraw:
     """Provisional line, zones, the seeded draw and every application's chance (module steps 1-4)."""
     seed, source = lottery_seed(stage, call_seed)
-    repeats = stage.lottery.repeats if stage.lottery is not None else 2000
+    repeats = stage.lottery.repeats if stage.lottery is not None else 1000
     prov, line = provisional_line(stage, applications, posterior, excluded, solver)
     zone = zones(posterior, excluded, prov, line)
     prog = _Program(stage, applications, posterior, zone, excluded, excluded_da)
     gray = tuple(prog.gray)
     order = tuple(np.random.default_rng(seed).permutation(np.array(gray, dtype=object)).tolist()) if gray else ()
-    selected = prog.solve(order, solver)
+    selected = prog.solve_fast(order)  # checked against every rule by the caller (outcome_for)
     counts = dict.fromkeys(prog.universe, 0)
     if len(gray) <= EXACT_MAX:
         orders = list(itertools.permutations(gray))

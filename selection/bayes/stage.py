@@ -91,20 +91,42 @@ def decide_stage(fitted: BayesStage, stage: Stage, catalogue: CriteriaCatalogue,
                               note=f"partial lottery among the gray zone ({len(draw.gray_sorted)} applications)")
     chosen = set(draw.selected)
     reasons = lottery_reasons(draw, table)
-    sel = selection.copy()
-    sel["selected"] = sel["application_id"].isin(chosen)
-    for i, a in zip(sel.index, sel["application_id"], strict=True):
-        if a in reasons:
-            sel.at[i, "reason"], sel.at[i, "reason_da"] = reasons[a]
-        elif a in chosen and not str(sel.at[i, "reason"]).startswith("selected"):
-            sel.at[i, "reason"], sel.at[i, "reason_da"] = "selected", "udvalgt"
-        elif a not in chosen and str(sel.at[i, "reason"]).startswith("selected"):
-            sel.at[i, "reason"] = "not selected: the rules leave no room once the clearly better applications are in"
-            sel.at[i, "reason_da"] = "ikke udvalgt: reglerne giver ikke plads, når de klart bedre ansøgninger er med"
-    sel["cost_to_include"] = [c if a not in reasons else float("nan")
-                              for a, c in zip(sel["application_id"], sel["cost_to_include"], strict=True)]
+    sel = _lottery_decisions(selection, chosen, reasons)
     fitted = replace(fitted, lottery=draw, lottery_table=lottery_table(draw, table))
     return new_outcome, sel, fitted
+
+
+def _lottery_decisions(selection: pd.DataFrame, chosen: set[str], reasons: Mapping[str, tuple[str, str]]
+                       ) -> pd.DataFrame:
+    """The stage table with the lottery's decisions: ``selected`` from the draw and, for the gray
+    zone and the zone below it, the reason (rendered words in ``reason``/``reason_da`` and/or the
+    decision record ``reason_code``/``facts``, whichever the table carries)."""
+    import json
+
+    sel = selection.copy()
+    sel["selected"] = sel["application_id"].isin(chosen)
+    words = "reason" in sel.columns
+    record = "reason_code" in sel.columns
+    for i, a in zip(sel.index, sel["application_id"], strict=True):
+        if a in reasons:
+            en, da = reasons[a]
+            if words:
+                sel.at[i, "reason"], sel.at[i, "reason_da"] = en, da
+            if record:  # rendered by selection.words: "selected" keeps the lottery text as a fact
+                if a in chosen:
+                    sel.at[i, "reason_code"] = "selected"
+                    sel.at[i, "facts"] = json.dumps({"forced": None, "lottery": {"en": en, "da": da}},
+                                                    ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                else:
+                    sel.at[i, "reason_code"] = "excluded"
+                    sel.at[i, "facts"] = json.dumps({"text": {"en": en, "da": da}}, ensure_ascii=False,
+                                                    sort_keys=True, separators=(",", ":"))
+        elif a in chosen and words and not str(sel.at[i, "reason"]).startswith("selected"):
+            sel.at[i, "reason"], sel.at[i, "reason_da"] = "selected", "udvalgt"
+    if "cost_to_include" in sel.columns:
+        sel["cost_to_include"] = [c if a not in reasons else float("nan")
+                                  for a, c in zip(sel["application_id"], sel["cost_to_include"], strict=True)]
+    return sel
 
 
 def bayes_tables(stages: Mapping[int, object]) -> dict[str, pd.DataFrame]:
@@ -143,3 +165,21 @@ def bayes_manifest(stages: Mapping[int, object]) -> dict:
             "lottery": f.lottery.record() if f.lottery is not None else None,
         }
     return {"bayes": rec} if rec else {}
+
+
+def panel_fits(folder, stages: list[Stage]) -> dict[int, BayesStage]:
+    """``selection panel --model bayes``: the model of each stage over every application scored
+    in it; the probability of selection only for stages that choose among all applications (a
+    later stage's candidates are known only after a run)."""
+    out = {}
+    for st in stages:
+        cat = folder.catalogues[st.number]
+        fitted = fit_stage(st, cat, folder.evaluations[st.number], folder.experts, call_seed=folder.call.seed)
+        table = fitted.table
+        if st.from_stage is None:
+            prob = probability_selected(fitted.posterior, st, cat, folder.applications,
+                                        seed=folder.call.seed + st.number)
+            table = table.assign(probability_selected=table["application_id"].map(prob.probability).astype(float))
+            fitted = replace(fitted, draws_for_selection=prob.draws, infeasible_draws=prob.infeasible)
+        out[st.number] = replace(fitted, table=table[POSTERIOR_COLUMNS])
+    return out

@@ -55,17 +55,22 @@ def verify(run_dir: Path, manifest: dict, lotteries: dict, call_dir: Path) -> tu
     from selection.pipeline import load_call_folder, run_call
     from selection.runs import file_hashes
 
+    lines, ok = [], True
+    outputs = manifest.get("outputs", {})
+    edited = sorted(name for name in outputs if name.endswith(".csv") and (
+        not (run_dir / name).is_file()
+        or hashlib.sha256((run_dir / name).read_bytes()).hexdigest() != outputs[name]))
+    if edited:  # the run folder itself was changed after it was written: nothing to reproduce
+        return False, ["run folder: changed after it was written (SHA-256 differs from the manifest): "
+                       + ", ".join(edited)]
     scenario = manifest.get("scenario")
     folder = load_call_folder(call_dir, None if scenario in (None, "baseline") else scenario)
-    lines, ok = [], True
     now = file_hashes(folder.input_files, folder.root)
     was = manifest.get("inputs", {})
     changed = sorted(k for k in set(now) | set(was) if now.get(k) != was.get(k))
-    if changed:
-        ok = False
-        lines.append("inputs: changed since the run: " + ", ".join(changed))
-    else:
-        lines.append(f"inputs: all {len(now)} files have the SHA-256 recorded in the manifest")
+    if changed:  # other inputs give another posterior: the draw cannot be reproduced from them
+        return False, ["inputs: changed since the run: " + ", ".join(changed)]
+    lines.append(f"inputs: all {len(now)} files have the SHA-256 recorded in the manifest")
     for n, rec in sorted(lotteries.items()):
         st = folder.call.stage(int(n))
         seed, source = lottery_seed(st, folder.call.seed)
@@ -101,3 +106,34 @@ def verify(run_dir: Path, manifest: dict, lotteries: dict, call_dir: Path) -> tu
         lines.append("lottery.csv: " + ("byte-identical to the run's" if same else
                                         "DIFFERS from the run's (zones or chances changed)"))
     return ok, lines
+
+
+def posterior_summary(fits, folder) -> str:
+    """Per stage: convergence, the expected ranks near the top and each expert's leniency."""
+    from selection.cli.format import shorten, table
+
+    lines = []
+    for n, f in sorted(fits.items()):
+        st = folder.call.stage(n)
+        d = f.diagnostics
+        lines += ["", f"== Stage {n}: Bayesian panel model — {len(f.table)} applications, {len(f.experts)} experts, "
+                      f"{f.posterior.settings.chains} chains x {f.posterior.settings.draws} draws ==",
+                  f"Convergence: max R-hat {d['rhat'].max():.3f} (limit 1.01), min bulk ESS {d['ess_bulk'].min():.0f}"]
+        lines += [f"WARNING: {w}" for w in f.warnings]
+        top = f.table.sort_values("expected_rank").head(max(st.max_selected + 6, 10)).copy()
+        top["title"] = top["application_id"].map(lambda a: shorten(folder.applications[a].title, 30)
+                                                 if a in folder.applications else "")
+        top["total (90 % CrI)"] = [f"{m:.2f} ({lo:.2f}-{hi:.2f})" for m, lo, hi in
+                                   zip(top["mean_total"], top["total_q05"], top["total_q95"], strict=True)]
+        top["ER (90 % CrI)"] = [f"{e:.1f} ({lo}-{hi})" for e, lo, hi in
+                                zip(top["expected_rank"], top["er_q05"], top["er_q95"], strict=True)]
+        top["P(selected)"] = top["probability_selected"].map(lambda p: "" if p != p else f"{p:.2f}")
+        lines += ["", "Expected ranks / Forventet placering",
+                  table(top[["application_id", "title", "total (90 % CrI)", "ER (90 % CrI)", "P(selected)"]]
+                        .reset_index(drop=True))]
+        ex = f.experts.copy()
+        ex["leniency (90 % CrI)"] = [f"{m:+.2f} ({lo:+.2f} to {hi:+.2f})" for m, lo, hi in
+                                     zip(ex["leniency"], ex["leniency_q05"], ex["leniency_q95"], strict=True)]
+        lines += ["", "Expert leniency / Bedømmernes niveau (points above the panel average)",
+                  table(ex[["expert_id", "n_scores", "leniency (90 % CrI)"]].reset_index(drop=True))]
+    return "\n".join(lines)

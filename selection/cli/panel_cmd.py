@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
     p.add_argument("--boot", type=int, default=1000, help="bootstrap replicates for rank intervals (default 1000)")
+    p.add_argument("--model", choices=["aggregate", "bayes"],
+                   help="also fit the Bayesian panel model (bayes) to every stage; default: the stages' "
+                        "panel_model in the call file (docs/bayes.md)")
     p.add_argument("--quiet", action="store_true", help="print only the run folder")
     p.set_defaults(func=run)
 
@@ -78,6 +81,14 @@ def run(args) -> int:
             frame.assign(stage=n)[["stage", *frame.columns]]
             for n, frame in sorted(folder.outside_assignment.items())] or [pd.DataFrame(
                 columns=["stage", "expert_id", "application_id", "source_file", "sheet", "cell", "n_scores"])]
+    bayes_stages = [st for st in call.stages if (getattr(args, "model", None) or st.panel_model) == "bayes"]
+    fits = {}
+    if bayes_stages:  # posterior.csv, expert-posterior.csv, posterior-diagnostics.csv
+        from selection.bayes.stage import bayes_manifest, bayes_tables, panel_fits
+
+        fits = panel_fits(folder, bayes_stages)
+        holders = {n: type("Fitted", (), {"bayes": f})() for n, f in fits.items()}
+        tables.update({name: [frame] for name, frame in bayes_tables(holders).items()})
     out = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
     manifest = {
         "kind": "panel", "call_id": call.id, "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -90,6 +101,7 @@ def run(args) -> int:
                            for st in call.stages}},
         "notes": {str(n): a.notes for n, (a, _) in analyses.items()},
         "timings_s": {k: round(v, 6) for k, v in timings.items()},
+        **(bayes_manifest(holders) if fits else {}),
     }
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, "panel", started)
@@ -98,6 +110,10 @@ def run(args) -> int:
         print(target)
     else:
         print(summary(folder, analyses))
+        if fits:
+            from selection.cli.lottery_cmd import posterior_summary
+
+            print(posterior_summary(fits, folder))
         print(f"\nRun folder: {target}")
     return 0
 
