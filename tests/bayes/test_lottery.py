@@ -8,7 +8,14 @@ import itertools
 import pandas as pd
 import pytest
 
-from selection.bayes.lottery import EXACT_MAX, _Program, draw_lottery, lottery_seed, public_seed, zones
+from selection.bayes.lottery import (
+    EXACT_MAX,
+    _Program,
+    draw_lottery,
+    lottery_seed,
+    public_seed,
+    zones,
+)
 from selection.model import Application, Constraint, Stage
 
 APPS = {f"A{i}": Application(id=f"A{i}", title="t", lead_organisation=f"L{i % 3}", industries=frozenset({"music"}),
