@@ -4,7 +4,8 @@ Prints, per stage, how far the experts agree (ICC, Kendall's W, Krippendorff's a
 expert's leniency (positive = scores higher than the rest of the panel), the cells to discuss in
 the consensus meeting (scores and comments side by side) and how certain the ranks are; writes a
 ``panel`` run folder with ``agreement.csv``, ``expert-leniency.csv``, ``divergence.csv``,
-``panel-scores.csv`` (raw and calibrated side by side) and ``rank-intervals.csv``.
+``panel-scores.csv`` (raw and calibrated side by side) and ``rank-intervals.csv`` (and
+``outside-assignment.csv`` when the call counts scores outside the experts' assignments).
 """
 
 from __future__ import annotations
