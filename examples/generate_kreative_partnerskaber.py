@@ -22,13 +22,14 @@ HERE = Path(__file__).resolve().parent
 STAGE1 = ["vaerditilvaekst", "kreativ_innovation", "partnerskab", "tvaerfaglighed", "udsyn",
           "mod_og_risiko", "skalerbarhed", "spillover"]
 STAGE2 = ["formaal", "maalgruppe", "aktiviteter", "effekt", "organisering", "oekonomi"]
-INDUSTRIES = ["music", "architecture", "design", "radio_tv", "books_press", "advertising",
-              "film_video", "art_crafts", "furniture_interior", "content_games", "fashion"]
-FOCUS = ["tourism", "food", "energy", "welfare_innovation", "it"]
+# The industries, focus areas and municipalities used below are the call's declared vocabulary
+# (kreative-partnerskaber/vocabulary.toml); the engine itself knows none of them.
 # Where creative firms are (Aarhus dominates; Herning fashion; Viborg animation) plus rural ones.
 MUNICIPALITIES = (["Aarhus"] * 9 + ["Herning"] * 4 + ["Viborg"] * 3 + ["Silkeborg", "Horsens", "Randers",
                   "Holstebro", "Skanderborg", "Ikast-Brande", "Favrskov", "Hedensted", "Odder"]
                   + ["Lemvig", "Samsø", "Norddjurs", "Ringkøbing-Skjern", "Struer", "Skive", "Syddjurs"])
+#: Municipalities commonly counted among Denmark's peripheral ones (the call's §11 "landdistrikter
+#: og yderområder"); an application's ``rural`` flag is its lead's municipality's.
 PERIPHERAL = {"Lemvig", "Samsø", "Norddjurs", "Ringkøbing-Skjern", "Struer", "Skive", "Syddjurs"}
 
 TITLES = [
@@ -57,18 +58,53 @@ TITLES = [
     ("Fortællinger fra fjorden", ["books_press", "film_video"], ["tourism"]), ("Interiør til hoteller", ["furniture_interior", "design"], ["tourism"]),
     ("Modehackathon", ["fashion", "content_games"], ["it"]),
 ]
-LEADS = ["Kreativ Zone Aarhus ApS", "Filmby Aarhus", "VIA Design & Business", "Vestjysk Lydværksted", "Møbelnetværket Midt",
-         "Designhuset Herning", "Animationsværkstedet Viborg", "Djurslands Udviklingsselskab", "Lemvig Kulturfabrik",
-         "Samsø Kreative Forum", "Aarhus Arkitektskole Innovation", "Mode & Tekstil Klyngen", "Spilhuset Midt",
-         "Oplevelsesøkonomisk Netværk", "Struer Lydby", "Skive Kreative Erhverv", "Horsens Designlab", "Randers Kreative Kontor",
-         "Silkeborg Kunstfabrik", "Holstebro Musikudvikling"]
+#: Each lead organisation and the municipality it is in (an application is located where its lead is).
+LEAD_TOWN = {
+    "Kreativ Zone Aarhus ApS": "Aarhus", "Filmby Aarhus": "Aarhus", "VIA Design & Business": "Herning",
+    "Vestjysk Lydværksted": "Ringkøbing-Skjern", "Møbelnetværket Midt": "Ikast-Brande",
+    "Designhuset Herning": "Herning", "Animationsværkstedet Viborg": "Viborg",
+    "Djurslands Udviklingsselskab": "Norddjurs", "Lemvig Kulturfabrik": "Lemvig",
+    "Samsø Kreative Forum": "Samsø", "Aarhus Arkitektskole Innovation": "Aarhus",
+    "Mode & Tekstil Klyngen": "Herning", "Spilhuset Midt": "Viborg", "Oplevelsesøkonomisk Netværk": "Aarhus",
+    "Struer Lydby": "Struer", "Skive Kreative Erhverv": "Skive", "Horsens Designlab": "Horsens",
+    "Randers Kreative Kontor": "Randers", "Silkeborg Kunstfabrik": "Silkeborg",
+    "Holstebro Musikudvikling": "Holstebro", "Ikast Modeforum": "Ikast-Brande",
+    "Skanderborg Lysværksted": "Skanderborg", "Hedensted Interiørnetværk": "Hedensted",
+    "Favrskov Kreative Hus": "Favrskov", "Mols Kreative Netværk": "Syddjurs",
+}
+LEADS = list(LEAD_TOWN)
+#: The lead of each application (in TITLES order): a place in the title is the lead's own town
+#: ("Smag af Djursland" from Djursland, "Kreativ velfærd på Samsø" from Samsø); some leads apply
+#: twice, which the one-per-lead rule then decides.
+LEAD_OF = [
+    "Vestjysk Lydværksted", "Møbelnetværket Midt", "Mode & Tekstil Klyngen", "Djurslands Udviklingsselskab",
+    "Kreativ Zone Aarhus ApS", "Spilhuset Midt", "Animationsværkstedet Viborg", "Mols Kreative Netværk",
+    "Designhuset Herning", "Aarhus Arkitektskole Innovation", "Filmby Aarhus", "Silkeborg Kunstfabrik",
+    "Randers Kreative Kontor", "Mode & Tekstil Klyngen", "Lemvig Kulturfabrik", "Kreativ Zone Aarhus ApS",
+    "Holstebro Musikudvikling", "Horsens Designlab", "Møbelnetværket Midt", "Filmby Aarhus",
+    "Spilhuset Midt", "VIA Design & Business", "Oplevelsesøkonomisk Netværk", "Struer Lydby",
+    "Samsø Kreative Forum", "Skive Kreative Erhverv", "Designhuset Herning", "Lemvig Kulturfabrik",
+    "VIA Design & Business", "Horsens Designlab", "Aarhus Arkitektskole Innovation", "Ikast Modeforum",
+    "Randers Kreative Kontor", "Silkeborg Kunstfabrik", "Oplevelsesøkonomisk Netværk", "Holstebro Musikudvikling",
+    "Skanderborg Lysværksted", "Skive Kreative Erhverv", "Hedensted Interiørnetværk", "Favrskov Kreative Hus",
+]
+#: Applications with no cultural partner (§7 requires cultural competences: they are not eligible).
+NO_CULTURAL = {"KP-13", "KP-24", "KP-30"}
 EXPERTS = [("E01", "Anne Østergaard", "Aarhus Universitet"), ("E02", "Søren Lykke Mølgaard", "Designskolen Kolding"),
            ("E03", "Mette Bækgaard", "Vækstfonden"), ("E04", "Jens Åkjær", "Dansk Industri"),
            ("E05", "Karin Frølund", "Creative Europe Desk"), ("E06", "Peter Dalsgård", "Region Midtjylland, erhvervsafdelingen"),
            ("E07", "Louise Hjørne", "Kaospiloterne")]
-COMMENTS = ["Stærkt konsortium, men uklar økonomi.", "Meget nyskabende – høj risiko.", "Mangler internationale partnere.",
-            "Flot spill-over til turisme.", "Forretningsmodellen er ikke overbevisende.", "Godt samspil mellem kreative og kommercielle parter.",
-            "=Bemærk: tal skal tjekkes", "Skalerbarheden er dokumenteret.", "Uklar rollefordeling."]
+#: Comments as experts write them, each on the criterion it is about. The one starting with "="
+#: stays: exports must not turn it into a spreadsheet formula.
+COMMENTS = [("partnerskab", "Stærkt konsortium, men det er uklart, hvem der finansierer hvad."),
+            ("mod_og_risiko", "Meget nyskabende – og partnerne bærer selv en reel risiko."),
+            ("udsyn", "Mangler internationale partnere og en plan for eksport."),
+            ("spillover", "Flot spill-over til turismen i regionen."),
+            ("vaerditilvaekst", "Forretningsmodellen overbeviser ikke: værditilvæksten er ikke sandsynliggjort."),
+            ("tvaerfaglighed", "Godt samspil mellem kreative, kommercielle og kulturelle parter."),
+            ("vaerditilvaekst", "=Bemærk: tallene for værditilvækst skal tjekkes"),
+            ("skalerbarhed", "Skalerbarheden er dokumenteret med en plan for udbredelse."),
+            ("partnerskab", "Uklar rollefordeling mellem partnerne.")]
 
 
 def half_points(x: np.ndarray) -> np.ndarray:
@@ -80,12 +116,14 @@ def generate(seed: int, out: Path) -> None:
     n = len(TITLES)
     # --- applications
     apps = []
-    leads = list(LEADS) + list(rng.choice(LEADS, size=n - len(LEADS)))  # some leads apply twice
-    rng.shuffle(leads)
-    municipalities = list(rng.choice(MUNICIPALITIES, size=n))
-    municipalities[24] = "Samsø"  # "Kreativ velfærd på Samsø"
+    # Draws kept from the first version so that the scores stay the same; leads and towns are
+    # now fixed (LEAD_OF, LEAD_TOWN) so that every place name fits.
+    unused = list(LEADS[:20]) + list(rng.choice(LEADS[:20], size=n - 20))
+    rng.shuffle(unused)
+    rng.choice(MUNICIPALITIES, size=n)
+    leads = LEAD_OF
     for i, (title, industries, focus) in enumerate(TITLES):
-        m = municipalities[i]
+        m = LEAD_TOWN[leads[i]]
         total = int(rng.integers(28, 61)) * 100_000  # 2.8-6.0 M DKK per year
         share = float(rng.uniform(0.20, 0.33))
         if i in (6, 29):
@@ -94,6 +132,7 @@ def generate(seed: int, out: Path) -> None:
         creative = int(rng.integers(1, 5))
         commercial = int(rng.integers(1, 5))
         cultural = int(rng.integers(0, 3))
+        cultural = 0 if f"KP-{i + 1:02d}" in NO_CULTURAL else max(1, cultural)
         k = creative + commercial + cultural
         public = int(rng.integers(1, max(2, k // 2 + 1)))
         international = int(rng.integers(0, 3))
@@ -142,7 +181,7 @@ def generate(seed: int, out: Path) -> None:
             i = ids.index(a)
             sc = half_points(crit_q1[i] + leniency[e] + rng.normal(0, 0.45, size=len(STAGE1)))
             abstain = rng.random(len(STAGE1)) < 0.02
-            comment = COMMENTS[int(rng.integers(len(COMMENTS)))] if rng.random() < 0.3 else ""
+            comment = COMMENTS[int(rng.integers(len(COMMENTS)))] if rng.random() < 0.3 else None
             rows.append((a, [None if ab else float(v) for v, ab in zip(sc, abstain, strict=True)], comment))
         _write_scores(s1 / f"expert-{e[1:]}.csv", e, rows, STAGE1, styles[e])
     # --- stage 2: the operator's business-plan assessments, for every application
@@ -156,7 +195,7 @@ def generate(seed: int, out: Path) -> None:
             if a in conflicts.get(e, []):
                 continue
             sc = half_points(crit_q2[i] + 0.5 * leniency[e] + rng.normal(0, 0.4, size=len(STAGE2)))
-            rows.append((a, [float(v) for v in sc], ""))
+            rows.append((a, [float(v) for v in sc], None))
         _write_scores(s2 / f"business-plans-{e}.csv", e, rows, STAGE2, style)
 
 
@@ -180,15 +219,17 @@ def _write_scores(path: Path, expert: str, rows, criteria: list[str], style: str
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";" if danish else ",", lineterminator="\r\n" if danish else "\n")
     dec = "," if danish else "."
-    if style == "long":
+    if style == "long":  # the comment on the row of the criterion it is about
         w.writerow(["expert_id", "application_id", "criterion_id", "score", "comment"])
         for a, scores, comment in rows:
             for j, c in enumerate(criteria):
-                w.writerow([expert, a, c, _fmt(scores[j], dec), comment if j == 0 else ""])
-    else:
-        w.writerow(["expert_id", "application_id", *criteria, "comment"])
+                w.writerow([expert, a, c, _fmt(scores[j], dec), comment[1] if comment and comment[0] == c else ""])
+    else:  # wide: a comment_<criterion> column for each criterion this expert commented on
+        commented = [c for c in criteria if any(cm and cm[0] == c for _, _, cm in rows)]
+        w.writerow(["expert_id", "application_id", *criteria, *(f"comment_{c}" for c in commented)])
         for a, scores, comment in rows:
-            w.writerow([expert, a, *(_fmt(s, dec) for s in scores), comment])
+            w.writerow([expert, a, *(_fmt(s, dec) for s in scores),
+                        *(comment[1] if comment and comment[0] == c else "" for c in commented)])
     text = buf.getvalue()
     if danish:
         path.write_bytes(text.encode("cp1252"))

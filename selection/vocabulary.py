@@ -70,6 +70,8 @@ class Attribute(_Frozen):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label_da: Annotated[str, Field(min_length=1)]
     label_en: Annotated[str, Field(min_length=1)]
+    label_da_definite: str = Field(default="", description="the Danish label in its definite form "
+                                   "for phrases ('branchen' in 'loftet for branchen Arkitektur')")
     type: AttributeType
     column: str | None = Field(default=None, description="column name in applications.csv "
                                "(default: the id)")

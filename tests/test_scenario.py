@@ -37,7 +37,7 @@ def test_overrides_cover_weights_aggregation_ranking_thresholds_budgets_rules_ti
     assert cat.criterion("udsyn").weight == 3 and cat.criterion("udsyn").threshold == 2.0
     assert (cat.overall_threshold, cat.overall_threshold_basis, cat.tie_breaks) == (2.0, "sum", ["lottery"])
     assert len(st.constraints) == len(folder.call.stage(1).constraints) + 1
-    assert folder.call.stage(1).budget == 2_000_000  # the input is untouched
+    assert folder.call.stage(1).budget == 2_660_000  # the input is untouched
 
 
 def test_unknown_criterion_in_a_scenario_is_reported_with_where_and_how():
@@ -52,7 +52,7 @@ def test_unknown_criterion_in_a_scenario_is_reported_with_where_and_how():
 
 def test_comparison_is_consistent_with_each_run(results):
     assert set(results) == {BASELINE, "equal-weights", "no-focus-priority", "promethee", "regional-budget-cut",
-                            "two-rural"}
+                            "regional-share-per-partnership", "two-rural"}
     t = compare_scenarios(results)
     matrix, changes, summary = t["scenario-matrix.csv"], t["scenario-changes.csv"], t["scenario-summary.csv"]
     base = results[BASELINE]

@@ -34,7 +34,8 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
 
     Per-criterion minimum scores and the overall minimum, on the weighted total or the plain sum
     of criterion scores (Horizon Europe's "10 of 15") as the catalogue says. ``lang="da"`` gives
-    the Danish words (``vægtet total 9,50 < 10``; criterion ids stay ids).
+    the Danish words (``Værditilvækst 1,67 < 2``, ``vægtet total 9,50 < 10``); criteria are named
+    by their name in that language.
     """
     from selection.danish import num
 
@@ -46,7 +47,8 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
         failed = []
         for c in catalogue.criteria:
             if c.threshold is not None and panel.at[app, c.id] < c.threshold - 1e-9:
-                failed.append(f"{c.id} {fmt(panel.at[app, c.id], '.2f')} < {fmt(c.threshold, 'g')}")
+                name = c.name_da if da else c.name_en  # the criterion's name, not its id
+                failed.append(f"{name} {fmt(panel.at[app, c.id], '.2f')} < {fmt(c.threshold, 'g')}")
         t = catalogue.overall_threshold
         if t is not None:
             value = weighted_total[app] if catalogue.overall_threshold_basis == "weighted_total" else plain_sum[app]

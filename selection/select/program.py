@@ -105,7 +105,9 @@ class StageInput:
     applications: Mapping[str, Application]
     values: Mapping[str, float]
     ranks: Mapping[str, int]
-    excluded: Mapping[str, str] = field(default_factory=dict)  # id -> reason it may not be selected
+    #: id -> why it may not be selected: a :class:`~selection.decisions.Decision` (or, from older
+    #: callers, a sentence; ``excluded_da`` then holds its Danish twin)
+    excluded: Mapping[str, object] = field(default_factory=dict)
     excluded_da: Mapping[str, str] = field(default_factory=dict)  # the same reasons in Danish
 
 
@@ -123,6 +125,7 @@ class StageOutcome:
     binding: tuple[str, ...]
     solver: str
     note: str = ""
+    linked_value: float | None = None  # linked mode: the later stage's value this selection promises
 
 
 def _lower(name: str) -> str:
@@ -144,14 +147,17 @@ def group_label(group: str, value: str, declared: Attribute | None = None) -> st
 
 
 def group_label_da(group: str, value: str, declared: Attribute | None = None) -> str:
-    """A group value in Danish words: ``branche Mode``, ``fokusområde Turisme``."""
-    if group in BUILTIN_GROUPS:
-        return BUILTIN_GROUPS[group][0] if group == "any" else f"{BUILTIN_GROUPS[group][0]} {value}"
+    """A group value in Danish words, in the definite form the call declares: ``branchen Mode``,
+    ``fokusområdet Turisme``, ``hovedansøgeren X``."""
+    if group == "any":
+        return BUILTIN_GROUPS[group][0]
+    if group == "lead_organisation":
+        return f"hovedansøgeren {value}"
     if declared is None:
         return f"{group} {value}"
     if declared.type == "yes_no":
         return _lower(declared.label_da) if value == "true" else f"ikke {_lower(declared.label_da)}"
-    return f"{_lower(declared.label_da)} {declared.value_label(value, 'da')}"
+    return f"{declared.label_da_definite or _lower(declared.label_da)} {declared.value_label(value, 'da')}"
 
 
 _KIND_DA = {"at_least": "mindst", "at_most": "højst", "exactly": "præcis"}
@@ -162,6 +168,8 @@ def rule_text_da(kind: str, count: int, group: str, value: str, declared: Attrib
     words = _KIND_DA.get(kind, kind.replace("_", " "))
     if group == "any":
         return f"{words} {count} udvalgt"
+    if group == "lead_organisation":
+        return f"{words} {count} udvalgt pr. hovedansøger ({value})"
     return f"{words} {count} udvalgt i {group_label_da(group, value, declared)}"
 
 
@@ -559,7 +567,7 @@ def precheck(inp: StageInput, rules: Sequence[Rule]) -> list[Problem]:
         if f.include and f.application in inp.excluded:
             out.append(Problem(
                 f"stage {n}: {f.application} is forced in ({f.reason}), but it may not be selected: "
-                f"{inp.excluded[f.application]}",
+                f"{_excluded_words(inp.excluded[f.application])}",
                 hint="remove the forced decision or the rule that excludes it"))
         elif f.include and f.application not in inp.values:
             out.append(Problem(f"stage {n}: {f.application} is forced in ({f.reason}), but it is not "
@@ -572,6 +580,31 @@ def precheck(inp: StageInput, rules: Sequence[Rule]) -> list[Problem]:
     return out
 
 
+#: The kind of an exclusion (a decision record's code) in the words of an error message.
+_EXCLUSION_KIND = {"below_threshold": "below a threshold", "forced_out": "forced out",
+                   "not_in_earlier_stage": "not selected in the earlier stage",
+                   "regional_share_over_cap": "over the regional-share cap", "not_eligible": "not eligible"}
+
+
+def _excluded_words(x: object) -> str:
+    """Why an application may not be selected, for an error message (English, like every error)."""
+    code = getattr(x, "code", None)
+    if code is None:
+        return str(x)
+    f = x.facts  # type: ignore[attr-defined]
+    if code == "below_threshold":
+        return f"below threshold: {f['failed']['en']}"
+    if code == "forced_out":
+        return f"forced out: {f['because']['en']}"
+    if code == "not_eligible":
+        return f"not eligible: {f['why']['en']}"
+    if code == "regional_share_over_cap":
+        return f"regional share {f['share']:.1%} is above the cap of {f['cap']:.1%}"
+    if code == "not_in_earlier_stage":
+        return f"not selected in stage {f['stage']}"
+    return _EXCLUSION_KIND.get(code, code)
+
+
 def floor_shortfall(r: Rule, inp: StageInput) -> str:
     """'at least 1 rural/peripheral ... is required, but no rural/peripheral application passes
     the thresholds (2 are below a threshold)'."""
@@ -580,11 +613,8 @@ def floor_shortfall(r: Rule, inp: StageInput) -> str:
     why: dict[str, int] = {}
     for a in members:
         if a in inp.excluded:
-            reason = inp.excluded[a]
-            key = ("below a threshold" if reason.startswith("below threshold") else
-                   "forced out" if reason.startswith("forced out") else
-                   "not selected in the earlier stage" if reason.startswith("not selected in stage") else
-                   "over the regional-share cap" if reason.startswith("regional share") else reason)
+            x = inp.excluded[a]
+            key = _EXCLUSION_KIND.get(getattr(x, "code", ""), str(x))
             why[key] = why.get(key, 0) + 1
     detail = ", ".join(f"{k} {v}" if k.startswith("not") else f"{v} {k}" for k, v in why.items())
     who = r.label or "this group"

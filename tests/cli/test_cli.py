@@ -23,7 +23,8 @@ def test_run_writes_a_new_run_folder(example_dir, tmp_path, capsys):
     (run,) = list(tmp_path.iterdir())
     names = sorted(p.name for p in run.iterdir())
     assert names == ["agreement.csv", "divergence.csv", "expert-leniency.csv", "manifest.json", "panel-scores.csv",
-                     "rank-intervals.csv", "ranking.csv", "selection-stage1.csv", "selection-stage2.csv"]
+                     "rank-intervals.csv", "ranking.csv", "reserve-stage1.csv", "selection-stage1.csv",
+                     "selection-stage2.csv"]
     m = json.loads((run / "manifest.json").read_text())
     assert m["seed"] == 2012 and "call.toml" in m["inputs"] and m["versions"]["pulp"].startswith("3.")
     assert all(len(h) == 64 for h in m["inputs"].values())
@@ -80,7 +81,7 @@ def test_validate_lists_every_problem(call_copy, capsys):
     _put_score_9_in_d2(call_copy)
     code, out, err = _run(["validate", str(call_copy)], capsys)
     assert code == 1
-    assert "unknown creative industry musik" in err
+    assert "column industries: unknown industry 'musik'" in err  # the declared vocabulary (vocabulary.toml)
     assert "Traceback" not in err
     # the score files are still checked, against the ids applications.csv lists: one report
     assert "scores/stage1/expert-01.csv, cell D2: 9 is outside the scale" in err

@@ -411,11 +411,11 @@ def test_danish_report_quotes_the_danish_reasons(example_dir, tmp_path, capsys):
     assert main(["report", str(run), "--lang", "da"]) == 0
     text = reporttext.visible_text((run / "report.html").read_text(encoding="utf-8"))
     assert "(på engelsk)" not in text
-    assert "under tærsklen: vaerditilvaekst 1,67 < 2" in text
-    assert "regional andel 40,0 % er over loftet på 33 %" in text
-    assert "ansøgte tilskud inden for 2.000.000 kr." in text
+    assert "under tærsklen: Værditilvækst 1,00 < 2" in text
+    assert "ikke støtteberettiget: Kulturelle partnere 0, mindst 1 kræves" in text
+    assert "pr. udvalgt inden for 2.660.000 kr." in text
     assert "below threshold" not in text and "outranked" not in text
-    assert "vægtet total 2,38 < 2,5" in text and "weighted total 2.38" not in text  # dossier thresholds
+    assert "vægtet total 2,39 < 2,5" in text and "weighted total 2.39" not in text  # dossier thresholds
 
 
 def test_danish_report_falls_back_to_english_reasons(folders):

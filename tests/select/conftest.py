@@ -89,6 +89,8 @@ def eligible_ids(stage: Stage, ranking: pd.DataFrame, apps, candidates=None) -> 
             continue
         if any(f.application == a and not f.include for f in stage.forced):
             continue
+        if any(e.fails(apps[a]) for e in stage.eligibility):
+            continue
         out.add(a)
     return out
 
@@ -105,6 +107,18 @@ def feasible(stage: Stage, apps, elig: set[str], sel) -> bool:
         return False
     for f in stage.forced:
         if f.include and f.application not in sel:
+            return False
+    for ex in stage.mutually_exclusive:
+        if sum(a in sel for a in ex.applications) > 1:
+            return False
+    for sh in stage.shares:  # exact: sum of the group's money against the share of all money
+        of = sum(stage.amount(apps[a], sh.of) for a in sel
+                 if sh.group is None or (sh.value is None and apps[a].group_values(sh.group))
+                 or (sh.value is not None and sh.value in apps[a].group_values(sh.group)))
+        within = sum(stage.amount(apps[a], sh.within) for a in sel)
+        if sh.kind == "max_share" and of > sh.share.limit("max") * within:
+            return False
+        if sh.kind == "min_share" and of < sh.share.limit("min") * within:
             return False
     for c in stage.constraints:
         if c.group == "any":

@@ -99,7 +99,7 @@ def test_alternatives_file_and_infeasible_exit_code(call_copy, capsys):
     code = main(["run", str(call_copy), "--scenario", "three-rural-cheap", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "No feasible selection" in err and "requested grants within 250,000 DKK" in err
+    assert "No feasible selection" in err and "per selected within 250,000 DKK" in err
     assert "at least 2 rural/peripheral selected" in err
     assert len(list(out.iterdir())) == 1  # nothing written for the failed run
 
