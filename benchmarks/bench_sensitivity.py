@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bench_sensitivity.py [--samples 10000] [--nai
 2. Ranking-only SMAA acceptability, 100,000 samples x 200 applications: time and peak memory
    (tracemalloc), against a naive per-sample loop (numpy argsort per weight vector) timed on a
    subset and extrapolated. Target: under 1.5 s.
+3. Its memory at 20,000 applications x 1,000 samples, first 200 ranks kept (target: < 2 GB).
 """
 
 from __future__ import annotations
@@ -212,6 +213,22 @@ def bench_acceptability(n: int, n_apps: int) -> None:
     assert np.allclose(acc.acceptability.sum(axis=1), 1.0)
 
 
+def bench_acceptability_memory(n_apps: int, n: int, ranks: int) -> None:
+    rng = np.random.default_rng(8)
+    x = np.round(rng.uniform(0, 5, (n_apps, 8)) * 2) / 2
+    w = sample_weights(n, np.full(8, 0.125), rng, mode="simplex")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    rank_acceptability(x, w, ranks=ranks)
+    t = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    full = 3 * n_apps * n_apps * 8  # what three N x N arrays (counts, shares, the table) would take
+    print(f"[3] ranking-only acceptability, {n} samples x {n_apps} applications, first {ranks} ranks kept")
+    print(f"    time {t:.2f} s, peak memory {peak / 2**20:.0f} MiB (target < 2048 MiB: "
+          f"{'met' if peak < 2**31 else 'MISSED'}); three N x N arrays would need {full / 2**30:.1f} GiB")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=10_000)
@@ -225,6 +242,7 @@ def main() -> None:
         bench_selection(grown_context(base, size, np.random.default_rng(size)), a.samples, a.naive, a.workers)
     if a.acceptability_samples:
         bench_acceptability(a.acceptability_samples, 200)
+        bench_acceptability_memory(20_000, 1_000, 200)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ def write_call(out: Path, n: int, *, seed: int = 0, per_app: int = 3) -> Path:
 id = "generated-{n}"
 name = "Generated call of {n} applications (benchmark)"
 currency = "DKK"
+vocabulary = "{EXAMPLE.as_posix()}/vocabulary.toml"
 applications = "applications.csv"
 experts = "experts.csv"
 assignments = "assignments.csv"
@@ -114,7 +115,80 @@ constraints = [
     return out
 
 
+def write_one_criterion_call(out: Path, n: int = 3000, *, seed: int = 0, per_app: int = 4) -> Path:
+    """An ICLR-like call: ``n`` applications rated 1-10 on one criterion by ``per_app`` reviewers
+    each (the public ICLR 2021 ratings: 2,965 papers, 11,452 ratings), one stage selecting 29 %."""
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_call(out, n, seed=seed, per_app=1)  # applications.csv and experts.csv of the right size
+    for f in (out / "scores").rglob("*.csv"):
+        f.unlink()
+    (out / "scores" / "stage2").rmdir()
+    (out / "rating.toml").write_text("""schema_version = 1
+id = "rating"
+name = "Overall rating"
+stage = 1
+tie_breaks = ["lottery"]
+
+[[criteria]]
+id = "rating"
+name_da = "Bedømmelse"
+name_en = "Rating"
+group = "overall"
+description = "Overall rating."
+weight = 1
+scale = { min = 1, max = 10, step = 1 }
+guide.low = "1: reject"
+guide.middle = "5: borderline"
+guide.high = "10: excellent"
+""", encoding="utf-8")
+    n_experts = max(7, (n * per_app) // 60)
+    experts = [f"E{e:03d}" for e in range(1, n_experts + 1)]
+    with open(out / "experts.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["expert_id", "name", "affiliation", "conflicts"])
+        for e in experts:
+            w.writerow([e, f"Reviewer {e}", "Benchmark", ""])
+    assigned = [rng.choice(n_experts, size=per_app, replace=False) for _ in range(n)]
+    quality = rng.normal(5.0, 1.3, n)
+    by_expert: dict[int, list[list[str]]] = {e: [] for e in range(n_experts)}
+    with open(out / "assignments.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["expert_id", "application_id"])
+        for i, es in enumerate(assigned):
+            for e in sorted(es):
+                w.writerow([experts[e], f"A{i + 1:05d}"])
+                v = int(np.clip(np.round(quality[i] + rng.normal(0, 1.2)), 1, 10))
+                by_expert[e].append([experts[e], f"A{i + 1:05d}", "rating", str(v), ""])
+    for e, lines in by_expert.items():
+        with open(out / "scores" / "stage1" / f"expert-{experts[e]}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["expert_id", "application_id", "criterion_id", "score", "comment"])
+            w.writerows(lines)
+    (out / "call.toml").write_text(f"""schema_version = 1
+id = "one-criterion-{n}"
+name = "ICLR-like call of {n} applications, one criterion (benchmark)"
+applications = "applications.csv"
+experts = "experts.csv"
+assignments = "assignments.csv"
+scores = "scores"
+seed = 2021
+
+[[stages]]
+number = 1
+name = "Review"
+catalogue = "rating.toml"
+max_selected = {int(0.29 * n)}
+min_experts = 3
+""", encoding="utf-8")
+    return out
+
+
 if __name__ == "__main__":  # pragma: no cover
     import sys
 
-    write_call(Path(sys.argv[1]), int(sys.argv[2]))
+    if len(sys.argv) > 3 and sys.argv[3] == "one-criterion":
+        write_one_criterion_call(Path(sys.argv[1]), int(sys.argv[2]))
+    else:
+        write_call(Path(sys.argv[1]), int(sys.argv[2]))

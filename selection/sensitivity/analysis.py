@@ -47,6 +47,17 @@ class SensitivityResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _reported_ranks(n: int, max_selected: int) -> int:
+    """How many rank acceptabilities ``rank-acceptability.csv`` keeps: every rank up to 100
+    applications, beyond that the first ``max(100, 2 x max_selected)`` (memory then grows with
+    applications x ranks kept, not with the square of the applications).
+
+    >>> _reported_ranks(40, 8), _reported_ranks(20_000, 500)
+    (40, 1000)
+    """
+    return n if n <= 100 else min(n, max(100, 2 * max_selected))
+
+
 def _join(sel) -> str:
     return " ".join(sel) if sel is not None else "(none)"
 
@@ -90,14 +101,18 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
             from selection.ranking_methods import kernel_call
 
             kernel, params = kernel_call(sc.stage.ranking_method, params, sc.catalogue.criterion_ids)
-        acc = rank_acceptability(x, W[k], kernel=kernel, **params)  # rows already in baseline-rank order
         n = len(ranked)
+        keep = _reported_ranks(n, sc.stage.max_selected)
+        acc = rank_acceptability(x, W[k], kernel=kernel, ranks=keep, **params)  # rows in baseline-rank order
         frame = pd.DataFrame({"stage": sc.stage.number, "application_id": ranked,
                               "baseline_rank": np.arange(1, n + 1), "expected_rank": acc.expected_rank,
-                              "probability_top_k": acc.top_k(sc.stage.max_selected),
+                              "probability_top_k": acc.top_k(min(sc.stage.max_selected, keep)),
                               "top_k": sc.stage.max_selected})
-        for r in range(n):
-            frame[f"rank_acceptability_{r + 1}"] = acc.acceptability[:, r]
+        frame = pd.concat([frame, pd.DataFrame(acc.acceptability, columns=[f"rank_acceptability_{r + 1}"
+                                                                           for r in range(keep)])], axis=1)
+        if keep < n:
+            out.notes.append(f"stage {sc.stage.number}: rank acceptabilities kept for ranks 1-{keep} of {n} "
+                             "(expected ranks use every rank)")
         acc_rows.append(frame)
         for i, a in enumerate(ranked):
             for j, c in enumerate(sc.criteria):
@@ -186,11 +201,17 @@ def _sweeps(ctx: Context, options, baseline, bar, out):
     if options.sweep_steps <= 1:
         return pd.DataFrame(columns=sweep_cols), pd.DataFrame(columns=stab_cols)
     grid = np.linspace(0.0, 1.0, options.sweep_steps)
-    total = sum(len(sc.criteria) for sc in ctx.stages) * len(grid)
+    for sc in ctx.stages:
+        if len(sc.criteria) < 2:
+            out.notes.append(f"stage {sc.stage.number}: one criterion ({sc.criteria[0] if sc.criteria else '-'}), "
+                             "so there is no weight to sweep; weight sweep skipped")
+    total = sum(len(sc.criteria) for sc in ctx.stages if len(sc.criteria) > 1) * len(grid)
     step = bar("weight sweeps", total)
     base = tuple(baseline[sc.stage.number] for sc in ctx.stages)
     sweep_rows, stab_rows = [], []
     for k, sc in enumerate(ctx.stages):
+        if len(sc.criteria) < 2:
+            continue
         for j, c in enumerate(sc.criteria):
             def sels(ts: np.ndarray, k=k, j=j):
                 W = [np.repeat(s.weights[None, :], len(ts), axis=0) for s in ctx.stages]

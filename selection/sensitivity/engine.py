@@ -209,8 +209,19 @@ def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
                progress: Callable[[int], None] | None = None) -> SampleResult:
     """Fixed panel scores: each stage for all samples at once, grouped by candidate set
     (:meth:`FastStage.solve_many`); the same selections as :func:`_run_chunk` sample by sample."""
-    runners = [_StageRunner(ctx, k, True) for k in range(len(ctx.stages))]
     idx = list(idx)
+    if len(idx) > 1:  # equal samples (one criterion, repeated sweep points) are decided once
+        joint = np.hstack([np.asarray(w)[idx] for w in weights])
+        uniq, first, back = np.unique(joint, axis=0, return_index=True, return_inverse=True)
+        if len(uniq) < len(idx):
+            keep = np.sort(first)
+            res = _run_batch(ctx, weights, [idx[i] for i in keep], None)
+            where = {int(i): j for j, i in enumerate(keep)}
+            pick = [where[int(first[b])] for b in np.ravel(back)]
+            if progress is not None:
+                progress(len(idx))
+            return SampleResult([[sel[j] for j in pick] for sel in res.selections], res.stats)
+    runners = [_StageRunner(ctx, k, True) for k in range(len(ctx.stages))]
     S = len(idx)
     out: list[list] = [[None] * S for _ in ctx.stages]
     by_number: dict[int, list] = {}

@@ -25,6 +25,8 @@ def swept_weights(w0: np.ndarray, j: int, t: np.ndarray) -> np.ndarray:
     [[0.0, 0.6, 0.4], [1.0, 0.0, 0.0]]
     """
     w0 = np.asarray(w0, dtype=np.float64)
+    if len(w0) < 2:
+        raise ValueError("a weight sweep needs at least two criteria (with one there is no weight to move)")
     t = np.atleast_1d(np.asarray(t, dtype=np.float64))
     rest = w0.copy()
     rest[j] = 0.0

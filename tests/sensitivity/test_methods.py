@@ -89,6 +89,22 @@ def test_smaa_equals_per_sample_brute_force(seed):
             counts[i, pos] += 1
     # ties (equal rows) are ordered by row index in both
     assert np.allclose(r.acceptability, counts / len(w))
+    assert np.allclose(r.expected_rank, counts @ np.arange(1, 8) / len(w))
+    # keeping fewer ranks: the same first columns, the same exact expected rank; a tie order
+    x[3] = x[1]  # a duplicate row: equal totals in every sample
+    order = rng.permutation(7)
+    full = rank_acceptability(x, w, order=order, chunk=50)
+    part = rank_acceptability(x, w, order=order, ranks=3)
+    counts = np.zeros((7, 7))
+    for s in range(len(w)):
+        v = x @ w[s]
+        for pos, i in enumerate(sorted(range(7), key=lambda i: (-v[i], order[i]))):
+            counts[i, pos] += 1
+    assert np.allclose(full.acceptability, counts / len(w))
+    assert np.allclose(part.acceptability, full.acceptability[:, :3])
+    assert np.allclose(part.expected_rank, full.expected_rank) and np.allclose(part.top_k(2), full.top_k(2))
+    with pytest.raises(ValueError, match="first 3 ranks"):
+        part.top_k(4)
 
 
 def test_swept_weights_and_stability_interval():
