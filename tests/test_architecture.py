@@ -26,7 +26,12 @@ FORBIDDEN = {
     "selection.io": ["pulp", "matplotlib"],
     "selection.aggregate": ["selection.io", "pulp", "matplotlib"],
     "selection.rank": ["selection.io", "pulp", "matplotlib"],
-    "selection.select": ["selection.io", "matplotlib"],
+    "selection.select": ["selection.io", "selection.words", "matplotlib"],
+    # decision records: data only, importable by every layer
+    "selection.decisions": ["selection.model", "numpy", "pandas", "pulp", "matplotlib"],
+    # the glossary renders records at the edges; it needs no computing module
+    "selection.words": ["selection.select", "selection.rank", "selection.aggregate", "selection.pipeline",
+                        "pulp", "highspy", "matplotlib"],
     # expert assignment uses the MILP modeller like select; reads and writes no files
     "selection.assign": ["selection.io", "matplotlib"],
     "selection.pipeline": ["matplotlib"],

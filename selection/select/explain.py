@@ -1,23 +1,32 @@
-"""Why each application is in or out of a stage's selection, in plain words.
+"""Why each application is in or out of a stage's selection, as decision records.
 
-For every application one reason:
+For every application one :class:`~selection.decisions.Decision` (reason code + facts; the words
+are rendered by :mod:`selection.words` at the edges):
 
-* ``selected`` (``selected (forced in: ...)``);
-* why it may not be selected at all: below a threshold on a criterion, over the regional-share
-  cap, forced out (with the recorded reason), not selected in the earlier stage;
-* for an eligible application ranked below every selected one: which rule stops it — all places
-  taken by higher-ranked applications ("outranked"), the budget ("outranked within the budget"), or
-  a cap ("excluded by the cap on industry Fashion / Mode (3 already selected)");
-* for a *ranking deviation* — an eligible application ranked above a selected one but left out —
-  the rule(s) that make the swap with each lower-ranked selected application impossible, and the
-  cost of forcing it in: the program is re-solved with it forced in, ``cost_to_include`` is the
-  total value lost and ``would_leave`` who would make room (a what-if in the sense of sensitivity
-  analysis of integer programs; Greenberg, H. J. (1998). An annotated bibliography for
-  post-solution analysis in mixed integer programming. In *Advances in Computational and
-  Stochastic Optimization*, Kluwer, 97-148. doi:10.1007/978-1-4757-2847-0_4).
+* ``selected`` (with the forced-in justification, if any);
+* why it may not be selected at all: below a threshold, over the regional-share cap, not eligible,
+  forced out, not selected in the earlier stage;
+* ``outranked``, for an eligible application ranked below every selected one: every rule that
+  adding it would break (all places taken, the budget exceeded by how much, a cap full); or
+  ``no_gain`` when adding it breaks nothing because its value is not positive;
+* ``ranking_deviation``, for an eligible application ranked above a selected one but left out:
+  per lower-ranked selected application, what a one-for-one swap breaks (a floor that would fail,
+  a cap or budget that would be exceeded, a forced-in decision) or, when the swap keeps every rule,
+  by how much it lowers the value; then the cost of forcing it in: the program is re-solved with it
+  forced in, ``cost_to_include`` is the value lost and ``would_leave`` who would make room (a what-if
+  in the sense of sensitivity analysis of integer programs; Greenberg, H. J. (1998). An annotated
+  bibliography for post-solution analysis in mixed integer programming. In *Advances in
+  Computational and Stochastic Optimization*, Kluwer, 97-148. doi:10.1007/978-1-4757-2847-0_4).
 
-The checks use running totals per rule (one pass over the selection), so explaining a
-20,000-application stage stays linear in the number of applications and rules.
+Every claim is checked before it is recorded (:func:`check_claims`): each rule a swap or an
+addition touches is recomputed from its definition over the changed selection, forced decisions
+included, and a swap said to keep every rule must lower the value (the selection is optimal and
+the tie rule prefers the higher-ranked application, so an equal-value swap cannot keep every rule).
+A claim that fails its check raises :class:`~selection.errors.SolverError` instead of being written.
+
+The claims use running totals per rule (one pass over the selection), so explaining a
+20,000-application stage stays linear in the number of applications and rules; only the cost of
+forcing a ranking deviation in needs a solve.
 """
 
 from __future__ import annotations
@@ -28,7 +37,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from selection.danish import num
+from selection.decisions import Decision, text
+from selection.errors import SolverError
 from selection.select.program import (
     Rule,
     StageInput,
@@ -37,15 +47,18 @@ from selection.select.program import (
     stage_milp,
     tie_weights,
 )
-from selection.vocabulary import Currency
 
-__all__ = ["SELECTION_COLUMNS", "explain_selection", "forced_in_value"]
+__all__ = ["SELECTION_COLUMNS", "RECORD_COLUMNS", "check_claims", "explain_selection", "forced_in_value"]
 
 #: ``eligible`` is false when the application may not be selected in this stage at all (below a
 #: threshold, over the regional-share cap, forced out, or not chosen in the earlier stage).
-#: ``reason_da`` is ``reason`` in Danish, built from the same facts.
+#: ``reason`` and ``reason_da`` are rendered from ``reason_code`` and ``facts`` (the decision
+#: record, JSON) by :func:`selection.words.add_reasons`; the computing modules fill only the record.
 SELECTION_COLUMNS = ["application_id", "rank", "value", "selected", "reason", "cost_to_include", "would_leave",
-                     "eligible", "reason_da"]
+                     "eligible", "reason_da", "reason_code", "facts"]
+
+#: The columns :func:`explain_selection` fills (everything but the rendered words).
+RECORD_COLUMNS = [c for c in SELECTION_COLUMNS if c not in ("reason", "reason_da")]
 
 #: ``resolve(a)`` -> (objective with ``a`` forced in, selection) or ``None`` if impossible.
 Resolver = Callable[[str], "tuple[float, tuple[str, ...]] | None"]
@@ -66,12 +79,18 @@ def forced_in_value(inp: StageInput, a: str, solver: str) -> tuple[float, tuple[
     return obj, tuple(sorted((b for i, b in enumerate(ids) if x[i] > 0.5), key=lambda b: inp.ranks[b]))
 
 
+TOL = 1e-9
+
+
 class _Usage:
-    """Each rule's left-hand side for the current selection, and which rules each application is in."""
+    """Each rule's left-hand side for the current selection, and which rules each application is in.
+
+    Every rule of the program counts, forced decisions included."""
 
     def __init__(self, rules: Sequence[Rule], selected: Sequence[str]):
-        self.rules = [r for r in rules if r.kind != "forced"]
-        self.lhs = [r.lhs(selected) for r in self.rules]
+        self.rules = list(rules)
+        chosen = frozenset(selected)
+        self.lhs = [r.lhs(chosen) for r in self.rules]
         self.member: dict[str, list[int]] = {}
         for k, r in enumerate(self.rules):
             for a in r.coefs:
@@ -86,131 +105,185 @@ class _Usage:
         for k in sorted(ks):
             r = self.rules[k]
             new = self.lhs[k] + r.coefs.get(add, 0.0) - (r.coefs.get(remove, 0.0) if remove else 0.0)
-            if (r.sense == "<=" and new > r.rhs + 1e-9) or (r.sense == ">=" and new < r.rhs - 1e-9):
+            if _breaks(r, new):
                 out.append((r, new, self.lhs[k]))
         return out
 
 
-#: A reason in English and in Danish, built from the same facts.
-Words = tuple[str, str]
+def _breaks(r: Rule, lhs: float) -> bool:
+    scale = max(1.0, abs(r.rhs))
+    return (r.sense == "<=" and lhs > r.rhs + TOL * scale) or (r.sense == ">=" and lhs < r.rhs - TOL * scale)
 
 
-def _join(parts: Sequence[Words], sep: str = "; ") -> Words:
-    return sep.join(p[0] for p in parts), sep.join(p[1] for p in parts)
+def _rule_facts(r: Rule, new: float, before: float, member: str | None = None) -> dict:
+    f = {"rule": r.name, "kind": r.kind, "sense": r.sense, "allowed": r.rhs, "used": before, "new": new,
+         "unit": r.unit, "label": text(r.label, r.label_da), "description": text(r.description, r.description_da)}
+    if r.reason:
+        f["because"] = text(r.reason, getattr(r, "reason_da", "") or r.reason)
+    if r.kind == "forced":
+        f["member"] = next(iter(r.coefs), member)
+    return f
 
 
-def _phrase(r: Rule, new: float, before: float, add: str, remove: str | None, lead: bool = False) -> Words:
-    desc_da = r.description_da or r.description
-    if r.kind == "count":
-        return f"all {r.rhs:g} places are taken", f"alle {num(r.rhs)} pladser er optaget"
-    if r.unit != "applications":
-        if r.kind == "share":  # an exact integer row: say which share it is, not its scaled amount
-            what, what_da = f"\"{r.description}\" would be broken", f"\"{desc_da}\" ville blive brudt"
-        else:
-            what = f"\"{r.description}\" would be exceeded by {new - r.rhs:,.0f} {r.unit}"
-            what_da = f"\"{desc_da}\" ville blive overskredet med {Currency(code=r.unit).format(new - r.rhs, 'da')}"
-        return (("outranked within the budget: " if lead else "the budget ") + what,
-                ("overgået inden for budgettet: " if lead else "budgettet ") + what_da)
-    if r.sense == "<=":
-        return (f"excluded by the cap on {r.label or 'its group'} "
-                f"(at most {r.rhs:g}; {before:g} already selected)",
-                f"udelukket af loftet for {r.label_da or r.label or 'sin gruppe'} "
-                f"(højst {num(r.rhs)}; {num(before)} allerede udvalgt)")
-    because = f" ({r.reason})" if r.reason else ""
-    return (f"without {remove}, \"{r.description}\" would fail" + because,
-            f"uden {remove} ville \"{desc_da}\" ikke være opfyldt" + because)
+def _forced_reasons(inp: StageInput) -> dict[str, dict[str, str]]:
+    return {f.application: text(f.reason, getattr(f, "reason_da", "") or f.reason)
+            for f in inp.stage.forced if f.include}
 
 
-def _outside_reason(u: _Usage, a: str) -> Words:
-    broken = u.broken(a)
-    if not broken:
-        return ("not selected: a better-valued selection exists within the rules",
-                "ikke udvalgt: der findes en udvælgelse med højere værdi inden for reglerne")
-    count = [b for b in broken if b[0].kind == "count"]
-    parts = [(f"outranked: all {count[0][0].rhs:g} places went to higher-ranked applications",
-              f"overgået: alle {num(count[0][0].rhs)} pladser gik til højere rangerede ansøgninger")] \
-        if count else []
-    money = [b for b in broken if b[0].unit != "applications"]
-    parts += [_phrase(*b, a, None, lead=not count and k == 0) for k, b in enumerate(money)]
-    parts += [_phrase(*b, a, None) for b in broken if b[0].kind == "group"]
-    return _join(parts)
+def _exclusion(x: object) -> Decision:
+    if isinstance(x, Decision):
+        return x
+    return Decision("excluded", {"text": text(str(x))})
 
 
-def _deviation_reason(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str) -> Words:
+#: ``swap(S)`` -> the goals of a stage-1 selection ``S`` in linked mode: (best stage-2 value within
+#: ``S``, stage-1 value of ``S``).
+SwapGoals = Callable[[frozenset[str]], "tuple[float, float]"]
+
+
+def _swaps(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str, swap_goals: SwapGoals | None,
+           base2: float | None) -> tuple[list[dict], int]:
     lower = [b for b in outcome.selected if inp.ranks[b] > inp.ranks[a]]
-    groups: dict[Words, list[str]] = {}
+    groups: dict[str, dict] = {}
+    chosen = frozenset(outcome.selected)
     for b in sorted(lower, key=lambda b: -inp.ranks[b]):
         broken = [x for x in u.broken(a, b) if x[0].kind != "count"]
         if broken:
-            key = _join([_phrase(r, new, before, a, b) for r, new, before in broken])
+            facts: dict = {"broken": [_rule_facts(r, new, before, b) for r, new, before in broken]}
+            key = "|".join(f"{r.name}:{new!r}:{before!r}:{r.kind == 'forced' or r.sense == '>='}" for r, new, before
+                           in broken) + (f"|{b}" if any(r.kind == "forced" or r.sense == ">=" for r, _, _ in broken)
+                                         else "")
         else:
-            delta = inp.values[b] - inp.values[a]
-            key = (f"it keeps every rule but lowers the total value by {delta:.4g}",
-                   f"byttet overholder alle regler, men sænker den samlede værdi med {num(delta, '.4g')}") \
-                if delta > 0 else ("it keeps every rule but is not better in value",
-                                   "byttet overholder alle regler, men er ikke bedre i værdi")
-        groups.setdefault(key, []).append(b)
-    parts = []
-    for (en, da), bs in list(groups.items())[:4]:
-        more = len(bs) - 3
-        parts.append((f"instead of {' or '.join(bs[:3])}" + (f" (and {more} more)" if more > 0 else "") + f": {en}",
-                      f"i stedet for {' eller '.join(bs[:3])}" + (f" (og {more} flere)" if more > 0 else "")
-                      + f": {da}"))
-    if len(groups) > 4:
-        parts.append((f"({len(groups) - 4} more kinds of swap)", f"({len(groups) - 4} andre slags bytte)"))
-    en, da = _join(parts)
-    return "ranking deviation: " + en, "rangafvigelse: " + da
+            drop = round(inp.values[b] - inp.values[a], 12)
+            facts = {"value_drop": drop}
+            if swap_goals is not None and base2 is not None:
+                best2, _ = swap_goals((chosen - {b}) | {a})
+                facts["stage2_drop"] = round(base2 - best2, 12)
+            key = repr(sorted(facts.items()))
+        if key not in groups:
+            groups[key] = {**facts, "instead_of": []}
+        groups[key]["instead_of"].append(b)
+    swaps = []
+    for g in list(groups.values())[:4]:
+        ids = g.pop("instead_of")
+        swaps.append({"instead_of": ids[:3], "more": max(0, len(ids) - 3), "all": ids, **g})
+    return swaps, max(0, len(groups) - 4)
+
+
+def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decision, *,
+                 linked: bool = False) -> None:
+    """Verify every claim of ``decision`` about application ``a`` against the full program.
+
+    Each rule a claim names is recomputed from its definition (exact sums over the changed
+    selection), forced decisions included; a swap said to keep every rule is checked against every
+    rule touching the two applications, and must lower the value (in linked mode: the best stage-2
+    value, or, keeping it, the stage-1 value). Raises :class:`SolverError` on the first false claim.
+    """
+    rules = {r.name: r for r in outcome.rules}
+    chosen = frozenset(outcome.selected)
+
+    def fail(what: str) -> None:
+        raise SolverError(f"stage {inp.stage.number}: the reason for {a} would claim something false: {what}")
+
+    def touching(x: str, y: str | None = None) -> list[Rule]:
+        return [r for r in outcome.rules if x in r.coefs or (y is not None and y in r.coefs)]
+
+    f = decision.facts
+    if decision.code == "outranked":
+        after = chosen | {a}
+        if a in inp.excluded:
+            fail("it is ranked out although it may not be selected at all")
+        named = {r["rule"] for r in f["broken"]}
+        for r in touching(a):
+            if _breaks(r, r.lhs(after)) != (r.name in named):
+                fail(f"adding it {'breaks' if r.name not in named else 'keeps'} \"{r.description}\"")
+        for rf in f["broken"]:
+            if abs(rules[rf["rule"]].lhs(after) - rf["new"]) > TOL * max(1.0, abs(rf["new"])):
+                fail(f"\"{rf['rule']}\" would reach {rf['new']}")
+    elif decision.code == "no_gain":
+        if any(_breaks(r, r.lhs(chosen | {a})) for r in touching(a)) or inp.values[a] > 0:
+            fail("adding it keeps every rule without raising the value")
+    elif decision.code == "ranking_deviation":
+        for s in f["swaps"]:
+            for b in s["all"]:
+                after = (chosen - {b}) | {a}
+                if inp.ranks[b] <= inp.ranks[a] or b not in chosen:
+                    fail(f"{b} is a lower-ranked selected application")
+                named = {r["rule"] for r in s.get("broken", [])}
+                for r in touching(a, b):
+                    if r.kind == "count":
+                        continue
+                    if _breaks(r, r.lhs(after)) != (r.name in named):
+                        fail(f"swapping it for {b} {'breaks' if r.name not in named else 'keeps'} "
+                             f"\"{r.description}\"")
+                if not named:
+                    drop = inp.values[b] - inp.values[a]
+                    if not linked and drop <= TOL * max(1.0, abs(inp.values[b])):
+                        fail(f"swapping it for {b} keeps every rule and does not lower the value")
+                    if linked and not (s.get("stage2_drop", 0.0) > TOL or drop > TOL * max(1.0, abs(inp.values[b]))):
+                        fail(f"swapping it for {b} keeps every rule and neither linked goal drops")
+        if f.get("cost_goal") in ("value", "stage2_value") and f.get("cost") is not None and f["cost"] < -TOL:
+            fail("forcing it in would raise the value")
 
 
 def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
-                      resolve: Resolver | None = None, forced_in: dict[str, str] | None = None,
-                      deviation_note: str = "", base_objective: float | None = None,
-                      cost_unit: str = "total value", deviation_note_da: str = "",
-                      cost_unit_da: str = "samlet værdi") -> pd.DataFrame:
-    """One row per ranked application with :data:`SELECTION_COLUMNS`, in rank order.
+                      resolve: Resolver | None = None, base_objective: float | None = None,
+                      cost_goal: str = "value", swap_goals: SwapGoals | None = None,
+                      cost_unit: str | None = None, **_legacy: object) -> pd.DataFrame:
+    """One row per ranked application with :data:`RECORD_COLUMNS`, in rank order.
 
     ``resolve(a)`` gives the objective and the selection when ``a`` is forced in (default: the
     stage's own program re-solved); ``cost_to_include`` is ``outcome.objective`` minus that
     objective (``inf`` when no rule-abiding selection can include it). ``base_objective`` replaces
-    ``outcome.objective`` when ``resolve`` measures another goal (linked mode: stage-2 value).
-    ``reason_da`` is the Danish twin of ``reason`` (``deviation_note_da`` and ``cost_unit_da``
-    are the Danish twins of ``deviation_note`` and ``cost_unit``).
+    ``outcome.objective`` when ``resolve`` measures another goal (linked mode: stage-2 value, with
+    ``cost_goal="stage2_value"`` and ``swap_goals`` giving the linked goals of a swapped stage 1).
+    Every record's claims are checked by :func:`check_claims` before it is returned. The words
+    (``reason``, ``reason_da``) are added by :func:`selection.words.add_reasons`.
     """
+    if cost_unit is not None:  # the older keyword: the goal's name in words
+        cost_goal = {"total value": "value", "stage-2 value": "stage2_value", "total score": "score"}.get(
+            cost_unit, cost_goal)
     base = outcome.objective if base_objective is None else base_objective
     resolve = resolve or (lambda a: forced_in_value(inp, a, solver))
-    forced_in = forced_in or {f.application: f.reason for f in inp.stage.forced if f.include}
+    forced_in = _forced_reasons(inp)
     chosen = set(outcome.selected)
     worst = max((inp.ranks[a] for a in chosen), default=0)
     u = _Usage(outcome.rules, outcome.selected)
+    linked = swap_goals is not None
     rows = []
     for a in sorted(inp.values, key=lambda b: inp.ranks[b]):
         cost, leave = math.nan, ""
         if a in chosen:
-            reason, reason_da = (f"selected (forced in: {forced_in[a]})", f"udvalgt (tvunget ind: {forced_in[a]})") \
-                if a in forced_in else ("selected", "udvalgt")
+            d = Decision("selected", {"forced": forced_in.get(a)})
         elif a in inp.excluded:
-            reason, reason_da = inp.excluded[a], inp.excluded_da.get(a, inp.excluded[a])
+            d = _exclusion(inp.excluded[a])
+            if d.code == "excluded" and a in inp.excluded_da:
+                d = Decision("excluded", {"text": text(str(inp.excluded[a]), inp.excluded_da[a])})
         elif inp.ranks[a] < worst:
-            reason, reason_da = _deviation_reason(u, inp, outcome, a)
-            reason += deviation_note
-            reason_da += deviation_note_da or deviation_note
+            swaps, more = _swaps(u, inp, outcome, a, swap_goals, base if linked else None)
+            facts: dict = {"swaps": swaps, "more_kinds": more, "linked": linked, "cost_goal": cost_goal}
             alt = resolve(a)
             if alt is not None and math.isnan(alt[0]):
                 pass  # costs not requested
             elif alt is None:
                 cost = math.inf
-                reason += "; no selection that respects every rule can include it"
-                reason_da += "; ingen udvælgelse, der overholder alle regler, kan omfatte den"
+                facts["impossible"] = True
             else:
                 cost = round(base - alt[0], 9)
                 leaving = [b for b in outcome.selected if b not in alt[1]]
                 leave = " ".join(leaving)
-                reason += f"; forcing it in costs {cost:.4g} in {cost_unit}" + \
-                    (f" ({', '.join(leaving)} would leave)" if leaving else "")
-                reason_da += f"; at tvinge den ind koster {num(cost, '.4g')} i {cost_unit_da}" + \
-                    (f" ({', '.join(leaving)} ville udgå)" if leaving else "")
+                facts.update(cost=cost, would_leave=leaving)
+            d = Decision("ranking_deviation", facts)
         else:
-            reason, reason_da = _outside_reason(u, a)
-        rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, reason, cost, leave,
-                     a not in inp.excluded, reason_da))
-    return pd.DataFrame(rows, columns=SELECTION_COLUMNS)
+            broken = u.broken(a)
+            if broken:
+                d = Decision("outranked", {"broken": [_rule_facts(r, new, before) for r, new, before in broken]})
+            else:
+                d = Decision("no_gain", {"value": float(inp.values[a])})
+        check_claims(inp, outcome, a, d, linked=linked)
+        if d.code == "ranking_deviation":
+            for s in d.facts["swaps"]:
+                s.pop("all", None)
+        rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, cost, leave,
+                     a not in inp.excluded, d.code, d.to_json()))
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS)

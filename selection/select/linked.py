@@ -17,11 +17,14 @@ binary ``z`` (``z = 1`` iff ``s >= c``): ``s >= c z``, ``s <= c - 1 + |G| z``,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
-from selection.errors import InfeasibleError, Problem, SolverError
-from selection.model import Constraint
+from selection.errors import ConstraintError, InfeasibleError, Problem, SolverError
+from selection.model import Application, Constraint, Stage
 from selection.select.milp import Milp, check_solver, solve_milp
 from selection.select.program import (
     Rule,
@@ -38,7 +41,7 @@ from selection.select.program import (
     stage_milp,
 )
 
-__all__ = ["solve_linked", "LinkedOutcome"]
+__all__ = ["solve_linked", "select_linked", "linked_refusals", "LinkedOutcome"]
 
 
 class LinkedOutcome(tuple):
@@ -171,27 +174,84 @@ def solve_linked(inp1: StageInput, inp2: StageInput, solver: str = "cbc") -> Lin
     value2 = math.fsum(inp2.values[a] for a in s2)
     note = (f"linked with stage {inp2.stage.number}: chosen so that the best stage-{inp2.stage.number} "
             f"selection within it is as good as possible ({value2:.4f})")
-    return LinkedOutcome((outcome_for(inp1, rules1, s1, solver, note), value2, s2))
+    out1 = replace(outcome_for(inp1, rules1, s1, solver, note), linked_value=value2)
+    return LinkedOutcome((out1, value2, s2))
 
 
-def select_linked(stage1, ranking1, stage2, ranking2, applications, *, candidates=None,
-                  solver: str = "cbc"):
+#: Settings of the later stage under which its values depend on which applications it compares
+#: (stage 2 compares only stage 1's selection, the linked program all applications): call key ->
+#: (allowed value, why).
+SET_DEPENDENT = {
+    "ranking_method": ("weighted_sum", "its scores depend on which applications are compared"),
+    "calibration": ("none", "calibrated scores depend on which applications each expert scored in the stage"),
+    "panel_model": ("aggregate", "the Bayesian panel model pools the applications it is given"),
+}
+
+
+def linked_refusals(stage2: Stage, cost_criteria: Sequence[str] = ()) -> list[Problem]:
+    """Why the linked program could not promise the stage-2 value that stage 2 will deliver.
+
+    Linked mode values stage 2 over every application; stage 2 itself then ranks only stage 1's
+    selection. The promise holds exactly when each application's stage-2 value does not depend on
+    which others are compared: a weighted sum of panel scores without calibration, benefit criteria
+    only (a cost criterion is reflected over the compared set), and the objective ``score`` or
+    ``score_per_dkk`` (``rank`` counts the compared set; ``funding_line`` is not a sum of values).
+    Each other combination is refused, naming the call key.
+    """
+    n = stage2.number
+    out = []
+    for key, (ok, why) in SET_DEPENDENT.items():
+        v = getattr(stage2, key, ok)
+        if v != ok:
+            out.append(Problem(f"linked mode cannot promise stage {n}'s value with {key} = \"{v}\": {why}, and "
+                               f"stage {n} compares only stage {stage2.from_stage}'s selection",
+                               key=f"stages[{n}].{key}",
+                               hint=f"use {key} = \"{ok}\" in stage {n}, or selection_mode = \"sequential\""))
+    if stage2.objective in ("rank", "funding_line"):
+        why = ("the rank value n + 1 - rank counts the applications compared" if stage2.objective == "rank"
+               else "the funding line is not a sum of values")
+        out.append(Problem(f"linked mode cannot promise stage {n}'s value with objective = \"{stage2.objective}\": "
+                           f"{why}", key=f"stages[{n}].objective",
+                           hint=f"use objective = \"score\" or \"score_per_dkk\" in stage {n}, or "
+                                "selection_mode = \"sequential\""))
+    if cost_criteria and stage2.ranking_method == "weighted_sum":
+        out.append(Problem(f"linked mode cannot promise stage {n}'s value with the cost criteria "
+                           f"{', '.join(cost_criteria)}: the weighted sum reflects a cost criterion over the "
+                           "applications compared", key=f"stages[{n}].catalogue",
+                           hint="give the criteria direction = \"benefit\" (reverse the scale), or use "
+                                "selection_mode = \"sequential\""))
+    return out
+
+
+def select_linked(stage1: Stage, ranking1: pd.DataFrame, stage2: Stage, ranking2: pd.DataFrame,
+                  applications: Mapping[str, Application], *, candidates: Sequence[str] | None = None,
+                  solver: str = "cbc", cost_criteria: Sequence[str] = ()) -> tuple[StageOutcome, pd.DataFrame]:
     """Stage 1 chosen in linked mode, explained: ``(outcome, table)`` like
     :func:`~selection.select.select_stage`.
 
-    ``ranking2`` ranks every application with stage-2 scores (not only a stage-1 selection). For a
-    ranking deviation in stage 1, ``cost_to_include`` is the stage-2 value lost when it is forced
-    into stage 1 (the linked program's first goal).
+    ``ranking2`` ranks every application with stage-2 scores (not only a stage-1 selection);
+    ``cost_criteria`` names the stage-2 catalogue's cost criteria. Combinations under which stage 2
+    would value its applications differently from the linked program are refused
+    (:func:`linked_refusals`, :class:`~selection.errors.ConstraintError`). The outcome's
+    ``linked_value`` is the stage-2 value promised. For a ranking deviation in stage 1,
+    ``cost_to_include`` is the stage-2 value lost when it is forced into stage 1 (the linked
+    program's first goal); a swap that keeps every stage-1 rule is explained by what it does to
+    the best stage-2 value within the swapped stage 1 (re-solved), or, keeping that, to the
+    stage-1 value.
     """
-    from selection.model import ForcedDecision, Stage
+    from selection.model import ForcedDecision
     from selection.select.explain import explain_selection
+    from selection.select.program import solve_stage
     from selection.select.stage import stage_input
 
+    refused = linked_refusals(stage2, cost_criteria)
+    if refused:
+        raise ConstraintError(refused)
     inp1 = stage_input(stage1, ranking1, applications, candidates=candidates)
     inp2 = stage_input(stage2, ranking2, applications, candidates=None)
     res = solve_linked(inp1, inp2, solver)
 
-    def resolve(a: str):
+    def resolve(a: str) -> tuple[float, tuple[str, ...]] | None:
         forced = Stage.model_validate({**stage1.model_dump(), "forced": [
             *[f.model_dump() for f in stage1.forced],
             ForcedDecision(application=a, include=True, reason="what-if").model_dump()]})
@@ -202,13 +262,16 @@ def select_linked(stage1, ranking1, stage2, ranking2, applications, *, candidate
             return None
         return alt.stage2_value, alt.stage1.selected
 
+    def swap_goals(s1: frozenset[str]) -> tuple[float, float]:
+        ids = [a for a in inp2.values if a in s1]
+        sub = StageInput(stage2, applications, {a: inp2.values[a] for a in ids}, inp2.ranks,
+                         {a: x for a, x in inp2.excluded.items() if a in s1})
+        try:
+            best2 = solve_stage(sub, solver).objective
+        except InfeasibleError:
+            best2 = -math.inf
+        return best2, math.fsum(inp1.values[a] for a in s1)
+
     table = explain_selection(inp1, res.stage1, solver, resolve=resolve, base_objective=res.stage2_value,
-                              cost_unit="stage-2 value",
-                              deviation_note=" (linked mode: stage 1 is chosen first for the best stage-2 "
-                                             "selection within it, then for its own value, so a swap "
-                                             "that keeps every rule can still lower the stage-2 value)",
-                              cost_unit_da="værdi i fase 2",
-                              deviation_note_da=" (koblet tilstand: fase 1 vælges først for den bedste udvælgelse "
-                                                "i fase 2 inden for den, derefter for sin egen værdi, så et bytte, "
-                                                "der overholder alle regler, stadig kan sænke værdien i fase 2)")
+                              cost_goal="stage2_value", swap_goals=swap_goals)
     return res.stage1, table

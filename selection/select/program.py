@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
-from selection.model import Application, Stage
+from selection.model import Application, ShareRule, Stage
 from selection.select.milp import SOLVERS, Milp, check_solver, solve_milp
 from selection.vocabulary import BUILTIN_GROUPS, Attribute
 
@@ -224,32 +224,41 @@ def share_rules(inp: StageInput) -> list[Rule]:
     out = []
     cand = [inp.applications[a] for a in inp.values]
     for k, sh in enumerate(st.shares):
-        sense = "<=" if sh.kind == "max_share" else ">="
-        lim = sh.share.limit("max" if sh.kind == "max_share" else "min")
-        p, q = lim.numerator, lim.denominator
-        coefs = {}
-        for a in cand:
-            member = sh.group is None or (sh.value is None and bool(a.group_values(sh.group))) or \
-                (sh.value is not None and sh.value in a.group_values(sh.group))
-            c = (q * st.amount(a, sh.of) if member else 0) - p * st.amount(a, sh.within)
-            if c:
-                coefs[a.id] = float(c)
-        of_en, of_da = _BASIS.get(sh.of, (sh.of, sh.of))
-        if sh.declared is not None:
-            of_en = f"{of_en} to {group_label(sh.group or '', sh.value or '', sh.declared)}" \
-                if sh.value is not None else of_en
-            of_da = f"{of_da} til {group_label_da(sh.group or '', sh.value or '', sh.declared)}" \
-                if sh.value is not None else of_da
-        within_en, within_da = _BASIS.get(sh.within, (sh.within, sh.within))
-        words = "at most" if sense == "<=" else "at least"
-        words_da = "højst" if sense == "<=" else "mindst"
-        share = str(sh.share)
-        out.append(Rule(f"share[{k}]", f"{of_en} {words} {share} of {within_en} (over the selection)",
-                        coefs, sense, 0, st.currency.code, kind="share", reason=sh.reason,
-                        label=of_en, label_da=of_da,
-                        description_da=f"{of_da} {words_da} {share.replace('.', ',')} af {within_da} "
-                                       "(samlet for de udvalgte)"))
+        if sh.group is None:
+            values: list[str | None] = [None]
+        elif sh.value is not None:
+            values = [sh.value]
+        else:  # one row per value of the group (e.g. "at most half of the money to any one topic")
+            values = [v for v in _group_values(sh.group, cand, sh.declared) if v != "*"]
+        for v in values:
+            out.append(_share_rule(inp, sh, v, f"share[{k}]" + (f":{sh.group}={v}" if sh.value is None and v else "")))
     return out
+
+
+def _share_rule(inp: StageInput, sh: ShareRule, value: str | None, name: str) -> Rule:
+    st = inp.stage
+    sense = "<=" if sh.kind == "max_share" else ">="
+    lim = sh.share.limit("max" if sh.kind == "max_share" else "min")
+    p, q = lim.numerator, lim.denominator
+    coefs = {}
+    for a in (inp.applications[b] for b in inp.values):
+        member = sh.group is None or value in a.group_values(sh.group)
+        c = (q * st.amount(a, sh.of) if member else 0) - p * st.amount(a, sh.within)
+        if c:
+            coefs[a.id] = float(c)
+    of_en, of_da = _BASIS.get(sh.of, (sh.of, sh.of))
+    if sh.group is not None and value is not None:
+        of_en = f"{of_en} to {group_label(sh.group, value, sh.declared)}"
+        of_da = f"{of_da} til {group_label_da(sh.group, value, sh.declared)}"
+    within_en, within_da = _BASIS.get(sh.within, (sh.within, sh.within))
+    words = "at most" if sense == "<=" else "at least"
+    words_da = "højst" if sense == "<=" else "mindst"
+    share = str(sh.share)
+    return Rule(name, f"{of_en} {words} {share} of {within_en} (over the selection)",
+                coefs, sense, 0, st.currency.code, kind="share", reason=sh.reason,
+                label=of_en, label_da=of_da,
+                description_da=f"{of_da} {words_da} {share.replace('.', ',')} af {within_da} "
+                               "(samlet for de udvalgte)")
 
 
 def build_rules(inp: StageInput) -> list[Rule]:

@@ -6,61 +6,62 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from selection.danish import pct
+from selection.decisions import Decision, text
 from selection.model import Application, Stage
 from selection.select.explain import SELECTION_COLUMNS, explain_selection
 from selection.select.objective import stage_values
 from selection.select.program import StageInput, StageOutcome, solve_stage
 
-__all__ = ["select_stage", "stage_input", "exclusions", "exclusion_reasons", "SELECTION_COLUMNS"]
+__all__ = ["select_stage", "stage_input", "exclusions", "exclusion_decisions", "SELECTION_COLUMNS"]
 
 
 def exclusions(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
                candidates: Sequence[str] | None) -> dict[str, str]:
-    """Who may not be selected in ``stage``, and why (first reason that applies)."""
-    return {a: en for a, (en, _) in exclusion_reasons(stage, ranking, applications, candidates).items()}
+    """Who may not be selected in ``stage``, and the reason code of why (first reason that applies)."""
+    return {a: d.code for a, d in exclusion_decisions(stage, ranking, applications, candidates).items()}
 
 
-def exclusion_reasons(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
-                      candidates: Sequence[str] | None) -> dict[str, tuple[str, str]]:
-    """Who may not be selected in ``stage``, and why in English and Danish (first reason that applies).
+def exclusion_decisions(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
+                        candidates: Sequence[str] | None) -> dict[str, Decision]:
+    """Who may not be selected in ``stage``, and why, as decision records (the first reason that
+    applies, in this order: not selected in the earlier stage, below a threshold, regional share
+    over the cap, not eligible under the call's requirements, forced out).
 
-    The Danish threshold text is the ranking's ``failed_thresholds_da`` when it has that column.
+    The threshold texts are the ranking's ``failed_thresholds`` (and ``failed_thresholds_da``).
     """
-    excluded: dict[str, tuple[str, str]] = {}
+    excluded: dict[str, Decision] = {}
     cand = set(candidates) if candidates is not None else None
     has_da = "failed_thresholds_da" in ranking.columns
     cap = stage.max_regional_share
     for a in ranking.index:
         if cand is not None and a not in cand:
-            excluded[a] = (f"not selected in stage {stage.from_stage}", f"ikke udvalgt i fase {stage.from_stage}")
+            excluded[a] = Decision("not_in_earlier_stage", {"stage": stage.from_stage})
         elif not ranking.at[a, "eligible"]:
-            failed = ranking.at[a, "failed_thresholds"]
-            failed_da = ranking.at[a, "failed_thresholds_da"] if has_da else failed
-            excluded[a] = (f"below threshold: {failed}", f"under tærsklen: {failed_da}")
+            failed = str(ranking.at[a, "failed_thresholds"])
+            failed_da = str(ranking.at[a, "failed_thresholds_da"]) if has_da else failed
+            excluded[a] = Decision("below_threshold", {"failed": text(failed, failed_da)})
         elif cap is not None and applications[a].regional_share > cap + 1e-12:
-            share = applications[a].regional_share
-            excluded[a] = (f"regional share {share:.1%} is above the cap of {cap:.0%}",
-                           f"regional andel {pct(share, 1)} er over loftet på {pct(cap)}")
-        elif stage.eligibility and (failed := [e for e in stage.eligibility if e.fails(applications[a])]):
+            excluded[a] = Decision("regional_share_over_cap", {"share": applications[a].regional_share, "cap": cap})
+        elif stage.eligibility and (failed_rules := [e for e in stage.eligibility if e.fails(applications[a])]):
             # the call's requirements on the application's attributes (e.g. §7 cultural partners)
-            excluded[a] = ("not eligible: " + "; ".join(f"{e.describe()} required ({e.reason})" for e in failed),
-                           "ikke støtteberettiget: " + "; ".join(f"{e.describe('da')} kræves ({e.reason})"
-                                                                  for e in failed))
+            excluded[a] = Decision("not_eligible", {"why": text(
+                "; ".join(e.why_not(applications[a]) for e in failed_rules),
+                "; ".join(e.why_not(applications[a], "da") for e in failed_rules))})
     for f in stage.forced:
-        if not f.include:
-            excluded.setdefault(f.application, (f"forced out: {f.reason}", f"tvunget ud: {f.reason}"))
+        if not f.include and f.application not in excluded:
+            excluded[f.application] = Decision("forced_out", {"because": text(
+                f.reason, getattr(f, "reason_da", "") or f.reason)})
     return excluded
 
 
 def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application], *,
                 candidates: Sequence[str] | None = None) -> StageInput:
-    """The program's input for a stage: values under the stage's objective, ranks, exclusions."""
+    """The program's input for a stage: values under the stage's objective, ranks, exclusions
+    (as decision records)."""
     values = stage_values(stage, ranking, applications)
     ranks = {a: int(ranking.at[a, "rank"]) for a in ranking.index}
-    why = exclusion_reasons(stage, ranking, applications, candidates)
-    return StageInput(stage, applications, values, ranks, {a: en for a, (en, _) in why.items()},
-                      {a: da for a, (_, da) in why.items()})
+    return StageInput(stage, applications, values, ranks,
+                      exclusion_decisions(stage, ranking, applications, candidates))
 
 
 def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application], *,
@@ -99,8 +100,7 @@ def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
         outcome = solve_funding_line(inp, solver)
         resolve = (lambda a: funding_line_forced(inp, outcome, a, solver)) if explain else \
             (lambda a: (float("nan"), ()))
-        return outcome, explain_selection(inp, outcome, solver, resolve=resolve,
-                                          cost_unit="total score", cost_unit_da="samlet score")
+        return outcome, explain_selection(inp, outcome, solver, resolve=resolve, cost_goal="score")
     outcome = solve_stage(inp, solver)
     resolve = None if explain else (lambda a: (float("nan"), ()))
     return outcome, explain_selection(inp, outcome, solver, resolve=resolve)

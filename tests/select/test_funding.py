@@ -10,11 +10,19 @@ from hypothesis import HealthCheck, given, settings
 
 from selection.errors import InfeasibleError
 from selection.model import Application, Constraint, Stage
-from selection.select import select_stage, stage_input
+from selection.select import select_stage as _select_stage
+from selection.select import stage_input
 from selection.select.funding import funding_line
 from selection.select.program import build_rules
+from selection.words import add_reasons
 
 from .conftest import declare, eligible_ids, feasible, instances
+
+
+def select_stage(*args, **kwargs):
+    """The stage and its table with the reasons rendered (as the run files have them)."""
+    outcome, table = _select_stage(*args, **kwargs)
+    return outcome, add_reasons(table)
 
 
 def _lex_best(stage, ranking, apps):

@@ -11,9 +11,17 @@ from hypothesis import strategies as st
 
 from selection.errors import InfeasibleError
 from selection.model import Application, Constraint, ForcedDecision, Stage
-from selection.select import k_best, select_stage, stage_input
+from selection.select import k_best, stage_input
+from selection.select import select_stage as _select_stage
+from selection.words import add_reasons
 
 from .conftest import brute_force, declare, eligible_ids, feasible, instances, lex_best
+
+
+def select_stage(*args, **kwargs):
+    """The stage and its table with the reasons rendered (as the run files have them)."""
+    outcome, table = _select_stage(*args, **kwargs)
+    return outcome, add_reasons(table)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

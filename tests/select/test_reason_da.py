@@ -5,10 +5,11 @@ from __future__ import annotations
 from selection.danish import kr, num, pct
 from selection.model import ForcedDecision, Stage
 from selection.select import SELECTION_COLUMNS, select_stage
+from selection.words import add_reasons, fmt
 
 
-def test_reason_da_is_the_last_column_after_eligible():
-    assert SELECTION_COLUMNS[-2:] == ["eligible", "reason_da"]
+def test_reason_da_follows_eligible_and_the_record_comes_last():
+    assert SELECTION_COLUMNS[-4:] == ["eligible", "reason_da", "reason_code", "facts"]
 
 
 def test_danish_numbers():
@@ -39,30 +40,34 @@ def test_known_danish_reasons_of_the_example(example_result):
     s1 = example_result.stages[1].selection.set_index("application_id")
     s2 = example_result.stages[2].selection.set_index("application_id")
     assert s1.at["KP-05", "reason_da"] == "udvalgt"
-    # threshold: criterion ids stay ids, numbers get the decimal comma
-    assert s1.at["KP-18", "reason"] == "below threshold: vaerditilvaekst 1.67 < 2"
-    assert s1.at["KP-18", "reason_da"] == "under tærsklen: vaerditilvaekst 1,67 < 2"
-    assert s1.at["KP-08", "reason_da"] == "under tærsklen: vægtet total 2,38 < 2,5"
-    # the stage-2 regional-share cap
-    assert s2.at["KP-07", "reason_da"] == "regional andel 40,0 % er over loftet på 33 %"
-    # outranked, the budget and a cap
-    assert s1.at["KP-23", "reason_da"] == (
-        "overgået: alle 8 pladser gik til højere rangerede ansøgninger; budgettet \"ansøgte tilskud inden for "
-        "2.000.000 kr.\" ville blive overskredet med 250.000 kr.; udelukket af loftet for branche Arkitektur "
+    # threshold: criteria by their name in each language, numbers with the decimal comma
+    assert s1.at["KP-18", "reason"] == "below threshold: Value added 1.00 < 2"
+    assert s1.at["KP-18", "reason_da"] == "under tærsklen: Værditilvækst 1,00 < 2"
+    assert s1.at["KP-08", "reason_da"] == "under tærsklen: vægtet total 2,39 < 2,5"
+    # §7 eligibility on the partner counts, with the requirement's reason
+    assert s1.at["KP-24", "reason_da"] == ("ikke støtteberettiget: Kulturelle partnere 0, mindst 1 kræves "
+                                           "(§7: kulturelle kompetencer / cultural competences)")
+    # stage 2: the 33 % is read for the pool, so KP-07 (40 % alone) may be chosen
+    assert s2.at["KP-07", "eligible"]
+    # outranked, the budget with the fixed costs per selected (§12), and a cap in Danish word forms
+    assert s1.at["KP-38", "reason_da"] == (
+        "overgået: alle 8 pladser gik til højere rangerede ansøgninger; budgettet \"ansøgte tilskud + "
+        "Springboard-rådgivning 37.500 kr. + effektmålingsdesign 45.000 kr. pr. udvalgt inden for 2.660.000 kr.\" "
+        "ville blive overskredet med 332.500 kr.; udelukket af loftet for branchen Film & Video "
         "(højst 3; 3 allerede udvalgt)")
-    assert s2.at["KP-20", "reason_da"].startswith(
-        "overgået inden for budgettet: \"samlede partnerskabsbudgetter inden for 22.500.000 kr. pr. år\" "
-        "ville blive overskredet med ")
+    assert s2.at["KP-07", "reason_da"].startswith(
+        "rangafvigelse: i stedet for KP-33: budgettet \"samlede partnerskabsbudgetter inden for 22.500.000 kr. "
+        "pr. år\" ville blive overskredet med 300.000 kr.")
     # a ranking deviation with its cost and who would leave
     dev = s1[s1["reason"].str.startswith("ranking deviation")]
     assert len(dev)
     for _, r in dev.iterrows():
         assert r["reason_da"].startswith("rangafvigelse: i stedet for ")
-        assert f"; at tvinge den ind koster {num(r['cost_to_include'], '.4g')} i samlet værdi" in r["reason_da"]
+        assert f"; at tvinge den ind koster {fmt(r['cost_to_include'], 'value', 'da')} i samlet værdi" in r["reason_da"]
         leaving = r["would_leave"].split() if isinstance(r["would_leave"], str) else []
         if leaving:
             assert r["reason_da"].endswith(f"({', '.join(leaving)} ville udgå)")
-        assert "udelukket af loftet for hovedansøger " in r["reason_da"]
+        assert "udelukket af loftet for hovedansøgeren " in r["reason_da"]
 
 
 def test_forced_and_earlier_stage_reasons(example_folder, example_result):
@@ -75,7 +80,7 @@ def test_forced_and_earlier_stage_reasons(example_folder, example_result):
         ForcedDecision(application=inside[0], include=True, reason="politisk prioritet").model_dump(),
         ForcedDecision(application=inside[1], include=False, reason="trukket tilbage").model_dump()]})
     _, t = select_stage(forced, ranking, example_folder.applications, candidates=s1[:-1])
-    t = t.set_index("application_id")
+    t = add_reasons(t).set_index("application_id")
     assert t.at[inside[0], "reason_da"] == "udvalgt (tvunget ind: politisk prioritet)"
     assert t.at[inside[1], "reason_da"] == "tvunget ud: trukket tilbage"
     assert t.at[s1[-1], "reason_da"] == "ikke udvalgt i fase 1"
