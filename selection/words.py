@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selection.decisions import CODES, Decision
 
-__all__ = ["DECIMALS", "LANGS", "add_reasons", "fmt", "render", "render_rule"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DECIMALS", "KINDS", "LANGS", "add_reasons", "decision_of", "fmt", "kind", "render", "render_rule"]
 
 LANGS = ("en", "da")
 
@@ -124,6 +125,26 @@ _W = {
         "at_least": "mindst", "at_most": "højst", "exactly": "præcis", "sel": "udvalgt", "in": "i",
     },
 }
+
+
+#: The kind of each decision in a few words (headings and groups in reports).
+KINDS = {
+    "selected": ("selected", "udvalgt"), "not_in_earlier_stage": ("not selected in the earlier stage",
+                                                                   "ikke udvalgt i den tidligere fase"),
+    "below_threshold": ("below threshold", "under tærsklen"),
+    "regional_share_over_cap": ("regional share above the cap", "regional andel over loftet"),
+    "not_eligible": ("not eligible", "ikke støtteberettiget"), "forced_out": ("forced out", "tvunget ud"),
+    "excluded": ("may not be selected", "kan ikke udvælges"), "outranked": ("outranked", "overgået"),
+    "no_gain": ("not selected: no gain in value", "ikke udvalgt: ingen gevinst i værdi"),
+    "ranking_deviation": ("ranking deviation", "rangafvigelse"),
+}
+
+
+def kind(code: str, lang: str = "en") -> str:
+    """The kind of a decision (its reason code) in a few words: ``kind("outranked", "da")`` is
+    ``"overgået"``."""
+    en, da = KINDS[code]
+    return da if lang == "da" else en
 
 
 def _amount(x: float, rule: Mapping[str, Any], lang: str) -> str:

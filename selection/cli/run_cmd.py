@@ -94,10 +94,12 @@ def summary(result) -> str:
         lines.append("Binding rules: " + ("; ".join(sr.outcome.binding) if sr.outcome.binding else "none"))
         if getattr(sr.outcome, "note", ""):
             lines.append(f"Selection mode: {sr.outcome.note}")
-        dev = sr.selection[sr.selection["reason"].str.startswith("ranking deviation")]
+        from selection.words import fmt
+
+        dev = sr.selection[sr.selection["reason_code"].eq("ranking_deviation")]
         if len(dev):
             lines.append(f"Ranking deviations: {len(dev)} (" + "; ".join(
-                f"{a}: forcing it in costs {c:.4g}" + (f", {w} would leave" if w else "")
+                f"{a}: forcing it in costs {fmt(c, 'value')}" + (f", {w} would leave" if w else "")
                 for a, c, w in zip(dev["application_id"], dev["cost_to_include"], dev["would_leave"], strict=True))
                 + ")")
         alts = getattr(sr, "alternatives", None)

@@ -331,8 +331,14 @@ def _readable_selection(f: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _not_selected(f: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The applications not selected, grouped by the kind of reason (the reason's words before
-    its first colon), in rank order within each group; the full reasons are in the dossiers."""
-    kind = _why(f, lang).astype(str).map(lambda r: r.split(":", 1)[0].strip())
+    its first colon in run folders from before decision records), in rank order within each group;
+    the full reasons are in the dossiers."""
+    if "reason_code" in f.columns:  # the decision record's code, in words (no parsing of sentences)
+        from selection.words import kind as kind_words
+
+        kind = f["reason_code"].astype(str).map(lambda c: kind_words(c, lang))
+    else:
+        kind = _why(f, lang).astype(str).map(lambda r: r.split(":", 1)[0].strip())
     rows = [{say("reason", lang): k, say("count", lang): int((kind == k).sum()),
              say("applications", lang): ", ".join(map(str, f[kind == k]["application_id"]))}
             for k in dict.fromkeys(kind)]
@@ -368,7 +374,8 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
             sec.blocks.append(Para(say("rules_in_workbook", lang, n=len(rules), sheet=f"rules {n}")))
         else:
             sec.blocks.append(Para(say("no_rules", lang), notice=True))
-        dev = f[f["reason"].astype(str).str.startswith("ranking deviation")]
+        dev = f[f["reason_code"].astype(str).eq("ranking_deviation")] if "reason_code" in f.columns else \
+            f[f["reason"].astype(str).str.startswith("ranking deviation")]
         if len(dev):
             sec.blocks.append(Table(say("deviations", lang), _readable_selection(dev[cols], lang), None))
         else:
