@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -669,9 +669,8 @@ def solve_stage(inp: StageInput, solver: str = "cbc") -> StageOutcome:
     check_solver(solver)
     ids = list(inp.values)
     rules = build_rules(inp)
-    early = precheck(inp, rules)
-    if early:
-        raise InfeasibleError(early)
+    if precheck(inp, rules):
+        raise InfeasibleError(explain_infeasible(inp, rules, solver))
     m = stage_milp(inp, rules, ids)
     values = np.array([inp.values[a] for a in ids], dtype=float)
     found = solve_with_ties(m, values, tie_weights(inp, ids), solver, what=f"stage {inp.stage.number}")
@@ -755,22 +754,103 @@ def elastic(inp: StageInput, rules: Sequence[Rule], solver: str) -> dict[str, fl
     return {r.name: max(0.0, -r.slack(sel)) for r in rules}
 
 
+def _relaxed(r: Rule, amount: float) -> Rule | None:
+    """``r`` loosened by ``amount`` in its own unit (``None``: a forced decision dropped)."""
+    if r.kind == "forced":
+        return None
+    return replace(r, rhs=r.rhs + amount if r.sense == "<=" else r.rhs - amount)
+
+
+def minimal_fix(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[tuple[Rule, float]] | None:
+    """A smallest set of rule changes that makes a selection possible, each with its amount.
+
+    Two solves of an elastic 0-1 program (Chinneck 2008, doi:10.1007/978-0-387-74932-7), each rule
+    with a slack ``s_r >= 0`` switched on by a binary ``y_r`` (``s_r <= M_r y_r``), the exclusions
+    held fixed: first the fewest rules changed (``min sum y_r``), then, with that many, the least
+    total change (each amount divided by the rule's largest coefficient, so money and counts weigh
+    alike). Amounts are rounded up to whole units (applications, currency units). The fix is then
+    *verified*: the stage is solved again with every change applied, and ``None`` is returned when
+    that finds no selection either (or when no change of the rules can help, e.g. every candidate
+    excluded).
+    """
+    ids = list(inp.values)
+    pos = {a: i for i, a in enumerate(ids)}
+    base = stage_milp(inp, [], ids)
+    base.cost = [0.0] * base.n
+    k = len(rules)
+    s0 = base.add_vars(k, lower=0.0, upper=math.inf, integer=False)
+    y0 = base.add_vars(k)
+    scale = []
+    for j, r in enumerate(rules):
+        items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
+        idx = [i for i, _ in items] + [s0 + j]
+        val = [c for _, c in items]
+        big = math.fsum(abs(c) for _, c in items) + abs(r.rhs) + 1.0
+        if r.sense == "<=":
+            base.add_row(idx, val + [-1.0], upper=r.rhs)
+        else:
+            base.add_row(idx, val + [1.0], lower=r.rhs)
+        base.add_row([s0 + j, y0 + j], [1.0, -big], upper=0.0)
+        scale.append((max((abs(c) for _, c in items), default=1.0) or 1.0) if r.unit != "applications" else 1.0)
+    first = base.copy()
+    first.maximize = False
+    first.cost = [0.0] * first.n
+    for j in range(k):
+        first.cost[y0 + j] = 1.0
+    sol = solve_milp(first, solver)
+    if sol.status != "optimal":
+        return None
+    fewest = float(round(sum(sol.x[y0:y0 + k])))
+    second = base.copy()
+    second.maximize = False
+    second.cost = [0.0] * second.n
+    for j in range(k):
+        second.cost[s0 + j] = 1.0 / scale[j]
+    second.add_row(list(range(y0, y0 + k)), [1.0] * k, upper=fewest)
+    sol2 = solve_milp(second, solver, start=sol.x)
+    x = sol2.x if sol2.status == "optimal" else sol.x
+    chosen = frozenset(_chosen(np.round(x), ids))
+    changes = []
+    for r in rules:  # the amounts the closest selection needs, exactly, in whole units
+        miss = -r.slack(chosen)
+        if miss > 1e-9 * max(1.0, abs(r.rhs)):
+            changes.append((r, float(math.ceil(miss - 1e-9))))
+    if not changes:
+        return None
+    kept = [q for q in ((_relaxed(r, dict((c.name, v) for c, v in changes).get(r.name, 0.0))
+                         if r.name in {c.name for c, _ in changes} else r) for r in rules) if q is not None]
+    if not _feasible_with(inp, kept, solver):
+        return None
+    return changes
+
+
+def _change_words(r: Rule, amount: float) -> str:
+    if r.kind == "forced":
+        return f"drop the forced decision \"{r.description}\""
+    verb = "raise" if r.sense == "<=" else "lower"
+    to = r.rhs + amount if r.sense == "<=" else r.rhs - amount
+    return f"{verb} \"{r.description}\" to {r.amount(to)} (by {r.amount(amount)})"
+
+
 def explain_infeasible(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[Problem]:
-    """Which rules conflict, in plain words, and by how much the closest selection misses them."""
+    """Which rules conflict, in plain words, and the smallest change of the rules that makes a
+    selection possible (every change needed, each with its amount), verified by solving again
+    with it applied (:func:`minimal_fix`)."""
     n = inp.stage.number
     out = precheck(inp, rules)
-    if out:
-        return out
-    core = conflict_set(inp, rules, solver) if len(rules) <= MAX_RULES_FOR_IIS else []
-    if core:
-        listed = "; ".join(f"\"{r.description}\"{_because(r)}" for r in core)
-        out.append(Problem(f"stage {n}: no selection satisfies these rules together: {listed}",
-                           hint="relax one of them in the call or scenario file"))
-    gaps = elastic(inp, core or rules, solver) or {}
-    for r in core or rules:
-        v = gaps.get(r.name, 0.0)
-        if v > 1e-6:
-            verb = "exceeds" if r.sense == "<=" else "falls short of"
-            out.append(Problem(f"stage {n}: the closest possible selection {verb} \"{r.description}\" "
-                               f"by {r.amount(v)}", hint=_hint(r)))
+    if not out:
+        core = conflict_set(inp, rules, solver) if len(rules) <= MAX_RULES_FOR_IIS else []
+        if core:
+            listed = "; ".join(f"\"{r.description}\"{_because(r)}" for r in core)
+            out.append(Problem(f"stage {n}: no selection satisfies these rules together: {listed}",
+                               hint="relax one of them in the call or scenario file"))
+    fix = minimal_fix(inp, rules, solver)
+    if fix:
+        what = "; ".join(_change_words(r, v) for r, v in fix)
+        many = len(fix) > 1
+        out.append(Problem(f"stage {n}: the smallest change that makes a selection possible "
+                           f"({'all ' + str(len(fix)) + ' changes together; ' if many else ''}checked by solving "
+                           f"again with {'them' if many else 'it'} applied): {what}",
+                           hint="make " + ("these changes" if many else "this change") +
+                                " in the call or scenario file, or relax other rules instead"))
     return out or [Problem(f"stage {n}: no selection satisfies the rules")]

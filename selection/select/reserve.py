@@ -52,12 +52,15 @@ def reserve_list(inp: StageInput, outcome: StageOutcome, length: int) -> pd.Data
     for pos, r in enumerate(listed, start=1):
         fills = [s for s in outcome.selected if successor[s] == r]
         if fills:
-            names = " or ".join(fills)
-            en = f"moves up if {names} withdraws"
-            da = f"rykker op, hvis {' eller '.join(fills)} trækker sig"
+            if len(fills) <= 3:
+                en = f"moves up if {' or '.join(fills)} withdraws"
+                da = f"rykker op, hvis {' eller '.join(fills)} trækker sig"
+            else:  # every one is in enters_if_withdraws
+                en = f"moves up if any of {len(fills)} selected withdraws (e.g. {', '.join(fills[:3])})"
+                da = f"rykker op, hvis en af {len(fills)} udvalgte trækker sig (fx {', '.join(fills[:3])})"
             # the reserves ranked above it, in the place of the first withdrawal it fills
             above = [(q, passed_over[(fills[0], q)]) for q in reserves
-                     if inp.ranks[q] < inp.ranks[r] and (fills[0], q) in passed_over]
+                     if inp.ranks[q] < inp.ranks[r] and (fills[0], q) in passed_over][-3:]  # the nearest
             if above:
                 en += f" (in {fills[0]}'s place " + "; ".join(
                     f"{q} would break \"{rule.description}\"" for q, rule in above) + ")"
