@@ -37,7 +37,8 @@ def test_bundled_catalogues_load(tmp_path):
     root = Path(__file__).resolve().parents[1] / "criteria"
     names = sorted(p.name for p in root.glob("*.toml"))
     assert names == ["horizon-europe-ia.toml", "horizon-europe-ria.toml",
-                     "kreative-partnerskaber-stage1.toml", "kreative-partnerskaber-stage2.toml"]
+                     "kreative-partnerskaber-stage1.toml", "kreative-partnerskaber-stage2.toml",
+                     "research-council.toml"]
     for p in root.glob("*.toml"):
         cat = load_catalogue(p)
         assert abs(sum(cat.weights().values()) - 1) < 1e-12
