@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -13,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["neutralise", "xlsx_text", "safe_frame", "write_csv", "write_json", "atomic_folder",
+__all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "is_id_column", "write_csv", "write_json",
+           "atomic_folder",
            "claim_name", "sweep_partial_folders"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -21,43 +23,100 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+#: A formula-start character right after one of these would start a cell when a spreadsheet splits
+#: a line at ``;`` (Danish Excel reading a ``,`` file: quotes then count only at a cell's start),
+#: at a tab, or at a line break inside a quoted field.
+_INNER_FORMULA = re.compile(r"([;\t\r\n])(?=[=+\-@\t\r])")
+
+
 def neutralise(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with ``'`` (the OWASP CSV-injection rule).
+    """Text made safe for a spreadsheet (the OWASP CSV-injection rule): text that would run as a
+    formula gets a ``'`` in front, and so does every part of it that a spreadsheet splitting the
+    line at ``;``, a tab or a line break would read as a cell of its own.
 
     >>> neutralise("=HYPERLINK(1)"), neutralise("Århus"), neutralise(-3)
     ("'=HYPERLINK(1)", 'Århus', -3)
+    >>> neutralise("Lyd;=cmd|' /C calc'!A0;x")
+    "Lyd;'=cmd|' /C calc'!A0;x"
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    return _INNER_FORMULA.sub(r"\1'", value)
 
 
 def xlsx_text(value: str) -> str:
-    """Text as it may be written into an .xlsx cell: neutralised like CSV text (see
-    :func:`neutralise`) and without the control characters XML cannot store.
+    """Text as it may be written into an .xlsx cell: without the control characters XML cannot
+    store, and with ``'`` in front if it would run as a formula (a cell is never split, so only
+    its start matters).
 
-    >>> xlsx_text("=1+1"), xlsx_text("Søren\x07"), xlsx_text("-2 points")
-    ("'=1+1", 'Søren', "'-2 points")
+    >>> xlsx_text("=1+1"), xlsx_text("Søren\x07"), xlsx_text("-2 points"), xlsx_text("a;=b")
+    ("'=1+1", 'Søren', "'-2 points", 'a;=b')
     """
-    return neutralise(_XML_ILLEGAL.sub("", value))
+    value = _XML_ILLEGAL.sub("", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def is_id_column(name: object) -> bool:
+    """Whether a column holds ids (``application_id``, ``expert_id``, ``id``...): ids are data and
+    are written exactly as they are (the input readers refuse ids a spreadsheet would read as a
+    formula, so they never need neutralising)."""
+    text = str(name)
+    return text == "id" or text.endswith("_id")
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell (and text header) neutralised."""
+    """A copy with every free-text cell (and text header) neutralised; id columns
+    (:func:`is_id_column`) are left exactly as they are."""
     out = frame.copy()
     for j in range(out.shape[1]):  # by position: works with repeated column names too
         col = out.iloc[:, j]
+        if is_id_column(out.columns[j]):
+            continue
         if col.dtype == object or pd.api.types.is_string_dtype(col):
             out.isetitem(j, col.map(neutralise))
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
 
+#: A field holding any of these is quoted, so that the file splits into the same fields whether a
+#: spreadsheet reads it with ``,`` or with ``;`` (Danish Excel) as the separator, or as tab-separated.
+_QUOTE_IF = re.compile(r'[,;"\n\r\t]')
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV text :func:`write_csv` writes (see there).
+
+    >>> print(csv_text(pd.DataFrame({"application_id": ["KP;1"], "score": [3.5],
+    ...                              "title": ["Lyd;=cmd|' /C calc'!A0;x"]})), end="")
+    application_id,score,title
+    "KP;1",3.5,"Lyd;'=cmd|' /C calc'!A0;x"
+    """
+    # "\r\n" here only so that pandas quotes every field holding either character
+    raw = safe_frame(frame).to_csv(index=False, lineterminator="\r\n", float_format="%.12g")
+    out = io.StringIO()
+    for row in csv.reader(io.StringIO(raw, newline="")):  # pandas' cell texts, re-quoted
+        if row == [""]:
+            out.write('""\n')  # one empty field, not a blank line
+            continue
+        out.write(",".join('"' + f.replace('"', '""') + '"' if _QUOTE_IF.search(f) else f
+                           for f in row))
+        out.write("\n")
+    return out.getvalue()
+
+
 def write_csv(frame: pd.DataFrame, path: Path | str, *, index: bool = False) -> None:
-    """Write a table as UTF-8 CSV with ``\\n`` line ends and round-trip float formatting."""
+    """Write a table as UTF-8 CSV with ``\\n`` line ends and round-trip float formatting.
+
+    Safe in a spreadsheet whichever separator it splits at: every field holding ``,``, ``;``,
+    ``"``, a tab or a line break is quoted, and free text a spreadsheet would run as a formula
+    is neutralised (:func:`neutralise`); ids are written exactly, so a join with the inputs on
+    an id is exact.
+    """
     if index:
         frame = frame.reset_index()
-    safe_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.12g")
+    Path(path).write_text(csv_text(frame), encoding="utf-8", newline="")
 
 
 def write_json(data: Any, path: Path | str) -> None:

@@ -20,6 +20,7 @@ call's currency):
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -299,7 +300,16 @@ def formula_id_problems(values: Mapping[str, str], columns: Iterable[str], file:
                                file=file, row=line, column=col,
                                hint="rename it so that it starts with a letter or digit (e.g. KP-01), "
                                     "in every file that uses it"))
+        elif _INNER_FORMULA.search(raw):  # a spreadsheet splitting the line at ';' starts a cell there
+            out.append(Problem(f"id {text!r} holds ';', a tab or a line break followed by a formula "
+                               "character, which a spreadsheet splitting at ';' reads as a formula",
+                               file=file, row=line, column=col,
+                               hint="rename it without ';', tabs or line breaks (e.g. KP-01), in every "
+                                    "file that uses it"))
     return out
+
+
+_INNER_FORMULA = re.compile(r"[;\t\r\n][=+\-@\t\r]")
 
 
 def unknown_column_warnings(header: Sequence[str], known: Iterable[str], file: str) -> list[Problem]:

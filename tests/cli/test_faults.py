@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,6 +18,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selection.cli import EXIT_BUG, main
 
@@ -317,3 +320,79 @@ def test_report_with_dollar_signs_in_titles_and_names(call_copy, tmp_path, capsy
     code, text, err = _run(["report", run], capsys)
     assert code == 0 and "Traceback" not in err, err
     assert "Lyd $x^$ på landet" in (run / "report.html").read_text(encoding="utf-8")
+
+
+# --- item 8: output CSVs safe at , and ; -- ids exact -------------------------------------------
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _live_formulas(path: Path) -> list[tuple[str, str]]:
+    """Fields a spreadsheet splitting ``path`` at ``,`` or at ``;`` would read as a formula."""
+    import csv
+
+    bad = []
+    text = path.read_text(encoding="utf-8")
+    for sep in (",", ";"):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep):
+            bad += [(sep, f) for f in row if f.startswith(_FORMULA) and not _is_number(f)]
+    return bad
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12),
+                          st.text(st.sampled_from('=+-@;,"\t\n\r ab1Øæ\'|'), max_size=12)),
+                min_size=1, max_size=6))
+def test_any_text_is_safe_at_comma_and_semicolon_and_ids_come_back(tmp_path_factory, rows):
+    from selection.io.export import neutralise, write_csv
+
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    from selection.io.tables import formula_id_problems
+
+    ids = [f"A{k}{t}" for k, (t, _) in enumerate(rows)]
+    ids = [i for i in ids if not formula_id_problems({"id": i}, ["id"], "a.csv", 1)] or ["A"]
+    rows = rows[:len(ids)]  # the ids the input readers accept
+    frame = pd.DataFrame({"application_id": ids, "title": [t for _, t in rows], "n": range(len(rows))})
+    write_csv(frame, path)
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert back["application_id"].tolist() == ids  # exactly, whatever they hold
+    assert back["title"].tolist() == [neutralise(t) for _, t in rows]
+    assert _live_formulas(path) == []
+
+
+def test_every_output_csv_of_a_run_joins_back_exactly_and_is_safe(call_copy, tmp_path, capsys):
+    apps_file = call_copy / "applications.csv"
+    apps = pd.read_csv(apps_file, dtype=str, keep_default_na=False)
+    hostile = {"KP-01": "Lyd;=cmd|' /C calc'!A0;x", "KP-02": "-2+3 møbler, \"citat\"\tfane",
+               "KP-03": "@SUM(1;2)"}
+    apps["title"] = [hostile.get(a, t) for a, t in zip(apps["application_id"], apps["title"],
+                                                       strict=True)]
+    apps.to_csv(apps_file, index=False)
+    code, text, err = _run(["run", call_copy, "--out", tmp_path / "runs", "--quiet"], capsys)
+    assert code == 0, err
+    run = Path(text.strip())
+    ids = set(apps["application_id"])
+    csvs = sorted(run.glob("*.csv"))
+    assert len(csvs) >= 5
+    joined = 0
+    for f in csvs:
+        assert _live_formulas(f) == [], f.name
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if "application_id" in table.columns:
+            assert set(table["application_id"]) <= ids, f.name
+            merged = table.merge(apps[["application_id"]], on="application_id", how="inner",
+                                 validate="many_to_one")
+            assert len(merged) == len(table), f.name
+            joined += 1
+    assert joined >= 4
+    ranking = pd.read_csv(run / "ranking.csv", dtype=str, keep_default_na=False)
+    titles = dict(zip(ranking["application_id"], ranking["title"], strict=False))
+    assert titles["KP-01"] == "Lyd;'=cmd|' /C calc'!A0;x" and titles["KP-03"] == "'@SUM(1;2)"
