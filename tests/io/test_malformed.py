@@ -151,7 +151,8 @@ def case_unknown_application(tmp, kp, t):
 
 
 def case_conflict_scored(tmp, kp, t):
-    apps = ["KP-13", "KP-14", "KP-15"]
+    mine = sorted(kp[1].assignments["E04"])  # KP-14 (row 8) between two applications assigned to E04
+    apps = [mine[0], "KP-14", mine[1]]
     return [_filled(tmp, kp, t, expert="E04", apps=apps, edit=_set("E8", 4))]
 
 
