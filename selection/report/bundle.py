@@ -15,30 +15,36 @@ from pathlib import Path
 
 import pandas as pd
 
+from selection import schema
 from selection.errors import InputError, Problem
 
-__all__ = ["RunBundle", "ReportInputs", "engine_layout", "load_bundle", "find_sibling", "load_report_inputs", "REQUIRED_COLUMNS"]
+__all__ = ["RunBundle", "ReportInputs", "engine_layout", "load_bundle", "find_sibling", "load_report_inputs", "REQUIRED_COLUMNS",
+           "manifest_problems"]
 
 #: Columns each known table must have for the report to draw it (others are shown as they are).
+#: Names come from the run-folder schema (selection.schema), so a renamed column fails here at import.
 REQUIRED_COLUMNS: dict[str, list[str]] = {
-    "ranking.csv": ["stage", "application_id", "rank", "score", "eligible", "failed_thresholds"],
-    "panel-scores.csv": ["stage", "application_id", "criterion_id", "panel_score"],
-    "selection-stage*.csv": ["application_id", "rank", "value", "selected", "reason"],
-    "rank-intervals.csv": ["application_id", "expected_rank", "rank_q05", "rank_q25", "rank_q75", "rank_q95"],
-    "expert-leniency.csv": ["expert_id", "leniency"],
-    "agreement.csv": ["criterion_id", "measure", "value"],
-    "rank-acceptability.csv": ["application_id"],
-    "selection-probability.csv": ["application_id", "probability_selected_stage1"],
-    "core-index.csv": ["application_id", "core_index", "core_label"],
-    "weight-stability.csv": ["criterion_id", "weight", "weight_low", "weight_high"],
-    "weight-sweep.csv": ["criterion_id", "weight", "application_id", "selected"],
-    "scenario-matrix.csv": ["application_id", "scenario", "selected_stage1"],
+    schema.RANKING.name: schema.RANKING.col("stage", "application_id", "rank", "score", "eligible", "failed_thresholds"),
+    schema.PANEL_SCORES.name: schema.PANEL_SCORES.col("stage", "application_id", "criterion_id", "panel_score"),
+    schema.SELECTION.name: schema.SELECTION.col("application_id", "rank", "value", "selected", "reason"),
+    schema.RANK_INTERVALS.name: schema.RANK_INTERVALS.col("application_id", "expected_rank", "rank_q05", "rank_q25",
+                                                          "rank_q75", "rank_q95"),
+    schema.LENIENCY.name: schema.LENIENCY.col("expert_id", "leniency"),
+    schema.AGREEMENT.name: schema.AGREEMENT.col("criterion_id", "measure", "value"),
+    schema.RANK_ACCEPTABILITY.name: schema.RANK_ACCEPTABILITY.col("application_id"),
+    schema.SELECTION_PROBABILITY.name: schema.SELECTION_PROBABILITY.col("application_id", "probability_selected_stage1"),
+    schema.CORE_INDEX.name: schema.CORE_INDEX.col("application_id", "core_index", "core_label"),
+    # the long layouts engine_layout reshapes three engine tables into (the report's own names)
+    schema.WEIGHT_STABILITY.name: ["criterion_id", "weight", "weight_low", "weight_high"],
+    schema.WEIGHT_SWEEP.name: ["criterion_id", "weight", "application_id", "selected"],
+    schema.SCENARIO_MATRIX.name: ["application_id", "scenario", "selected_stage1"],
 }
 _STAGE_FILE = re.compile(r"^selection-stage(\d+)\.csv$")
 
 
 def _required(name: str) -> list[str] | None:
-    return REQUIRED_COLUMNS.get("selection-stage*.csv" if _STAGE_FILE.match(name) else name)
+    table = schema.table_for(name)
+    return None if table is None else REQUIRED_COLUMNS.get(table.name)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,89 @@ def _read_manifest(path: Path, problems: list[Problem]) -> dict | None:
         problems.append(Problem("manifest.json has no \"kind\"", file=str(mf),
                                 hint="the run folder is damaged or from another program; run the command again"))
         return None
+    damaged = manifest_problems(data, str(mf))
+    if damaged:
+        problems += damaged
+        return None
     return data
+
+
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+_OPT_STR = (str, type(None))
+#: The type each manifest value the report reads must have ("*" matches any key or list item).
+_MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
+    "kind": str, "call_id": str, "created_utc": str, "scenario": _OPT_STR, "seed": (int, type(None)),
+    "inputs": dict, "outputs": dict, "versions": dict, "solvers": dict, "timings_s": dict,
+    "parameters": dict, "parameters.stages": dict, "parameters.stages.*": dict,
+    "parameters.stages.*.name": str, "parameters.stages.*.max_selected": int,
+    "parameters.stages.*.from_stage": (int, type(None)), "parameters.stages.*.budget": _OPT_NUM,
+    "parameters.stages.*.budget_basis": _OPT_STR, "parameters.stages.*.total_budget_cap_per_year": _OPT_NUM,
+    "parameters.stages.*.max_regional_share": _OPT_NUM, "parameters.stages.*.fixed_cost_per_selected": _OPT_NUM,
+    "parameters.stages.*.thresholds": dict, "parameters.stages.*.thresholds.*": _OPT_NUM,
+    "parameters.stages.*.weights": dict, "parameters.stages.*.weights.*": _NUM,
+    "parameters.stages.*.criterion_names": dict, "parameters.stages.*.criterion_names.*": list,
+    "parameters.stages.*.criterion_names.*.*": str,
+    "parameters.stages.*.overall_threshold": _OPT_NUM, "parameters.stages.*.tie_breaks": list,
+    "parameters.stages.*.ranking_method": _OPT_STR, "parameters.stages.*.objective": _OPT_STR,
+    "parameters.call": dict, "parameters.call.name": _OPT_STR, "parameters.call.name_en": _OPT_STR,
+    "parameters.call.operator": _OPT_STR, "parameters.call.currency": _OPT_STR,
+    "selected": dict, "selected.*": list, "selected.*.*": str, "pending_stages": list,
+    "objective": dict, "objective.*": _OPT_NUM,
+    "rules": dict, "rules.*": list, "rules.*.*": dict, "rules.*.*.rule": str,
+    "rules.*.*.description": str, "rules.*.*.description_da": _OPT_STR, "rules.*.*.sense": _OPT_STR,
+    "rules.*.*.limit": _OPT_NUM, "rules.*.*.used": _OPT_NUM, "rules.*.*.binding": bool,
+    "rules.*.*.members": list, "rules.*.*.members.*": str,
+}
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {"str": "text", "int": "a whole number", "float": "a number", "dict": "a table {...}",
+             "list": "a list [...]", "bool": "true or false", "NoneType": "null"}
+    ts = t if isinstance(t, tuple) else (t,)
+    return " or ".join(dict.fromkeys(names.get(x.__name__, x.__name__) for x in ts))
+
+
+def manifest_problems(data: dict, file: str) -> list[Problem]:
+    """Every value of a manifest the report reads that has the wrong type, named by its key path
+    (e.g. ``parameters.stages.1.max_selected``); ``created_utc`` must be a UTC time stamp."""
+    from datetime import datetime
+
+    out: list[Problem] = []
+
+    def walk(value, path: list[str], pattern: list[str]) -> None:
+        key = ".".join(pattern)
+        want = _MANIFEST_TYPES.get(key)
+        if want is not None:
+            ok = isinstance(value, want) and not (isinstance(value, bool) and bool not in (
+                want if isinstance(want, tuple) else (want,)))
+            if not ok:
+                out.append(Problem(f"the value of {'.'.join(path)} is damaged: expected "
+                                   f"{_type_name(want)}, found {json.dumps(value, ensure_ascii=False)[:60]}",
+                                   file=file, key=".".join(path),
+                                   hint="the run folder was edited or damaged; run the command again"))
+                return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                for pat in (str(k), "*"):
+                    if ".".join([*pattern, pat]) in _MANIFEST_TYPES or any(
+                            t.startswith(".".join([*pattern, pat]) + ".") for t in _MANIFEST_TYPES):
+                        walk(v, [*path, str(k)], [*pattern, pat])
+                        break
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, [*path, str(i)], [*pattern, "*"])
+
+    walk(data, [], [])
+    stamp = data.get("created_utc")
+    if isinstance(stamp, str):
+        try:
+            datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            out.append(Problem(f"the value of created_utc is damaged: expected a UTC time like "
+                               f"2026-01-31T12:00:00Z, found {stamp[:40]!r}", file=file, key="created_utc",
+                               hint="the run folder was edited or damaged; run the command again"))
+    return out
 
 
 def engine_layout(name: str, frame: pd.DataFrame) -> pd.DataFrame:

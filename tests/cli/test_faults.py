@@ -396,3 +396,49 @@ def test_every_output_csv_of_a_run_joins_back_exactly_and_is_safe(call_copy, tmp
     ranking = pd.read_csv(run / "ranking.csv", dtype=str, keep_default_na=False)
     titles = dict(zip(ranking["application_id"], ranking["title"], strict=False))
     assert titles["KP-01"] == "Lyd;'=cmd|' /C calc'!A0;x" and titles["KP-03"] == "'@SUM(1;2)"
+
+
+# --- item 16: a damaged manifest.json is named key by key ---------------------------------------
+
+@pytest.fixture(scope="module")
+def a_run(tmp_path_factory, example_dir):
+    out = tmp_path_factory.mktemp("runs")
+    assert main(["run", str(example_dir), "--out", str(out), "--quiet"]) == 0
+    return next(out.iterdir())
+
+
+@pytest.mark.parametrize("path, bad", [
+    (["parameters"], "x"), (["parameters", "stages"], [1]), (["parameters", "stages", "1"], 7),
+    (["parameters", "stages", "1", "max_selected"], "8"),
+    (["parameters", "stages", "1", "thresholds", "effekt"], "high"),
+    (["parameters", "stages", "1", "weights"], None),
+    (["parameters", "stages", "2", "criterion_names", "effekt"], "Effekt"),
+    (["parameters", "call"], ["KP"]), (["rules", "1"], {"a": 1}), (["rules", "1", 0, "used"], "x"),
+    (["rules", "1", 0, "binding"], "yes"), (["rules", "1", 0, "members"], "KP-01"),
+    (["selected", "1"], "KP-01"), (["created_utc"], "yesterday"), (["kind"], 3),
+])
+def test_damaged_manifest_names_the_key(a_run, tmp_path, capsys, path, bad):
+    run = tmp_path / a_run.name
+    shutil.copytree(a_run, run)
+    mf = run / "manifest.json"
+    data = json.loads(mf.read_text(encoding="utf-8"))
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = bad
+    mf.write_text(json.dumps(data), encoding="utf-8")
+    before = _digests(run)
+    code, _, err = _run(["report", run], capsys)
+    key = ".".join(map(str, path))
+    assert code == 1 and "Traceback" not in err and "bug" not in err, err
+    assert f"manifest.json, {key}:" in err or (key == "kind" and "kind" in err), err
+    assert _digests(run) == before and not (run / "report.html").exists()
+
+
+def test_manifest_that_is_not_json_or_not_an_object(a_run, tmp_path, capsys):
+    for text in ("{", "[1, 2]", '"run"'):
+        run = tmp_path / f"r{len(text)}"
+        shutil.copytree(a_run, run)
+        (run / "manifest.json").write_text(text, encoding="utf-8")
+        code, _, err = _run(["report", run], capsys)
+        assert code == 1 and "Traceback" not in err and "manifest.json" in err, err
