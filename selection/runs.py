@@ -18,14 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from selection import schema
 from selection.errors import SelectionNote
 from selection.io.export import atomic_folder, write_csv, write_json
+from selection.schema import SCHEMA_VERSION
 from selection.select import solver_versions
 
 __all__ = ["new_run_dir", "check_out_folder", "InterruptedRunNote", "package_versions", "file_hashes", "write_run", "run_tables", "run_manifest",
            "rules_record", "RESULT_FILES"]
 
-RESULT_FILES = ("ranking.csv", "selection-stage{n}.csv", "manifest.json")
+RESULT_FILES = (schema.RANKING.name, schema.SELECTION.name, schema.MANIFEST_FILE)
 _PACKAGES = ("selection", "pandas", "numpy", "scipy", "pulp", "highspy", "pydantic", "openpyxl")
 
 
@@ -118,13 +120,14 @@ def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, inp
         outputs = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir())}
         full = {
             **manifest,
+            "schema_version": SCHEMA_VERSION,
             "inputs": file_hashes(input_files, root),
             "outputs": outputs,
             "versions": package_versions(),
             "solvers": solver_versions(),
             "command": " ".join(["selection", *sys.argv[1:]]) if sys.argv else "",
         }
-        write_json(full, tmp / "manifest.json")
+        write_json(full, tmp / schema.MANIFEST_FILE)
     assert folder.final is not None
     return folder.final
 
@@ -151,14 +154,14 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
         long["n_scores"] = [int(n_scores.get((a, c), 0)) for a, c in zip(long[ev.APPLICATION], long[ev.CRITERION], strict=True)]
         long.insert(0, "stage", n)
         panels.append(long)
-    tables = {"ranking.csv": pd.concat(rankings, ignore_index=True),
-              "panel-scores.csv": pd.concat(panels, ignore_index=True)}
+    tables = {schema.RANKING.file(): pd.concat(rankings, ignore_index=True),
+              schema.PANEL_SCORES.file(): pd.concat(panels, ignore_index=True)}
     for n, sr in result.stages.items():
-        tables[f"selection-stage{n}.csv"] = sr.selection
+        tables[schema.SELECTION.file(n)] = sr.selection
         if getattr(sr, "alternatives", None) is not None:
-            tables[f"alternatives-stage{n}.csv"] = sr.alternatives
+            tables[schema.ALTERNATIVES.file(n)] = sr.alternatives
         if getattr(sr, "reserve", None) is not None:
-            tables[f"reserve-stage{n}.csv"] = sr.reserve  # ordered reserve list (selection.select.reserve)
+            tables[schema.RESERVE.file(n)] = sr.reserve  # ordered reserve list (selection.select.reserve)
     tables.update(panel_diagnostics(result))
     from selection.bayes.stage import (
         bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages

@@ -33,6 +33,7 @@ def run(args) -> int:
         write_run,
     )
     from selection.scenario import BASELINE, compare_scenarios, run_scenarios
+    from selection.schema import SCHEMA_VERSION
     from selection.select import solver_versions
 
     started = datetime.now(UTC)
@@ -60,7 +61,8 @@ def run(args) -> int:
             if p.is_file():
                 outputs[p.relative_to(tmp).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
         write_json({
-            "kind": "scenarios", "call_id": base.folder.call.id, "seed": base.folder.call.seed,
+            "kind": "scenarios", "schema_version": SCHEMA_VERSION, "call_id": base.folder.call.id,
+            "seed": base.folder.call.seed,
             "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "scenarios": {name: ("infeasible" if isinstance(r, InfeasibleError) else "ok") for name, r in results.items()},
             "parameters": {"solver": base.solver},
