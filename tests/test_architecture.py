@@ -42,6 +42,8 @@ FORBIDDEN = {
     "selection.sensitivity": ["matplotlib", "pulp"],
     "selection.bayes": ["selection.io", "matplotlib"],
     "selection.runs": ["matplotlib"],
+    # the run-folder schema and its reader: writers and readers (the report) share it
+    "selection.schema": ["numpy", "pandas", "pulp", "matplotlib", "selection.model", "selection.rank"],
     # plotting draws result frames: it never imports the computing packages
     "selection.plot": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",
                        "selection.pipeline", "pulp", "highspy"],
