@@ -10,10 +10,11 @@ from selection.plot._common import COLOURS, LABELS, STYLE
 from selection.plot.budget import budget_use
 from selection.plot.comparison import scenario_matrix
 from selection.plot.panel import agreement, expert_leniency
+from selection.plot.posterior import expected_ranks
 from selection.plot.ranking import ranking
 from selection.plot.uncertainty import rank_acceptability, rank_intervals, selection_probability
 from selection.plot.weights import weight_stability, weight_sweep
 
-__all__ = ["COLOURS", "LABELS", "STYLE", "agreement", "budget_use", "expert_leniency", "rank_acceptability",
+__all__ = ["COLOURS", "LABELS", "STYLE", "agreement", "budget_use", "expected_ranks", "expert_leniency", "rank_acceptability",
            "rank_intervals", "ranking", "scenario_matrix", "selection_probability", "weight_stability",
            "weight_sweep"]
