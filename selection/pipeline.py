@@ -17,7 +17,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
-from selection.errors import InputError, Problem, SolverError
+from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.csvfile import read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import load_stage_scores, stage_input_files, symlink_problems
@@ -106,6 +106,70 @@ def _rel(root: Path, p: Path) -> str:
         return str(p.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(p)
+
+
+def locate_stage_problem(folder: CallFolder, number: int, problem: Problem) -> Problem:
+    """``problem`` (from ranking or the rules of stage ``number``, keyed relative to the stage,
+    e.g. ``ranking_params`` or ``tie_breaks[0]``) with the file and full key it comes from: the
+    scenario file when the scenario sets that field, else the call file or the stage's catalogue."""
+    from dataclasses import replace as _replace
+
+    if problem.file is not None:
+        return problem
+    key = problem.key or "ranking_params"
+    field_name = key.split(".")[0].split("[")[0]
+    ov = folder.scenario.stages.get(number) if folder.scenario is not None else None
+    if ov is not None and (getattr(ov, field_name, None) is not None
+                           or (field_name == "ranking_params" and ov.ranking_method is not None)):
+        return _replace(problem, file=f"scenarios/{folder.scenario.name}.toml", key=f"stages.{number}.{key}")
+    stage = folder.call.stage(number)
+    if field_name == "tie_breaks":
+        return _replace(problem, file=_rel(folder.root, folder.root / stage.catalogue), key=key)
+    index = [s.number for s in folder.call.stages].index(number)
+    return _replace(problem, file=CALL_FILE, key=f"stages[{index}].{key}")
+
+
+def forced_problems(folder: CallFolder) -> list[Problem]:
+    """A forced decision for an application that is not in applications.csv: invalid input,
+    named by file and key (in the call file, or in the scenario that adds it)."""
+    out = []
+    for st in folder.call.stages:
+        ov = folder.scenario.stages.get(st.number) if folder.scenario is not None else None
+        added = len(ov.forced) if ov is not None else 0
+        index = [s.number for s in folder.call.stages].index(st.number)
+        for i, f in enumerate(st.forced):
+            if f.application in folder.applications:
+                continue
+            if i >= len(st.forced) - added:
+                file, key = f"scenarios/{folder.scenario.name}.toml", \
+                    f"stages.{st.number}.forced[{i - (len(st.forced) - added)}].application"
+            else:
+                file, key = CALL_FILE, f"stages[{index}].forced[{i}].application"
+            out.append(Problem(f"forced decision for {f.application!r}, which is not in applications.csv",
+                               file=file, key=key, hint="use an application_id from applications.csv, or "
+                                                        "remove the forced decision"))
+    return out
+
+
+def ranking_problems(folder: CallFolder) -> list[Problem]:
+    """Everything ranking would refuse, found without selecting: each stage's panel scores are
+    ranked with its method, parameters and tie-break chain, and every problem is named by file
+    and key (:func:`locate_stage_problem`); plus :func:`forced_problems`."""
+    from selection.errors import SelectionError
+
+    out = forced_problems(folder)
+    for st in folder.call.stages:
+        evaluation = folder.evaluations.get(st.number)
+        if evaluation is None or evaluation.empty:
+            continue
+        cat = folder.catalogues[st.number]
+        try:
+            panel = stage_panel_scores(evaluation, cat, st)
+            rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
+                              method=st.ranking_method, method_params=st.ranking_params)
+        except SelectionError as exc:
+            out += [locate_stage_problem(folder, st.number, p) for p in exc.problems]
+    return out
 
 
 def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
@@ -264,6 +328,9 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
     solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else DEFAULT_SOLVER)
+    unknown = forced_problems(folder)
+    if unknown:  # invalid input, not an infeasible selection
+        raise InputError(unknown)
     timings: dict[str, float] = {}
     stages: dict[int, StageResult] = {}
     for st in folder.call.stages:
@@ -283,8 +350,11 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         else:
             panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
-        ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
-                                    method=st.ranking_method, method_params=st.ranking_params)
+        try:
+            ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
+                                        method=st.ranking_method, method_params=st.ranking_params)
+        except RankingError as exc:  # name the file and key the setting comes from
+            raise RankingError([locate_stage_problem(folder, st.number, p) for p in exc.problems]) from None
         t1 = time.perf_counter()
         later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
         if folder.call.selection_mode == "linked" and later is not None:

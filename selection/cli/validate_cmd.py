@@ -9,7 +9,8 @@ from pathlib import Path
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check a call folder and list every problem",
                        description="Check the call file, catalogues, applications, experts, assignments, "
-                                   "score files and scenarios; list every problem with file, row and column. "
+                                   "score files and scenarios, and rank every stage of the baseline and of "
+                                   "every scenario; list every problem with file, row and column or key. "
                                    "Then solve the baseline and every scenario (nothing is written) and say "
                                    "which have no feasible selection (exit code 2).")
     p.add_argument("call_dir", type=Path, help="the call folder (holding call.toml)")
@@ -35,7 +36,7 @@ def print_warnings(folder) -> None:
 
 def run(args) -> int:
     from selection.errors import InfeasibleError, InputError, Problem
-    from selection.pipeline import load_call_folder, run_call, with_scenario
+    from selection.pipeline import load_call_folder, ranking_problems, run_call, with_scenario
 
     folder = load_call_folder(args.call_dir)
     problems = []
@@ -47,8 +48,10 @@ def run(args) -> int:
             folders[name] = with_scenario(folder, name)
         except InputError as exc:
             problems += exc.problems
+    for f in folders.values():  # what ranking would refuse, and forced decisions for unknown ids
+        problems += ranking_problems(f)
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))
     n_scores = {n: int(e["score"].notna().sum()) for n, e in folder.evaluations.items()}
     print(f"OK: {folder.call.name}: {len(folder.applications)} applications, {len(folder.experts)} experts, "
           + ", ".join(f"{k} scores in stage {n}" for n, k in n_scores.items())

@@ -237,21 +237,29 @@ def promethee_ii(table: pd.DataFrame, weights: Mapping[str, float], *,
     """
     x, w, mask = prepare(table, weights, directions)
     criteria = [str(c) for c in table.columns]
+    key = "ranking_params.preference_functions"
+    if preference_functions is not None and not isinstance(preference_functions, Mapping):
+        raise RankingError(Problem(
+            f"preference_functions must be a table criterion -> function, not {preference_functions!r}",
+            key=key, hint='e.g. preference_functions = { vaerditilvaekst = { function = "linear", q = 0.5, '
+                          "p = 2 } } (criteria not named use the usual function)"))
     given = dict(preference_functions or {})
     problems = []
     unknown = [c for c in given if c not in criteria]
     if unknown:
         problems.append(Problem(f"preference function given for criteria not in the table: {', '.join(unknown)}",
-                                hint=f"use the criteria {', '.join(criteria)}"))
+                                key=key, hint=f"use the criteria {', '.join(criteria)}"))
     fns = []
     for c in criteria:
         try:
             f = _functions([given.get(c, "usual")], 1)[0]
-        except TypeError as exc:
-            problems.append(Problem(f"preference function of {c!r} is malformed: {exc}",
-                                    hint="give {function = ..., q = ..., p = ..., s = ...}"))
+            msgs = f.check()
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            problems.append(Problem(f"preference function of {c!r} is malformed: {exc}", key=f"{key}.{c}",
+                                    hint="give {function = ..., q = ..., p = ..., s = ...} with numbers for "
+                                         "q, p and s"))
             continue
-        problems += [Problem(f"criterion {c!r}: {msg}") for msg in f.check()]
+        problems += [Problem(f"criterion {c!r}: {msg}", key=f"{key}.{c}") for msg in msgs]
         fns.append(f)
     if problems:
         raise RankingError(problems)

@@ -50,18 +50,19 @@ class TieBreakResult:
 def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applications: bool) -> list[str]:
     """The chain with a final ``lottery`` (added if missing); :class:`RankingError` for bad steps."""
     problems = []
-    for step in chain:
+    for i, step in enumerate(chain):
+        key = f"tie_breaks[{i}]"
         if step.startswith("criterion:"):
             cid = step.split(":", 1)[1]
             if cid not in criteria:
-                problems.append(Problem(f"tie-break {step!r} names an unknown criterion",
+                problems.append(Problem(f"tie-break {step!r} names an unknown criterion", key=key,
                                         hint=f"use one of {', '.join(map(str, criteria))}"))
         elif step in _ALIASES or step.startswith(("attribute:", "coverage:")):
             if not have_applications:
-                problems.append(Problem(f"tie-break {step!r} needs the applications",
+                problems.append(Problem(f"tie-break {step!r} needs the applications", key=key,
                                         hint="pass applications= to rank_applications"))
         elif step != "lottery":
-            problems.append(Problem(f"unknown tie-break step {step!r}",
+            problems.append(Problem(f"unknown tie-break step {step!r}", key=key,
                                     hint=f"use {', '.join(TIE_BREAK_STEPS)}"))
     if problems:
         raise RankingError(problems)

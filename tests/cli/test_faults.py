@@ -442,3 +442,64 @@ def test_manifest_that_is_not_json_or_not_an_object(a_run, tmp_path, capsys):
         (run / "manifest.json").write_text(text, encoding="utf-8")
         code, _, err = _run(["report", run], capsys)
         assert code == 1 and "Traceback" not in err and "manifest.json" in err, err
+
+
+# --- item 14: ranking errors are found by validate and named by file and key --------------------
+
+_SCENARIOS = {
+    "bad-param": ('[stages.1]\nranking_method = "topsis"\nranking_params = { nonsense = 3 }',
+                  "scenarios/bad-param.toml, stages.1.ranking_params: ranking method 'topsis' takes no "
+                  "parameter 'nonsense'"),
+    "bad-tie": ('[stages.1]\ntie_breaks = ["no_such_step"]',
+                "scenarios/bad-tie.toml, stages.1.tie_breaks[0]: unknown tie-break step 'no_such_step'"),
+    "prom-q": ('[stages.1]\nranking_method = "promethee_ii"\nranking_params = { preference_functions = '
+               '{ vaerditilvaekst = { function = "linear", q = "a", p = 2 } } }',
+               "scenarios/prom-q.toml, stages.1.ranking_params.preference_functions.vaerditilvaekst: "
+               "preference function of 'vaerditilvaekst' is malformed"),
+    "prom-lin": ('[stages.1]\nranking_method = "promethee_ii"\nranking_params = { preference_functions = '
+                 '"linear" }', "scenarios/prom-lin.toml, stages.1.ranking_params.preference_functions: "
+                               "preference_functions must be a table"),
+    "forced-ghost": ('[stages.1]\nforced = [{ application = "KP-99", include = true, reason = "board" }]',
+                     "scenarios/forced-ghost.toml, stages.1.forced[0].application: forced decision for "
+                     "'KP-99', which is not in applications.csv"),
+    "neg-weight": ("[stages.1.weights]\nvaerditilvaekst = -1\nkreativ_innovation = 1",
+                   "scenarios/neg-weight.toml, stages.1"),
+}
+
+
+def _scenario(call_dir, name, body):
+    (call_dir / "scenarios" / f"{name}.toml").write_text(
+        f'schema_version = 1\nname = "{name}"\ndescription = "x"\n{body}\n', encoding="utf-8")
+
+
+def test_validate_finds_every_ranking_problem_before_saying_ok(call_copy, capsys):
+    for name, (body, _) in _SCENARIOS.items():
+        _scenario(call_copy, name, body)
+    before = _digests(call_copy)
+    code, out, err = _run(["validate", call_copy, "--no-solve"], capsys)
+    assert code == 1 and "OK" not in out and "Traceback" not in err, (out, err)
+    for _, expected in _SCENARIOS.values():
+        assert expected in err, (expected, err)
+    assert _digests(call_copy) == before
+
+
+@pytest.mark.parametrize("name", ["prom-q", "forced-ghost", "bad-tie"])
+def test_run_names_the_file_and_key_and_exits_1(call_copy, tmp_path, capsys, name):
+    body, expected = _SCENARIOS[name]
+    _scenario(call_copy, name, body)
+    out = tmp_path / "out"
+    code, _, err = _run(["run", call_copy, "--scenario", name, "--out", out], capsys)
+    assert code == 1 and expected in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_baseline_ranking_problem_names_the_call_file(call_copy, capsys):
+    call = call_copy / "call.toml"
+    text = call.read_text(encoding="utf-8")
+    first = text.index("[[stages]]")
+    call.write_text(text[:first] + text[first:].replace("[[stages]]\n", "[[stages]]\nranking_method = "
+                                                        "\"topsis\"\nranking_params = { nonsense = 1 }\n", 1),
+                    encoding="utf-8")
+    code, _, err = _run(["validate", call_copy, "--no-solve"], capsys)
+    assert code == 1 and "call.toml, stages[0].ranking_params: ranking method 'topsis' takes no parameter " \
+                         "'nonsense'" in err, err
