@@ -16,6 +16,7 @@ problem it finds and raise once.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -94,8 +95,12 @@ _VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d.,:/ ]*")
 
 def _kind(p: Problem) -> tuple:
     """What makes two problems the same kind: file, hint and message with its values removed."""
-    words = " ".join(_VALUE.sub(" ", p.message).split())
-    return (p.file, p.hint, words)
+    return (p.file, p.hint, _shape(p.message))
+
+
+@functools.lru_cache(maxsize=65536)
+def _shape(message: str) -> str:
+    return " ".join(_VALUE.sub(" ", message).split())
 
 
 def _cut(text: str, limit: int = MAX_LINE) -> str:
@@ -119,7 +124,9 @@ class SelectionError(Exception):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__(self.report())
+        # the report is made when printed (str), not here: a file with a million problems is
+        # wrapped more than once on its way to the CLI
+        super().__init__(self.problems)
 
     def report(self, per_kind: int | None = None) -> str:
         """Every problem on its own line; of each kind (same file, same message apart from its
