@@ -228,6 +228,7 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
                 "fixed_cost_per_selected": st.fixed_cost,
                 "thresholds": {c.id: c.threshold for c in folder.catalogues[st.number].criteria},
                 "criterion_names": {c.id: [c.name_da, c.name_en] for c in folder.catalogues[st.number].criteria},
+                "scales": {c.id: [c.scale.min, c.scale.max, c.scale.step] for c in folder.catalogues[st.number].criteria},
                 "overall_threshold": folder.catalogues[st.number].overall_threshold,
                 "overall_threshold_basis": folder.catalogues[st.number].overall_threshold_basis,
             } for st in folder.call.stages},

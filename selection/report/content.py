@@ -76,7 +76,9 @@ def _call_section(run: RunBundle, lang: str) -> Section:
         sec.blocks.append(Para(" / ".join(x for x in (call.get("name"), call.get("name_en")) if x)))
     stages = run.stages()
     first = run.stage_parameters(stages[0]) if stages else {}
-    sec.blocks.append(Para(say("call_intro", lang, aggregation=say(first.get("aggregation", "mean"), lang)
+    scales = sorted({f"{lo:g}–{hi:g}" for n in stages for lo, hi, *_ in run.stage_parameters(n).get("scales", {}).values()})
+    sec.blocks.append(Para(say("call_intro", lang, scale=", ".join(scales) or "0–5",  # older run folders: 0-5
+                               aggregation=say(first.get("aggregation", "mean"), lang)
                                   if first.get("aggregation", "mean") in ("mean", "median", "trimmed_mean")
                                   else first.get("aggregation"))))
     rows = []
@@ -271,6 +273,18 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
                 sec.blocks.append(Para(say("intervals_intro", lang)))
                 sec.blocks.append(Figure(f"{label} — rank-intervals.csv",
                                          lambda iv=iv, k=k: plot.rank_intervals(iv, funding_line=k, lang=lang)))
+        posterior = run.table("posterior.csv")  # the Bayesian panel model's caterpillar (docs/bayes.md)
+        if posterior is not None and "posterior.csv" not in run.unusable and (posterior["stage"] == n).any():
+            pn = posterior[posterior["stage"] == n]
+            if "title" in f.columns:
+                pn = pn.merge(f[["application_id", "title"]], on="application_id", how="left")
+            lot = run.table("lottery.csv")
+            ln = lot[lot["stage"] == n] if lot is not None and "lottery.csv" not in run.unusable else None
+            drawn = ((run.manifest.get("bayes") or {}).get(str(n)) or {}).get("lottery") or {}
+            sec.blocks.append(Figure(f"{label} — posterior.csv" + (", lottery.csv" if ln is not None and len(ln) else ""),
+                                     lambda pn=pn, ln=ln, fl=drawn.get("funding_line"): plot.expected_ranks(
+                                         pn, lottery=ln if ln is not None and len(ln) else None, funding_line=fl,
+                                         lang=lang)))
     if intervals is None:
         sec.blocks.append(Para(say("no_intervals", lang) if "rank-intervals.csv" not in run.unusable else
                                say("not_drawable", lang, file="rank-intervals.csv",

@@ -38,12 +38,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "threshold": ("Threshold", "Tærskel"),
     "overall_threshold": ("Overall threshold", "Samlet tærskel"),
     "aggregation": ("Panel score", "Panelscore"),
-    "call_intro": ("The expert panel scored every application on the criteria below (0-5). The panel score of "
+    "call_intro": ("The expert panel scored every application on the criteria below ({scale}). The panel score of "
                    "a criterion is {aggregation} of the experts' scores; the weighted total ranks the "
                    "applications; an application below a threshold cannot be selected. The selection itself "
                    "is the best set of applications that respects every rule of the stage.",
-                   "Ekspertpanelet har scoret hver ansøgning på kriterierne nedenfor (0-5). Et kriteriums "
-                   "panelscore er {aggregation} af eksperternes scorer; den vægtede sum rangordner "
+                   "Ekspertpanelet har scoret hver ansøgning på kriterierne nedenfor ({scale}). Et kriteriums "
+                   "panelscore er {aggregation} af eksperternes scorer; den vægtede total rangordner "
                    "ansøgningerne; en ansøgning under en tærskel kan ikke udvælges. Selve udvælgelsen er det "
                    "bedste sæt af ansøgninger, der overholder alle fasens regler."),
     "panel_intro": ("How far do the experts agree, and is any expert systematically lenient or severe? "
@@ -71,7 +71,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "ci95": (" (95 % interval {lo}–{hi})", " (95 %-interval {lo}–{hi})"),
     "basis": (", over {apps} applications and {experts} experts", ", over {apps} ansøgninger og {experts} eksperter"),
     "headline": ("{measure} for the weighted total is {value}{ci}{basis}: {reading} ({bands}).",
-                 "{measure} for den vægtede sum er {value}{ci}{basis}: {reading} ({bands})."),
+                 "{measure} for den vægtede total er {value}{ci}{basis}: {reading} ({bands})."),
     "alpha_reliable": ("reliable agreement", "pålidelig enighed"),
     "alpha_tentative": ("moderate agreement, good enough for tentative conclusions only",
                         "moderat enighed, nok til foreløbige konklusioner"),

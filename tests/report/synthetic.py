@@ -78,6 +78,7 @@ def run_tables(full: bool = True) -> dict[str, pd.DataFrame]:
 
 def run_manifest() -> dict:
     stage = {"aggregation": "mean", "weights": {"value": 0.6, "innovation": 0.4}, "criterion_names": CRITERIA,
+             "scales": {"value": [0, 5, 0.5], "innovation": [0, 5, 0.5]},
              "thresholds": {"value": 2.0, "innovation": None}, "overall_threshold": 2.5,
              "overall_threshold_basis": "weighted_total"}
     rules1 = [{"rule": "max_selected", "description": "at most 4 selected", "sense": "<=", "limit": 4, "used": 4,
