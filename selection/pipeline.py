@@ -20,7 +20,12 @@ from selection.aggregate import score_counts, stage_panel_scores
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.csvfile import read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
-from selection.io.store import load_stage_scores, stage_input_files, symlink_problems
+from selection.io.store import (
+    load_stage_scores,
+    stage_input_files,
+    symlink_problem,
+    symlink_problems,
+)
 from selection.io.tables import (
     application_warnings,
     assignments_for_stage,
@@ -226,8 +231,9 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
     if call is not None:
         problems += money_basis_problems(app_file, call.stages, _rel(root, app_file))
         warnings += application_warnings(app_file, call.attributes, _rel(root, app_file))
-    problems += symlink_problems(root, [app_file, exp_file]
-                                 + ([root / call.assignments] if call and call.assignments else []))
+    # call file, catalogues, vocabulary, scenario, tables: links are followed only inside the folder
+    problems += symlink_problems(root, [*files, *([root / call.vocabulary] if call and call.vocabulary else []),
+                                        *([root / call.assignments] if call and call.assignments else [])])
     # When applications.csv has problems, the score files are still checked against the ids it
     # lists, so that one report holds every problem.
     known_ids = set(apps) or _raw_ids(app_file)
@@ -306,6 +312,9 @@ def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
     spath = base.root / "scenarios" / f"{scenario}.toml"
     if base.scenario is not None or base.pending or not spath.is_file():
         return load_call_folder(base.root, scenario)
+    link = symlink_problem(base.root, spath)
+    if link is not None:
+        raise InputError(link)
     scen = load_scenario(spath)
     if scen.selection_mode is not None and scen.selection_mode != base.call.selection_mode:
         return load_call_folder(base.root, scenario)

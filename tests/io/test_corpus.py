@@ -463,6 +463,15 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
      ["scores/stage2/business-plans-E01.csv: leads through a symbolic link to", "outside the call folder"]),
     ("score-sep-line-wrong-separator", lambda root: _write(root, WIDE1, "sep=;\n" + _read(root, WIDE1)[0]),
      [f"{WIDE1}, row 1: the first line says sep=';', but the header holds no ';'"]),
+    ("link-catalogue-outside", both(toml_key(CALL, "catalogue", '"stage1.toml"', "stages"),
+                                    symlink("stage1.toml", str(CRITERIA / "kreative-partnerskaber-stage1.toml"))),
+     ["stage1.toml: leads through a symbolic link to", "outside the call folder"]),
+    ("link-scenario-outside", symlink("scenarios/evil.toml", str(EXAMPLE / "scenarios" / "two-rural.toml")),
+     ["scenarios/evil.toml: leads through a symbolic link to", "outside the call folder"]),
+    ("link-vocabulary-dangling", both(remove("vocabulary.toml"), symlink("vocabulary.toml", "gone.toml")),
+     ["call.toml, vocabulary: the call names vocabulary file 'vocabulary.toml', which does not exist"]),
+    ("link-experts-outside", both(remove("experts.csv"), symlink("experts.csv", str(EXAMPLE / "experts.csv"))),
+     ["experts.csv: leads through a symbolic link to", "outside the call folder"]),
     ("score-too-few-experts", toml_key(CALL, "min_experts", "9", "stages"), ["scores/stage1: application KP-", "at least 9 required"]),
 ]
 
@@ -500,6 +509,8 @@ def test_malformed_input_is_refused_where_it_is(tmp_path, pristine, capsys, name
     scenario = []
     if name.startswith("scen-"):  # 'run' reads only the scenario it is asked for
         scenario = ["--scenario", "equal-weights" if "equal-weights" in where[0] else "regional-budget-cut"]
+    elif name == "link-scenario-outside":
+        scenario = ["--scenario", "evil"]
     for argv in (["run", str(root), "--out", str(out), "--quiet", *scenario], ["validate", str(root), "--no-solve"]):
         code = main(argv)
         captured = capsys.readouterr()
