@@ -827,7 +827,7 @@ class StageOverride(Frozen):
     def _share_cap(cls, data: Any) -> Any:
         return _parse_share_cap(data)
 
-    weights: dict[str, float] | None = Field(default=None, description="criterion id -> weight")
+    weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(default=None, description="criterion id -> weight")
     thresholds: dict[str, float | None] | None = Field(default=None, description="criterion id -> minimum (or none)")
     overall_threshold: float | None = None
     tie_breaks: list[str] | None = None

@@ -463,7 +463,8 @@ _SCENARIOS = {
                      "scenarios/forced-ghost.toml, stages.1.forced[0].application: forced decision for "
                      "'KP-99', which is not in applications.csv"),
     "neg-weight": ("[stages.1.weights]\nvaerditilvaekst = -1\nkreativ_innovation = 1",
-                   "scenarios/neg-weight.toml, stages.1"),
+                   "scenarios/neg-weight.toml, stages.1.weights.vaerditilvaekst: Input should be greater than or "
+                   "equal to 0"),
 }
 
 
