@@ -136,6 +136,12 @@ def _problems_of(errors: list, data: Any, file: str | None) -> list[Problem]:
             msg = "unknown key (not part of the schema); remove it or check its spelling"
         elif err["type"] == "missing":
             msg = "required key is missing"
+        elif loc and loc[-1] == "[key]":  # a table name, e.g. [stages.two] where a number belongs
+            loc = loc[:-1]
+            name = loc[-1] if loc else ""
+            msg = f"table name {name!r} is not a whole number"
+            hint = ("name the table by its stage number, e.g. [stages.1]" if len(loc) > 1 and loc[-2] == "stages"
+                    else "use a whole number")
         elif (strict := _strict_message(err)) is not None:
             msg, hint = strict
         problems.append(Problem(msg, file=file, key=_key(loc, data) or None, hint=hint))

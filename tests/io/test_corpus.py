@@ -331,7 +331,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ("scen-unknown-key", sub(RBC, r"^budget = (.*)$", r"budget = \1\nbudjet = 1"), ["regional-budget-cut.toml, stages.2.budjet: unknown key"]),
     ("scen-max-selected-float", sub(RBC, r"^budget = (.*)$", r"budget = \1\nmax_selected = 3.0"),
      ["regional-budget-cut.toml, stages.2.max_selected: must be a whole number"]),
-    ("scen-stage-key-text", sub(RBC, r"^\[stages\.2\]", "[stages.two]"), ["regional-budget-cut.toml, stages.two"]),
+    ("scen-stage-key-text", sub(RBC, r"^\[stages\.2\]", "[stages.two]"), ["regional-budget-cut.toml, stages.two: table name 'two' is not a whole number", "[stages.1]"]),
     ("scen-solver", toml_key(RBC, "solver", '"gurobi"'), ["regional-budget-cut.toml, solver"]),
     ("scen-seed-negative", toml_key(RBC, "seed", "-3"), ["regional-budget-cut.toml, seed"]),
     ("scen-syntax", sub(RBC, r"^budget = .*$", "budget = 6 000 000"), ["regional-budget-cut.toml: not valid TOML"]),
