@@ -34,6 +34,7 @@ __all__ = [
     "ShareRule",
     "FixedCost",
     "Exclusive",
+    "MoneyCap",
     "Expert",
     "Constraint",
     "ForcedDecision",
@@ -515,6 +516,26 @@ class Exclusive(Frozen):
     reason: NonEmpty
 
 
+class MoneyCap(Frozen):
+    """A further budget over the selection: the sum of one or more amounts of each selected
+    application at most ``at_most``. With one money attribute per year (``regional_2014``, ...)
+    a cap per year and one over the period express a call's per-year budgets::
+
+        money_caps = [
+          { name_en = "regional co-financing 2014", name_da = "regional medfinansiering 2014",
+            of = ["regional_2014"], at_most = 7500000 },
+          { name_en = "regional co-financing 2014-2017", name_da = "regional medfinansiering 2014-2017",
+            of = ["regional_2014", "regional_2015", "regional_2016", "regional_2017"], at_most = 30000000 },
+        ]
+    """
+
+    name_en: NonEmpty
+    name_da: NonEmpty
+    of: list[MoneyBasis] = Field(min_length=1)
+    at_most: Money
+    reason: str = ""
+
+
 class ForcedDecision(Frozen):
     """An application forced into or out of a stage's selection, with the reason recorded."""
 
@@ -575,6 +596,8 @@ class Stage(Frozen):
     eligibility: list[EligibilityRule] = Field(default_factory=list)
     shares: list[ShareRule] = Field(default_factory=list)
     mutually_exclusive: list[Exclusive] = Field(default_factory=list)
+    money_caps: list[MoneyCap] = Field(default_factory=list, description="further budgets, e.g. one "
+                                       "per year and one over the period (see MoneyCap)")
     reserve: int = Field(default=0, ge=0, description="length of the ordered reserve list")
     currency: Currency = Field(default_factory=Currency, description="filled in from the call")
     min_experts: int = Field(default=1, ge=1, description="fewest experts that must score each application")
@@ -658,6 +681,9 @@ class AssignmentRules(Frozen):
         default_factory=list, description="each application gets at least one expert of each kind")
     max_per_affiliation: int | None = Field(
         default=None, ge=1, description="most experts of one affiliation on one application")
+    expertise_attributes: list[NonEmpty] = Field(
+        default_factory=list, description="application attributes matched against the experts' "
+        "declared expertise (default: every text or set-of-texts attribute but municipality)")
     mode: Literal["total", "fair"] = Field(
         default="total", description="'total': most total fit; 'fair': the worst-served "
         "application's fit first (PeerReview4All), then the total")
@@ -776,6 +802,12 @@ class Call(Frozen):
                                     f"{a.label_en} ({a.id}) is {a.type!r}")
                 for v in ([e.equals] if e.equals is not None else []) + list(e.any_of or []):
                     check_value(where, a, v)
+            for k, mc in enumerate(st.money_caps):
+                for basis in mc.of:
+                    if basis not in money:
+                        problems.append(f"stages[{i}].money_caps[{k}]: {basis!r} is not an amount; use "
+                                        "cost, grant, regional_cofinancing_per_year, total_budget_per_year "
+                                        "or a declared money attribute")
             for k, sh in enumerate(st.shares):
                 where = f"stages[{i}].shares[{k}]"
                 for basis in (sh.of, sh.within):

@@ -192,6 +192,19 @@ def _group_values(group: str, candidates: Sequence[Application], declared: Attri
     return sorted({v for a in candidates for v in a.group_values(group)})
 
 
+def money_cap_rules(inp: StageInput) -> list[Rule]:
+    """One budget row per ``money_caps`` entry: ``sum_i (sum of its amounts) x_i <= at_most``
+    (e.g. a budget per year and one over the period)."""
+    st, cur = inp.stage, inp.stage.currency
+    out = []
+    for k, mc in enumerate(st.money_caps):
+        coefs = {a: float(sum(st.amount(inp.applications[a], b) for b in mc.of)) for a in inp.values}
+        out.append(Rule(f"money_cap[{k}]", f"{mc.name_en} within {cur.format(mc.at_most)}",
+                        {a: c for a, c in coefs.items() if c}, "<=", mc.at_most, cur.code, kind="budget",
+                        reason=mc.reason, description_da=f"{mc.name_da} inden for {cur.format(mc.at_most, 'da')}"))
+    return out
+
+
 def exclusive_rules(inp: StageInput) -> list[Rule]:
     """One row ``sum x_i <= 1`` per set of mutually exclusive applications (the stage's
     ``mutually_exclusive``), over those of them that are candidates."""
@@ -325,7 +338,7 @@ def build_rules(inp: StageInput) -> list[Rule]:
                                   description_da=rule_text_da(words, count, c.group, v, c.declared),
                                   label_da=group_label_da(c.group, v, c.declared),
                                   source=k, if_available=bool(c.if_available and sense == ">=")))
-    rules += exclusive_rules(inp) + share_rules(inp)
+    rules += exclusive_rules(inp) + share_rules(inp) + money_cap_rules(inp)
     for f in st.forced:
         if f.application in inp.values:
             rules.append(Rule(f"forced:{f.application}",
@@ -848,9 +861,9 @@ def explain_infeasible(inp: StageInput, rules: Sequence[Rule], solver: str) -> l
     if fix:
         what = "; ".join(_change_words(r, v) for r, v in fix)
         many = len(fix) > 1
+        together = ("both" if len(fix) == 2 else f"all {len(fix)}") + " changes together; " if many else ""
         out.append(Problem(f"stage {n}: the smallest change that makes a selection possible "
-                           f"({'all ' + str(len(fix)) + ' changes together; ' if many else ''}checked by solving "
-                           f"again with {'them' if many else 'it'} applied): {what}",
+                           f"({together}checked by solving again with {'them' if many else 'it'} applied): {what}",
                            hint="make " + ("these changes" if many else "this change") +
                                 " in the call or scenario file, or relax other rules instead"))
     return out or [Problem(f"stage {n}: no selection satisfies the rules")]

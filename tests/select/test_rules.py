@@ -144,3 +144,21 @@ def test_share_rules_equal_brute_force(inst, share, kind):
         return
     assert expected and outcome.objective == pytest.approx(expected[0][0], abs=1e-9)
     assert feasible(stage, apps, eligible_ids(stage, ranking, apps), outcome.selected)
+
+
+def test_budgets_per_year_and_over_the_period():
+    """Per-year amounts as money attributes: a cap per year and one over the period."""
+    from selection.model import Call
+
+    attrs = [{"id": f"y{y}", "label_da": str(y), "label_en": str(y), "type": "money"} for y in (2014, 2015)]
+    apps = {a: Application(id=a, title=a, lead_organisation=a, attributes={"y2014": v14, "y2015": v15})
+            for a, v14, v15 in [("A", 5, 5), ("B", 4, 1), ("C", 1, 4), ("D", 1, 1)]}
+    call = Call.model_validate({"schema_version": 1, "id": "c", "name": "c", "attributes": attrs, "stages": [{
+        "number": 1, "name": "s", "catalogue": "c.toml", "max_selected": 4, "money_caps": [
+            {"name_en": "2014", "name_da": "2014", "of": ["y2014"], "at_most": 6},
+            {"name_en": "2014-2015", "name_da": "2014-2015", "of": ["y2014", "y2015"], "at_most": 11}]}]})
+    outcome, _ = select_stage(call.stage(1), _ranking(list(apps)), apps)
+    assert set(outcome.selected) == {"B", "C"}  # A with anyone breaks one of the caps (brute force by hand)
+    assert sum(apps[a].attributes["y2014"] for a in outcome.selected) <= 6
+    assert sum(apps[a].attributes["y2014"] + apps[a].attributes["y2015"] for a in outcome.selected) <= 11
+    assert "2014-2015 within 11 DKK" in [r.description for r in outcome.rules]
