@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -248,7 +248,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
     outside: dict[int, pd.DataFrame] = {}
     pending: list[int] = []
     if call is not None and known_ids and experts:
-        score_apps = apps or dict.fromkeys(sorted(known_ids))  # ids only, for the checks
+        # ids only (no Application) when applications.csv has problems: the checks use the keys
+        score_apps = apps or cast("dict[str, Application]", dict.fromkeys(sorted(known_ids)))
         for st in call.stages:
             folder = score_folder(root, call.scores, st.number)
             # hand-placed .csv/.xlsx files of scores/stage<N>/ plus the imported store (selection.io.store)

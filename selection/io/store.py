@@ -35,6 +35,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -164,7 +165,7 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
             continue
         v = dict(zip(STORE_COLUMNS, rec, strict=True))
         e, a, c = v[ev.EXPERT], v[ev.APPLICATION], v[ev.CRITERION]
-        where = {"file": name, "row": line}
+        where: dict[str, Any] = {"file": name, "row": line}
         if e not in ctx.experts:
             problems.append((e, Problem(f"unknown expert {e!r}", **where)))
         if a not in ctx.applications:

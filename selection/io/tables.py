@@ -205,7 +205,8 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
     problems = _missing_columns(table, ["expert_id", "name"])
     if problems:
         raise ApplicationError(problems)
-    experts, seen = [], {}
+    experts: list[Expert] = []
+    seen: dict[str, int] = {}
     for row in table.rows:
         v = row.values
         data = {"id": v["expert_id"], "name": v["name"], "affiliation": v.get("affiliation", ""),
