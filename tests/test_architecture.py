@@ -47,6 +47,8 @@ FORBIDDEN = {
     # plotting draws result frames: it never imports the computing packages
     "selection.plot": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",
                        "selection.pipeline", "pulp", "highspy"],
+    # the workbench: engine functions and the CLI in a worker process; it draws nothing itself
+    "selection.web": ["matplotlib"],
     # the report reads run folders only
     "selection.report": ["selection.aggregate", "selection.rank", "selection.select", "selection.sensitivity",
                          "selection.pipeline", "pulp", "highspy"],

@@ -36,7 +36,7 @@ def scenario_name(text: str) -> str:
     return text
 
 #: Subcommand modules, in the order ``selection --help`` lists them.
-COMMANDS = ["run", "validate", "assign", "sheets", "import", "report", "panel", "scenarios", "sensitivity", "lottery"]
+COMMANDS = ["run", "validate", "assign", "sheets", "import", "report", "panel", "scenarios", "sensitivity", "lottery", "serve"]
 
 
 class _Parser(argparse.ArgumentParser):

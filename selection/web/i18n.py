@@ -1,0 +1,184 @@
+"""The page's own words in English and Danish (decisions and rules come from the engine's texts).
+
+One number style per language: Danish decimal comma and ``.`` for thousands, English the reverse.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["LANGS", "TEXT", "t", "number", "money"]
+
+LANGS = ("en", "da")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # navigation
+    "app": ("Selection workbench", "Udvælgelsens arbejdsbord"),
+    "skip": ("Skip to content", "Gå til indhold"),
+    "nav": ("Sections", "Afsnit"),
+    "overview": ("Overview", "Overblik"),
+    "import": ("Import", "Indlæs"),
+    "panel": ("Panel", "Panel"),
+    "selection": ("Ranking and selection", "Rangering og udvælgelse"),
+    "whatif": ("What-if", "Hvad nu hvis"),
+    "sensitivity": ("Sensitivity", "Følsomhed"),
+    "runs": ("Report and history", "Rapport og historik"),
+    "language": ("Language", "Sprog"),
+    "other_lang": ("Dansk", "English"),
+    # overview
+    "call": ("The call", "Opslaget"),
+    "stages": ("Stages, budgets and rules", "Faser, budgetter og regler"),
+    "stage": ("Stage", "Fase"),
+    "choose_at_most": ("choose at most", "vælg højst"),
+    "from_stage": ("among those selected in stage", "blandt dem, der er udvalgt i fase"),
+    "budget": ("Budget", "Budget"),
+    "rules": ("Rules", "Regler"),
+    "no_rules": ("no further rules", "ingen yderligere regler"),
+    "inputs": ("Inputs", "Inddata"),
+    "inputs_ok": ("Every input is valid.", "Alle inddata er gyldige."),
+    "inputs_bad": ("Problems in the inputs (as selection validate reports them)",
+                   "Problemer i inddata (som selection validate melder dem)"),
+    "infeasible": ("No selection keeps every rule", "Ingen udvælgelse overholder alle regler"),
+    "feasible": ("The baseline and every scenario have a selection that keeps every rule.",
+                 "Grundscenariet og alle scenarier har en udvælgelse, der overholder alle regler."),
+    "pending": ("Waiting", "Afventer"),
+    "progress": ("The expert group's progress", "Ekspertgruppens fremdrift"),
+    "expert": ("Expert", "Bedømmer"),
+    "assigned": ("assigned", "tildelt"),
+    "returned": ("scored", "bedømt"),
+    "missing": ("missing", "mangler"),
+    "sheets_sent": ("sheets sent", "ark sendt"),
+    "yes": ("yes", "ja"),
+    "no": ("no", "nej"),
+    "applications": ("applications", "ansøgninger"),
+    "experts": ("experts", "bedømmere"),
+    "scenarios": ("scenarios", "scenarier"),
+    # import
+    "import_intro": ("Drop returned workbooks (.xlsx) or CSV files. They are checked first; nothing is "
+                     "stored until you confirm, and then all or nothing.",
+                     "Vælg returnerede regneark (.xlsx) eller CSV-filer. De kontrolleres først; intet "
+                     "gemmes, før du bekræfter, og så alt eller intet."),
+    "files": ("Score files", "Bedømmelsesfiler"),
+    "check": ("Check the files", "Kontrollér filerne"),
+    "confirm_import": ("Import into the store", "Indlæs i lageret"),
+    "import_valid": ("The files are valid", "Filerne er gyldige"),
+    "import_invalid": ("The files cannot be imported", "Filerne kan ikke indlæses"),
+    "imported": ("Imported", "Indlæst"),
+    "nothing_changed": ("Nothing to change: the store already holds these scores.",
+                        "Intet at ændre: lageret har allerede disse bedømmelser."),
+    # panel
+    "agreement": ("Agreement", "Enighed"),
+    "leniency": ("Expert leniency", "Bedømmernes niveau"),
+    "leniency_note": ("Additive expert-effect model, points on the scale; + scores higher than the panel. "
+                      "Labelled only outside ±{band} points.",
+                      "Additiv bedømmereffekt-model, point på skalaen; + bedømmer højere end panelet. "
+                      "Kun markeret uden for ±{band} point."),
+    "lenient": ("lenient", "mild"),
+    "severe": ("severe", "streng"),
+    "divergence": ("To discuss in the consensus meeting", "Til drøftelse på konsensusmødet"),
+    "criterion": ("Criterion", "Kriterium"),
+    "application": ("Application", "Ansøgning"),
+    "scores": ("Scores", "Bedømmelser"),
+    "range": ("Range", "Spænd"),
+    "comments": ("Comments", "Kommentarer"),
+    "print": ("Print", "Udskriv"),
+    # selection
+    "rank": ("Rank", "Plads"),
+    "title": ("Title", "Titel"),
+    "value": ("Value", "Værdi"),
+    "selected": ("Selected", "Udvalgt"),
+    "decision": ("Decision", "Afgørelse"),
+    "cost_to_include": ("Cost to include", "Pris for at tage med"),
+    "budget_used": ("Budget used", "Brugt af budgettet"),
+    "binding": ("Binding rules", "Bindende regler"),
+    "none": ("none", "ingen"),
+    "deviations": ("Ranking deviations", "Afvigelser fra rangordenen"),
+    "dossier": ("Dossier", "Sagsmappe"),
+    "eligible": ("Eligible", "Kvalificeret"),
+    "total_value": ("total value", "samlet værdi"),
+    "not_run": ("Not computed: the inputs have problems (see the overview).",
+                "Ikke beregnet: inddata har problemer (se overblikket)."),
+    # what-if
+    "whatif_intro": ("Every change is solved exactly, both stages, and compared with the baseline.",
+                     "Hver ændring løses eksakt i begge faser og sammenlignes med grundscenariet."),
+    "weights": ("Criterion weights", "Kriteriernes vægte"),
+    "principles": ("Principles", "Principper"),
+    "limits": ("Limits and budgets", "Grænser og budgetter"),
+    "max_selected": ("at most selected", "højst udvalgt"),
+    "forced": ("Force in or out", "Tag med eller udelad"),
+    "force_in": ("Force in", "Tag med"),
+    "force_out": ("Force out", "Udelad"),
+    "reason": ("Reason", "Begrundelse"),
+    "entered": ("Enters", "Kommer ind"),
+    "left": ("Leaves", "Går ud"),
+    "unchanged": ("The selection is the same as the baseline.", "Udvælgelsen er den samme som grundscenariet."),
+    "baseline": ("baseline", "grundscenarie"),
+    "reset": ("Reset to the baseline", "Nulstil til grundscenariet"),
+    "save_scenario": ("Save as a scenario", "Gem som scenarie"),
+    "scenario_name": ("Scenario name (letters, digits, - and _)", "Scenariets navn (bogstaver, cifre, - og _)"),
+    "description": ("Description", "Beskrivelse"),
+    "saved": ("Saved", "Gemt"),
+    "run_scenario": ("Run it into a run folder", "Kør det til en kørselsmappe"),
+    "rule_on": ("on", "til"),
+    "count": ("count", "antal"),
+    # jobs, sensitivity, runs
+    "samples": ("Weight samples", "Vægtprøver"),
+    "start": ("Start", "Start"),
+    "cancel": ("Cancel", "Annullér"),
+    "job": ("Job", "Job"),
+    "running": ("running", "kører"),
+    "finished": ("finished", "færdig"),
+    "failed": ("failed", "fejlede"),
+    "cancelled": ("cancelled", "annulleret"),
+    "busy": ("Another job is running for this call; wait for it or cancel it.",
+             "Et andet job kører for dette opslag; vent på det eller annullér det."),
+    "core_labels": ("Core, borderline and exterior", "Kerne, grænsetilfælde og yderkreds"),
+    "latest_sensitivity": ("Latest sensitivity run", "Seneste følsomhedskørsel"),
+    "no_sensitivity": ("No sensitivity run yet.", "Ingen følsomhedskørsel endnu."),
+    "history": ("Run folders", "Kørselsmapper"),
+    "kind": ("Kind", "Art"),
+    "created": ("Created", "Oprettet"),
+    "build_report": ("Build the report", "Lav rapporten"),
+    "report_lang": ("Report language", "Rapportens sprog"),
+    "download": ("Download", "Hent"),
+    "compare": ("Compare two runs", "Sammenlign to kørsler"),
+    "compare_btn": ("Compare", "Sammenlign"),
+    "first_run": ("First run", "Første kørsel"),
+    "second_run": ("Second run", "Anden kørsel"),
+    "only_in": ("only in", "kun i"),
+    "in_both": ("in both", "i begge"),
+    "no_runs": ("No run folders yet.", "Ingen kørselsmapper endnu."),
+    "run_baseline": ("Run the baseline into a run folder", "Kør grundscenariet til en kørselsmappe"),
+    "back": ("Back", "Tilbage"),
+    "error": ("Something is wrong", "Noget er galt"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    en, da = TEXT[key]
+    return da if lang == "da" else en
+
+
+def number(x: Any, lang: str, decimals: int = 2) -> str:
+    """``1234.5`` -> ``1,234.50`` (en) / ``1.234,50`` (da); blanks for missing values."""
+    if x is None:
+        return ""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return ""
+    s = f"{v:,.{decimals}f}"
+    if lang == "da":
+        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return s
+
+
+def money(x: Any, lang: str, currency: str = "DKK") -> str:
+    """Whole currency units with the language's thousands separator, never wrapped."""
+    if x is None:
+        return ""
+    unit = "kr." if (lang == "da" and currency == "DKK") else currency
+    return f"{number(x, lang, 0)}\u00a0{unit}"
