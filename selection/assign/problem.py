@@ -112,23 +112,23 @@ def expertise_fit(expert_terms: Sequence[Iterable[str]], application_terms: Sequ
     return (E @ A.T) / np.where(size > 0, size, 1.0)
 
 
-def application_terms(app: Application) -> frozenset[str]:
-    """The application's declared attribute values an expert's expertise is matched against:
-    every set- or text-valued attribute value (industries, focus areas, declared attributes),
-    not its id, title, organisation or municipality."""
-    skip = {"id", "title", "lead_organisation", "municipality"}
+def application_terms(app: Application, attributes: Sequence[str] = ()) -> frozenset[str]:
+    """The application's declared attribute values an expert's expertise is matched against.
+
+    ``attributes``: the attribute ids to use (the call's ``[assignment] expertise_attributes``);
+    empty means every attribute with a set of texts or a text as value (industries, focus areas
+    and the like) except ``municipality``, a place rather than a field of expertise.
+    """
     terms: set[str] = set()
-    for name, value in app:
-        if name in skip:
+    for name, value in app.attributes.items():
+        if attributes and name not in attributes:
+            continue
+        if not attributes and name == "municipality":
             continue
         if isinstance(value, frozenset | set | list | tuple):
             terms |= {str(v) for v in value if isinstance(v, str)}
-        elif isinstance(value, Mapping):
-            for v in value.values():
-                if isinstance(v, frozenset | set | list | tuple):
-                    terms |= {str(t) for t in v if isinstance(t, str)}
-                elif isinstance(v, str) and v:
-                    terms.add(v)
+        elif isinstance(value, str) and value:
+            terms.add(value)
     return frozenset(terms)
 
 
@@ -163,7 +163,8 @@ def build_problem(
     ei, aj = {e: i for i, e in enumerate(ex)}, {a: j for j, a in enumerate(ap)}
     m, n = len(ex), len(ap)
     if fit is None:
-        fit = expertise_fit([e.expertise for e in experts], [application_terms(a) for a in applications])
+        fit = expertise_fit([e.expertise for e in experts],
+                            [application_terms(a, rules.expertise_attributes) for a in applications])
     bar = np.zeros((m, n), dtype=np.int8)
     gone = set(unavailable)
     for i, e in enumerate(experts):
@@ -172,7 +173,7 @@ def build_problem(
                 bar[i, j] = 1
             elif rules.exclude_same_organisation and _same(e.affiliation, a.lead_organisation):
                 bar[i, j] = 2
-            elif rules.exclude_same_municipality and _same(e.municipality, a.municipality):
+            elif rules.exclude_same_municipality and _same(e.municipality, str(a.attribute("municipality", ""))):
                 bar[i, j] = 3
         if e.id in gone:
             bar[i, bar[i] == 0] = 5

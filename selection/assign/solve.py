@@ -42,10 +42,13 @@ from selection.assign.problem import BAR_REASONS, FIX_REASONS, AssignmentProblem
 from selection.errors import InfeasibleError, Problem, SolverError
 from selection.select.milp import Milp, solve_milp
 
-__all__ = ["AssignmentResult", "solve_assignment", "diagnose", "TOL"]
+__all__ = ["AssignmentResult", "solve_assignment", "diagnose", "TOL", "FAIR_RESOLUTION"]
 
 #: Tolerance when an earlier objective's optimum is kept as a bound (fits are sums of shares).
 TOL = 1e-7
+#: Resolution at which fair mode compares the fits of an affinity matrix of arbitrary numbers
+#: (declared-expertise fits are compared exactly: they are multiples of 1/q for a small q).
+FAIR_RESOLUTION = 0.01
 
 
 @dataclass(frozen=True)
@@ -320,7 +323,7 @@ def _initial_columns(s: _Structure, per_app: int) -> np.ndarray:
 
 
 def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray, start: np.ndarray | None,
-              per_app: int):
+              per_app: int, quantum: float = 1e-9):
     """Maximise ``cost`` over the whole program exactly, solving only a subset of the pair
     columns: the restricted LP is priced with its duals until no left-out column improves it (the
     full LP bound), then the restricted MIP is solved, and every left-out column whose reduced
@@ -329,8 +332,9 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
     Wiley, §II.2; column generation: Desrosiers, J. & Lübbecke, M. E. (2005). A primer in column
     generation. In *Column Generation*, Springer, 1-32. doi:10.1007/0-387-25486-2_1).
 
-    ``cols``: bool mask of the pair columns in the subset (updated in place). Returns
-    ``(status, x over all columns, objective)``.
+    ``cols``: bool mask of the pair columns in the subset (updated in place); ``quantum``: the
+    smallest possible improvement of the objective (1 for a count, a fit step for a fit on a
+    grid). Returns ``(status, x over all columns, objective)``.
     """
     P, ncol = s.P, s.n_cols
     extra = np.arange(P, ncol)
@@ -340,17 +344,28 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
         idx = np.r_[np.flatnonzero(cols), extra]
         if solver != "highs" or cols.all():
             break
-        status, x, z_lp, y = _lp(s.milp(A, idx, cost, relax=True))
-        if status == "infeasible":
-            grow = _initial_columns(s, per_app * 2) & ~cols
-            if not grow.any():
-                cols[:] = True
-                continue
-            per_app *= 2
-            cols |= grow
-            continue
+        # the restricted LP with an artificial column (cost -big) on every row with a floor, so
+        # that it is feasible whatever columns are left out (the "big M" start of column generation)
+        lp = s.milp(A, idx, cost, relax=True)
+        floors = [r for r, lo in enumerate(lp.row_lower) if lo > -np.inf]
+        big = 10.0 * (1.0 + float(np.abs(cost).sum()))
+        first = lp.add_vars(len(floors), cost=-big, lower=0.0, upper=np.inf, integer=False)
+        for k, r in enumerate(floors):
+            i, v = lp.rows[r]
+            lp.rows[r] = (np.r_[i, first + k], np.r_[v, 1.0])
+        status, x, z_lp, y = _lp(lp)
         if status != "optimal":
-            raise SolverError(Problem(f"the LP solver stopped ({status})", hint="try --solver cbc"))
+            cols[:] = True  # let the whole program decide (and diagnose)
+            continue
+        if np.any(x[first:] > 1e-9):
+            reduced = cost[:P] - A[:, :P].T @ y
+            out = ~cols & (reduced > 1e-9)
+            if out.any():
+                cols |= out
+                continue
+            cols[:] = True  # artificial columns remain: infeasible, or big too small
+            continue
+        x = x[:first]
         reduced = cost[:P] - A[:, :P].T @ y
         out = ~cols & (reduced > 1e-9)
         if out.any():
@@ -370,12 +385,14 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
     if sol.status != "optimal":
         if not cols.all():
             cols[:] = True
-            return _optimise(s, A, cost, solver, cols, start, per_app)
+            return _optimise(s, A, cost, solver, cols, start, per_app, quantum)
         return sol.status, None, np.nan
     if not cols.all():
+        # a better integer point is better by at least ``quantum``: only columns whose reduced
+        # cost could bring the LP bound that far can be in it
         gap = z_lp - sol.objective
-        add = ~cols & (reduced > -gap - 1e-9)
-        if gap > 1e-9 and add.any():
+        add = ~cols & (reduced > quantum - gap - 1e-9)
+        if gap >= quantum - 1e-9 and add.any():
             cols |= add
             idx2 = np.r_[np.flatnonzero(cols), extra]
             sol = _solve(s.milp(A, idx2, cost), solver)
@@ -406,9 +423,9 @@ def solve_assignment(p: AssignmentProblem, *, solver: str = "highs", candidates:
     fit = s.fit
     A = s.matrix()
 
-    def run(cost: np.ndarray, what: str) -> np.ndarray:
+    def run(cost: np.ndarray, what: str, quantum: float = 1e-9) -> np.ndarray:
         nonlocal start
-        status, x, obj = _optimise(s, A, cost, solver, cols, start, per_app)
+        status, x, obj = _optimise(s, A, cost, solver, cols, start, per_app, quantum)
         if status == "infeasible":
             raise InfeasibleError([Problem(r) for r in diagnose(p, solver=solver)])
         if status != "optimal":
@@ -424,41 +441,56 @@ def solve_assignment(p: AssignmentProblem, *, solver: str = "highs", candidates:
     if p.prefer is not None and p.prefer[s.ii, s.jj].any():
         cost = np.zeros(s.n_cols)
         cost[:P] = p.prefer[s.ii, s.jj]
-        run(cost, "pairs kept from the earlier stage")
+        run(cost, "pairs kept from the earlier stage", 1.0)
         pref = np.flatnonzero(cost[:P])
         s.add_rows(np.zeros(len(pref), dtype=np.int64), pref, np.ones(len(pref)),
                    [round(objectives[-1][1]) - 0.5], [np.inf])
         A = s.matrix()
     if p.mode == "fair":
-        # max t s.t. fit of every application >= t; then fewest applications held at t
-        t = s.add_var(1, lower=-np.inf, upper=np.inf, integer=False)
+        # max t s.t. fit of every application >= t; then fewest applications held at t. Fits
+        # are compared on their grid (shares of declared terms are multiples of 1/q), so t is an
+        # integer number of steps: the branch and bound then knows t cannot sit between steps.
+        step = _granularity(p.fit)
+        if step is None:  # an affinity matrix of arbitrary numbers: compared at 0.01
+            step = FAIR_RESOLUTION
+            fair_fit = np.round(fit / step) * step
+        else:
+            fair_fit = fit
+        t = s.add_var(1, lower=-np.inf, upper=np.inf, integer=True)
         s.add_rows(np.r_[s.jj, np.arange(n)], np.r_[np.arange(P), np.full(n, t)],
-                   np.r_[fit, -np.ones(n)], np.zeros(n), np.full(n, np.inf))
+                   np.r_[fair_fit, -step * np.ones(n)], np.full(n, -TOL), np.full(n, np.inf))
         A = s.matrix()
         start = pad(start)
         cost = np.zeros(s.n_cols)
-        cost[t] = 1.0
-        x = run(cost, "worst-served application's fit")
-        tstar = objectives[-1][1]
-        s.lower[t] = tstar - TOL
-        step = _granularity(p.fit)
-        if step is not None and n > 1:
+        cost[t] = step
+        # a total-fit term too small to trade one step of t (it guides the search to good points)
+        eps = step / (4.0 * (1.0 + float(np.abs(fit).sum())))
+        cost[:P] = eps * fit
+        x = run(cost, "worst-served application's fit", step * 0.5)
+        k = round(x[t])
+        objectives[-1] = (objectives[-1][0], k * step)
+        tstar = k * step
+        s.lower[t] = k
+        fit_for_lift = fair_fit
+        if n > 1:
             # z_j = 1 when application j is lifted by at least one fit step above the worst level
             z0 = s.add_var(n, lower=0.0, upper=1.0, integer=True)
             s.add_rows(np.r_[s.jj, np.arange(n)], np.r_[np.arange(P), z0 + np.arange(n)],
-                       np.r_[fit, -step * np.ones(n)], np.full(n, tstar - TOL), np.full(n, np.inf))
+                       np.r_[fit_for_lift, -step * np.ones(n)], np.full(n, tstar - TOL), np.full(n, np.inf))
             A = s.matrix()
-            reached = np.bincount(s.jj, weights=fit * x[:P], minlength=n)
+            reached = np.bincount(s.jj, weights=fit_for_lift * x[:P], minlength=n)
             start = np.r_[x, (reached >= tstar + step - TOL).astype(float)]
             cost = np.zeros(s.n_cols)
             cost[z0:z0 + n] = 1.0
-            run(cost, "applications lifted above the worst level")
-            s.add_rows(np.zeros(n, dtype=np.int64), z0 + np.arange(n), np.ones(n),
-                       [round(objectives[-1][1]) - 0.5], [np.inf])
+            cost[:P] = fit / (4.0 * (1.0 + float(np.abs(fit).sum())))  # guides; cannot trade a lift
+            x = run(cost, "applications lifted above the worst level", 0.5)
+            lifted = round(float(x[z0:z0 + n].sum()))
+            objectives[-1] = (objectives[-1][0], float(lifted))
+            s.add_rows(np.zeros(n, dtype=np.int64), z0 + np.arange(n), np.ones(n), [lifted - 0.5], [np.inf])
             A = s.matrix()
     cost = np.zeros(s.n_cols)
     cost[:P] = fit
-    x = run(cost, "total fit")
+    x = run(cost, "total fit", _granularity(p.fit) or 1e-9)
     chosen = np.zeros(p.shape, dtype=bool)
     chosen[s.ii, s.jj] = x[:P] > 0.5
     _verify(p, chosen)
