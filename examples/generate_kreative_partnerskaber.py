@@ -94,6 +94,18 @@ EXPERTS = [("E01", "Anne Østergaard", "Aarhus Universitet"), ("E02", "Søren Ly
            ("E03", "Mette Bækgaard", "Vækstfonden"), ("E04", "Jens Åkjær", "Dansk Industri"),
            ("E05", "Karin Frølund", "Creative Europe Desk"), ("E06", "Peter Dalsgård", "Region Midtjylland, erhvervsafdelingen"),
            ("E07", "Louise Hjørne", "Kaospiloterne")]
+#: What each expert declares for 'selection assign': municipality, kind (business and/or creative
+#: background, for the call's diversity rule) and expertise (industries and focus areas, in the
+#: call's vocabulary ids).
+EXPERTISE = {
+    "E01": ("Aarhus", "creative", "architecture | design | welfare_innovation | it"),
+    "E02": ("Kolding", "creative", "design | fashion | furniture_interior | art_crafts"),
+    "E03": ("Gentofte", "business", "it | energy | food | content_games"),
+    "E04": ("København", "business", "furniture_interior | fashion | food | energy | advertising"),
+    "E05": ("København", "creative", "film_video | music | radio_tv | books_press | tourism"),
+    "E06": ("Viborg", "business", "tourism | food | welfare_innovation | energy"),
+    "E07": ("Aarhus", "business | creative", "content_games | advertising | music | film_video | it"),
+}
 #: Comments as experts write them, each on the criterion it is about. The one starting with "="
 #: stays: exports must not turn it into a spreadsheet formula.
 COMMENTS = [("partnerskab", "Stærkt konsortium, men det er uklart, hvem der finansierer hvad."),
@@ -166,8 +178,9 @@ def generate(seed: int, out: Path) -> None:
     crit_q2 = quality[:, None] + rng.normal(0.2, 0.5, size=(n, len(STAGE2)))
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "applications.csv", list(apps[0]), [list(a.values()) for a in apps])
-    _write_csv(out / "experts.csv", ["expert_id", "name", "affiliation", "conflicts"],
-               [[e, nm, aff, " | ".join(conflicts.get(e, []))] for e, nm, aff in EXPERTS])
+    _write_csv(out / "experts.csv", ["expert_id", "name", "affiliation", "conflicts", "municipality",
+                                     "kind", "expertise"],
+               [[e, nm, aff, " | ".join(conflicts.get(e, [])), *EXPERTISE[e]] for e, nm, aff in EXPERTS])
     _write_csv(out / "assignments.csv", ["expert_id", "application_id"],
                [[e, a] for e in expert_ids for a in sorted(assigned[e])])
     s1 = out / "scores" / "stage1"
