@@ -842,6 +842,9 @@ class Call(Frozen):
                 raise ValueError(
                     f"stage {s.number} chooses from stage {s.from_stage}, which is not an earlier stage"
                 )
+            if self.selection_mode == "linked" and s.lottery is not None and s.lottery.enabled:
+                raise ValueError(f"stage {s.number}: the partial lottery is not available in the linked "
+                                 "selection mode; use selection_mode = \"sequential\" or disable the lottery")
         return self
 
     def stage(self, number: int) -> Stage:

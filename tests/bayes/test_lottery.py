@@ -96,3 +96,14 @@ def test_excluded_applications_are_never_drawn():
     d = draw_lottery(_stage(), APPS, POSTERIOR, {"A3": "below threshold"}, {"A3": "under tærsklen"},
                      call_seed=0, solver="highs")
     assert "A3" not in d.selected and d.probability["A3"] == 0.0
+
+
+def test_no_lottery_in_the_linked_mode():
+    from selection.model import Call
+
+    stages = [{"number": 1, "name": "s", "catalogue": "c.toml", "max_selected": 2, "panel_model": "bayes",
+               "lottery": {"seed": 1}}]
+    Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "stages": stages})
+    with pytest.raises(ValueError, match="linked"):
+        Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "stages": stages,
+                             "selection_mode": "linked"})
