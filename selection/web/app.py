@@ -553,7 +553,7 @@ async def sensitivity_page(request: Request) -> Response:
     latest = next((p for p in c.bench.run_folders() if p.name.endswith("-sensitivity")), None)
     labels = _core_labels(latest) if latest else None
     return c.render(request, "sensitivity.html", job=c.jobs.current(), latest=latest.name if latest else None,
-                    labels=labels)
+                    labels=labels, figures=FIGURES)
 
 
 def _core_labels(run: Path) -> list[dict[str, Any]] | None:
@@ -572,6 +572,56 @@ def _core_labels(run: Path) -> list[dict[str, Any]] | None:
                 if col.startswith("probability_selected"):
                     r[col] = prob[col].get(r["application_id"])
     return rows
+
+
+FIGURES = ("selection-probability", "rank-acceptability", "weight-stability")
+
+
+def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
+    """One figure of a sensitivity run folder as SVG, drawn by :mod:`selection.plot` from the
+    tables as the report reads them (:func:`selection.report.bundle.load_bundle`)."""
+    import io
+
+    from selection import plot
+    from selection.report.bundle import load_bundle
+
+    b = load_bundle(run, kind="sensitivity")
+    if kind == "selection-probability":
+        prob, core = b.table("selection-probability.csv"), b.table("core-index.csv")
+        if prob is None:
+            return None
+        if core is not None and "core_label" not in prob.columns:
+            first = core[core["stage"] == core["stage"].min()] if "stage" in core.columns else core
+            prob = prob.merge(first[["application_id", "core_label"]], on="application_id", how="left")
+        ax = plot.selection_probability(prob, lang=lang)
+    elif kind == "rank-acceptability":
+        acc = b.table("rank-acceptability.csv")
+        if acc is None:
+            return None
+        ax = plot.rank_acceptability(acc, lang=lang)
+    else:
+        stab = b.table("weight-stability.csv")
+        if stab is None:
+            return None
+        ax = plot.weight_stability(stab, lang=lang)
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="svg", bbox_inches="tight")
+    return buf.getvalue()
+
+
+async def sensitivity_figure(request: Request) -> Response:
+    c = _ctx(request)
+    run = c.bench.run_folder(request.path_params["name"])
+    kind = request.path_params["kind"]
+    if run is None or kind not in FIGURES:
+        return Response("not found", status_code=404, media_type="text/plain")
+    try:
+        svg = await asyncio.to_thread(_sensitivity_svg, run, kind, c.lang(request))
+    except (SelectionError, KeyError, ValueError):
+        svg = None
+    if svg is None:
+        return Response("this run folder has no such figure", status_code=404, media_type="text/plain")
+    return Response(svg, media_type="image/svg+xml")
 
 
 async def job_start(request: Request) -> Response:
@@ -715,6 +765,7 @@ def create_app(call_dir: Path | str, *, token: str, host: str = "127.0.0.1", por
         Route("/jobs/{job_id:int}/cancel", job_cancel, methods=["POST"]),
         Route("/runs", runs_page),
         Route("/runs/{name}/files/{file}", run_file),
+        Route("/runs/{name}/figure/{kind}.svg", sensitivity_figure),
         Route("/lang", set_lang),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -136,6 +136,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "core_labels": ("Core, borderline and exterior", "Kerne, grænsetilfælde og yderkreds"),
     "latest_sensitivity": ("Latest sensitivity run", "Seneste følsomhedskørsel"),
     "no_sensitivity": ("No sensitivity run yet.", "Ingen følsomhedskørsel endnu."),
+    "fig_selection-probability": ("Probability of selection per application, by stage, with its core / borderline / "
+                                  "exterior label", "Sandsynlighed for udvælgelse pr. ansøgning og fase, med "
+                                  "mærkningen kerne / grænsetilfælde / yderkreds"),
+    "fig_rank-acceptability": ("Rank acceptability: share of weight samples giving each application each rank",
+                               "Rangaccept: andel af vægtprøverne, der giver hver ansøgning hver plads"),
+    "fig_weight-stability": ("Weight stability: how far each weight can move before the selection changes",
+                             "Vægtstabilitet: hvor langt hver vægt kan flytte sig, før udvælgelsen ændres"),
     "history": ("Run folders", "Kørselsmapper"),
     "kind": ("Kind", "Art"),
     "created": ("Created", "Oprettet"),

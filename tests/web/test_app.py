@@ -310,3 +310,26 @@ def test_shipped_example_is_untouched_by_the_tests():
     assert (EXAMPLE / "call.toml").is_file()
     assert BASE.startswith("http://127.0.0.1")
     assert shutil.which  # the tests work on copies only (copy_call)
+
+
+def test_sensitivity_page_shows_the_latest_run_and_its_figures(tmp_path):
+    import json
+
+    from tests.report.synthetic import sensitivity_tables
+
+    root = copy_call(tmp_path)
+    runs = tmp_path / "runs"
+    folder = runs / "20260102T050000Z-sensitivity"
+    folder.mkdir(parents=True)
+    for name, frame in sensitivity_tables().items():
+        frame.to_csv(folder / name, index=False)
+    (folder / "manifest.json").write_text(json.dumps({"kind": "sensitivity", "call_id": "x", "created_utc": "2026-01-02T05:00:00Z"}))
+    with client_for(root, runs) as c:
+        html = c.get("/sensitivity").text
+        assert folder.name in html and "borderline" in html
+        for kind in ("selection-probability", "rank-acceptability", "weight-stability"):
+            r = c.get(f"/runs/{folder.name}/figure/{kind}.svg")
+            assert r.status_code == 200, (kind, r.text[:300])
+            assert r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content
+        assert c.get(f"/runs/{folder.name}/figure/nope.svg").status_code == 404
+        assert c.get("/runs/..%2F..%2Fx/figure/rank-acceptability.svg").status_code == 404
