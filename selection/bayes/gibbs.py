@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import sparse
 
 from selection import evaluation as ev
+from selection.rank import reflect_costs
 
 __all__ = ["Prior", "PanelData", "SamplerSettings", "Posterior", "panel_data", "fit"]
 
@@ -155,11 +156,9 @@ def _inv_gamma(rng: np.random.Generator, shape, rate) -> np.ndarray:
 
 
 def _totals(theta: np.ndarray, w: np.ndarray, benefit: np.ndarray) -> np.ndarray:
-    """Weighted totals of ``theta`` (..., A, C), cost columns reflected as max + min - x over A."""
-    if not benefit.all():
-        flipped = theta.max(axis=-2, keepdims=True) + theta.min(axis=-2, keepdims=True) - theta
-        theta = np.where(benefit, theta, flipped)
-    return theta @ w
+    """Weighted totals of ``theta`` (..., A, C), cost columns reflected as max + min - x over A
+    (:func:`selection.rank.reflect_costs`, the ranking's own rule)."""
+    return reflect_costs(theta, benefit) @ w
 
 
 def fit(data: PanelData, weights: Sequence[float], *, benefit: Sequence[bool] | None = None,

@@ -40,6 +40,7 @@ import hashlib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,7 +156,7 @@ class _Program:
                 self.excluded[a] = "below the gray zone"
                 self.excluded_da[a] = "under gråzonen"
         self.universe = by_er
-        self._fast = None
+        self._fast: Any = None  # the HiGHS 0-1 program, built on first use
 
     def values(self, order: Sequence[str]) -> dict[str, float]:
         """``2^G`` per above; per gray ``2^(G-1-p)`` at drawn position ``p`` (lexicographic: the

@@ -132,8 +132,7 @@ def _lottery_decisions(selection: pd.DataFrame, chosen: set[str], reasons: Mappi
 def bayes_tables(stages: Mapping[int, object]) -> dict[str, pd.DataFrame]:
     """``posterior.csv``, ``expert-posterior.csv`` (with a stage column), ``posterior-diagnostics.csv``
     and ``lottery.csv`` of the stages that used the Bayesian model (empty dict: none did)."""
-    fitted = [getattr(sr, "bayes", None) for sr in stages.values()]
-    fitted = [f for f in fitted if f is not None]
+    fitted: list[BayesStage] = [f for sr in stages.values() if (f := getattr(sr, "bayes", None)) is not None]
     if not fitted:
         return {}
     out = {"posterior.csv": pd.concat([f.table for f in fitted], ignore_index=True),

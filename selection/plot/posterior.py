@@ -4,6 +4,7 @@ funding line, the gray zone and the lottery's draw (``posterior.csv`` and ``lott
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -102,7 +103,7 @@ def expected_ranks(frame, *, lottery=None, funding_line: float | None = None, ax
         ax.set_xlim(0.5, right + max(3.0, 0.18 * right) if gray_rows else right + 0.5)
         ax.set_xlabel(_w("axis", lang))
         ax.set_title(_w("title", lang), loc="left")
-        handles = []
+        handles: list[Artist] = []
         if lottery is not None:
             present = [z for z in ("above", "gray", "below", "excluded") if z in set(zone.values())]
             handles += [Patch(color=_ZONE_COLOURS[z], label=_w(z, lang)) for z in present]
