@@ -193,8 +193,15 @@ def _raw_ids(app_file: Path) -> set[str]:
     return {r.values.get("application_id", "") for r in table.rows} - {""}
 
 
-def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallFolder:
-    """Read and validate a whole call folder; raise one :class:`InputError` listing every problem."""
+def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
+                     before_scores: bool = False) -> CallFolder:
+    """Read and validate a whole call folder; raise one :class:`InputError` listing every problem.
+
+    ``before_scores``: a stage with no score files yet is not a problem but waits (listed in
+    ``pending``), so that a call can be checked while assignments and sheets are made
+    (``selection validate``); if every stage waits, the returned call keeps its stages and
+    ``evaluations`` is empty.
+    """
     root = Path(call_dir)
     problems: list[Problem] = []
     if not (root / CALL_FILE).is_file():
@@ -256,7 +263,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
             score_files = stage_input_files(root, call.scores, st.number)
             files += score_files
             waits = st.from_stage is not None and (st.from_stage in pending or not score_files)
-            if waits and call.selection_mode != "linked":
+            waits = waits or (before_scores and not score_files)
+            if waits and (call.selection_mode != "linked" or before_scores):
                 pending.append(st.number)  # a later stage whose scores are not in yet: run without it
                 continue
             if not score_files:
@@ -296,14 +304,15 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None) -> CallF
         notes = [f"stage {n} is not run yet: no score files in {_rel(root, score_folder(root, call.scores, n))}"
                  + (f" (it chooses from stage {call.stage(n).from_stage})" if call.stage(n).from_stage in pending else "")
                  for n in pending]
-        call = Call.model_validate({**call.model_dump(), "stages": [s.model_dump() for s in call.stages
-                                                                     if s.number not in pending]})
-        catalogues = {n: c for n, c in catalogues.items() if n not in pending}
+        if len(pending) < len(call.stages):
+            call = Call.model_validate({**call.model_dump(), "stages": [s.model_dump() for s in call.stages
+                                                                         if s.number not in pending]})
+            catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
                       tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside)
 
 
-def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
+def with_scenario(base: CallFolder, scenario: str, *, before_scores: bool = False) -> CallFolder:
     """``base`` (a baseline folder) with a scenario applied, without reading its tables and score
     files again; the same result as ``load_call_folder(base.root, scenario)``.
 
@@ -312,7 +321,7 @@ def with_scenario(base: CallFolder, scenario: str) -> CallFolder:
     """
     spath = base.root / "scenarios" / f"{scenario}.toml"
     if base.scenario is not None or base.pending or not spath.is_file():
-        return load_call_folder(base.root, scenario)
+        return load_call_folder(base.root, scenario, before_scores=before_scores)
     link = symlink_problem(base.root, spath)
     if link is not None:
         raise InputError(link)

@@ -37,6 +37,8 @@ def application_table(result: AssignmentResult, *, max_reasons: int = 3) -> list
         why: list[str] = []
         fixed = [f"{p.experts[i]} {FIX_REASONS[int(p.fix[i, j])]}" for i in rows if p.fix[i, j]]
         why += fixed
+        if p.prefer is not None and p.prefer[rows, j].any():
+            why.append(f"{int(p.prefer[rows, j].sum())} scored it in the earlier stage (continuity)")
         better = [i for i in np.argsort(-p.fit[:, j], kind="stable").tolist()
                   if not x[i, j] and p.fit[i, j] > weakest + TOL]
         for i in better[:max_reasons]:
@@ -46,9 +48,10 @@ def application_table(result: AssignmentResult, *, max_reasons: int = 3) -> list
             elif loads[i] >= p.max_load[i]:
                 why.append(f"{who} is at its maximum load {int(p.max_load[i])}")
             else:
-                why.append(f"{who} would lower the "
-                           + ("worst-served application's fit or the total" if p.mode == "fair"
-                              else "total fit") + " or break a diversity rule elsewhere")
+                goal = ("worst-served application's fit or the total" if p.mode == "fair" else "total fit")
+                if p.prefer is not None:
+                    goal = "continuity with the earlier stage, the " + goal
+                why.append(f"{who} would lower the {goal} or break a diversity rule elsewhere")
         if len(better) > max_reasons:
             why.append(f"and {len(better) - max_reasons} more with a better fit")
         if not better and not fixed:

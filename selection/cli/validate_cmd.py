@@ -38,14 +38,15 @@ def run(args) -> int:
     from selection.errors import InfeasibleError, InputError, Problem
     from selection.pipeline import load_call_folder, ranking_problems, run_call, with_scenario
 
-    folder = load_call_folder(args.call_dir)
+    # a call is checked before any score exists too: stages without score files wait
+    folder = load_call_folder(args.call_dir, before_scores=True)
     problems = []
     scen_dir = Path(args.call_dir) / "scenarios"
     names = sorted(p.stem for p in scen_dir.glob("*.toml")) if scen_dir.is_dir() else []
     folders = {"baseline": folder}
     for name in names:
         try:
-            folders[name] = with_scenario(folder, name)
+            folders[name] = with_scenario(folder, name, before_scores=True)
         except InputError as exc:
             problems += exc.problems
     for f in folders.values():  # what ranking would refuse, and forced decisions for unknown ids
@@ -54,12 +55,16 @@ def run(args) -> int:
         raise InputError(list(dict.fromkeys(problems)))
     n_scores = {n: int(e["score"].notna().sum()) for n, e in folder.evaluations.items()}
     print(f"OK: {folder.call.name}: {len(folder.applications)} applications, {len(folder.experts)} experts, "
-          + ", ".join(f"{k} scores in stage {n}" for n, k in n_scores.items())
+          + (", ".join(f"{k} scores in stage {n}" for n, k in n_scores.items()) or "no scores yet")
           + (f", {len(names)} scenario(s): {', '.join(names)}" if names else ""))
     for note in folder.pending:
         print(f"Note: {note}")
     print_warnings(folder)
     if args.no_solve:
+        return 0
+    if not folder.evaluations:
+        print("Nothing to solve yet: no stage has scores (make assignments with 'selection assign' "
+              "and send sheets with 'selection sheets').")
         return 0
     infeasible = []
     for name, f in folders.items():
