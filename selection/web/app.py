@@ -166,7 +166,8 @@ def _stage_views(c: _Ctx, result: Any, lang: str) -> list[dict[str, Any]]:
             rows.append({"id": r.application_id, "title": app.title, "rank": int(r.rank), "value": r.value,
                          "selected": bool(r.selected), "eligible": bool(getattr(r, "eligible", True)),
                          "reason": reason if isinstance(reason, str) else r.reason,
-                         "cost": r.cost_to_include, "would_leave": r.would_leave or ""})
+                         "cost": r.cost_to_include, "would_leave": r.would_leave or "",
+                         "code": getattr(r, "reason_code", "")})
         chosen = [folder.applications[a] for a in sr.outcome.selected]
         used = sum(st.cost(a) for a in chosen) if st.budget is not None else None
         binding = list(sr.outcome.binding)
@@ -175,9 +176,7 @@ def _stage_views(c: _Ctx, result: Any, lang: str) -> list[dict[str, Any]]:
             binding = [getattr(rules.get(b), "description_da", "") or b for b in binding]
         views.append({"stage": st, "rows": rows, "selected": list(sr.outcome.selected), "used": used,
                       "objective": sr.outcome.objective, "binding": binding,
-                      "deviations": [x for x in rows if not x["selected"] and x["cost"] == x["cost"]
-                                     and x["cost"] is not None and str(x["reason"]).lower().startswith(
-                                         ("ranking deviation", "afvigelse"))]})
+                      "deviations": [x for x in rows if x["code"] == "ranking_deviation"]})
     return views
 
 

@@ -91,6 +91,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision": ("Decision", "Afgørelse"),
     "cost_to_include": ("Cost to include", "Pris for at tage med"),
     "budget_used": ("Budget used", "Brugt af budgettet"),
+    "would_leave": ("would leave", "ville gå ud"),
     "binding": ("Binding rules", "Bindende regler"),
     "none": ("none", "ingen"),
     "deviations": ("Ranking deviations", "Afvigelser fra rangordenen"),
