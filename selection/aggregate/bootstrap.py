@@ -26,6 +26,7 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.aggregate.arrays import AGGREGATIONS, PanelError, aggregate_kernel, score_cube
 from selection.errors import Problem
+from selection.rank import competition_ranks, reflect_costs
 
 __all__ = ["bootstrap_panels", "bootstrap_cube", "rank_intervals", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
@@ -138,28 +139,6 @@ def bootstrap_panels(evaluation: pd.DataFrame, criteria: list[str], n_boot: int,
     return cube.applications, bootstrap_cube(cube.values, n_boot, rng, method=method, trim=trim)
 
 
-def competition_ranks(scores: np.ndarray) -> np.ndarray:
-    """Competition ranks along the last axis (1 = highest; equal scores share the best rank: 1, 2, 2, 4).
-
-    Vectorised over leading axes. Scores are rounded to 12 decimals first, as the ranking does,
-    so float noise does not split true ties.
-
-    >>> competition_ranks(np.array([[3.0, 5.0, 3.0, 1.0]])).tolist()
-    [[2, 1, 2, 4]]
-    """
-    s = np.round(np.asarray(scores, dtype=np.float64), 12)
-    order = np.argsort(-s, axis=-1, kind="stable")
-    ss = np.take_along_axis(s, order, axis=-1)
-    n = s.shape[-1]
-    pos = np.broadcast_to(np.arange(n), ss.shape)
-    first = np.ones(ss.shape, dtype=bool)
-    first[..., 1:] = ss[..., 1:] != ss[..., :-1]
-    start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1) + 1
-    ranks = np.empty(s.shape, dtype=np.int64)
-    np.put_along_axis(ranks, order, start, axis=-1)
-    return ranks
-
-
 def _weights(catalogue, weights: Mapping[str, float] | None) -> np.ndarray:
     """The catalogue's normalised weights, or ``weights`` checked and normalised to sum 1."""
     criteria = catalogue.criterion_ids
@@ -177,11 +156,7 @@ def weighted_totals(replicates: np.ndarray, catalogue, weights: Mapping[str, flo
 
     Cost criteria enter as ``max + min - x`` over the applications of the same replicate.
     """
-    x = np.array(replicates, dtype=np.float64)
-    for j, c in enumerate(catalogue.criteria):
-        if c.direction == "cost":
-            col = x[:, :, j]
-            x[:, :, j] = col.max(axis=1, keepdims=True) + col.min(axis=1, keepdims=True) - col
+    x = reflect_costs(np.asarray(replicates, dtype=np.float64), [c.direction for c in catalogue.criteria])
     return x @ _weights(catalogue, weights)
 
 

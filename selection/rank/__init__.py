@@ -6,6 +6,7 @@ Public methods ``f(table, weights, *, directions=None, **params) -> DataFrame`` 
 :data:`KERNELS` (higher = better for every method; VIKOR's kernel returns -Q).
 """
 
+from selection.rank._common import competition_ranks, reflect_costs
 from selection.rank.ahp import RANDOM_INDEX, AhpResult, ahp_weights
 from selection.rank.kernels import KERNELS
 from selection.rank.promethee import (
@@ -31,10 +32,12 @@ __all__ = [
     "WeightNormalisationWarning",
     "ahp_weights",
     "check_weights",
+    "competition_ranks",
     "hierarchical_weights",
     "promethee_ii",
     "promethee_ii_kernel",
     "rank_applications",
+    "reflect_costs",
     "ranks_from_scores",
     "threshold_failures",
     "topsis",

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["DIRECTION_ALIASES", "benefit_mask", "direction_word", "oriented", "weight_matrix"]
+__all__ = ["DIRECTION_ALIASES", "benefit_mask", "competition_ranks", "direction_word", "oriented", "reflect_costs",
+           "weight_matrix"]
 
 #: scikit-criteria's direction words, accepted beside ours: ``"max"`` = benefit, ``"min"`` = cost.
 DIRECTION_ALIASES = {"max": "benefit", "min": "cost"}
@@ -67,3 +68,50 @@ def weight_matrix(w) -> tuple[np.ndarray, bool]:
     if w.ndim != 2:
         raise ValueError(f"weights must have shape (n_criteria,) or (n_samples, n_criteria), not {w.shape}")
     return w, False
+
+
+
+def reflect_costs(x: np.ndarray, directions: Sequence[bool] | Sequence[str] | np.ndarray | None) -> np.ndarray:
+    """``x`` (..., n_apps, n_criteria) as float64 with each cost column reflected over the
+    applications, ``max + min - x``, so that higher is better and the column stays on its scale.
+
+    The one definition of the cost-criterion flip: the weighted sum, the expert bootstrap and
+    the sensitivity analysis all use it, so the fast paths stay exact. Leading axes (bootstrap
+    replicates) are reflected each over its own applications. The input is never modified.
+
+    >>> reflect_costs(np.array([[1.0, 5.0], [3.0, 2.0]]), ["benefit", "cost"]).tolist()
+    [[1.0, 2.0], [3.0, 5.0]]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if directions is None:
+        return x
+    mask = benefit_mask(directions, x.shape[-1])
+    if mask.all():
+        return x
+    return np.where(mask, x, x.max(axis=-2, keepdims=True) + x.min(axis=-2, keepdims=True) - x)
+
+
+def competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    """Competition ranks along the last axis (1 = best; equal scores share the best rank: 1, 2, 2, 4).
+
+    The one definition of ranks from scores (the ranking's ``tied_rank``, every method's ``rank``,
+    bootstrap and sensitivity ranks). Vectorised over leading axes. Scores are rounded to 12
+    decimals first, as the ranking does, so float noise does not split true ties.
+
+    >>> competition_ranks(np.array([[3.0, 5.0, 3.0, 1.0]])).tolist()
+    [[2, 1, 2, 4]]
+    >>> competition_ranks(np.array([0.2, 0.1, 0.2]), higher_is_better=False).tolist()
+    [2, 1, 2]
+    """
+    s = np.round(np.asarray(scores, dtype=np.float64), 12)
+    key = -s if higher_is_better else s
+    order = np.argsort(key, axis=-1, kind="stable")
+    ss = np.take_along_axis(key, order, axis=-1)
+    n = s.shape[-1]
+    pos = np.broadcast_to(np.arange(n), ss.shape)
+    first = np.ones(ss.shape, dtype=bool)
+    first[..., 1:] = ss[..., 1:] != ss[..., :-1]
+    start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1) + 1
+    ranks = np.empty(s.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, start, axis=-1)
+    return ranks

@@ -23,9 +23,58 @@ from selection.model import Application, CriteriaCatalogue
 from selection.rank.ties import TIE_BREAK_STEPS, break_ties, check_chain
 from selection.rank.weighted import check_table, prepare, ranks_from_scores, weighted_sum
 
-__all__ = ["rank_applications", "threshold_failures", "TIE_BREAK_STEPS", "RANKING_COLUMNS"]
+__all__ = ["rank_applications", "threshold_failures", "threshold_checks", "threshold_failed", "overall_basis",
+           "THRESHOLD_TOL", "TIE_BREAK_STEPS", "RANKING_COLUMNS"]
 
 RANKING_COLUMNS = ["rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds", "sum_score"]
+
+
+#: How far below a threshold a score may fall and still pass it (float noise is no failure).
+THRESHOLD_TOL = 1e-9
+
+
+def overall_basis(x: np.ndarray, total: np.ndarray, catalogue: CriteriaCatalogue) -> np.ndarray:
+    """What the overall threshold is compared with, shaped like ``total``: the weighted total, or
+    the plain sum of the criterion scores ``x`` (..., n_criteria) (Horizon Europe's "10 of 15")."""
+    total = np.asarray(total, dtype=np.float64)
+    if catalogue.overall_threshold_basis == "weighted_total":
+        return total
+    return np.broadcast_to(np.asarray(x, dtype=np.float64).sum(axis=-1), total.shape)
+
+
+def threshold_checks(x: np.ndarray, total: np.ndarray, catalogue: CriteriaCatalogue
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The one definition of the thresholds, label-free: which criterion thresholds each row of
+    ``x`` (n_apps, n_criteria in catalogue order) fails, (n_apps, n_criteria), and whether the
+    overall threshold fails, shaped like ``total`` (``None`` without an overall threshold).
+    ``total`` may hold many weight vectors' totals, (n_samples, n_apps).
+
+    >>> from selection.model import CriteriaCatalogue, _EXAMPLE
+    >>> a, b = _EXAMPLE["criteria"]
+    >>> cat = CriteriaCatalogue.model_validate({**_EXAMPLE, "criteria": [{**a, "threshold": 2}, b],
+    ...                                         "overall_threshold": 2.5})
+    >>> crit, overall = threshold_checks(np.array([[1.0, 4.0], [3.0, 0.0]]), np.array([1.75, 2.25]), cat)
+    >>> crit.tolist(), overall.tolist()
+    ([[True, False], [False, False]], [True, True])
+    >>> threshold_failed(np.array([[1.0, 4.0], [3.0, 0.0]]), np.array([[1.75, 2.25], [3.0, 2.6]]), cat).tolist()
+    [[True, True], [True, False]]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    thr = np.array([np.nan if c.threshold is None else c.threshold for c in catalogue.criteria])
+    criteria = x < thr - THRESHOLD_TOL  # NaN (no threshold) compares False
+    t = catalogue.overall_threshold
+    overall = None if t is None else overall_basis(x, total, catalogue) < t - THRESHOLD_TOL
+    return criteria, overall
+
+
+def threshold_failed(x: np.ndarray, total: np.ndarray, catalogue: CriteriaCatalogue) -> np.ndarray:
+    """Whether each application fails any threshold, shaped like ``total`` (see
+    :func:`threshold_checks`); what the ranking's ``eligible`` and the sensitivity fast path use."""
+    criteria, overall = threshold_checks(x, total, catalogue)
+    failed = np.broadcast_to(criteria.any(axis=-1), np.shape(total)).copy()
+    if overall is not None:
+        failed |= overall
+    return failed
 
 
 def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weighted_total: pd.Series,
@@ -33,30 +82,26 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     """Per application, the thresholds it fails, in words ('' when it passes every one).
 
     Per-criterion minimum scores and the overall minimum, on the weighted total or the plain sum
-    of criterion scores (Horizon Europe's "10 of 15") as the catalogue says. ``lang="da"`` gives
-    the Danish words (``Værditilvækst 1,67 < 2``, ``vægtet total 9,50 < 10``); criteria are named
-    by their name in that language.
+    of criterion scores (Horizon Europe's "10 of 15") as the catalogue says
+    (:func:`threshold_checks`). ``lang="da"`` gives the Danish words (``vægtet total 9,50 < 10``;
+    criterion ids stay ids).
     """
     from selection.danish import num
 
     da = lang == "da"
     fmt = num if da else format
+    x = panel[catalogue.criterion_ids].to_numpy(dtype=np.float64)
+    total = weighted_total.reindex(panel.index).to_numpy(dtype=np.float64)
+    failed_crit, failed_overall = threshold_checks(x, total, catalogue)
+    basis = overall_basis(x, total, catalogue)
+    weighted = catalogue.overall_threshold_basis == "weighted_total"
+    basis_word = ("vægtet total" if weighted else "samlet sum") if da else ("weighted total" if weighted else "total")
     out = {}
-    plain_sum = panel.sum(axis=1)
-    for app in panel.index:
-        failed = []
-        for c in catalogue.criteria:
-            if c.threshold is not None and panel.at[app, c.id] < c.threshold - 1e-9:
-                name = c.name_da if da else c.name_en  # the criterion's name, not its id
-                failed.append(f"{name} {fmt(panel.at[app, c.id], '.2f')} < {fmt(c.threshold, 'g')}")
-        t = catalogue.overall_threshold
-        if t is not None:
-            value = weighted_total[app] if catalogue.overall_threshold_basis == "weighted_total" else plain_sum[app]
-            if value < t - 1e-9:
-                weighted = catalogue.overall_threshold_basis == "weighted_total"
-                basis = ("vægtet total" if weighted else "samlet sum") if da else \
-                    ("weighted total" if weighted else "total")
-                failed.append(f"{basis} {fmt(value, '.2f')} < {fmt(t, 'g')}")
+    for i, app in enumerate(panel.index):
+        failed = [f"{c.id} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
+                  for j, c in enumerate(catalogue.criteria) if failed_crit[i, j]]
+        if failed_overall is not None and failed_overall[i]:
+            failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(catalogue.overall_threshold, 'g')}")
         out[app] = "; ".join(failed)
     return pd.Series(out, dtype="str", name="failed_thresholds")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from selection.errors import Problem, RankingError, WeightError
-from selection.rank._common import benefit_mask, direction_word
+from selection.rank._common import competition_ranks, direction_word, reflect_costs
 from selection.rank.weights import as_mapping, check_weights
 
 __all__ = ["weighted_sum", "weighted_sum_kernel", "check_table", "prepare", "ranks_from_scores"]
@@ -76,25 +76,13 @@ def weighted_sum_kernel(x: np.ndarray, w: np.ndarray, *, directions=None) -> np.
     cost column as ``max + min - x``, keeping it on its scale. Weights are used as given (pass
     them normalised to get the weighted total on the criteria's scale).
     """
-    x = np.asarray(x, dtype=np.float64)
-    if directions is not None:
-        mask = benefit_mask(directions, x.shape[1])
-        if not mask.all():
-            x = np.where(mask, x, x.max(axis=0) + x.min(axis=0) - x)
-    return np.asarray(w, dtype=np.float64) @ x.T
+    return np.asarray(w, dtype=np.float64) @ reflect_costs(x, directions).T
 
 
 def ranks_from_scores(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
-    """Competition ranks (1 = best; equal scores share the best rank: 1, 2, 2, 4)."""
-    s = np.asarray(scores, dtype=np.float64)
-    key = -s if higher_is_better else s
-    order = np.argsort(key, kind="stable")
-    ranks = np.empty(len(s), dtype=np.int64)
-    sorted_key = key[order]
-    first = np.r_[True, np.diff(sorted_key) != 0]
-    block_rank = np.arange(1, len(s) + 1)[first]
-    ranks[order] = block_rank[np.cumsum(first) - 1]
-    return ranks
+    """Competition ranks (1 = best; equal scores share the best rank: 1, 2, 2, 4) of one score
+    vector: :func:`selection.rank._common.competition_ranks`, the one definition."""
+    return competition_ranks(np.asarray(scores, dtype=np.float64), higher_is_better)
 
 
 def weighted_sum(table: pd.DataFrame, weights: Mapping[str, float], *, directions: Mapping[str, str] | None = None) -> pd.DataFrame:

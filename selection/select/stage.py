@@ -12,7 +12,8 @@ from selection.select.explain import SELECTION_COLUMNS, explain_selection
 from selection.select.objective import stage_values
 from selection.select.program import StageInput, StageOutcome, solve_stage
 
-__all__ = ["select_stage", "stage_input", "exclusions", "exclusion_decisions", "SELECTION_COLUMNS"]
+__all__ = ["select_stage", "stage_input", "exclusions", "exclusion_decisions", "sample_free_exclusion",
+           "SELECTION_COLUMNS"]
 
 
 def exclusions(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application],
@@ -32,7 +33,6 @@ def exclusion_decisions(stage: Stage, ranking: pd.DataFrame, applications: Mappi
     excluded: dict[str, Decision] = {}
     cand = set(candidates) if candidates is not None else None
     has_da = "failed_thresholds_da" in ranking.columns
-    cap = stage.max_regional_share
     for a in ranking.index:
         if cand is not None and a not in cand:
             excluded[a] = Decision("not_in_earlier_stage", {"stage": stage.from_stage})
@@ -40,18 +40,35 @@ def exclusion_decisions(stage: Stage, ranking: pd.DataFrame, applications: Mappi
             failed = str(ranking.at[a, "failed_thresholds"])
             failed_da = str(ranking.at[a, "failed_thresholds_da"]) if has_da else failed
             excluded[a] = Decision("below_threshold", {"failed": text(failed, failed_da)})
-        elif cap is not None and applications[a].regional_share > cap + 1e-12:
-            excluded[a] = Decision("regional_share_over_cap", {"share": applications[a].regional_share, "cap": cap})
-        elif stage.eligibility and (failed_rules := [e for e in stage.eligibility if e.fails(applications[a])]):
-            # the call's requirements on the application's attributes (e.g. §7 cultural partners)
-            excluded[a] = Decision("not_eligible", {"why": text(
-                "; ".join(e.why_not(applications[a]) for e in failed_rules),
-                "; ".join(e.why_not(applications[a], "da") for e in failed_rules))})
-    for f in stage.forced:
+        elif (d := sample_free_exclusion(stage, a, applications[a])) is not None:
+            excluded[a] = d
+    for f in stage.forced:  # also an application forced out that the ranking does not hold
         if not f.include and f.application not in excluded:
-            excluded[f.application] = Decision("forced_out", {"because": text(
-                f.reason, getattr(f, "reason_da", "") or f.reason)})
+            excluded[f.application] = _forced_out(f)
     return excluded
+
+
+def _forced_out(f) -> Decision:
+    return Decision("forced_out", {"because": text(f.reason, getattr(f, "reason_da", "") or f.reason)})
+
+
+def sample_free_exclusion(stage: Stage, application_id: str, application: Application) -> Decision | None:
+    """Why ``application`` may not be selected in ``stage`` whatever the scores and weights --
+    regional share over the cap, the call's requirements on its attributes, forced out (the
+    first that applies) -- or ``None``. The one definition used by :func:`exclusion_decisions`
+    and by the sensitivity fast path (:mod:`selection.sensitivity.engine`)."""
+    cap = stage.max_regional_share
+    if cap is not None and application.regional_share > cap + 1e-12:
+        return Decision("regional_share_over_cap", {"share": application.regional_share, "cap": cap})
+    if stage.eligibility and (failed_rules := [e for e in stage.eligibility if e.fails(application)]):
+        # the call's requirements on the application's attributes (e.g. §7 cultural partners)
+        return Decision("not_eligible", {"why": text(
+            "; ".join(e.why_not(application) for e in failed_rules),
+            "; ".join(e.why_not(application, "da") for e in failed_rules))})
+    for f in stage.forced:
+        if not f.include and f.application == application_id:
+            return _forced_out(f)
+    return None
 
 
 def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application], *,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from selection.rank import competition_ranks, reflect_costs
 from selection.sensitivity.engine import Context, build_context, select_samples
 from selection.sensitivity.rpm import core_index
 from selection.sensitivity.sampling import sample_weights
@@ -92,10 +93,7 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
         ranking = result.stages[sc.stage.number].ranking
         ranked = [a for a in ranking.index if a in set(sc.ids)]
         rows = [sc.ids.index(a) for a in ranked]
-        x = sc.scores[rows]
-        for j, c in enumerate(sc.catalogue.criteria):
-            if c.direction == "cost":
-                x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+        x = reflect_costs(sc.scores[rows], [c.direction for c in sc.catalogue.criteria])
         kernel, params = None, dict(sc.stage.ranking_params)
         if sc.stage.ranking_method != "weighted_sum":
             from selection.ranking_methods import kernel_call
@@ -171,13 +169,9 @@ def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.Dat
         probs = {sc.stage.number: selection_probability(res.selections[k], ctx.stages[0].ids)
                  for k, sc in enumerate(ctx.stages)}
         for k, sc in enumerate(ctx.stages):
-            x = reps[k].copy()
-            for j, c in enumerate(sc.catalogue.criteria):
-                if c.direction == "cost":
-                    col = x[:, :, j]
-                    x[:, :, j] = col.max(axis=1, keepdims=True) + col.min(axis=1, keepdims=True) - col
+            x = reflect_costs(reps[k], [c.direction for c in sc.catalogue.criteria])
             totals = np.einsum("bac,bc->ba", x, W[k])
-            ranks = 1 + (totals[:, None, :] > totals[:, :, None]).sum(axis=2)  # competition ranks
+            ranks = competition_ranks(totals)
             q = np.quantile(ranks, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method="inverted_cdf")
             for i, a in enumerate(sc.ids):
                 p1 = probs[ctx.stages[0].stage.number][ctx.stages[0].ids.index(a)] if a in ctx.stages[0].ids else np.nan
@@ -243,10 +237,7 @@ def _rpm(ctx: Context, result, options, out) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     ranking = result.stages[st.number].ranking
     excluded = exclusions(st, ranking, ctx.applications, None)
-    x = sc.scores.copy()
-    for j, c in enumerate(sc.catalogue.criteria):
-        if c.direction == "cost":
-            x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
+    x = reflect_costs(sc.scores, [c.direction for c in sc.catalogue.criteria])
     r = core_index(st, ctx.applications, sc.ids, excluded, x, sc.weights, mode=options.rpm_weights,
                    spread=options.spread, max_count=options.rpm_max)
     if r.truncated:

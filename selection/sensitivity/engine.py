@@ -24,9 +24,10 @@ import pandas as pd
 
 from selection.errors import Problem, SelectionError
 from selection.model import Application, CriteriaCatalogue, Stage
-from selection.rank import rank_applications
+from selection.rank import rank_applications, reflect_costs
+from selection.rank.ranking import overall_basis, threshold_failed
 from selection.select.fast import FastStage, FastStats, solve_naive
-from selection.select.stage import stage_input
+from selection.select.stage import sample_free_exclusion, stage_input
 
 __all__ = ["StageContext", "Context", "SampleResult", "build_context", "select_samples",
            "select_samples_naive", "SensitivityError"]
@@ -109,13 +110,7 @@ def _reference_input(sc: StageContext, applications, rows, w, scores, candidates
 
 def _adjusted(sc: StageContext, x: np.ndarray) -> np.ndarray:
     """Scores with cost criteria turned around over the rows given (as the weighted sum does)."""
-    cost = [j for j, c in enumerate(sc.catalogue.criteria) if c.direction == "cost"]
-    if not cost:
-        return x
-    x = x.copy()
-    for j in cost:
-        x[:, j] = x[:, j].max() + x[:, j].min() - x[:, j]
-    return x
+    return reflect_costs(x, [c.direction for c in sc.catalogue.criteria])
 
 
 def _fast_values(sc: StageContext, x: np.ndarray, w: np.ndarray):
@@ -126,16 +121,9 @@ def _fast_values(sc: StageContext, x: np.ndarray, w: np.ndarray):
         return None
     total = np.round(_adjusted(sc, x) @ w, 12)
     t = cat.overall_threshold
-    failed = np.zeros(len(x), dtype=bool)
-    if t is not None:
-        basis = total if cat.overall_threshold_basis == "weighted_total" else x.sum(axis=1)
-        if np.any(np.abs(basis - t) < _THRESHOLD_GUARD):
-            return None
-        failed |= basis < t - 1e-9
-    for j, c in enumerate(cat.criteria):
-        if c.threshold is not None:
-            failed |= x[:, j] < c.threshold - 1e-9
-    return total, failed
+    if t is not None and np.any(np.abs(overall_basis(x, total, cat) - t) < _THRESHOLD_GUARD):
+        return None
+    return total, threshold_failed(x, total, cat)  # the ranking's own threshold rule
 
 
 class _StageRunner:
@@ -145,12 +133,8 @@ class _StageRunner:
         linear = fixed_scores and not any(c.direction == "cost" for c in sc.catalogue.criteria)
         self.fast = FastStage(sc.stage, ctx.applications, sc.ids, scores=sc.scores if linear else None)
         self.pos = {a: i for i, a in enumerate(sc.ids)}
-        forced_out = {f.application for f in sc.stage.forced if not f.include}
-        cap = sc.stage.max_regional_share
         #: exclusions that do not depend on the sample: regional share above the cap, forced out
-        self.static_out = np.array([(cap is not None and ctx.applications[a].regional_share > cap + 1e-12)
-                                    or a in forced_out
-                                    or any(e.fails(ctx.applications[a]) for e in sc.stage.eligibility)  # §7-style rules
+        self.static_out = np.array([sample_free_exclusion(sc.stage, a, ctx.applications[a]) is not None
                                     for a in sc.ids], dtype=bool)
 
     def run(self, w: np.ndarray, scores: np.ndarray | None, candidates: Sequence[str] | None):
@@ -191,18 +175,11 @@ def _batch_values(sc: StageContext, x: np.ndarray, W: np.ndarray):
     if st.ranking_method != "weighted_sum" or st.objective != "score":
         return None
     total = np.round(W @ _adjusted(sc, x).T, 12)
-    failed = np.zeros(total.shape, dtype=bool)
     guard = np.zeros(len(W), dtype=bool)
     t = cat.overall_threshold
     if t is not None:
-        basis = total if cat.overall_threshold_basis == "weighted_total" else \
-            np.broadcast_to(x.sum(axis=1), total.shape)
-        guard = np.any(np.abs(basis - t) < _THRESHOLD_GUARD, axis=1)
-        failed |= basis < t - 1e-9
-    for j, c in enumerate(cat.criteria):
-        if c.threshold is not None:
-            failed |= (x[:, j] < c.threshold - 1e-9)[None, :]
-    return total, failed, guard
+        guard = np.any(np.abs(overall_basis(x, total, cat) - t) < _THRESHOLD_GUARD, axis=1)
+    return total, threshold_failed(x, total, cat), guard  # the ranking's own threshold rule
 
 
 def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
