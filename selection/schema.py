@@ -300,7 +300,8 @@ def check_folder(folder: Path | str, kind: str | None = None, *, hashes: bool = 
     if missing_keys:
         problems.append(Problem(f"{MANIFEST_FILE} lacks the key(s) {', '.join(missing_keys)}", file=mf,
                                 key=missing_keys[0], hint="the folder is damaged or from another version"))
-    outputs = manifest.get("outputs") if isinstance(manifest.get("outputs"), dict) else {}
+    raw_outputs = manifest.get("outputs")
+    outputs: dict = raw_outputs if isinstance(raw_outputs, dict) else {}
     for rel, digest in sorted(outputs.items()):
         p = folder / rel
         if not p.is_file():
@@ -310,9 +311,9 @@ def check_folder(folder: Path | str, kind: str | None = None, *, hashes: bool = 
             problems.append(Problem(f"{rel} was changed after the run wrote it (SHA-256 differs from the "
                                     "manifest)", file=str(p), hint="run the command again, or restore the file"))
     present = sorted(p.name for p in folder.glob("*.csv"))
-    for t in tables_of(found):
-        if found in t.required and not any(t.matches(n) for n in present):
-            problems.append(Problem(f"no {t.name.replace('{n}', '<N>')} ({t.description})", file=str(folder),
+    for need in tables_of(found):
+        if found in need.required and not any(need.matches(n) for n in present):
+            problems.append(Problem(f"no {need.name.replace('{n}', '<N>')} ({need.description})", file=str(folder),
                                     hint=f"run `{KINDS[found]}` again"))
     for name in present:
         t = table_for(name)

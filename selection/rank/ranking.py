@@ -99,9 +99,10 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     out = {}
     for i, app in enumerate(panel.index):
         failed = [f"{c.id} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
-                  for j, c in enumerate(catalogue.criteria) if failed_crit[i, j]]
-        if failed_overall is not None and failed_overall[i]:
-            failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(catalogue.overall_threshold, 'g')}")
+                  for j, c in enumerate(catalogue.criteria) if failed_crit[i, j] and c.threshold is not None]
+        t = catalogue.overall_threshold
+        if t is not None and failed_overall is not None and failed_overall[i]:
+            failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(t, 'g')}")
         out[app] = "; ".join(failed)
     return pd.Series(out, dtype="str", name="failed_thresholds")
 

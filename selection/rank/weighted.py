@@ -54,17 +54,18 @@ def prepare(table: pd.DataFrame, weights: Mapping[str, float],
         w = check_weights(weights, criteria)
     except WeightError as exc:
         problems += exc.problems
-    directions = {c: direction_word(d) for c, d in as_mapping({} if directions is None else directions, "directions").items()}
-    unknown = [c for c in directions if c not in criteria]
+    words: dict[str, object] = {c: direction_word(d) for c, d in
+                                as_mapping({} if directions is None else directions, "directions").items()}
+    unknown = [c for c in words if c not in criteria]
     if unknown:
         problems.append(Problem(f"direction given for criteria not in the table: {', '.join(map(str, unknown))}",
                                 hint=f"use the criteria {', '.join(criteria)}"))
-    bad = {c: d for c, d in directions.items() if d not in ("benefit", "cost")}
+    bad = {c: d for c, d in words.items() if d not in ("benefit", "cost")}
     for c, d in bad.items():
         problems.append(Problem(f"direction of {c!r} is {d!r}", hint="use 'benefit' or 'cost' ('max' or 'min')"))
     if problems or x is None or w is None:
         raise (WeightError if w is None and x is not None else RankingError)(problems)
-    mask = np.array([directions.get(c, "benefit") == "benefit" for c in criteria])
+    mask = np.array([words.get(c, "benefit") == "benefit" for c in criteria])
     return x, np.array([w[c] for c in criteria]), mask
 
 
