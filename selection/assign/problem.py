@@ -177,37 +177,37 @@ def build_problem(
                 bar[i, j] = 3
         if e.id in gone:
             bar[i, bar[i] == 0] = 5
-    for e, a in force_out:
-        if e in ei and a in aj and bar[ei[e], aj[a]] == 0:
-            bar[ei[e], aj[a]] = 4
+    for eid, aid in force_out:
+        if eid in ei and aid in aj and bar[ei[eid], aj[aid]] == 0:
+            bar[ei[eid], aj[aid]] = 4
     prefer = None
     if earlier is not None and continuity != "free":
         prefer = np.zeros((m, n), dtype=bool)
-        for e, apps in earlier.items():
-            for a in apps:
-                if e in ei and a in aj:
+        for eid, apps in earlier.items():
+            for aid in apps:
+                if eid in ei and aid in aj:
                     if continuity == "forbid":
-                        if bar[ei[e], aj[a]] == 0:
-                            bar[ei[e], aj[a]] = 6
+                        if bar[ei[eid], aj[aid]] == 0:
+                            bar[ei[eid], aj[aid]] = 6
                     else:
-                        prefer[ei[e], aj[a]] = True
+                        prefer[ei[eid], aj[aid]] = True
         prefer &= bar == 0
         if continuity == "forbid":
             prefer = None
     fix = np.zeros((m, n), dtype=np.int8)
     released = []
-    for e, apps in (keep or {}).items():
-        for a in sorted(apps):
-            if e not in ei or a not in aj:
+    for eid, apps in (keep or {}).items():
+        for aid in sorted(apps):
+            if eid not in ei or aid not in aj:
                 continue
-            i, j = ei[e], aj[a]
+            i, j = ei[eid], aj[aid]
             if bar[i, j]:
-                released.append(f"{e} - {a} released: {BAR_REASONS[int(bar[i, j])]}")
+                released.append(f"{eid} - {aid} released: {BAR_REASONS[int(bar[i, j])]}")
             else:
                 fix[i, j] = 1
-    for e, a in force_in:
-        if e in ei and a in aj:
-            fix[ei[e], aj[a]] = 2  # a forced pair that is also barred is reported by the solver
+    for eid, aid in force_in:
+        if eid in ei and aid in aj:
+            fix[ei[eid], aj[aid]] = 2  # a forced pair that is also barred is reported by the solver
     total = n * per_application
     default_max = max(1, math.ceil(total / max(1, m - len(gone & set(ex)))))
     cap = rules.max_load if rules.max_load is not None else default_max

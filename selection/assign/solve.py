@@ -301,6 +301,34 @@ def _lp(prog: Milp):
     return "optimal", x, float(np.dot(prog.cost, x)), np.asarray(sol.row_dual, dtype=float)
 
 
+def _restricted_lp(s: _Structure, A, idx: np.ndarray, cost: np.ndarray, penalty: float):
+    """The LP over the columns ``idx`` plus one artificial column (cost ``-penalty``) per row with
+    a floor; ``(status, x, objective, row duals, index of the first artificial)``."""
+    lp = s.milp(A, idx, cost, relax=True)
+    floors = [r for r, lo in enumerate(lp.row_lower) if lo > -np.inf]
+    first = lp.add_vars(len(floors), cost=-penalty, lower=0.0, upper=np.inf, integer=False)
+    for k, r in enumerate(floors):
+        i, v = lp.rows[r]
+        lp.rows[r] = (np.r_[i, first + k], np.r_[v, 1.0])
+    status, x, z, y = _lp(lp)
+    return status, x, z, y, first
+
+
+def _phase_one_infeasible(s: _Structure, A, cols: np.ndarray, extra: np.ndarray) -> bool:
+    """True when the whole LP relaxation is proven infeasible: the phase-one LP (minimise the
+    artificial columns alone) priced over every left-out column still needs them."""
+    zero = np.zeros(s.n_cols)
+    while True:
+        idx = np.r_[np.flatnonzero(cols), extra]
+        status, x, _, y, first = _restricted_lp(s, A, idx, zero, 1.0)
+        if status != "optimal" or not np.any(x[first:] > 1e-9):
+            return False
+        out = ~cols & (-(A[:, : s.P].T @ y) > 1e-9)
+        if not out.any():
+            return True
+        cols |= out
+
+
 def _initial_columns(s: _Structure, per_app: int) -> np.ndarray:
     """The ``per_app`` best-fitting allowed experts of each application, every fixed or preferred
     pair, and for each expert enough pairs to reach its minimum load: a start for column generation."""
@@ -346,14 +374,8 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
             break
         # the restricted LP with an artificial column (cost -big) on every row with a floor, so
         # that it is feasible whatever columns are left out (the "big M" start of column generation)
-        lp = s.milp(A, idx, cost, relax=True)
-        floors = [r for r, lo in enumerate(lp.row_lower) if lo > -np.inf]
         big = 10.0 * (1.0 + float(np.abs(cost).sum()))
-        first = lp.add_vars(len(floors), cost=-big, lower=0.0, upper=np.inf, integer=False)
-        for k, r in enumerate(floors):
-            i, v = lp.rows[r]
-            lp.rows[r] = (np.r_[i, first + k], np.r_[v, 1.0])
-        status, x, z_lp, y = _lp(lp)
+        status, x, z_lp, y, first = _restricted_lp(s, A, idx, cost, big)
         if status != "optimal":
             cols[:] = True  # let the whole program decide (and diagnose)
             continue
@@ -363,7 +385,9 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
             if out.any():
                 cols |= out
                 continue
-            cols[:] = True  # artificial columns remain: infeasible, or big too small
+            if _phase_one_infeasible(s, A, cols, extra):
+                return "infeasible", None, np.nan
+            cols[:] = True  # big was too small: let the whole program decide
             continue
         x = x[:first]
         reduced = cost[:P] - A[:, :P].T @ y
@@ -423,9 +447,11 @@ def solve_assignment(p: AssignmentProblem, *, solver: str = "highs", candidates:
     fit = s.fit
     A = s.matrix()
 
-    def run(cost: np.ndarray, what: str, quantum: float = 1e-9) -> np.ndarray:
+    def run(cost: np.ndarray, what: str, quantum: float = 1e-9, allow_infeasible: bool = False):
         nonlocal start
         status, x, obj = _optimise(s, A, cost, solver, cols, start, per_app, quantum)
+        if status == "infeasible" and allow_infeasible:
+            return None
         if status == "infeasible":
             raise InfeasibleError([Problem(r) for r in diagnose(p, solver=solver)])
         if status != "optimal":
@@ -446,51 +472,57 @@ def solve_assignment(p: AssignmentProblem, *, solver: str = "highs", candidates:
         s.add_rows(np.zeros(len(pref), dtype=np.int64), pref, np.ones(len(pref)),
                    [round(objectives[-1][1]) - 0.5], [np.inf])
         A = s.matrix()
+    total_quantum = _granularity(p.fit) or 1e-9
     if p.mode == "fair":
-        # max t s.t. fit of every application >= t; then fewest applications held at t. Fits
-        # are compared on their grid (shares of declared terms are multiples of 1/q), so t is an
-        # integer number of steps: the branch and bound then knows t cannot sit between steps.
+        # Fairness first (PeerReview4All's max-min, then the next level). Fits are compared on
+        # their grid (shares of declared terms are multiples of 1/q), so the worst level is an
+        # integer t of steps and z_j = 1 marks an application at least one step above it:
+        #   fit_j >= step * t,   fit_j >= step * (t + z_j).
+        # t is first fixed at its upper bound (each application's best experts, ignoring loads);
+        # if an assignment reaches it, the bound is the max-min optimum; else t is maximised.
+        # Then sum(z) and the total fit are maximised together: a lift weighs more than any
+        # total-fit difference, so the order is exact.
         step = _granularity(p.fit)
-        if step is None:  # an affinity matrix of arbitrary numbers: compared at 0.01
-            step = FAIR_RESOLUTION
-            fair_fit = np.round(fit / step) * step
-        else:
-            fair_fit = fit
+        fair_full = p.fit if step is not None else np.round(p.fit / FAIR_RESOLUTION) * FAIR_RESOLUTION
+        step = step or FAIR_RESOLUTION
+        fair_fit = fair_full[s.ii, s.jj]
         t = s.add_var(1, lower=-np.inf, upper=np.inf, integer=True)
         s.add_rows(np.r_[s.jj, np.arange(n)], np.r_[np.arange(P), np.full(n, t)],
                    np.r_[fair_fit, -step * np.ones(n)], np.full(n, -TOL), np.full(n, np.inf))
+        z0 = s.add_var(n, lower=0.0, upper=1.0, integer=True)
+        s.add_rows(np.r_[s.jj, np.arange(n), np.arange(n)],
+                   np.r_[np.arange(P), z0 + np.arange(n), np.full(n, t)],
+                   np.r_[fair_fit, -step * np.ones(n), -step * np.ones(n)],
+                   np.full(n, -TOL), np.full(n, np.inf))
         A = s.matrix()
-        start = pad(start)
-        cost = np.zeros(s.n_cols)
-        cost[t] = step
-        # a total-fit term too small to trade one step of t (it guides the search to good points)
-        eps = step / (4.0 * (1.0 + float(np.abs(fit).sum())))
-        cost[:P] = eps * fit
-        x = run(cost, "worst-served application's fit", step * 0.5)
-        k = round(x[t])
-        objectives[-1] = (objectives[-1][0], k * step)
-        tstar = k * step
-        s.lower[t] = k
-        fit_for_lift = fair_fit
-        if n > 1:
-            # z_j = 1 when application j is lifted by at least one fit step above the worst level
-            z0 = s.add_var(n, lower=0.0, upper=1.0, integer=True)
-            s.add_rows(np.r_[s.jj, np.arange(n)], np.r_[np.arange(P), z0 + np.arange(n)],
-                       np.r_[fit_for_lift, -step * np.ones(n)], np.full(n, tstar - TOL), np.full(n, np.inf))
-            A = s.matrix()
-            reached = np.bincount(s.jj, weights=fit_for_lift * x[:P], minlength=n)
-            start = np.r_[x, (reached >= tstar + step - TOL).astype(float)]
+        weight = 1.0 + float(p.need.sum()) * float(np.abs(p.fit).max(initial=0.0))
+        both = np.zeros(s.n_cols)
+        both[:P] = fit
+        both[z0:z0 + n] = weight
+        allowed = (p.bar == 0) & (p.max_load[:, None] > 0)
+        best = -np.sort(-np.where(allowed, fair_full, -np.inf), axis=0)
+        tops = [best[: int(p.need[j]), j].sum() for j in range(n)]
+        k = int(np.floor(min(tops, default=0.0) / step + 1e-9))
+        s.lower[t] = s.upper[t] = k
+        x = run(both, "fair", total_quantum, allow_infeasible=True)
+        if x is None:
+            s.lower[t], s.upper[t] = -np.inf, np.inf
             cost = np.zeros(s.n_cols)
-            cost[z0:z0 + n] = 1.0
-            cost[:P] = fit / (4.0 * (1.0 + float(np.abs(fit).sum())))  # guides; cannot trade a lift
-            x = run(cost, "applications lifted above the worst level", 0.5)
-            lifted = round(float(x[z0:z0 + n].sum()))
-            objectives[-1] = (objectives[-1][0], float(lifted))
-            s.add_rows(np.zeros(n, dtype=np.int64), z0 + np.arange(n), np.ones(n), [lifted - 0.5], [np.inf])
-            A = s.matrix()
-    cost = np.zeros(s.n_cols)
-    cost[:P] = fit
-    x = run(cost, "total fit", _granularity(p.fit) or 1e-9)
+            cost[t] = step
+            # a total-fit term too small to trade one step of t (it guides the search)
+            cost[:P] = step / (4.0 * (1.0 + float(np.abs(fit).sum()))) * fit
+            x = run(cost, "worst level", step * 0.5)
+            k = round(x[t])
+            s.lower[t] = s.upper[t] = k
+            x = run(both, "fair", total_quantum)
+        objectives[:] = [o for o in objectives if o[0] not in ("fair", "worst level")]
+        objectives += [("worst-served application's fit", k * step),
+                       ("applications lifted above the worst level", float(round(x[z0:z0 + n].sum()))),
+                       ("total fit", float(fit @ x[:P]))]
+    else:
+        cost = np.zeros(s.n_cols)
+        cost[:P] = fit
+        x = run(cost, "total fit", total_quantum)
     chosen = np.zeros(p.shape, dtype=bool)
     chosen[s.ii, s.jj] = x[:P] > 0.5
     _verify(p, chosen)
