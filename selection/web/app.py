@@ -104,7 +104,7 @@ async def overview(request: Request) -> Response:
     bench = c.bench
     problems, notes, infeasible = await asyncio.to_thread(bench.validate)
     folder = bench.folder
-    progress = _progress(folder) if folder is not None else []
+    progress = _progress(folder, bench.baseline) if folder is not None else []
     return c.render(request, "overview.html", problems=problems, notes=notes, infeasible=infeasible,
                     progress=progress, scenarios=bench.scenario_names(), rules_words=_rules_words(folder, c.lang(request)))
 
@@ -123,11 +123,16 @@ def _rules_words(folder: Any, lang: str) -> dict[int, list[str]]:
     return out
 
 
-def _progress(folder: Any) -> list[dict[str, Any]]:
-    """Per stage and expert: applications assigned, scored, and which are still missing."""
+def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
+    """Per stage and expert: applications assigned (the assignment that governs the stage, as the
+    score readers use it), scored, and which assigned ones are still missing; a later stage counts
+    only the earlier stage's selection."""
     from selection import evaluation as ev
+    from selection.errors import InputError
+    from selection.io.tables import assignments_for_stage
 
     rows = []
+    path = folder.root / folder.call.assignments if folder.call.assignments else None
     for st in folder.call.stages:
         frame = folder.evaluations.get(st.number)
         scored: dict[str, set[str]] = {}
@@ -135,11 +140,22 @@ def _progress(folder: Any) -> list[dict[str, Any]]:
             done = frame[frame[ev.SCORE].notna() | frame[ev.ABSTAINED]]
             for e, a in zip(done[ev.EXPERT], done[ev.APPLICATION], strict=True):
                 scored.setdefault(e, set()).add(a)
+        try:
+            governing = (assignments_for_stage(path, set(folder.experts), set(folder.applications), st.number,
+                                               from_earlier_stage=st.from_stage is not None) if path else None)
+        except InputError:
+            governing = None
+        candidates = None
+        if st.from_stage is not None and result is not None and st.from_stage in result.stages:
+            candidates = set(result.stages[st.from_stage].outcome.selected)
         for e in sorted(folder.experts):
-            assigned = set(folder.assignments.get(e, ())) if folder.assignments is not None else None
+            assigned = set(governing.get(e, ())) if governing is not None else None
+            if assigned is not None and candidates is not None:
+                assigned &= candidates
             got = scored.get(e, set())
-            missing = sorted(assigned - got) if assigned is not None and frame is not None else []
-            rows.append({"stage": st.number, "expert": folder.experts[e], "assigned": len(assigned) if assigned is not None else None,
+            missing = sorted(assigned - got) if assigned is not None else []
+            rows.append({"stage": st.number, "expert": folder.experts[e],
+                         "assigned": len(assigned) if assigned is not None else None,
                          "scored": len(got), "missing": missing})
     return rows
 

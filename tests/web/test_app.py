@@ -333,3 +333,27 @@ def test_sensitivity_page_shows_the_latest_run_and_its_figures(tmp_path):
             assert r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content
         assert c.get(f"/runs/{folder.name}/figure/nope.svg").status_code == 404
         assert c.get("/runs/..%2F..%2Fx/figure/rank-acceptability.svg").status_code == 404
+
+
+def test_overview_shows_which_assigned_applications_an_expert_has_not_scored(tmp_path):
+    import csv
+
+    root = copy_call(tmp_path)
+    files = sorted((root / "scores" / "stage1").glob("*.csv"))
+    victim = files[0]
+    text = victim.read_text(encoding="utf-8-sig") if "1252" not in victim.name else None
+    if text is None or "," not in text.splitlines()[0]:
+        pytest.skip("the first score file is not a plain comma CSV")
+    rows = list(csv.DictReader(text.splitlines()))
+    expert, dropped = rows[0]["expert_id"], rows[0]["application_id"]
+    kept = [r for r in rows if r["application_id"] != dropped]
+    with victim.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(kept)
+    call = root / "call.toml"
+    call.write_text(call.read_text(encoding="utf-8").replace("min_experts = 2", "min_experts = 1"), encoding="utf-8")
+    with client_for(root) as c:
+        html = c.get("/").text
+    row = [line for line in html.split("<tr>") if f"({expert})" in line][0]
+    assert dropped in row
