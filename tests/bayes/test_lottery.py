@@ -107,3 +107,20 @@ def test_no_lottery_in_the_linked_mode():
     with pytest.raises(ValueError, match="linked"):
         Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "stages": stages,
                              "selection_mode": "linked"})
+
+
+def test_a_scenario_switches_the_model_and_the_lottery_on():
+    from selection.model import Call, CriteriaCatalogue, Scenario
+    from selection.overrides import apply_scenario
+
+    call = Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "stages": [
+        {"number": 1, "name": "s", "catalogue": "c.toml", "max_selected": 2}]})
+    cat = CriteriaCatalogue.model_validate({"schema_version": 1, "id": "c", "name": "c", "stage": 1, "criteria": [
+        {"id": "a", "name_da": "A", "name_en": "A", "description": "a", "group": "g", "weight": 1,
+         "guide": {"low": "l", "middle": "m", "high": "h"}}]})
+    scen = Scenario.model_validate({"schema_version": 1, "name": "lot", "stages": {
+        1: {"panel_model": "bayes", "lottery": {"public_seed": "x"}}}})
+    new, _ = apply_scenario(call, {1: cat}, scen)
+    st = new.stage(1)
+    assert st.panel_model == "bayes" and st.lottery is not None and st.lottery.public_seed == "x"
+    assert call.stage(1).panel_model == "aggregate"  # the call itself is untouched
