@@ -38,6 +38,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_INVALID",
     "EXIT_INFEASIBLE",
+    "SHOWN_PER_KIND",
+    "MAX_LINE",
 ]
 
 EXIT_OK = 0
@@ -124,6 +126,9 @@ class SelectionError(Exception):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
+        #: Things worth a look found beside the problems (e.g. a column that is not read): not
+        #: counted as problems, listed after them in :meth:`report`.
+        self.warnings: list[Problem] = []
         # the report is made when printed (str), not here: a file with a million problems is
         # wrapped more than once on its way to the CLI
         super().__init__(self.problems)
@@ -141,6 +146,16 @@ class SelectionError(Exception):
           - s.csv, row 3: 'b' is not a number
           - … and 1 more of this kind (next: s.csv, row 4: 'c' is not a number)
         """
+        text = self._problem_lines(per_kind)
+        if self.warnings:
+            head = "Warning (not an error)" if len(self.warnings) == 1 else "Warnings (not errors)"
+            text += f"\n{head}:\n" + "\n".join(
+                f"  - {_cut(str(w))}" for w in self.warnings[:SHOWN_PER_KIND])
+            if len(self.warnings) > SHOWN_PER_KIND:
+                text += f"\n  - … and {len(self.warnings) - SHOWN_PER_KIND:,} more warnings"
+        return text
+
+    def _problem_lines(self, per_kind: int | None) -> str:
         n = len(self.problems)
         if n == 1 and not self.problems[0].location and not self.problems[0].hint:
             return _cut(self.problems[0].message)

@@ -298,7 +298,9 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
                     f"at least {st.min_experts} required", file=_rel(root, folder),
                     hint="add the missing score sheets or lower min_experts in the call file"))
     if problems:
-        raise InputError(problems)
+        error = InputError(problems)
+        error.warnings = warnings  # e.g. the unknown column behind a missing money column
+        raise error
     notes = []
     if pending:
         notes = [f"stage {n} is not run yet: no score files in {_rel(root, score_folder(root, call.scores, n))}"

@@ -23,10 +23,12 @@ def print_warnings(folder) -> None:
     scores outside the assignment are counted; neither stops the command."""
     import sys
 
-    from selection.errors import SelectionError
+    from selection.errors import MAX_LINE, SHOWN_PER_KIND
 
-    if folder.warnings:
-        print(f"Warning: {SelectionError(list(folder.warnings)).report()}", file=sys.stderr)
+    for w in folder.warnings[:SHOWN_PER_KIND]:
+        print(f"Warning (not an error): {str(w)[:MAX_LINE]}", file=sys.stderr)
+    if len(folder.warnings) > SHOWN_PER_KIND:
+        print(f"Warning (not an error): … and {len(folder.warnings) - SHOWN_PER_KIND:,} more", file=sys.stderr)
     for n, table in sorted(folder.outside_assignment.items()):
         if len(table):
             print(f"Note: stage {n}: {int(table['n_scores'].sum())} score(s) by experts outside their "

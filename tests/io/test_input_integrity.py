@@ -161,3 +161,15 @@ def test_a_huge_bad_score_file_gives_a_short_report(call_copy, capsys):
     assert code == 1
     assert len(err) < 20_000, len(err)
     assert "more of this kind" in err and "Traceback" not in err
+
+
+def test_warnings_are_shown_beside_the_errors(call_copy, capsys):
+    apps = call_copy / "applications.csv"
+    lines = apps.read_text(encoding="utf-8").split("\n")
+    lines[0] = lines[0].replace("grant_stage1", "grant_stage_1")
+    apps.write_text("\n".join(lines), encoding="utf-8")
+    code, out, err = _run(["validate", str(call_copy), "--no-solve"], capsys)
+    assert code == 1
+    problems, warnings = err.split("Warning (not an error):\n")
+    assert "1 problem:" in problems and "stage 1 budgets grants, but the table has no column 'grant_stage1'" in problems
+    assert "unknown column 'grant_stage_1' is not read. Fix: did you mean 'grant_stage1'?" in warnings
