@@ -66,7 +66,7 @@ class _Ctx:
         base = {
             "lang": lang,
             "t": lambda key: i18n.t(key, lang),
-            "num": lambda x, d=2: i18n.number(x, lang, d),
+            "num": lambda x, kind="score": i18n.number(x, lang, kind),
             "money": lambda x: i18n.money(x, lang, folder.call.currency if folder else "DKK"),
             "csrf": csrf_token(self.token),
             "path": request.url.path,
@@ -620,7 +620,10 @@ def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
             return None
         ax = plot.weight_stability(stab, lang=lang)
     buf = io.BytesIO()
-    ax.figure.savefig(buf, format="svg", bbox_inches="tight")
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        return None
+    fig.savefig(buf, format="svg", bbox_inches="tight")
     return buf.getvalue()
 
 

@@ -1,6 +1,6 @@
 """The page's own words in English and Danish (decisions and rules come from the engine's texts).
 
-One number style per language: Danish decimal comma and ``.`` for thousands, English the reverse.
+Numbers are written by the glossary (:func:`selection.words.fmt`), one style per language.
 """
 
 from __future__ import annotations
@@ -168,9 +168,13 @@ def t(key: str, lang: str) -> str:
     return da if lang == "da" else en
 
 
-def number(x: Any, lang: str, decimals: int = 2) -> str:
-    """``1234.5`` -> ``1,234.50`` (en) / ``1.234,50`` (da); blanks for missing values."""
-    if x is None:
+def number(x: Any, lang: str, kind: str = "score") -> str:
+    """``x`` as a ``kind`` of quantity in the number style of ``lang`` (the glossary's
+    :func:`selection.words.fmt`: one style everywhere); ``"raw"`` is a raw criterion weight (one
+    decimal). Blank for a missing value."""
+    from selection.words import fmt
+
+    if x is None or isinstance(x, str) and not x.strip():
         return ""
     try:
         v = float(x)
@@ -178,15 +182,16 @@ def number(x: Any, lang: str, decimals: int = 2) -> str:
         return str(x)
     if math.isnan(v):
         return ""
-    s = f"{v:,.{decimals}f}"
-    if lang == "da":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    if kind == "raw":
+        s = f"{v:,.1f}"
+        return s.translate(str.maketrans(",.", ".,")) if lang == "da" else s
+    return fmt(v, kind, lang)
 
 
 def money(x: Any, lang: str, currency: str = "DKK") -> str:
-    """Whole currency units with the language's thousands separator, never wrapped."""
+    """Whole currency units in the language's style, never wrapped (no-break space)."""
+    from selection.words import fmt
+
     if x is None:
         return ""
-    unit = "kr." if (lang == "da" and currency == "DKK") else currency
-    return f"{number(x, lang, 0)}\u00a0{unit}"
+    return fmt(float(x), "money", lang, unit=currency).replace(" ", "\u00a0")
