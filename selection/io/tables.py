@@ -363,6 +363,12 @@ def _basis_columns(stage: Any) -> list[tuple[str, str]]:
     if stage.max_regional_share is not None:
         out += [("total_budget_per_year", f"stage {stage.number} caps the regional share"),
                 ("regional_cofinancing_per_year", f"stage {stage.number} caps the regional share")]
+    cost_col = f"grant_stage{stage.number}" if stage.budget_basis == "grant" else stage.budget_basis
+    for rule in getattr(stage, "shares", None) or []:  # share rules count money too
+        for basis in (rule.of, rule.within):
+            col = {"cost": cost_col, "grant": f"grant_stage{stage.number}"}.get(basis, basis)
+            if col.startswith("grant_stage") or col in ("total_budget_per_year", "regional_cofinancing_per_year"):
+                out.append((col, f"a share rule of stage {stage.number} counts {basis.replace('_', ' ')}"))
     return list(dict.fromkeys(out))
 
 
