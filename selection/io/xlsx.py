@@ -96,8 +96,12 @@ MAX_FILE = 20_000_000
 MAX_PART = 40_000_000
 #: ... or, above 4 MB, to more than this many times its packed size.
 MAX_RATIO = 200
-#: Refuse a sheet with more cells than this (and shared strings with more texts).
+#: Refuse a sheet with more cells (or rows) than this, and shared strings with more texts.
 MAX_CELLS = 200_000
+#: Elements held at once while streaming (one row, one shared string), and the size of the small
+#: structural parts (relationships, workbook) parsed whole.
+_MAX_PENDING = 100_000
+_MAX_SMALL = 2_000_000
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -200,15 +204,27 @@ def _parse_sheet(fp: IO[bytes], sheet: XSheet, strings: list[str], max_cells: in
     ns = ""
     t_v, t_f, t_is = "v", "f", "is"
     cells = sheet.cells
-    row_no = 0
-    parent = None  # sheetData, emptied after each row
+    row_no = n_rows = 0
+    root = parent = None  # the worksheet element; sheetData, emptied after each row
+    depth = pending = 0  # elements held since the last drop
     for event, elem in ET.iterparse(fp, events=("start", "end")):
         if event == "start":
-            if parent is None and elem.tag.endswith("worksheet") and not ns:
+            depth += 1
+            pending += 1
+            if pending > _MAX_PENDING:
+                raise _TooLarge(f"sheet {sheet.name!r} nests more than {_MAX_PENDING:,} elements in one row")
+            if root is None:
+                root = elem
                 ns = elem.tag[: elem.tag.index("}") + 1] if elem.tag.startswith("{") else ""
                 t_v, t_f, t_is = f"{ns}v", f"{ns}f", f"{ns}is"
             if elem.tag == f"{ns}sheetData":
                 parent = elem
+            continue
+        depth -= 1
+        if depth == 1 and root is not None:  # a complete child of <worksheet>: drop it after use
+            _sheet_part(elem, elem.tag[len(ns):], sheet, max_cells)
+            root.clear()
+            pending = 0
             continue
         tag = elem.tag[len(ns):]
         if tag == "row":
@@ -259,22 +275,27 @@ def _parse_sheet(fp: IO[bytes], sheet: XSheet, strings: list[str], max_cells: in
                 if cell.value is None and cell.formula is None:
                     continue
                 cells[(row_no, col_no)] = cell
-            if len(cells) > max_cells:
-                raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} cells")
+            n_rows += 1
+            if len(cells) > max_cells or n_rows > max_cells:
+                raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} "
+                                + ("cells" if len(cells) > max_cells else "rows"))
             elem.clear()
             if parent is not None:
                 parent.clear()
-        elif tag == "cols":
-            for col in elem:
-                if col.get("hidden") in ("1", "true"):
-                    lo, hi = int(col.get("min", "1")), int(col.get("max", "1"))
-                    sheet.hidden_cols.update(range(max(lo, 1), min(hi, 16384) + 1))
-            elem.clear()
-        elif tag == "mergeCells":
-            sheet.merged += [m.get("ref", "") for m in elem]
-            if len(sheet.merged) > max_cells:
-                raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} merged ranges")
-            elem.clear()
+            pending = 0
+
+
+def _sheet_part(elem: ET.Element, tag: str, sheet: XSheet, max_cells: int) -> None:
+    """Hidden columns and merged ranges from a complete ``<cols>`` or ``<mergeCells>``."""
+    if tag == "cols":
+        for col in elem:
+            if col.get("hidden") in ("1", "true"):
+                lo, hi = int(col.get("min", "1")), int(col.get("max", "1"))
+                sheet.hidden_cols.update(range(max(lo, 1), min(hi, 16384) + 1))
+    elif tag == "mergeCells":
+        sheet.merged += [m.get("ref", "") for m in elem]
+        if len(sheet.merged) > max_cells:
+            raise _TooLarge(f"sheet {sheet.name!r} holds more than {max_cells:,} merged ranges")
 
 
 class _TooLarge(Exception):
@@ -285,17 +306,24 @@ def _read_strings(fp: IO[bytes], max_items: int) -> list[str]:
     """Stream-parse the shared strings part (each ``<si>`` dropped once read)."""
     strings: list[str] = []
     root = None
+    depth = pending = 0
     for event, elem in ET.iterparse(fp, events=("start", "end")):
         if event == "start":
+            depth += 1
+            pending += 1
+            if pending > _MAX_PENDING:
+                raise _TooLarge(f"a shared string nests more than {_MAX_PENDING:,} elements")
             if root is None:
                 root = elem
             continue
-        if _local(elem.tag) == "si":
-            strings.append(_text_of(elem))
-            if len(strings) > max_items:
-                raise _TooLarge(f"the shared strings hold more than {max_items:,} texts")
-            elem.clear()
+        depth -= 1
+        if depth == 1 and root is not None:  # a complete child of <sst>
+            if _local(elem.tag) == "si":
+                strings.append(_text_of(elem))
+                if len(strings) > max_items:
+                    raise _TooLarge(f"the shared strings hold more than {max_items:,} texts")
             root.clear()
+            pending = 0
     return strings
 
 
@@ -378,8 +406,12 @@ def _open_part(zf: zipfile.ZipFile, part: str) -> IO[bytes]:
 
 def _small_xml(zf: zipfile.ZipFile, part: str) -> ET.Element:
     """A small structural part (relationships, workbook), parsed whole after the size check."""
+    size = zf.getinfo(part).file_size
+    if size > _MAX_SMALL:
+        raise _TooLarge(f"part {part} unpacks to {size:,} bytes (a workbook's structure takes a few "
+                        f"thousand)")
     with _open_part(zf, part) as fp:
-        data = fp.read(MAX_PART + 1)
+        data = fp.read(_MAX_SMALL + 1)
     return ET.fromstring(data)
 
 

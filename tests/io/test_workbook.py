@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -433,3 +435,28 @@ def test_a_part_over_the_cap_is_refused_without_unpacking(tmp_path, kp, sheet_to
     bomb = _with_part(good, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", over)
     _, lines, _ = _problems(bomb, ctx)
     assert len(lines) == 1 and "part xl/sharedStrings.xml unpacks to" in lines[0]
+
+
+def test_elements_held_while_streaming_are_bounded(tmp_path, kp, sheet_tools):
+    """One giant row, or junk beside the sheet data, cannot make the streaming parser hold the
+    whole part: a row is dropped once read, other parts as soon as they close, and one row may
+    not nest more than 100,000 elements."""
+    call, ctx = kp
+    good = sheet_tools.make(tmp_path / "good.xlsx", call, ctx, "E01", ["KP-01"])
+
+    def giant_row(w):
+        w.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData><row>" + b"<c><v>1</v></c>" * 60_000 + b"</row></sheetData></worksheet>")
+
+    bomb = _with_part(good, tmp_path / "row.xlsx", "xl/worksheets/sheet2.xml", giant_row)
+    _, lines, _ = _problems(bomb, ctx)
+    assert len(lines) == 1 and "nests more than 100,000 elements in one row" in lines[0], lines
+
+    from selection.io.xlsx import XSheet, _parse_sheet
+
+    junk = io.BytesIO(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                      + b"<x><y/></x>" * 80_000 + b"<sheetData><row><c><v>2</v></c></row></sheetData>"
+                      + b"<x/>" * 80_000 + b"</worksheet>")
+    sheet = XSheet("Scores", "visible", "worksheet")
+    _parse_sheet(junk, sheet, [], 10)  # 240,000 elements, never more than a few held
+    assert list(sheet.cells) == [(1, 1)] and sheet.cells[(1, 1)].value == 2.0
