@@ -39,6 +39,7 @@ import pandas as pd
 
 from selection.decisions import Decision, text
 from selection.errors import SolverError
+from selection.select.milp import Milp
 from selection.select.program import (
     Rule,
     StageInput,
@@ -64,19 +65,33 @@ RECORD_COLUMNS = [c for c in SELECTION_COLUMNS if c not in ("reason", "reason_da
 Resolver = Callable[[str], "tuple[float, tuple[str, ...]] | None"]
 
 
-def forced_in_value(inp: StageInput, a: str, solver: str) -> tuple[float, tuple[str, ...]] | None:
-    """Re-solve the stage with ``a`` forced in (same rules, same tie pass)."""
-    from selection.select.program import build_rules
+def forced_in_value(inp: StageInput, a: str, solver: str, *,
+                    program: tuple[Milp, np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[float, tuple[str, ...]] | None:
+    """Re-solve the stage with ``a`` forced in (same rules, same tie rule).
 
+    ``program`` is the stage's program with its values and tie weights (:func:`stage_program`),
+    built once for many what-ifs; by default it is built here.
+    """
     ids = list(inp.values)
-    m = stage_milp(inp, build_rules(inp), ids)
+    m0, values, tie = program if program is not None else stage_program(inp)
+    m = m0.copy()
+    m.lower = list(m.lower)
     m.lower[ids.index(a)] = 1.0
-    values = np.array([inp.values[b] for b in ids], dtype=float)
-    found = solve_with_ties(m, values, tie_weights(inp, ids), solver, what=f"stage {inp.stage.number} what-if")
+    found = solve_with_ties(m, values, tie, solver, what=f"stage {inp.stage.number} what-if")
     if found is None:
         return None
     x, obj = found
     return obj, tuple(sorted((b for i, b in enumerate(ids) if x[i] > 0.5), key=lambda b: inp.ranks[b]))
+
+
+def stage_program(inp: StageInput, rules: Sequence[Rule] | None = None) -> tuple[Milp, np.ndarray, np.ndarray]:
+    """The stage's 0-1 program, its values and its tie weights, for repeated what-ifs."""
+    from selection.select.program import build_rules
+
+    ids = list(inp.values)
+    m = stage_milp(inp, build_rules(inp) if rules is None else rules, ids)
+    return m, np.array([inp.values[b] for b in ids], dtype=float), tie_weights(inp, ids)
 
 
 TOL = 1e-9
@@ -244,7 +259,13 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
         cost_goal = {"total value": "value", "stage-2 value": "stage2_value", "total score": "score"}.get(
             cost_unit, cost_goal)
     base = outcome.objective if base_objective is None else base_objective
-    resolve = resolve or (lambda a: forced_in_value(inp, a, solver))
+    if resolve is None:
+        program: list[tuple[Milp, np.ndarray, np.ndarray]] = []  # built on the first deviation only
+
+        def resolve(a: str) -> tuple[float, tuple[str, ...]] | None:
+            if not program:
+                program.append(stage_program(inp, outcome.rules))
+            return forced_in_value(inp, a, solver, program=program[0])
     forced_in = _forced_reasons(inp)
     chosen = set(outcome.selected)
     worst = max((inp.ranks[a] for a in chosen), default=0)

@@ -202,3 +202,44 @@ def _solve_highs(m: Milp, start: np.ndarray | None) -> MilpSolution:
         return MilpSolution(h.modelStatusToString(status).lower(), np.zeros(m.n), math.nan)
     x = np.asarray(h.getSolution().col_value, dtype=float)
     return MilpSolution("optimal", x, float(np.dot(m.cost, x)) if m.n else 0.0)
+
+
+def lp_reduced_costs(m: Milp) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of ``m`` (every variable continuous) solved by HiGHS: its optimal value
+    and the reduced costs, or ``None`` when it does not end optimal.
+
+    For a maximisation whose LP optimum has ``x_j`` at its lower bound, fixing ``x_j`` one unit
+    higher cannot give more than ``value + reduced_cost_j`` (``reduced_cost_j <= 0``; LP duality,
+    e.g. Nemhauser, G. L. & Wolsey, L. A. (1988). *Integer and Combinatorial Optimization*. Wiley,
+    §I.2.5 "reduced-cost fixing"). The tie rule uses it to rule out, without a solve, applications
+    that no optimal selection can contain.
+    """
+    try:
+        import highspy
+        from highspy._core import _Highs
+    except ImportError:  # pragma: no cover
+        return None
+    if m.n == 0 or not m.rows:
+        return None
+    h = _Highs()
+    for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1), ("random_seed", 0)):
+        h.setOptionValue(key, value)
+    lp = highspy.HighsLp()
+    lp.num_col_ = m.n
+    lp.num_row_ = len(m.rows)
+    lp.col_cost_ = np.asarray(m.cost, dtype=float)
+    lp.col_lower_ = np.asarray(m.lower, dtype=float)
+    lp.col_upper_ = np.asarray(m.upper, dtype=float)
+    lp.row_lower_ = np.asarray(m.row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(m.row_upper, dtype=float)
+    lens = np.array([len(i) for i, _ in m.rows], dtype=np.int64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
+    lp.a_matrix_.index_ = np.concatenate([i for i, _ in m.rows]).astype(np.int32)
+    lp.a_matrix_.value_ = np.concatenate([v for _, v in m.rows]).astype(float)
+    lp.sense_ = highspy.ObjSense.kMaximize if m.maximize else highspy.ObjSense.kMinimize
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_dual, dtype=float)
