@@ -127,7 +127,7 @@ def stage_input_files(root: Path, scores_dir: str, stage: int) -> list[Path]:
     carry the SHA-256 of every archived original)."""
     files = loose_score_files(root, scores_dir, stage)
     sp = store_path(root, scores_dir, stage)
-    return files + ([sp] if sp.is_file() else [])
+    return files + ([sp] if sp.is_file() or sp.is_symlink() else [])
 
 
 def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
@@ -140,6 +140,9 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     """
     sp = store_path(root, scores_dir, stage)
     name = _rel(root, sp)
+    link = symlink_problem(root, sp)
+    if link is not None:
+        return _empty_store(), [(None, link)]
     if not sp.is_file():
         return _empty_store(), []
     try:
@@ -185,7 +188,11 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
         src = v[ev.SOURCE_FILE]
         if src not in checked:
             p = Path(root) / src
-            checked[src] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+            link = symlink_problem(root, p)  # an archived original must be in the call folder
+            if link is not None:
+                problems.append((e, link))
+            checked[src] = (hashlib.sha256(p.read_bytes()).hexdigest()
+                            if p.is_file() and link is None else None)
         if checked[src] is None:
             problems.append((e, Problem(f"the archived original {src} is missing", **where,
                                         hint="restore it, or import the expert's file again")))

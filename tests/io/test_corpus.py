@@ -472,6 +472,8 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
      ["call.toml, vocabulary: the call names vocabulary file 'vocabulary.toml', which does not exist"]),
     ("link-experts-outside", both(remove("experts.csv"), symlink("experts.csv", str(EXAMPLE / "experts.csv"))),
      ["experts.csv: leads through a symbolic link to", "outside the call folder"]),
+    ("link-store-dangling", symlink("scores/stage1-imported.csv", "stage1-imported.csv.bak"),
+     ["scores/stage1-imported.csv: a symbolic link to stage1-imported.csv.bak, which does not exist"]),
     ("score-too-few-experts", toml_key(CALL, "min_experts", "9", "stages"), ["scores/stage1: application KP-", "at least 9 required"]),
 ]
 
