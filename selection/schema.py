@@ -37,7 +37,8 @@ __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", 
            "SCENARIO_SUMMARY", "RANK_ACCEPTABILITY", "CENTRAL_WEIGHTS", "SELECTION_PROBABILITY",
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
            "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES",
-           "stage_column", "table_for", "tables_of", "read_header", "check_folder", "validate_folder"]
+           "stage_column", "table_for", "tables_of", "read_header", "check_folder", "validate_folder",
+           "LENIENCY_BAND", "LENIENCY_LABELS"]
 
 #: Version of the layout below; written into every manifest as ``schema_version``. Raise it when a
 #: table or column is renamed or removed (adding an optional column keeps it). A folder without it
@@ -170,8 +171,16 @@ AGREEMENT = Table("agreement.csv", ("run", "panel"), (
     description="agreement per criterion and on the weighted total")
 LENIENCY = Table("expert-leniency.csv", ("run", "panel"), (
     "stage", "expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation", "leniency",
-    "spread_ratio", "note"), optional=("leniency_low", "leniency_high", "label"),
-    description="each expert's leniency (additive expert-effect model)")
+    "spread_ratio", "note", "leniency_low", "leniency_high", "label"),
+    description="each expert's leniency (additive expert-effect model) with its 95 % interval and label")
+
+#: The ``label`` of ``expert-leniency.csv``: an expert is "lenient" (or "severe") only when the
+#: leniency lies beyond +LENIENCY_BAND (or -LENIENCY_BAND) score points AND its 95 % interval
+#: excludes zero; otherwise "in_line"; "" when there is too little data for an interval. The one
+#: band the console, the report and the workbench state (computed in selection.aggregate).
+LENIENCY_BAND = 0.25
+#: The labels of ``expert-leniency.csv``'s ``label`` column.
+LENIENCY_LABELS = ("lenient", "severe", "in_line", "")
 DIVERGENCE = Table("divergence.csv", ("run", "panel"), (
     "stage", "application_id", "criterion_id", "n_scores", "min_score", "max_score", "score_range",
     "score_sd", "scores", "comments"), description="divergent scores for the consensus meeting")

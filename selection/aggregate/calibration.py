@@ -48,14 +48,48 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.aggregate.arrays import PanelError, ScoreCube, score_cube
 from selection.errors import Problem
+from selection.schema import LENIENCY_BAND
 
 __all__ = ["CALIBRATIONS", "CalibrationWarning", "Calibration", "islands", "fit_additive", "calibrate_cube",
            "leniency_table",
-           "calibrate_evaluation", "LENIENCY_COLUMNS"]
+           "calibrate_evaluation", "LENIENCY_COLUMNS", "leniency_interval", "leniency_label"]
 
 CALIBRATIONS = ("none", "zscore", "additive")
 LENIENCY_COLUMNS = ["expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation", "leniency",
-                    "spread_ratio", "note"]
+                    "spread_ratio", "note", "leniency_low", "leniency_high", "label"]
+
+_Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+
+
+def leniency_interval(leniency: float, deviations: np.ndarray) -> tuple[float, float]:
+    """Approximate 95 % interval of an expert's leniency: ``leniency ± 1.96 · se``, with ``se`` the
+    standard error of the expert's deviations from their co-experts on the same applications
+    (Wald interval); ``(nan, nan)`` with fewer than two deviations."""
+    d = np.asarray(deviations, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if d.size < 2 or not np.isfinite(leniency):
+        return float("nan"), float("nan")
+    se = float(d.std(ddof=1) / np.sqrt(d.size))
+    return leniency - _Z95 * se, leniency + _Z95 * se
+
+
+def leniency_label(leniency: float, low: float, high: float, band: float = LENIENCY_BAND) -> str:
+    """The one leniency label: ``"lenient"`` / ``"severe"`` only when the leniency lies beyond
+    ±``band`` score points and its 95 % interval excludes zero, ``"in_line"`` otherwise, ``""``
+    when there is no leniency or no interval (too little data).
+
+    >>> leniency_label(0.4, 0.1, 0.7), leniency_label(0.4, -0.1, 0.9), leniency_label(0.02, 0.01, 0.03)
+    ('lenient', 'in_line', 'in_line')
+    >>> leniency_label(-0.3, -0.5, -0.1), leniency_label(0.4, float("nan"), float("nan"))
+    ('severe', '')
+    """
+    if not (np.isfinite(leniency) and np.isfinite(low) and np.isfinite(high)):
+        return ""
+    if leniency > band and low > 0:
+        return "lenient"
+    if leniency < -band and high < 0:
+        return "severe"
+    return "in_line"
 
 
 class CalibrationWarning(UserWarning):
@@ -257,7 +291,9 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
     deviation from the other experts on the same applications, the estimated leniency (additive
     effect, or for z-scores the expert's mean minus the overall mean) and the spread ratio
     (expert's standard deviation / overall standard deviation). Positive leniency = scores higher
-    than the panel."""
+    than the panel. ``leniency_low``/``leniency_high`` bound its approximate 95 % interval
+    (:func:`leniency_interval`) and ``label`` reads it (:func:`leniency_label`: beyond
+    ±``LENIENCY_BAND`` points with an interval excluding zero)."""
     x = cal.cube.values
     A, E, C = x.shape
     rows = []
@@ -277,17 +313,23 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
             n_all += k
             col = x[:, :, c][present[:, :, c]]
             ratio = (x[ok, e, c].std(ddof=1) / col.std(ddof=1)) if k >= 2 and col.size >= 2 and col.std() > 0 else np.nan
+            lenient = float(cal.effects[e, c]) if k else np.nan
+            low, high = leniency_interval(lenient, dev)
             rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
                          "mean_score": float(x[ok, e, c].mean()) if k else np.nan,
                          "mean_deviation": float(dev.mean()) if dev.size else np.nan,
-                         "leniency": float(cal.effects[e, c]) if k else np.nan,
-                         "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications"})
+                         "leniency": lenient,
+                         "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications",
+                         "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
         scored = present[:, e, :]
+        lenient = float(cal.effects[e, scored.any(axis=0)].mean()) if n_all else np.nan
+        low, high = leniency_interval(lenient, np.array(devs_all))
         rows.append({"expert_id": expert, "criterion_id": "all", "n_scores": n_all,
                      "mean_score": float(x[:, e, :][scored].mean()) if n_all else np.nan,
                      "mean_deviation": float(np.mean(devs_all)) if devs_all else np.nan,
-                     "leniency": float(cal.effects[e, scored.any(axis=0)].mean()) if n_all else np.nan,
-                     "spread_ratio": np.nan, "note": ""})
+                     "leniency": lenient, "spread_ratio": np.nan,
+                     "note": "" if len(devs_all) >= 2 else "too little data for an interval",
+                     "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
     return pd.DataFrame(rows, columns=LENIENCY_COLUMNS)
 
 

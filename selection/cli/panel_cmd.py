@@ -122,12 +122,16 @@ def run(args) -> int:
 _SHOWN = {"ICC1": "ICC(1)", "ICC1k": "ICC(1,k)", "ICC2": "ICC(2,1)", "ICC2k": "ICC(2,k)", "ICC3k": "ICC(3,k)",
           "kendalls_w": "Kendall W", "krippendorff_alpha_interval": "alpha int.",
           "krippendorff_alpha_ordinal": "alpha ord."}
+#: expert-leniency.csv's label, as the console says it
+_READING = {"lenient": "lenient / mild", "severe": "severe / streng", "in_line": "in line / på linje", "": ""}
 
 
 def summary(folder, analyses) -> str:
     import pandas as pd
 
     from selection.cli.format import shorten, table
+    from selection.danish import num
+    from selection.schema import LENIENCY_BAND
 
     lines = [f"{folder.call.name_en or folder.call.name}"]
     for st in folder.call.stages:
@@ -150,12 +154,16 @@ def summary(folder, analyses) -> str:
         len_all = a.leniency[a.leniency["criterion_id"] == "all"].copy()
         len_all["name"] = len_all["expert_id"].map(lambda e: shorten(folder.experts[e].name, 28)
                                                    if e in folder.experts else e)
-        len_all["reading"] = [("lenient / mild" if v > 0.25 else "severe / streng" if v < -0.25 else "")
-                              for v in len_all["leniency"].fillna(0.0)]
+        # the label computed with the leniency (selection.aggregate.leniency_label), not a second band here
+        len_all["reading"] = len_all["label"].map(_READING).fillna("")
+        len_all["95% interval"] = [f"{lo:+.2f} to {hi:+.2f}" if lo == lo and hi == hi else "too little data"
+                                   for lo, hi in zip(len_all["leniency_low"], len_all["leniency_high"], strict=True)]
         lines += ["", "Expert leniency / Bedømmernes niveau (additive model, points on the scale; "
                       "+ = higher than the panel)",
                   table(len_all[["expert_id", "name", "n_scores", "mean_score", "mean_deviation", "leniency",
-                                 "reading"]].reset_index(drop=True))]
+                                 "95% interval", "reading"]].reset_index(drop=True)),
+                  f"Lenient / severe: beyond ±{LENIENCY_BAND:g} points with a 95 % interval that excludes 0 "
+                  f"(mild / streng: mere end ±{num(LENIENCY_BAND, 'g')} point, og 95 %-intervallet udelukker 0)"]
         d = a.divergence
         lines += ["", f"To discuss in the consensus meeting / Til drøftelse: {len(d)} score(s) with a range "
                       f">= {st.divergence_range:g} points"]

@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from selection import schema
 from selection.report.words import say
 
 __all__ = ["MEASURE_LABELS", "OVERALL", "HEADLINE_PREFERENCE", "DIVERGENCE_CAP", "criterion_order",
@@ -32,8 +33,9 @@ OVERALL = ("total", "overall", "all")
 HEADLINE_PREFERENCE = ("krippendorff_alpha_interval", "alpha_interval", "ICC2k", "ICC1k", "ICC3k", "kendalls_w")
 #: At most this many divergent scores are listed in the HTML (the widest first).
 DIVERGENCE_CAP = 25
-#: Leniency within this many score points of the panel reads as "in line with the panel".
-LENIENCY_BAND = 0.1
+#: Leniency within this many score points of the panel reads as "in line with the panel" -- the
+#: engine's one band (the ``label`` of expert-leniency.csv is computed with it).
+LENIENCY_BAND = schema.LENIENCY_BAND
 
 
 def _num(x) -> float | None:
@@ -165,12 +167,16 @@ def leniency_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     for _, r in frame.iterrows():
         v = _num(r["leniency"])
         lo, hi = _num(r.get("leniency_low")), _num(r.get("leniency_high"))
-        if v is None:
+        label = r.get("label")
+        if isinstance(label, str) and label in ("lenient", "severe", "in_line"):
+            reading = say(label, lang)  # the engine's label, as written in the run folder
+        elif v is None or (isinstance(label, str) and label == ""):
             reading = ""
-        elif lo is not None and hi is not None:
-            reading = say("lenient" if lo > 0 else "severe" if hi < 0 else "in_line", lang)
-        else:
-            reading = say("lenient" if v > LENIENCY_BAND else "severe" if v < -LENIENCY_BAND else "in_line", lang)
+        else:  # a folder from before the label column: the same rule, band and interval
+            beyond = "lenient" if v > LENIENCY_BAND else "severe" if v < -LENIENCY_BAND else "in_line"
+            if lo is not None and hi is not None and lo <= 0 <= hi:
+                beyond = "in_line"
+            reading = say(beyond, lang)
         row: dict[str, object] = {say("expert", lang): str(r["expert_id"])}
         if "name" in frame.columns:
             row[say("name", lang)] = "" if pd.isna(r["name"]) else str(r["name"])

@@ -102,11 +102,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "in_line": ("in line with the panel", "på linje med panelet"),
     "leniency_title": ("Expert leniency", "Eksperternes mildhed"),
     "leniency_intro": ("Leniency is how many score points an expert gives above (+) or below (−) the other experts "
-                       "on the same applications, over all criteria; within ±{band} it reads as in line with the "
-                       "panel.",
+                       "on the same applications, over all criteria; within ±{band}, or when its 95 % interval "
+                       "includes 0, it reads as in line with the panel.",
                        "Mildhed er, hvor mange scorepoint en ekspert giver over (+) eller under (−) de andre "
-                       "eksperter på de samme ansøgninger, over alle kriterier; inden for ±{band} læses den som på "
-                       "linje med panelet."),
+                       "eksperter på de samme ansøgninger, over alle kriterier; inden for ±{band}, eller når dens "
+                       "95 %-interval indeholder 0, læses den som på linje med panelet."),
     "range": ("Range", "Spænd"),
     "expert_scores": ("Experts' scores", "Eksperternes scorer"),
     "comments": ("Comments", "Kommentarer"),

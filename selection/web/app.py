@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from selection.errors import InputError, Problem, ScenarioError, SelectionError
+from selection.schema import LENIENCY_BAND
 from selection.web import i18n
 from selection.web.jobs import BusyError, JobRunner
 from selection.web.security import CSRF_HEADER, Guard, csrf_ok, csrf_token
@@ -233,7 +234,7 @@ async def panel_page(request: Request) -> Response:
         return c.render(request, "panel.html", stages=[])
     lang = c.lang(request)
     stages = await asyncio.to_thread(_panel_views, folder, lang)
-    return c.render(request, "panel.html", stages=stages, band=0.25)
+    return c.render(request, "panel.html", stages=stages, band=LENIENCY_BAND)
 
 
 def _panel_views(folder: Any, lang: str) -> list[dict[str, Any]]:
@@ -258,7 +259,8 @@ def _panel_views(folder: Any, lang: str) -> list[dict[str, Any]]:
                      for cid in [*cat.criterion_ids, "total"] if cid in ag.index]
         le = a.leniency[a.leniency["criterion_id"] == "all"]
         leniency = [{"expert": folder.experts[e].name if e in folder.experts else e, "id": e, "n": int(n),
-                     "value": v} for e, n, v in zip(le["expert_id"], le["n_scores"], le["leniency"], strict=True)]
+                     "value": v, "label": lab}  # the engine's label (band and 95 % interval), not a second rule
+                    for e, n, v, lab in zip(le["expert_id"], le["n_scores"], le["leniency"], le["label"], strict=True)]
         div = [{"application": r.application_id, "criterion": names.get(r.criterion_id, r.criterion_id),
                 "range": r.score_range, "scores": r.scores, "comments": r.comments or ""}
                for r in a.divergence.itertuples()]

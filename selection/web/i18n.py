@@ -71,9 +71,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "agreement": ("Agreement", "Enighed"),
     "leniency": ("Expert leniency", "Bedømmernes niveau"),
     "leniency_note": ("Additive expert-effect model, points on the scale; + scores higher than the panel. "
-                      "Labelled only outside ±{band} points.",
+                      "Labelled only outside ±{band} points and when the 95 % interval excludes 0.",
                       "Additiv bedømmereffekt-model, point på skalaen; + bedømmer højere end panelet. "
-                      "Kun markeret uden for ±{band} point."),
+                      "Kun markeret uden for ±{band} point, og når 95 %-intervallet udelukker 0."),
     "lenient": ("lenient", "mild"),
     "severe": ("severe", "streng"),
     "divergence": ("To discuss in the consensus meeting", "Til drøftelse på konsensusmødet"),
