@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,27 +29,19 @@ def register(sub) -> None:
     p.add_argument("--rpm-weights", choices=["simplex", "interval", "ordinal"], default="interval",
                    help="weight information for robust portfolio modelling (default interval)")
     p.add_argument("--no-rpm", action="store_true", help="skip robust portfolio modelling")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (results do not depend on it)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: the cores available; results do not depend on it)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
     p.set_defaults(func=run)
 
 
-class _Bar:
-    """A plain progress bar on stderr (only when stderr is a terminal)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = ""
-
-    def __call__(self, part: str, done: int, total: int) -> None:
-        if not self.tty or total <= 0:
-            return
-        frac = min(1.0, done / total)
-        line = f"\r{part:<28} [{'#' * int(30 * frac):<30}] {done}/{total}"
-        if line != self.last:
-            sys.stderr.write(line + ("\n" if done >= total else ""))
-            sys.stderr.flush()
-            self.last = line
+def _cores() -> int:
+    """Cores this process may run on (the CPU affinity where the system reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def run(args) -> int:
@@ -64,6 +56,8 @@ def run(args) -> int:
         problems.append(Problem(f"--samples is {args.samples}; use at least 1"))
     if not (0 < args.spread < 1):
         problems.append(Problem(f"--spread is {args.spread}; use a share between 0 and 1 (0.2 = ±20 %)"))
+    if args.workers is None:
+        args.workers = _cores()
     if args.workers < 1:
         problems.append(Problem(f"--workers is {args.workers}; use at least 1"))
     if problems:
@@ -76,7 +70,13 @@ def run(args) -> int:
     opts = SensitivityOptions(samples=args.samples, seed=seed, weights=args.weights, spread=args.spread,
                               bootstrap=args.bootstrap, sweep_steps=args.sweep_steps, rpm=not args.no_rpm,
                               rpm_weights=args.rpm_weights, workers=args.workers)
-    res = run_sensitivity(folder, result, opts, progress=_Bar())
+    from selection.sensitivity import ProgressBars
+
+    bars = ProgressBars(disable=args.no_progress)
+    try:
+        res = run_sensitivity(folder, result, opts, progress=bars)
+    finally:
+        bars.close()
     elapsed = time.perf_counter() - t0
     manifest = {
         "kind": "sensitivity", "call_id": folder.call.id, "scenario": args.scenario or "baseline",

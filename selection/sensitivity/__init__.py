@@ -11,12 +11,13 @@ from selection.sensitivity.engine import (
            select_samples,
            select_samples_naive,
 )
+from selection.sensitivity.progress import ProgressBars
 from selection.sensitivity.rpm import core_index, core_labels
 from selection.sensitivity.sampling import WEIGHT_MODES, extreme_weights, sample_weights
 from selection.sensitivity.smaa import rank_acceptability, selection_probability
 from selection.sensitivity.sweep import stability_interval, swept_weights
 
-__all__ = ["SENSITIVITY_FILES", "WEIGHT_MODES", "SensitivityError", "SensitivityOptions", "build_context",
+__all__ = ["SENSITIVITY_FILES", "WEIGHT_MODES", "ProgressBars", "SensitivityError", "SensitivityOptions", "build_context",
            "core_index", "core_labels", "extreme_weights", "rank_acceptability", "run_sensitivity",
            "sample_weights", "select_samples", "select_samples_naive", "selection_probability",
            "stability_interval", "swept_weights"]

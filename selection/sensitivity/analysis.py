@@ -38,7 +38,7 @@ class SensitivityOptions:
     rpm: bool = True
     rpm_weights: str = "interval"
     rpm_max: int = 2000
-    workers: int = 1
+    workers: int = 1  #: worker processes (the results do not depend on it)
 
 
 @dataclass
@@ -67,7 +67,9 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
                     progress: Callable[[str, int, int], None] | None = None) -> SensitivityResult:
     """Every sensitivity table for a call folder and its baseline :class:`~selection.pipeline.RunResult`.
 
-    ``progress(part, done, total)`` is called as work finishes (the CLI draws a bar with it).
+    ``progress(part, done, total)`` is called as work finishes (``total`` ``None`` when unknown in
+    advance); :class:`~selection.sensitivity.progress.ProgressBars` draws it with tqdm (the CLI
+    uses it; in Jupyter pass ``progress=ProgressBars()``).
     """
     ctx = build_context(folder, result)
     ss = np.random.SeedSequence(folder.call.seed if options.seed is None else options.seed)
@@ -89,6 +91,7 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
     W = [sample_weights(options.samples, sc.weights, rng_w, mode=options.weights, spread=options.spread)
          for sc in ctx.stages]
     acc_rows, central_rows = [], []
+    acc_step = bar("rank acceptability", len(ctx.stages))
     for k, sc in enumerate(ctx.stages):
         ranking = result.stages[sc.stage.number].ranking
         ranked = [a for a in ranking.index if a in set(sc.ids)]
@@ -115,6 +118,7 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
         for i, a in enumerate(ranked):
             for j, c in enumerate(sc.criteria):
                 central_rows.append((sc.stage.number, a, acc.first[i], c, sc.weights[j], acc.central_weights[i, j]))
+        acc_step(1)
     out.tables["rank-acceptability.csv"] = pd.concat(acc_rows, ignore_index=True)
     out.tables["central-weights.csv"] = pd.DataFrame(central_rows, columns=[
         "stage", "application_id", "acceptability_first", "criterion", "given_weight", "central_weight"])
@@ -139,7 +143,7 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
     out.tables["weight-stability.csv"] = stab
 
     # (4) Robust portfolio modelling of the first stage.
-    out.tables["core-index.csv"] = _rpm(ctx, result, options, out)
+    out.tables["core-index.csv"] = _rpm(ctx, result, options, out, progress)
     return out
 
 
@@ -224,7 +228,7 @@ def _sweeps(ctx: Context, options, baseline, bar, out):
     return pd.DataFrame(sweep_rows, columns=sweep_cols), pd.DataFrame(stab_rows, columns=stab_cols)
 
 
-def _rpm(ctx: Context, result, options, out) -> pd.DataFrame:
+def _rpm(ctx: Context, result, options, out, progress=None) -> pd.DataFrame:
     cols = ["stage", "application_id", "core_index", "core_label", "n_nondominated", "weight_information"]
     if not options.rpm:
         return pd.DataFrame(columns=cols)
@@ -238,8 +242,12 @@ def _rpm(ctx: Context, result, options, out) -> pd.DataFrame:
     ranking = result.stages[st.number].ranking
     excluded = exclusions(st, ranking, ctx.applications, None)
     x = reflect_costs(sc.scores, [c.direction for c in sc.catalogue.criteria])
+    found = (None if progress is None else
+             lambda k: progress("robust portfolios (found)", k, None))
     r = core_index(st, ctx.applications, sc.ids, excluded, x, sc.weights, mode=options.rpm_weights,
-                   spread=options.spread, max_count=options.rpm_max)
+                   spread=options.spread, max_count=options.rpm_max, progress=found)
+    if progress is not None:
+        progress("robust portfolios (found)", len(r.selections), len(r.selections))
     if r.truncated:
         out.notes.append(f"RPM stopped after {options.rpm_max} non-dominated selections: core indices are partial")
     out.stats["rpm"] = {"nondominated": len(r.selections), "truncated": r.truncated}

@@ -183,9 +183,10 @@ def _batch_values(sc: StageContext, x: np.ndarray, W: np.ndarray):
 
 
 def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
-               progress: Callable[[int], None] | None = None) -> SampleResult:
+               progress: Callable[[int], None] | None = None, *, step: int = 4096) -> SampleResult:
     """Fixed panel scores: each stage for all samples at once, grouped by candidate set
-    (:meth:`FastStage.solve_many`); the same selections as :func:`_run_chunk` sample by sample."""
+    (:meth:`FastStage.solve_many`), in parts of ``step`` samples (for progress; the models and
+    their certificates carry over); the same selections as :func:`_run_chunk` sample by sample."""
     idx = list(idx)
     if len(idx) > 1:  # equal samples (one criterion, repeated sweep points) are decided once
         joint = np.hstack([np.asarray(w)[idx] for w in weights])
@@ -199,6 +200,17 @@ def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
                 progress(len(idx))
             return SampleResult([[sel[j] for j in pick] for sel in res.selections], res.stats)
     runners = [_StageRunner(ctx, k, True) for k in range(len(ctx.stages))]
+    out: list[list] = [[] for _ in ctx.stages]
+    for a in range(0, len(idx), step):
+        part = _batch_part(ctx, weights, idx[a:a + step], runners)
+        for k in range(len(ctx.stages)):
+            out[k].extend(part[k])
+        if progress is not None:
+            progress(len(idx[a:a + step]))
+    return SampleResult(out, [r.fast.stats for r in runners])
+
+
+def _batch_part(ctx: Context, weights: Sequence[np.ndarray], idx: list[int], runners: list[_StageRunner]) -> list[list]:
     S = len(idx)
     out: list[list] = [[None] * S for _ in ctx.stages]
     by_number: dict[int, list] = {}
@@ -246,9 +258,7 @@ def _run_batch(ctx: Context, weights: Sequence[np.ndarray], idx: Sequence[int],
             for j, sel in zip(keep, sels, strict=True):
                 out[k][members[j]] = sel
         by_number[sc.stage.number] = out[k]
-    if progress is not None and S:
-        progress(S)
-    return SampleResult(out, [r.fast.stats for r in runners])
+    return out
 
 
 def _run_chunk(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray | None] | None,

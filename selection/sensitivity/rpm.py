@@ -46,7 +46,7 @@ def core_labels(index: np.ndarray) -> list[str]:
 
 
 def core_index(stage, applications, ids, excluded, scores: np.ndarray, w0, *, mode: str = "interval",
-               spread: float = 0.2, max_count: int = 2000) -> RpmResult:
+               spread: float = 0.2, max_count: int = 2000, progress=None) -> RpmResult:
     """Non-dominated selections of one stage and each application's core index.
 
     Parameters
@@ -59,10 +59,13 @@ def core_index(stage, applications, ids, excluded, scores: np.ndarray, w0, *, mo
         Candidates that may not be selected (id -> reason).
     w0, mode, spread
         The weight information (see :func:`~selection.sensitivity.sampling.extreme_weights`).
+    progress
+        Optional, called with the number of non-dominated selections found so far.
     """
     ext = extreme_weights(w0, mode=mode, spread=spread)
     values = np.round(ext @ np.asarray(scores, dtype=np.float64).T, 12)
-    sels, truncated = nondominated_selections(stage, applications, list(ids), excluded, values, max_count=max_count)
+    sels, truncated = nondominated_selections(stage, applications, list(ids), excluded, values, max_count=max_count,
+                                              progress=progress)
     counts = np.zeros(len(ids))
     pos = {a: i for i, a in enumerate(ids)}
     for s in sels:

@@ -134,3 +134,28 @@ def _feasible(sel, stage, apps) -> bool:
         return False
     leads = [apps[a].lead_organisation for a in sel]
     return len(leads) == len(set(leads))
+
+
+def test_progress_reports_every_phase_and_tqdm_draws_it(example_run):
+    """Every phase reports progress, robust portfolios included; ProgressBars draws each with tqdm."""
+    import io
+
+    from selection.sensitivity import ProgressBars, SensitivityOptions, run_sensitivity
+
+    seen: dict[str, tuple[int, int | None]] = {}
+
+    def record(part, done, total):
+        seen[part] = (done, total)
+
+    opts = SensitivityOptions(samples=40, bootstrap=10, sweep_steps=3, rpm_max=5, seed=1)
+    run_sensitivity(*example_run, opts, progress=record)
+    assert {"rank acceptability", "weights", "bootstrap (experts)", "bootstrap (experts+weights)",
+            "weight sweeps", "robust portfolios (found)"} <= set(seen)
+    assert seen["weights"] == (40, 40) and seen["weight sweeps"][0] == seen["weight sweeps"][1]
+    out = io.StringIO()
+    bars = ProgressBars(file=out)
+    for part, (done, total) in seen.items():
+        bars(part, done, total)
+    bars.close()
+    text = out.getvalue()
+    assert "weights" in text and "40/40" in text and "robust portfolios" in text
