@@ -49,6 +49,8 @@ TOL = 1e-7
 #: Resolution at which fair mode compares the fits of an affinity matrix of arbitrary numbers
 #: (declared-expertise fits are compared exactly: they are multiples of 1/q for a small q).
 FAIR_RESOLUTION = 0.01
+#: Column generation adds at most this many improving pairs per application per round.
+PRICED_PER_APPLICATION = 3
 
 
 @dataclass(frozen=True)
@@ -342,12 +344,32 @@ def _initial_columns(s: _Structure, per_app: int) -> np.ndarray:
     starts = np.searchsorted(s.jj[order], np.arange(n))
     rank = np.arange(s.P) - starts[s.jj[order]]
     keep[order[rank < per_app]] = True
+    for kind in p.require_kinds:  # the best few of each required kind, per application
+        has = np.array([kind in k for k in p.kinds], dtype=bool)[s.ii] if p.kinds else np.zeros(s.P, bool)
+        sub = np.flatnonzero(has)
+        order = sub[np.lexsort((-s.fit[sub], s.jj[sub]))]
+        starts = np.searchsorted(s.jj[order], np.arange(n))
+        rank = np.arange(len(order)) - starts[s.jj[order]]
+        keep[order[rank < max(2, per_app // 2)]] = True
+    # each expert's best applications, up to twice its maximum load: room for every load
     order = np.lexsort((-s.fit, s.ii))
     starts = np.searchsorted(s.ii[order], np.arange(m))
     rank = np.arange(s.P) - starts[s.ii[order]]
-    need = np.maximum(p.min_load, 1)[s.ii[order]] * 2
+    need = np.maximum(np.minimum(2 * p.max_load, n), 2 * np.maximum(p.min_load, 1))[s.ii[order]]
     keep[order[rank < need]] = True
     return keep
+
+
+def _best_per_application(s: _Structure, candidates: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Of the pair columns ``candidates`` (bool), the ``k`` with the highest ``score`` per application
+    (partial pricing: a few columns at a time keep the restricted program small)."""
+    sub = np.flatnonzero(candidates)
+    order = sub[np.lexsort((-score[sub], s.jj[sub]))]
+    starts = np.searchsorted(s.jj[order], np.arange(s.p.shape[1]))
+    rank = np.arange(len(order)) - starts[s.jj[order]]
+    out = np.zeros(s.P, dtype=bool)
+    out[order[rank < k]] = True
+    return out
 
 
 def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray, start: np.ndarray | None,
@@ -383,7 +405,7 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
             reduced = cost[:P] - A[:, :P].T @ y
             out = ~cols & (reduced > 1e-9)
             if out.any():
-                cols |= out
+                cols |= _best_per_application(s, out, reduced, PRICED_PER_APPLICATION)
                 continue
             if _phase_one_infeasible(s, A, cols, extra):
                 return "infeasible", None, np.nan
@@ -393,7 +415,7 @@ def _optimise(s: _Structure, A, cost: np.ndarray, solver: str, cols: np.ndarray,
         reduced = cost[:P] - A[:, :P].T @ y
         out = ~cols & (reduced > 1e-9)
         if out.any():
-            cols |= out
+            cols |= _best_per_application(s, out, reduced, PRICED_PER_APPLICATION)
             continue
         integral = np.asarray([s.integer[c] for c in idx], dtype=bool)
         if np.all(np.abs(x - np.round(x))[integral] < 1e-9):
