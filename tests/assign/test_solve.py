@@ -108,7 +108,7 @@ def random_problem(rng: np.random.Generator, *, mode: str) -> AssignmentProblem:
 def test_brute_force_optimum_and_every_rule(mode):
     rng = np.random.default_rng(20190 if mode == "total" else 20191)
     solved = infeasible = 0
-    for _ in range(60):
+    for _ in range(30):
         p = random_problem(rng, mode=mode)
         best, best_key = brute_force(p)
         if best is None:
@@ -121,13 +121,13 @@ def test_brute_force_optimum_and_every_rule(mode):
         assert feasible(p, r.x)
         assert result_key(p, r.x) == best_key
         solved += 1
-    assert solved >= 20 and infeasible >= 3  # both branches are exercised
+    assert solved >= 10 and infeasible >= 2  # both branches are exercised
 
 
 def test_column_generation_equals_the_full_program():
     """Starting from 1 candidate per application gives the optimum of the whole program."""
     rng = np.random.default_rng(7)
-    for trial in range(12):
+    for trial in range(6):
         m, n, k = 12, 30, 2
         fit = rng.random((m, n)) if trial % 2 else rng.integers(0, 5, (m, n)) / 4
         p = make(fit, k, bar=(rng.random((m, n)) < 0.1).astype(np.int8), max_load=6,
@@ -157,7 +157,7 @@ def test_balanced_case_matches_linear_sum_assignment():
     assert r.x[rows, cols].all()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10**6), st.sampled_from(["total", "fair"]))
 def test_a_conflict_is_never_assigned(seed, mode):
     rng = np.random.default_rng(seed)
