@@ -14,7 +14,13 @@ call's currency):
     (|-separated declared terms), municipality, kind (|-separated roles, e.g. business | creative),
     max_load
 ``assignments.csv``
-    expert_id, application_id (which expert scores which application)
+    expert_id, application_id (which expert scores which application), optional stage; see
+    :func:`assignments_for_stage` for which stages a file governs.
+
+Checked on input (beside each value): ids that a spreadsheet would read as a formula
+(:func:`formula_id_problems`), a stage's money columns and cells (:func:`money_basis_problems`),
+columns the call does not know (warnings, :func:`unknown_column_warnings`); a repeated column
+name and files that are not CSV text are refused by :mod:`selection.io.csvfile`.
 """
 
 from __future__ import annotations
