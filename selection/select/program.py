@@ -40,7 +40,14 @@ import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
 from selection.model import Application, ShareRule, Stage
-from selection.select.milp import SOLVERS, Milp, check_solver, lp_reduced_costs, solve_milp
+from selection.select.milp import (
+    SOLVERS,
+    Milp,
+    MilpSolution,
+    check_solver,
+    lp_reduced_costs,
+    solve_milp,
+)
 from selection.vocabulary import BUILTIN_GROUPS, Attribute
 
 __all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions",
@@ -433,7 +440,8 @@ def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *
     # construction, since the tie part of any selection is < big) replaces the two passes.
     first.cost = list(cost * big + tie if single else cost) + [0.0] * (m.n - k)
     first.maximize = True
-    sol = solve_milp(first, solver)
+    sol = _integral_lp(first) if single else None  # an integral LP optimum is the 0-1 optimum
+    sol = sol or solve_milp(first, solver)
     if sol.status == "infeasible":
         return None
     if sol.status != "optimal":
@@ -460,6 +468,31 @@ def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *
     x = lex_refine(opt, [(order, values[order])], x1, solver, check=lambda y: _tied(values, y[:k], best) and
                    _feasible(m, y), what=what, integer_goal=cost if exact else None)
     return x, math.fsum(values[x[:k] > 0.5])
+
+
+def _relaxation(m: Milp) -> Milp:
+    relax = m.copy()
+    relax.integer = [False] * relax.n
+    return relax
+
+
+def _integral_lp(m: Milp) -> MilpSolution | None:
+    """The LP relaxation of ``m`` when its optimum happens to be a 0-1 point (then no 0-1 point
+    can do better: the LP bound is reached), else ``None``. Selection programs with a cardinality
+    row, a budget and group caps often have integral LP optima; the what-ifs of the explanations
+    then need no branch and bound. The point is checked exactly against every row."""
+    relax = m.copy()
+    relax.integer = [False] * relax.n
+    sol = solve_milp(relax, "highs")
+    if sol.status != "optimal":
+        return None
+    x = np.round(sol.x)
+    ints = np.asarray(m.integer, dtype=bool)
+    if np.any(np.abs(sol.x[ints] - x[ints]) > 1e-9) or not _feasible(m, x, tol=1e-9):
+        return None
+    if float(np.dot(m.cost, x)) < sol.objective - 1e-9 * max(1.0, abs(sol.objective)):
+        return None
+    return MilpSolution("optimal", x, float(np.dot(m.cost, x)))
 
 
 def _optimal_row(m: Milp, values: np.ndarray, best: float) -> None:
@@ -548,6 +581,27 @@ def lex_refine(opt: Milp, levels: Sequence[tuple[np.ndarray, np.ndarray]], x: np
         for j in fixed:
             trial.lower[j] = trial.upper[j] = float(x[j])
         idx = [int(order[p]) for p in cand]
+        if integer_goal is not None:
+            # the first candidate alone, value only: an LP bound below the optimum rules it out,
+            # an integral LP optimum at the optimum is a better point; only otherwise branch
+            j = idx[0]
+            trial.lower[j] = 1.0
+            trial.cost = [float(c) for c in integer_goal] + [0.0] * (trial.n - len(integer_goal))
+            trial.maximize = True
+            target = float(np.dot(integer_goal, x[:len(integer_goal)]))
+            bound = lp_reduced_costs(_relaxation(trial))
+            if bound is not None and bound[0] < target - 0.5:
+                done[lvl] = cand[0] + 1
+                continue
+            sol = _integral_lp(trial) or solve_milp(trial, solver)
+            if sol.status == "optimal":
+                y = np.round(sol.x)
+                if float(np.dot(integer_goal, y[:len(integer_goal)])) >= target - 0.5 and check(y):
+                    x = y
+            elif sol.status != "infeasible":
+                raise SolverError(f"{what}: the solver {solver} ended with status {sol.status} (tie rule)")
+            done[lvl] = cand[0] + 1
+            continue
         weight = np.zeros(trial.n)
         weight[idx] = 1.0
         weight[idx[0]] = float(len(idx))

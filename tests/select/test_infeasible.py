@@ -53,7 +53,7 @@ def test_fix_is_verified_and_has_fewest_changes(inst):
         try:
             select_stage(stage, ranking, apps, solver=solver)
         except InfeasibleError as exc:
-            text = str(exc)
+            text = "\n".join(p.message for p in exc.problems)
             assert "checked by solving again" in text
             for r, _ in fix:
                 assert r.description in text
