@@ -53,6 +53,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+def _bilingual_reason(data: Any) -> Any:
+    """``reason = { en = "...", da = "..." }`` -> ``reason`` (English) and ``reason_da``; a plain
+    string stays valid and serves both languages."""
+    if isinstance(data, dict) and isinstance(data.get("reason"), dict):
+        both = dict(data["reason"])
+        unknown = sorted(set(both) - {"en", "da"})
+        if unknown or not str(both.get("en", "")).strip():
+            raise ValueError("reason must be a text or { en = \"...\", da = \"...\" } with an English text"
+                             + (f"; unknown language keys: {', '.join(unknown)}" if unknown else ""))
+        data = {**data, "reason": both["en"], "reason_da": both.get("da", "")}
+    return data
+
+
 NonEmpty = Annotated[str, Field(min_length=1)]
 Money = Annotated[int, Field(ge=0, description="whole units of the call's currency")]
 #: The name of a registered ranking method (:mod:`selection.ranking_methods`, the one list of them).
@@ -372,7 +385,10 @@ class Constraint(Frozen):
     count: int = Field(ge=0)
     if_available: bool = False
     reason: str = ""
+    reason_da: str = ""  # the Danish justification: reason = { en = "...", da = "..." }
     declared: Attribute | None = None
+
+    _two_languages = model_validator(mode="before")(classmethod(lambda cls, data: _bilingual_reason(data)))
 
     def group_label(self, value: str | None, lang: str = "en") -> str:
         """The group (of one value) in words, from the call's declared labels."""
@@ -465,8 +481,8 @@ class EligibilityRule(Frozen):
             shown = self.declared.value_label(self.equals, lang) if self.declared else self.equals
             parts.append(f"= {shown}")
         if self.any_of is not None:
-            shown = [self.declared.value_label(v, lang) if self.declared else v for v in self.any_of]
-            parts.append(("en af " if lang == "da" else "one of ") + ", ".join(shown))
+            choices = [self.declared.value_label(v, lang) if self.declared else v for v in self.any_of]
+            parts.append(("en af " if lang == "da" else "one of ") + ", ".join(choices))
         return f"{name} {' '.join(parts)}"
 
 
@@ -537,11 +553,15 @@ class MoneyCap(Frozen):
 
 
 class ForcedDecision(Frozen):
-    """An application forced into or out of a stage's selection, with the reason recorded."""
+    """An application forced into or out of a stage's selection, with the reason recorded
+    (``reason = "..."`` or ``reason = { en = "...", da = "..." }``)."""
 
     application: NonEmpty
     include: bool
     reason: NonEmpty
+    reason_da: str = ""
+
+    _two_languages = model_validator(mode="before")(classmethod(lambda cls, data: _bilingual_reason(data)))
 
 
 class Lottery(Frozen):

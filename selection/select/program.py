@@ -79,6 +79,7 @@ class Rule:
     label: str = ""
     description_da: str = ""
     label_da: str = ""
+    reason_da: str = ""  # the call's justification in Danish (empty: ``reason`` serves both)
     source: int | None = None  # index of the call's constraint this row comes from
     if_available: bool = False  # a floor lowered to the eligible members (``if_available = true``)
 
@@ -341,7 +342,7 @@ def build_rules(inp: StageInput) -> list[Rule]:
                 words = c.kind if c.kind != "exactly" or count == c.count else "at_least"
                 desc = rule_text(words, count, c.group, v, c.declared)
                 rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
-                                  reason=c.reason, label=label,
+                                  reason=c.reason, label=label, reason_da=c.reason_da,
                                   description_da=rule_text_da(words, count, c.group, v, c.declared),
                                   label_da=group_label_da(c.group, v, c.declared),
                                   source=k, if_available=bool(c.if_available and sense == ">=")))
@@ -351,9 +352,9 @@ def build_rules(inp: StageInput) -> list[Rule]:
             rules.append(Rule(f"forced:{f.application}",
                               f"{f.application} forced {'in' if f.include else 'out'} ({f.reason})",
                               {f.application: 1.0}, ">=" if f.include else "<=", 1 if f.include else 0,
-                              kind="forced", reason=f.reason,
+                              kind="forced", reason=f.reason, reason_da=f.reason_da,
                               description_da=f"{f.application} tvunget {'ind' if f.include else 'ud'} "
-                                             f"({f.reason})"))
+                                             f"({f.reason_da or f.reason})"))
     return rules
 
 

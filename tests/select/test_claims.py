@@ -137,3 +137,22 @@ def test_linked_claims_hold_by_brute_force(inst, k2, rnd):
                 drop2 = out.linked_value - best2(after)
                 assert float(swap["stage2_drop"]) == pytest.approx(drop2, abs=1e-9)
                 assert drop2 > 1e-9 or swap["value_drop"] > 1e-9
+
+
+def test_bilingual_justifications_reach_each_language():
+    """`reason = { en = "...", da = "..." }` in forced decisions and rules; a plain string stays valid."""
+    from selection.model import Constraint
+
+    apps = {a: Application(id=a, title=a, lead_organisation=a, grant_requested={1: 100}, rural=a == "C")
+            for a in "ABC"}
+    stage = Stage.model_validate({
+        "number": 1, "name": "s", "catalogue": "c.toml", "max_selected": 2,
+        "forced": [{"application": "B", "include": True, "reason": {"en": "board decision", "da": "bestyrelsen"}}],
+        "constraints": [{"kind": "at_least", "group": "rural", "value": "true", "count": 1,
+                         "reason": {"en": "rural areas", "da": "landdistrikterne"}}]})
+    assert Constraint(kind="at_least", group="any", count=1, reason="plain").reason_da == ""
+    _, table = select_stage(stage, _ranking({"A": 4.0, "B": 3.0, "C": 1.0}), apps, solver="highs")
+    t = add_reasons(table).set_index("application_id")
+    assert t.at["B", "reason"] == "selected (forced in: board decision)"
+    assert t.at["B", "reason_da"] == "udvalgt (tvunget ind: bestyrelsen)"
+    assert "(rural areas)" in t.at["A", "reason"] and "(landdistrikterne)" in t.at["A", "reason_da"]
