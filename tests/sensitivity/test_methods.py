@@ -162,8 +162,11 @@ def test_rpm_nondominated_set_equals_brute_force(seed, mode):
     got = {frozenset(s) for s in r.selections}
     # selections with identical value vectors are one point of the non-dominated set
     assert got <= set(nd)
-    vec = {frozenset(ids[i] for i in s): tuple(np.round(vals[j], 9)) for j, s in enumerate(feas)}
-    assert {vec[s] for s in got} == {vec[s] for s in nd}
+    vec = {frozenset(ids[i] for i in s): np.round(vals[j], 9) for j, s in enumerate(feas)}
+    # every non-dominated value vector is found, up to the enumeration's eps = 1e-4 (value differences
+    # below eps count as ties, so a vector within eps of a found one in every extreme weight is that point)
+    for s in nd:
+        assert any(np.all(vec[g] >= vec[s] - 1e-4 - 1e-9) for g in got), sorted(s)
     core = r.table.set_index("application_id")
     for a in ids:
         share = sum(a in s for s in got) / len(got)
