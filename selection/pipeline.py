@@ -123,10 +123,11 @@ def locate_stage_problem(folder: CallFolder, number: int, problem: Problem) -> P
         return problem
     key = problem.key or "ranking_params"
     field_name = key.split(".")[0].split("[")[0]
-    ov = folder.scenario.stages.get(number) if folder.scenario is not None else None
-    if ov is not None and (getattr(ov, field_name, None) is not None
-                           or (field_name == "ranking_params" and ov.ranking_method is not None)):
-        return _replace(problem, file=f"scenarios/{folder.scenario.name}.toml", key=f"stages.{number}.{key}")
+    scen = folder.scenario
+    ov = scen.stages.get(number) if scen is not None else None
+    if scen is not None and ov is not None and (getattr(ov, field_name, None) is not None
+                                                or (field_name == "ranking_params" and ov.ranking_method is not None)):
+        return _replace(problem, file=f"scenarios/{scen.name}.toml", key=f"stages.{number}.{key}")
     stage = folder.call.stage(number)
     if field_name == "tie_breaks":
         return _replace(problem, file=_rel(folder.root, folder.root / stage.catalogue), key=key)
@@ -139,14 +140,15 @@ def forced_problems(folder: CallFolder) -> list[Problem]:
     named by file and key (in the call file, or in the scenario that adds it)."""
     out = []
     for st in folder.call.stages:
-        ov = folder.scenario.stages.get(st.number) if folder.scenario is not None else None
+        scen = folder.scenario
+        ov = scen.stages.get(st.number) if scen is not None else None
         added = len(ov.forced) if ov is not None else 0
         index = [s.number for s in folder.call.stages].index(st.number)
         for i, f in enumerate(st.forced):
             if f.application in folder.applications:
                 continue
-            if i >= len(st.forced) - added:
-                file, key = f"scenarios/{folder.scenario.name}.toml", \
+            if scen is not None and i >= len(st.forced) - added:
+                file, key = f"scenarios/{scen.name}.toml", \
                     f"stages.{st.number}.forced[{i - (len(st.forced) - added)}].application"
             else:
                 file, key = CALL_FILE, f"stages[{index}].forced[{i}].application"

@@ -435,18 +435,18 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
 
     # Allowed values live on the meta sheet; each criterion's list validation points at them.
     meta_ws = wb.create_sheet(META_SHEET)
-    for i, (k, v) in enumerate(meta.values(key).items(), start=1):
-        put(meta_ws, f"A{i}", k)
-        put(meta_ws, f"B{i}", v)
+    for i, (meta_key, meta_value) in enumerate(meta.values(key).items(), start=1):
+        put(meta_ws, f"A{i}", meta_key)
+        put(meta_ws, f"B{i}", meta_value)
     for k, c in enumerate(crits):
         col = _col(META_LIST_COL + k)
         put(meta_ws, f"{col}1", c.id)
         allowed: list[float | str] = [*c.scale.values(), ABSTAIN_DA, ABSTAIN_EN]
-        for i, v in enumerate(allowed, start=2):
-            if isinstance(v, str):
-                put(meta_ws, f"{col}{i}", v)
+        for i, choice in enumerate(allowed, start=2):
+            if isinstance(choice, str):
+                put(meta_ws, f"{col}{i}", choice)
             else:
-                meta_ws[f"{col}{i}"].value = int(v) if float(v).is_integer() else v
+                meta_ws[f"{col}{i}"].value = int(choice) if float(choice).is_integer() else choice
         dv = DataValidation(
             type="list", formula1=f"{META_SHEET}!${col}$2:${col}${len(allowed) + 1}",
             allow_blank=True, showErrorMessage=True, showInputMessage=True,

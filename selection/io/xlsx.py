@@ -529,18 +529,18 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         if r <= last_row:
             problems.append(Problem(f"row {r} is hidden", file=name, sheet=SCORES_SHEET,
                                     cell=_ref(r, 1), hint="unhide every row (Format > Unhide rows)"))
-    for c in sorted(ws.hidden_cols):
-        if c <= last_col:
-            problems.append(Problem(f"column {_ref(1, c)[:-1]} is hidden", file=name,
-                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, c),
+    for col in sorted(ws.hidden_cols):
+        if col <= last_col:
+            problems.append(Problem(f"column {_ref(1, col)[:-1]} is hidden", file=name,
+                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, col),
                                     hint="unhide every column (Format > Unhide columns)"))
     outside = sorted(k for k in ws.cells if k[0] >= FIRST_ROW and (k[0] > last_row or
                                                                    k[1] > last_col))
-    for r, c in outside:
-        cell = ws.cells[(r, c)]
-        if cell.value not in (None, "") or cell.formula:
-            problems.append(Problem(f"unexpected content {ws.text(r, c)!r} outside the score table",
-                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, c),
+    for r, col in outside:
+        stray = ws.cells[(r, col)]
+        if stray.value not in (None, "") or stray.formula:
+            problems.append(Problem(f"unexpected content {ws.text(r, col)!r} outside the score table",
+                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, col),
                                     hint="move it into a comment column or delete it"))
 
     expert_id = meta["expert_id"]
@@ -638,8 +638,8 @@ def _cell_text(cell: XCell | None, label: str) -> tuple[str, str | None]:
         return "", (f"the score cell holds a formula ({shown}) whose value is "
                     f"{'not computed' if cell.value is None else repr(cell.value)}, not a plain "
                     f"number (criterion \"{label}\")")
-    if cell.kind == "n":
-        return _fmt(cell.value), None
+    if cell.kind == "n" and isinstance(cell.value, int | float):
+        return _fmt(float(cell.value)), None
     if cell.kind == "s":
         return str(cell.value), None
     if cell.kind == "b":
