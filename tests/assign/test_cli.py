@@ -159,3 +159,21 @@ def test_fair_mode_on_the_example(call_copy, capsys, mode):
     out = call_copy / "fair.csv"
     assert main(["assign", str(call_copy), "--stage", "1", "--mode", mode, "--out", str(out)]) == 0
     assert "worst-served application first" in capsys.readouterr().out
+
+
+def test_the_file_in_force_is_read_per_stage(call_copy):
+    """Pointing the call file at the new file puts it in force: sheets, import and validate read
+    the rows of their own stage (the stage-2 rows are the old file's, carried over)."""
+    out = call_copy / "assignments-new.csv"
+    assert main(["assign", str(call_copy), "--stage", "1", "--out", str(out)]) == 0
+    old = {(r["expert_id"], r["application_id"]) for r in rows(call_copy / "assignments.csv")}
+    toml = call_copy / "call.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'assignments = "assignments.csv"', 'assignments = "assignments-new.csv"'), encoding="utf-8")
+    for stage in (1, 2):
+        _, ctx = call_context(call_copy, stage)
+        got = {(e, a) for e, apps in ctx.assignments.items() for a in apps}
+        want = {(r["expert_id"], r["application_id"]) for r in rows(out) if r["stage"] == str(stage)}
+        assert got == want
+    _, ctx = call_context(call_copy, 2)
+    assert {(e, a) for e, apps in ctx.assignments.items() for a in apps} == old
