@@ -181,6 +181,17 @@ def run(args) -> int:
     rows += [(e, a, stage.number if multi else None) for e, a in result.pairs()]
     target = args.out or _dated(in_force.parent if in_force else root, stage.number)
     write_assignments(target, rows)
+    try:  # what made it: inputs' SHA-256, versions, parameters (no clock: same inputs, same bytes)
+        _write_manifest(target, root, call, stage.number, k, problem, result, released, args,
+                        [root / "call.toml", root / call.applications, root / call.experts,
+                         *([in_force] if in_force else []),
+                         *(Path(f) for f in (args.keep if args.keep not in (None, IN_FORCE) else None,
+                                             args.force, args.affinity, args.selected,
+                                             args.run / f"selection-stage{stage.from_stage}.csv"
+                                             if args.run and stage.from_stage else None) if f)])
+    except BaseException:
+        target.unlink(missing_ok=True)  # nothing partially written
+        raise
 
     _print_summary(result, problem, application_table(result), expert_table(result), released, k)
     try:
@@ -188,9 +199,34 @@ def run(args) -> int:
     except ValueError:
         shown = target
     print(f"\nWrote {target} ({len(result.pairs())} pairs for stage {stage.number}"
-          + (", with the other stages' rows of the file in force" if multi and in_force else "") + ").")
+          + (", with the other stages' rows of the file in force" if multi and in_force else "")
+          + f"); inputs' SHA-256, versions and parameters in {target.name}.manifest.json.")
     print(f"To put it in force, set  assignments = \"{shown}\"  in call.toml; validate and sheets then use it.")
     return 0
+
+
+def _write_manifest(target: Path, root: Path, call, stage: int, k: int, problem, result, released, args,
+                    inputs: list[Path]) -> None:
+    import json
+
+    from selection.runs import file_hashes, package_versions
+    from selection.select import solver_versions
+
+    rules = {"per_application": k, "min_load": sorted({int(v) for v in problem.min_load}),
+             "max_load": sorted({int(v) for v in problem.max_load}), "mode": problem.mode,
+             "exclude_same_organisation": call.assignment.exclude_same_organisation,
+             "exclude_same_municipality": call.assignment.exclude_same_municipality,
+             "require_kinds": list(problem.require_kinds), "max_per_affiliation": problem.max_per_affiliation,
+             "continuity": args.continuity or call.stage(stage).expert_continuity,
+             "unavailable": _ids(args.unavailable), "fit": problem.fit_source, "solver": result.solver}
+    data = {"kind": "assign", "call_id": call.id, "stage": stage, "assignments": target.name,
+            "inputs": file_hashes(dict.fromkeys(inputs), root), "versions": package_versions(),
+            "solvers": solver_versions(), "parameters": rules,
+            "objectives": {name: round(value, 9) for name, value in result.objectives},
+            "released": list(released)}
+    path = target.with_name(target.name + ".manifest.json")
+    with path.open("x", encoding="utf-8") as fh:  # never replaces a file
+        fh.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def _print_summary(result, problem, apps, experts, released, k) -> None:

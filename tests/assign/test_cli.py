@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def test_assign_writes_a_new_file_and_never_overwrites(call_copy, capsys):
         kinds = set().union(*(experts[e].kind for e in ids))
         assert {"business", "creative"} <= kinds
     assert (call_copy / "assignments.csv").read_bytes() == before
+    manifest = json.loads((call_copy / "new.csv.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "assign" and manifest["stage"] == 1
+    assert set(manifest["inputs"]) >= {"call.toml", "applications.csv", "experts.csv", "assignments.csv"}
     # same inputs, same bytes; and an existing file is never replaced
     again = call_copy / "again.csv"
     assert main(["assign", str(call_copy), "--stage", "1", "--out", str(again)]) == 0
