@@ -29,7 +29,8 @@ def test_run_writes_a_new_run_folder(example_dir, tmp_path, capsys):
     assert m["seed"] == 2012 and "call.toml" in m["inputs"] and m["versions"]["pulp"].startswith("3.")
     assert all(len(h) == 64 for h in m["inputs"].values())
     header = (run / "selection-stage1.csv").read_text().splitlines()[0]
-    assert header == "application_id,rank,value,selected,reason,cost_to_include,would_leave,eligible,reason_da"
+    assert header == ("application_id,rank,value,selected,reason,cost_to_include,would_leave,eligible,reason_da,"
+                      "reason_code,facts")
     after = {p: p.stat().st_mtime_ns for p in example_dir.rglob("*") if p.is_file() and "runs" not in p.parts}
     assert before == after  # inputs untouched
 
