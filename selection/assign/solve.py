@@ -311,7 +311,7 @@ def _restricted_lp(s: _Structure, A, idx: np.ndarray, cost: np.ndarray, penalty:
     first = lp.add_vars(len(floors), cost=-penalty, lower=0.0, upper=np.inf, integer=False)
     for k, r in enumerate(floors):
         i, v = lp.rows[r]
-        lp.rows[r] = (np.r_[i, first + k], np.r_[v, 1.0])
+        lp.rows[r] = (np.append(i, first + k), np.append(v, 1.0))
     status, x, z, y = _lp(lp)
     return status, x, z, y, first
 
@@ -591,6 +591,8 @@ def _counting(p: AssignmentProblem) -> list[str]:
         out.append(f"{p.experts[i]} - {p.applications[j]} is {FIX_REASONS[int(p.fix[i, j])]}, but "
                    f"{p.experts[i]} is barred: {BAR_REASONS[int(p.bar[i, j])]}")
     available = (p.bar == 0) & (p.max_load[:, None] > 0)
+    kind_of = {kind: np.array([kind in k for k in p.kinds], dtype=bool) if p.kinds else np.zeros(m, bool)
+               for kind in p.require_kinds}
     for j in range(n):
         need, have = int(p.need[j]), int(available[:, j].sum())
         if have < need:
@@ -604,7 +606,7 @@ def _counting(p: AssignmentProblem) -> list[str]:
         if nfix > need:
             out.append(f"{p.applications[j]} has {nfix} experts kept or forced in but needs only {need}")
         for kind in p.require_kinds:
-            ok = available[:, j] & np.array([kind in k for k in p.kinds], dtype=bool) if p.kinds else []
+            ok = available[:, j] & kind_of[kind]
             if need > 0 and not np.any(ok):
                 out.append(f"{p.applications[j]} has no {kind} expert who may score it "
                            f"(the call asks for at least one per application)")
