@@ -58,13 +58,34 @@ def _cell(v) -> str:
     return f"<td>{_e(v)}</td>"
 
 
-def _table(t: Table) -> str:
+#: Larger tables are shown in part in the HTML (complete in the workbook).
+_MAX_HTML_ROWS = 200
+_MAX_HTML_COLUMNS = 40
+
+
+def _summary(t: Table, rows: int, cols: int, lang: str) -> str:
+    n, m = t.frame.shape
+    where = (f" Hele tabellen står på arket \u201c{t.sheet}\u201d i projektmappen (report.xlsx)." if lang == "da" else
+             f" The complete table is on the sheet \u201c{t.sheet}\u201d of the workbook (report.xlsx).") \
+        if t.sheet else ""
+    if lang == "da":
+        shown = f"Viser de første {rows:,} af {n:,} rækker".replace(",", ".") + \
+            (f" og {cols} af {m} kolonner" if cols < m else "")
+    else:
+        shown = f"Showing the first {rows:,} of {n:,} rows" + (f" and {cols} of {m} columns" if cols < m else "")
+    return f'<p class="notice">{_e(shown + "." + where)}</p>'
+
+
+def _table(t: Table, lang: str = "en") -> str:
     f = t.frame
+    rows, cols = min(len(f), _MAX_HTML_ROWS), min(len(f.columns), _MAX_HTML_COLUMNS)
+    note = _summary(t, rows, cols, lang) if (rows, cols) != f.shape else ""
+    f = f.iloc[:rows, :cols]
     head = "".join(f"<th>{_e(c)}</th>" for c in f.columns)
     body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v) for v in row) + "</tr>"
                    for row in f.itertuples(index=False))
     return (f'<div class="scroll"><table><caption>{_e(t.caption)}</caption><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+            f"<tbody>{body}</tbody></table></div>{note}")
 
 
 def _dossiers(ds: list[Dossier]) -> str:
@@ -76,7 +97,7 @@ def _dossiers(ds: list[Dossier]) -> str:
     return "".join(out)
 
 
-def _block(b) -> str:
+def _block(b, lang: str = "en") -> str:
     if isinstance(b, Para):
         return f'<p class="notice">{_e(b.text)}</p>' if b.notice else f"<p>{_e(b.text)}</p>"
     if isinstance(b, Figure):
@@ -84,7 +105,7 @@ def _block(b) -> str:
         return (f'<figure><img alt="{_e(b.caption)}" src="data:image/png;base64,{data}">'
                 f"<figcaption>{_e(b.caption)}</figcaption></figure>")
     if isinstance(b, Table):
-        return _table(b) if b.in_html else ""
+        return _table(b, lang) if b.in_html else ""
     if isinstance(b, list):
         return _dossiers(b)
     raise TypeError(f"unknown report block {type(b).__name__}")
@@ -104,7 +125,7 @@ def render_html(sections: list[Section], meta: list[tuple[str, str]], notes: lis
     parts.append(f"<nav><h2>{_e(say('contents', lang))}</h2><ol>{nav}</ol></nav>")
     for s in sections:
         parts.append(f'<section id="{_e(s.id)}"><h2>{_e(s.title)}</h2>')
-        parts.extend(_block(b) for b in s.blocks)
+        parts.extend(_block(b, lang) for b in s.blocks)
         parts.append("</section>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

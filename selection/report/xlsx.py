@@ -1,7 +1,9 @@
 """The report's tables as a formatted .xlsx workbook: styled header, column widths, frozen
 header row, autofilter, and injection-safe text (OWASP CSV-injection rule, as for CSV exports).
 
-The file is reproducible: fixed document dates and zip entry times.
+The workbook is written in openpyxl's write-only (streaming) mode, so a table of millions of cells
+does not hold a cell object per value. The file is reproducible: fixed document dates and zip
+entry times.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -50,29 +53,38 @@ def _value(v):
     return v
 
 
+#: Rows looked at to size a column (the whole column for smaller tables).
+_WIDTH_ROWS = 2000
+
+
 def _write(ws, frame: pd.DataFrame) -> None:
+    """One table on a write-only (streamed) sheet: widths, frozen header and filter are declared
+    first, then the styled header and the rows are streamed, so memory stays flat however large
+    the table (e.g. rank acceptabilities of thousands of applications)."""
     header = [neutralise(_ILLEGAL.sub("", str(c))) for c in frame.columns]
-    ws.append(header)
-    for row in frame.itertuples(index=False):
-        ws.append([_value(v) for v in row])
-    for cell in ws[1]:
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sample = frame.iloc[:_WIDTH_ROWS]
     for j, col in enumerate(header, start=1):
-        values = [str(col)] + ["" if v is None else str(v) for v in frame.iloc[:, j - 1].map(_value)]
+        values = [str(col)] + ["" if v is None else str(v) for v in sample.iloc[:, j - 1].map(_value)]
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, max(map(len, values)) + 2))
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    cells = []
+    for h in header:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        cells.append(cell)
+    ws.append(cells)
+    for row in frame.itertuples(index=False):
+        ws.append([_value(v) for v in row])
 
 
 def render_xlsx(sections: list[Section], meta: list[tuple[str, str]], *, created: datetime) -> bytes:
     """Every table of the report (one sheet each, first an overview sheet) as .xlsx bytes."""
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     taken: set[str] = set()
-    ws = wb.active
-    ws.title = sheet_title("Overview", taken)
-    _write(ws, pd.DataFrame(meta, columns=["", " "]))
+    _write(wb.create_sheet(sheet_title("Overview", taken)), pd.DataFrame(meta, columns=["", " "]))
     for s in sections:
         for b in s.blocks:
             if isinstance(b, Table) and b.sheet is not None:
