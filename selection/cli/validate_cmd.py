@@ -36,6 +36,28 @@ def print_warnings(folder) -> None:
                   "lists them in outside-assignment.csv", file=sys.stderr)
 
 
+def _assignment_problems(folder) -> list:
+    """The assignments in force against the rules 'selection assign' keeps (conflicts, the call's
+    organisation/municipality rule, enough experts per application in a first stage)."""
+    from selection.assign.check import assignment_problems
+    from selection.errors import Problem
+    from selection.io.tables import read_assignments
+
+    call = folder.call
+    if folder.assignments is None or not call.assignments:
+        return []
+    path = folder.root / call.assignments
+    out = []
+    for st in call.stages:
+        mine = read_assignments(path, set(folder.experts), set(folder.applications), st.number)
+        if not mine:
+            continue
+        need = None if st.from_stage is not None else st.min_experts
+        out += [Problem(msg, file=call.assignments, hint=hint) for msg, hint in assignment_problems(
+            mine, folder.applications, folder.experts, call.assignment, stage=st.number, min_experts=need)]
+    return out
+
+
 def run(args) -> int:
     from selection.errors import InfeasibleError, InputError, Problem
     from selection.pipeline import load_call_folder, ranking_problems, run_call, with_scenario
@@ -53,6 +75,7 @@ def run(args) -> int:
             problems += exc.problems
     for f in folders.values():  # what ranking would refuse, and forced decisions for unknown ids
         problems += ranking_problems(f)
+    problems += _assignment_problems(folder)
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
     n_scores = {n: int(e["score"].notna().sum()) for n, e in folder.evaluations.items()}

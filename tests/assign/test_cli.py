@@ -181,3 +181,14 @@ def test_the_file_in_force_is_read_per_stage(call_copy):
         assert got == want
     _, ctx = call_context(call_copy, 2)
     assert {(e, a) for e, apps in ctx.assignments.items() for a in apps} == old
+
+
+def test_validate_checks_the_assignment_against_the_rules(call_copy, capsys):
+    shutil.rmtree(call_copy / "scores")
+    path = call_copy / "assignments.csv"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.endswith(",KP-01")]
+    path.write_text("\n".join(lines + ["E02,KP-03"]) + "\n", encoding="utf-8")
+    assert main(["validate", str(call_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "stage 1: E02 is assigned KP-03 but declared a conflict of interest with it" in err
+    assert "stage 1: KP-01 has 0 assigned experts; the stage needs at least 2" in err
