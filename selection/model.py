@@ -388,7 +388,10 @@ class Constraint(Frozen):
     reason_da: str = ""  # the Danish justification: reason = { en = "...", da = "..." }
     declared: Attribute | None = None
 
-    _two_languages = model_validator(mode="before")(classmethod(lambda cls, data: _bilingual_reason(data)))
+    @model_validator(mode="before")
+    @classmethod
+    def _two_languages(cls, data: Any) -> Any:
+        return _bilingual_reason(data)
 
     def group_label(self, value: str | None, lang: str = "en") -> str:
         """The group (of one value) in words, from the call's declared labels."""
@@ -561,7 +564,10 @@ class ForcedDecision(Frozen):
     reason: NonEmpty
     reason_da: str = ""
 
-    _two_languages = model_validator(mode="before")(classmethod(lambda cls, data: _bilingual_reason(data)))
+    @model_validator(mode="before")
+    @classmethod
+    def _two_languages(cls, data: Any) -> Any:
+        return _bilingual_reason(data)
 
 
 class Lottery(Frozen):

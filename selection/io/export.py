@@ -10,7 +10,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -165,7 +165,7 @@ class atomic_folder:  # noqa: N801 (used like a function: ``with atomic_folder(t
         self._tmp = tmp
         return tmp
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         assert self._tmp is not None
         if exc_type is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)

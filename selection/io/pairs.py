@@ -61,7 +61,8 @@ def read_force_file(path: Path | str, experts: set[str], apps: set[str]) -> tupl
     table = _table(path)
     _need(table, ["expert_id", "application_id", "assign"])
     problems: list[Problem] = []
-    fin, fout = [], []
+    fin: list[tuple[str, str]] = []
+    fout: list[tuple[str, str]] = []
     for row in table.rows:
         ok = _check_ids(table, row, experts, apps, problems)
         flag = parse_bool(row.values.get("assign", ""))
@@ -82,8 +83,8 @@ def read_force_file(path: Path | str, experts: set[str], apps: set[str]) -> tupl
 def read_affinity(path: Path | str, experts: Sequence[str], apps: Sequence[str]) -> list[list[float]]:
     """An affinity matrix (experts x applications, pairs not listed are 0) from a long CSV."""
     table = _table(path)
-    col = next((c for c in ("fit", "affinity", "score") if c in table.header), None)
-    _need(table, ["expert_id", "application_id", col or "fit"])
+    col = next((c for c in ("fit", "affinity", "score") if c in table.header), "fit")
+    _need(table, ["expert_id", "application_id", col])
     ei, aj = {e: i for i, e in enumerate(experts)}, {a: j for j, a in enumerate(apps)}
     out = [[0.0] * len(apps) for _ in experts]
     problems: list[Problem] = []

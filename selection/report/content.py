@@ -281,8 +281,9 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
             lot = run.table("lottery.csv")
             ln = lot[lot["stage"] == n] if lot is not None and "lottery.csv" not in run.unusable else None
             drawn = ((run.manifest.get("bayes") or {}).get(str(n)) or {}).get("lottery") or {}
+            line = drawn.get("funding_line")
             sec.blocks.append(Figure(f"{label} — posterior.csv" + (", lottery.csv" if ln is not None and len(ln) else ""),
-                                     lambda pn=pn, ln=ln, fl=drawn.get("funding_line"): plot.expected_ranks(
+                                     lambda pn=pn, ln=ln, fl=line: plot.expected_ranks(
                                          pn, lottery=ln if ln is not None and len(ln) else None, funding_line=fl,
                                          lang=lang)))
     if intervals is None:

@@ -58,7 +58,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 import numpy as np
 
@@ -155,21 +156,21 @@ class _Model:
             else:
                 lo[r] = rule.rhs
                 if rule.name.startswith("constraint["):
-                    c = stage.constraints[int(rule.name[11:rule.name.index("]")])]
-                    if c.if_available:
-                        floors.append((r, c.count))
+                    con = stage.constraints[int(rule.name[11:rule.name.index("]")])]
+                    if con.if_available:
+                        floors.append((r, con.count))
         self.base_lo = lo
         self.lo = lo.copy()
         self._floor_rows = np.array([r for r, _ in floors], dtype=np.int64)
         self._floor_count = np.array([k for _, k in floors], dtype=float)
         self._floor_members = (self.A[self._floor_rows] != 0) if floors else np.zeros((0, n), dtype=bool)
         self.free = np.ones(n, dtype=bool)
-        self._h = None
-        self._mip = None
+        self._h: Any = None  # highspy objects (made on first use)
+        self._mip: Any = None
         self._mip_bounds: tuple[bytes, bytes] | None = None
         self._lp_bounds: tuple[bytes, bytes] | None = None
         self._subsets: dict[tuple[bytes, bytes], np.ndarray] = {}
-        self._stacked = None
+        self._stacked: tuple[list[_Cert], np.ndarray, np.ndarray, np.ndarray] | None = None
         self.last_cert: _Cert | None = None
         self.set_free(np.array([a not in excluded for a in ids]))
 
@@ -271,6 +272,8 @@ class _Model:
         """Which samples (rows of ``V``, ``W``, ``blocked``) the certificate ``cert`` proves: its
         multiplier map gives each sample's multipliers, screened as in :meth:`try_cones`;
         samples with degenerate columns get the full :meth:`certify`."""
+        if cert.ymap is None:
+            raise ValueError("a certificate without a multiplier map proves no other sample")
         x = cert.x
         on = x > 0.5
         ax = self.A @ x
@@ -305,7 +308,8 @@ class _Model:
         from highspy._core import _Highs  # the plain binding: no banner
 
         h = _Highs()
-        opts = [("output_flag", False), ("log_to_console", False), ("threads", 1), ("random_seed", 0)]
+        opts: list[tuple[str, bool | float | str]] = [("output_flag", False), ("log_to_console", False), ("threads", 1),
+                                          ("random_seed", 0)]
         if integer:
             opts += [("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)]
         else:
@@ -338,7 +342,7 @@ class _Model:
         self._ridx = np.arange(m, dtype=np.int32)
         return h, self._key()
 
-    def _sync(self, h, have: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    def _sync(self, h, have: tuple[bytes, bytes] | None) -> tuple[bytes, bytes]:
         """Pass this sample's column and row bounds to ``h`` when they changed."""
         key = self._key()
         if key != have:
@@ -398,6 +402,8 @@ class _Model:
 
     def _stack(self, cert: _Cert) -> None:
         """Add a certificate's map to the stacked arrays that test all cones at once."""
+        if cert.ymap is None:
+            raise ValueError("a certificate without a multiplier map cannot be stacked")
         m, n = self.A.shape
         Y = np.zeros((1, m, cert.ymap.shape[1]))
         Y[0, cert.tight_rows] = cert.ymap
@@ -413,13 +419,13 @@ class _Model:
     #: certificates kept for the cone screen (fewer for large programs, where screening costs more)
     max_certs = _MAX_CERTS
 
-    def try_cones(self, v: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    def try_cones(self, v: np.ndarray, w: np.ndarray | None) -> np.ndarray | None:
         """Selection proved by a stored certificate's multiplier map at weights ``w``, if any.
 
         All stored cones are screened at once (multipliers, reduced values, margin without the
         ``Z`` columns); the few that pass get the full :meth:`certify`.
         """
-        if self._stacked is None:
+        if self._stacked is None or w is None:
             return None
         certs, Y, AX, xs = self._stacked
         tol_feas = 1e-9 * (1.0 + np.abs(AX))
@@ -666,7 +672,7 @@ class FastStage:
         done = np.zeros(S, dtype=bool)
         if len(cand) <= _MAX_ENUMERATE and S:
             status, pick = model.enumerate_many(V, B)
-            for i in np.nonzero(status == 1)[0]:
+            for i in np.nonzero(status == 1)[0].tolist():
                 out[i] = self._ids(model, model._all_subsets[pick[i]])
             self.stats.enumerated += int((status == 1).sum())
             self.stats.infeasible += int((status == 0).sum())
@@ -682,14 +688,14 @@ class FastStage:
                 continue
             model.set_free(~B[i])
             out[i] = self._decide(model, V[i], X, None if weights is None else weights[i],
-                                  lambda i=i: reference(i), screen=False)
+                                  partial(reference, i), screen=False)
             done[i] = True
             cert = self.last_cert
             # test certificates on the neighbours only while that pays: after the first 20 tests,
             # while they prove at least len(cand)/200 samples each (a test costs about as much as
             # len(cand)/200 solves); counted, not timed, so that the statistics are reproducible
             # (when it does not, every 8th certificate is still tested, so that a change is seen)
-            if cert is None or nbr is None:
+            if cert is None or nbr is None or weights is None:
                 continue
             self._cover_seen += 1
             if (self._cover_tested >= 20 and 200 * self._cover_hits < len(cand) * self._cover_tested
@@ -710,7 +716,9 @@ class FastStage:
         return out
 
     @staticmethod
-    def _ids(model: _Model, x: np.ndarray) -> tuple[str, ...]:
+    def _ids(model: _Model, x: np.ndarray | None) -> tuple[str, ...]:
+        if x is None:
+            raise ValueError("a proved status comes with its selection")
         return tuple(a for a, on in zip(model.ids, x > 0.5, strict=True) if on)
 
 

@@ -69,7 +69,7 @@ def reserve_list(inp: StageInput, outcome: StageOutcome, length: int) -> pd.Data
         else:
             first = next((s for s in reversed(outcome.selected)), None)
             rule = passed_over.get((first, r)) if first is not None else None
-            if any(successor[s] is not None and inp.ranks[successor[s]] < inp.ranks[r] for s in outcome.selected):
+            if any((nxt := successor[s]) is not None and inp.ranks[nxt] < inp.ranks[r] for s in outcome.selected):
                 en = "behind the reserves ranked above it, which take any single withdrawn place first"
                 da = "efter de højere rangerede reserver, der tager en ledig plads først"
             else:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from selection.decisions import Decision, text
 from selection.model import Application, Stage
-from selection.select.explain import SELECTION_COLUMNS, explain_selection
+from selection.select.explain import SELECTION_COLUMNS, Resolver, explain_selection
 from selection.select.objective import stage_values
 from selection.select.program import StageInput, StageOutcome, solve_stage
 
@@ -81,6 +81,11 @@ def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, 
                       exclusion_decisions(stage, ranking, applications, candidates))
 
 
+def _not_costed(application: str) -> tuple[float, tuple[str, ...]]:
+    """No cost to include and no one who would leave (``explain=False``: not computed)."""
+    return float("nan"), ()
+
+
 def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, Application], *,
                  candidates: Sequence[str] | None = None, solver: str = "cbc",
                  explain: bool = True) -> tuple[StageOutcome, pd.DataFrame]:
@@ -115,9 +120,8 @@ def select_stage(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
         from selection.select.funding import funding_line_forced, solve_funding_line
 
         outcome = solve_funding_line(inp, solver)
-        resolve = (lambda a: funding_line_forced(inp, outcome, a, solver)) if explain else \
-            (lambda a: (float("nan"), ()))
+        resolve = (lambda a: funding_line_forced(inp, outcome, a, solver)) if explain else _not_costed
         return outcome, explain_selection(inp, outcome, solver, resolve=resolve, cost_goal="score")
     outcome = solve_stage(inp, solver)
-    resolve = None if explain else (lambda a: (float("nan"), ()))
-    return outcome, explain_selection(inp, outcome, solver, resolve=resolve)
+    plain: Resolver | None = None if explain else _not_costed
+    return outcome, explain_selection(inp, outcome, solver, resolve=plain)

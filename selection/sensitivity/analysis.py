@@ -221,7 +221,10 @@ def _sweeps(ctx: Context, options, baseline, bar, out):
             step(len(grid))
             same = np.array([s == base for s in along])
             w0j = float(sc.weights[j])
-            lo, hi = stability_interval(lambda t, sels=sels: sels(np.array([t]))[0] == base, w0j, grid, same)
+            def unchanged(t: float, sels: Callable[[np.ndarray], list] = sels) -> bool:
+                return sels(np.array([t]))[0] == base
+
+            lo, hi = stability_interval(unchanged, w0j, grid, same)
             stab_rows.append((sc.stage.number, c, w0j, lo, hi))
             for t, s, ok in zip(grid, along, same, strict=True):
                 sweep_rows.append((sc.stage.number, c, float(t), w0j, *[_join(x) for x in s], bool(ok)))

@@ -280,7 +280,7 @@ def _run_chunk(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.
                     chosen[sc.stage.number] = None
                     continue
                 cand = prev
-            sel = r.run(weights[k][i], None if scores is None else scores[k][i], cand)
+            sel = r.run(weights[k][i], None if scores is None or (sk := scores[k]) is None else sk[i], cand)
             chosen[sc.stage.number] = sel
             out[k].append(sel)
         if progress is not None and (done % 64 == 0 or done == len(idx)):

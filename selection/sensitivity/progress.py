@@ -11,7 +11,7 @@ non-dominated selections); the bar then shows the count, rate and elapsed time.
 from __future__ import annotations
 
 import sys
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["ProgressBars"]
 
@@ -32,7 +32,7 @@ class ProgressBars:
         self.disable = disable
         isatty = getattr(self.file, "isatty", lambda: False)()
         self.mininterval = 0.1 if isatty else log_interval
-        self._bars: dict[str, object] = {}
+        self._bars: dict[str, Any] = {}  # tqdm bars (tqdm has no type information)
 
     def __call__(self, part: str, done: int, total: int | None) -> None:
         if self.disable:
