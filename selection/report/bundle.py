@@ -32,12 +32,12 @@ REQUIRED_COLUMNS: dict[str, list[str]] = {
     schema.LENIENCY.name: schema.LENIENCY.col("expert_id", "leniency"),
     schema.AGREEMENT.name: schema.AGREEMENT.col("criterion_id", "measure", "value"),
     schema.RANK_ACCEPTABILITY.name: schema.RANK_ACCEPTABILITY.col("application_id"),
-    schema.SELECTION_PROBABILITY.name: schema.SELECTION_PROBABILITY.col("application_id", "probability_selected_stage1"),
+    schema.SELECTION_PROBABILITY.name: schema.SELECTION_PROBABILITY.col("application_id", schema.stage_column("probability_selected", 1)),
     schema.CORE_INDEX.name: schema.CORE_INDEX.col("application_id", "core_index", "core_label"),
     # the long layouts engine_layout reshapes three engine tables into (the report's own names)
     schema.WEIGHT_STABILITY.name: ["criterion_id", "weight", "weight_low", "weight_high"],
     schema.WEIGHT_SWEEP.name: ["criterion_id", "weight", "application_id", "selected"],
-    schema.SCENARIO_MATRIX.name: ["application_id", "scenario", "selected_stage1"],
+    schema.SCENARIO_MATRIX.name: ["application_id", "scenario", schema.stage_column("selected", 1)],
 }
 _STAGE_FILE = re.compile(r"^selection-stage(\d+)\.csv$")
 
