@@ -78,7 +78,7 @@ def run(args) -> int:
         write_assignments,
     )
     from selection.io.store import call_context
-    from selection.io.tables import read_assignments
+    from selection.io.tables import assignments_for_stage, read_assignments
     from selection.model import AssignmentRules
 
     root = Path(args.call_dir)
@@ -139,7 +139,8 @@ def run(args) -> int:
         elif not kpath.is_file():
             problems.append(Problem("no such file", file=str(kpath), key="--keep"))
         else:
-            keep = collect(read_assignments, kpath, expert_ids, all_ids, stage.number)
+            keep = collect(assignments_for_stage, kpath, expert_ids, all_ids, stage.number,
+                           stage.from_stage is not None) or {}
     force_in, force_out = [], []
     if args.force:
         forced = collect(read_force_file, args.force, expert_ids, all_ids)
@@ -172,15 +173,17 @@ def run(args) -> int:
     result = solve_assignment(problem, solver=args.solver)
 
     # the new file: this stage's pairs, plus the other stages' rows of the file in force
+    # rows without a stage govern the stages that score every application (io.tables.assignments_for_stage)
     rows: list[tuple[str, str, int | None]] = []
     multi = len(call.stages) > 1
     if in_force is not None and multi:
-        others = [s.number for s in call.stages if s.number != stage.number]
+        whole = [s.number for s in call.stages if s.number != stage.number and s.from_stage is None]
         for e, a, s in read_assignment_rows(in_force):
-            rows += [(e, a, t) for t in ([s] if s is not None else others) if t != stage.number]
+            rows += [(e, a, t) for t in ([s] if s is not None else whole) if t != stage.number]
     rows += [(e, a, stage.number if multi else None) for e, a in result.pairs()]
+    staged = len({r[2] for r in rows}) > 1 or stage.from_stage is not None
     target = args.out or _dated(in_force.parent if in_force else root, stage.number)
-    write_assignments(target, rows)
+    write_assignments(target, rows, stage_column=staged)
     try:  # what made it: inputs' SHA-256, versions, parameters (no clock: same inputs, same bytes)
         _write_manifest(target, root, call, stage.number, k, problem, result, released, args,
                         [root / "call.toml", root / call.applications, root / call.experts,
@@ -199,7 +202,7 @@ def run(args) -> int:
     except ValueError:
         shown = target
     print(f"\nWrote {target} ({len(result.pairs())} pairs for stage {stage.number}"
-          + (", with the other stages' rows of the file in force" if multi and in_force else "")
+          + (", with the other stages' rows of the file in force" if any(r[2] != stage.number for r in rows) else "")
           + f"); inputs' SHA-256, versions and parameters in {target.name}.manifest.json.")
     print(f"To put it in force, set  assignments = \"{shown}\"  in call.toml; validate and sheets then use it.")
     return 0

@@ -150,11 +150,12 @@ def read_assignment_rows(path: Path | str) -> list[tuple[str, str, int | None]]:
              int(r.values["stage"]) if has_stage else None) for r in table.rows]
 
 
-def write_assignments(path: Path | str, rows: Iterable[tuple[str, str, int | None]]) -> Path:
+def write_assignments(path: Path | str, rows: Iterable[tuple[str, str, int | None]], *,
+                      stage_column: bool | None = None) -> Path:
     """Write a new assignments file atomically; refuse to replace an existing file.
 
-    ``rows``: ``(expert_id, application_id, stage)``; the ``stage`` column is written only when the
-    rows hold more than one stage.
+    ``rows``: ``(expert_id, application_id, stage)``; the ``stage`` column is written when
+    ``stage_column`` says so (default: when the rows hold more than one stage).
     """
     target = Path(path)
     if target.exists():
@@ -162,7 +163,7 @@ def write_assignments(path: Path | str, rows: Iterable[tuple[str, str, int | Non
                                  hint="give another --out name or move the old file"))
     rows = sorted(set(rows), key=lambda r: (r[2] or 0, r[0], r[1]))
     stages = {s for _, _, s in rows}
-    staged = len(stages) > 1
+    staged = len(stages) > 1 if stage_column is None else stage_column
     lines = ["expert_id,application_id,stage" if staged else "expert_id,application_id"]
     lines += [f"{e},{a},{s}" if staged else f"{e},{a}" for e, a, s in rows]
     target.parent.mkdir(parents=True, exist_ok=True)
