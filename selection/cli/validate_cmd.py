@@ -41,7 +41,7 @@ def _assignment_problems(folder) -> list:
     organisation/municipality rule, enough experts per application in a first stage)."""
     from selection.assign.check import assignment_problems
     from selection.errors import Problem
-    from selection.io.tables import read_assignments
+    from selection.io.tables import assignments_for_stage
 
     call = folder.call
     if folder.assignments is None or not call.assignments:
@@ -49,7 +49,8 @@ def _assignment_problems(folder) -> list:
     path = folder.root / call.assignments
     out = []
     for st in call.stages:
-        mine = read_assignments(path, set(folder.experts), set(folder.applications), st.number)
+        mine = assignments_for_stage(path, set(folder.experts), set(folder.applications), st.number,
+                                     st.from_stage is not None)
         if not mine:
             continue
         need = None if st.from_stage is not None else st.min_experts
