@@ -32,7 +32,7 @@ forcing a ranking deviation in needs a solve.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -186,7 +186,7 @@ def _swaps(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str, swap_goals
 
 
 def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decision, *,
-                 linked: bool = False) -> None:
+                 linked: bool = False, index: Mapping[str, Sequence[Rule]] | None = None) -> None:
     """Verify every claim of ``decision`` about application ``a`` against the full program.
 
     Each rule a claim names is recomputed from its definition (exact sums over the changed
@@ -201,6 +201,9 @@ def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decis
         raise SolverError(f"stage {inp.stage.number}: the reason for {a} would claim something false: {what}")
 
     def touching(x: str, y: str | None = None) -> list[Rule]:
+        if index is not None:  # application -> the rules it is in (built once per stage)
+            found = {id(r): r for r in [*index.get(x, ()), *(index.get(y, ()) if y is not None else ())]}
+            return list(found.values())
         return [r for r in outcome.rules if x in r.coefs or (y is not None and y in r.coefs)]
 
     f = decision.facts
@@ -271,6 +274,7 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
     worst = max((inp.ranks[a] for a in chosen), default=0)
     u = _Usage(outcome.rules, outcome.selected)
     linked = swap_goals is not None
+    index = {b: [u.rules[k] for k in ks] for b, ks in u.member.items()}
     rows = []
     for a in sorted(inp.values, key=lambda b: inp.ranks[b]):
         cost, leave = math.nan, ""
@@ -301,7 +305,7 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                 d = Decision("outranked", {"broken": [_rule_facts(r, new, before) for r, new, before in broken]})
             else:
                 d = Decision("no_gain", {"value": float(inp.values[a])})
-        check_claims(inp, outcome, a, d, linked=linked)
+        check_claims(inp, outcome, a, d, linked=linked, index=index)
         if d.code == "ranking_deviation":
             for s in d.facts["swaps"]:
                 s.pop("all", None)
