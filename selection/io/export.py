@@ -26,7 +26,7 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: A formula-start character right after one of these would start a cell when a spreadsheet splits
 #: a line at ``;`` (Danish Excel reading a ``,`` file: quotes then count only at a cell's start),
 #: at a tab, or at a line break inside a quoted field.
-_INNER_FORMULA = re.compile(r"([;\t\r\n])(?=[=+\-@\t\r])")
+_INNER_FORMULA = re.compile(r'([;\t\r\n])(?="*[=+\-@\t\r])')  # quotes between count for nothing
 
 
 def neutralise(value: Any) -> Any:

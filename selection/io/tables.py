@@ -316,7 +316,7 @@ def formula_id_problems(values: Mapping[str, str], columns: Iterable[str], file:
     return out
 
 
-_INNER_FORMULA = re.compile(r"[;\t\r\n][=+\-@\t\r]")
+_INNER_FORMULA = re.compile(r'[;\t\r\n]"*[=+\-@\t\r]')
 
 
 def unknown_column_warnings(header: Sequence[str], known: Iterable[str], file: str) -> list[Problem]:
