@@ -9,14 +9,21 @@ from pathlib import Path
 
 from selection.errors import InputError, Problem
 from selection.report.bundle import ReportInputs, load_report_inputs
-from selection.report.content import build_sections
+from selection.report.content import Para, Section, build_sections
 from selection.report.html import render_html
-from selection.report.words import say
+from selection.report.words import mismatch_text, say
 from selection.report.xlsx import render_xlsx
 
-__all__ = ["REPORT_FILES", "build_report", "write_report"]
+__all__ = ["REPORT_FILES", "report_files", "build_report", "write_report"]
 
+#: The English report's files; the Danish one is ``report.da.html`` / ``report.da.xlsx`` beside them.
 REPORT_FILES = ("report.html", "report.xlsx")
+
+
+def report_files(lang: str = "en") -> tuple[str, str]:
+    """The report's file names in ``lang``: ``report.html``/``report.xlsx`` in English,
+    ``report.<lang>.html``/``report.<lang>.xlsx`` otherwise (so one language never overwrites another)."""
+    return REPORT_FILES if lang == "en" else (f"report.{lang}.html", f"report.{lang}.xlsx")
 
 
 def _meta(inp: ReportInputs, lang: str) -> list[tuple[str, str]]:
@@ -33,8 +40,21 @@ def _meta(inp: ReportInputs, lang: str) -> list[tuple[str, str]]:
     if versions:
         rows.append((say("versions", lang), ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))))
     for kind, b in (("scenarios", inp.scenarios), ("sensitivity", inp.sensitivity)):
-        rows.append((kind, b.path.name if b is not None else "—"))
+        left = [m for m in inp.left_out if m.kind == kind]
+        rows.append((kind, b.path.name if b is not None else
+                     f"— ({mismatch_text(left[0], lang)})" if left else "—"))
     return rows
+
+
+def _say_left_out(sections: list[Section], inp: ReportInputs, lang: str) -> None:
+    """In the scenarios/sensitivity section, say which folder was left out and why, instead of
+    "none found" (a folder of the same call exists but was made from other inputs)."""
+    for m in inp.left_out:
+        absent = say(f"no_{m.kind}", lang)
+        for sec in sections:
+            if sec.id == m.kind:
+                sec.blocks[:] = [Para(mismatch_text(m, lang), notice=True) if isinstance(b, Para) and b.text == absent
+                                 else b for b in sec.blocks]
 
 
 def _created(inp: ReportInputs) -> datetime:
@@ -49,6 +69,7 @@ def build_report(inp: ReportInputs, *, lang: str = "en") -> tuple[str, bytes]:
     if lang not in ("en", "da"):
         raise InputError(Problem(f"unknown report language {lang!r}", hint="use 'en' or 'da'"))
     sections = build_sections(inp, lang)
+    _say_left_out(sections, inp, lang)
     meta = _meta(inp, lang)
     call = inp.run.manifest.get("parameters", {}).get("call", {})
     name = (call.get("name") if lang == "da" else call.get("name_en") or call.get("name")) or inp.run.call_id
@@ -58,26 +79,29 @@ def build_report(inp: ReportInputs, *, lang: str = "en") -> tuple[str, bytes]:
 
 
 def write_report(run_dir: Path | str, *, scenarios: Path | str | None = None, sensitivity: Path | str | None = None,
-                 lang: str = "en") -> tuple[Path, ...]:
-    """Write ``report.html`` and ``report.xlsx`` into ``run_dir`` and return their paths.
+                 lang: str = "en", inputs: ReportInputs | None = None) -> tuple[Path, ...]:
+    """Write ``report.html`` and ``report.xlsx`` (in Danish ``report.da.html`` and
+    ``report.da.xlsx``, see :func:`report_files`) into ``run_dir`` and return their paths.
 
+    ``inputs`` are the folders already read by :func:`load_report_inputs` (read here if not given).
     Both are written to temporary files beside the targets and renamed only once both are
     complete, so a failure leaves the folder as it was; no other file is touched.
     """
-    inp = load_report_inputs(run_dir, scenarios=scenarios, sensitivity=sensitivity)
+    inp = inputs or load_report_inputs(run_dir, scenarios=scenarios, sensitivity=sensitivity)
     text, workbook = build_report(inp, lang=lang)
     run = inp.run.path
+    names = report_files(lang)
     temps: list[Path] = []
     try:
-        for name, data in zip(REPORT_FILES, (text.encode("utf-8"), workbook), strict=True):
+        for name, data in zip(names, (text.encode("utf-8"), workbook), strict=True):
             fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", dir=run)
             temps.append(Path(tmp_name))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a report is an ordinary file
-        for name, tmp in zip(REPORT_FILES, temps, strict=True):
+        for name, tmp in zip(names, temps, strict=True):
             os.replace(tmp, run / name)
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
-    return tuple(run / n for n in REPORT_FILES)
+    return tuple(run / n for n in names)

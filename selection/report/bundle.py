@@ -18,8 +18,8 @@ import pandas as pd
 from selection import schema
 from selection.errors import InputError, Problem
 
-__all__ = ["RunBundle", "ReportInputs", "engine_layout", "load_bundle", "find_sibling", "load_report_inputs", "REQUIRED_COLUMNS",
-           "manifest_problems"]
+__all__ = ["RunBundle", "ReportInputs", "Mismatch", "engine_layout", "load_bundle", "find_sibling", "input_mismatch",
+           "load_report_inputs", "REQUIRED_COLUMNS", "manifest_problems"]
 
 #: Columns each known table must have for the report to draw it (others are shown as they are).
 #: Names come from the run-folder schema (selection.schema), so a renamed column fails here at import.
@@ -285,13 +285,9 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
     return RunBundle(path, manifest, tables, unusable)
 
 
-def find_sibling(run_dir: Path | str, kind: str, call_id: str) -> Path | None:
-    """The newest folder beside ``run_dir`` whose manifest has this ``kind`` and ``call_id``.
-
-    Newest by the manifest's ``created_utc``, then by folder name (which starts with the UTC
-    timestamp); folders whose manifest cannot be read are ignored.
-    """
-    run_dir = Path(run_dir)
+def _siblings(run_dir: Path, kind: str, call_id: str) -> list[tuple[str, str, Path, dict]]:
+    """Folders beside ``run_dir`` whose manifest has this ``kind`` and ``call_id``, newest first
+    (by the manifest's ``created_utc``, then by folder name); unreadable manifests are ignored."""
     found = []
     for d in run_dir.parent.iterdir() if run_dir.parent.is_dir() else []:
         if not d.is_dir() or d.name.startswith(".") or d.resolve() == run_dir.resolve():
@@ -301,30 +297,135 @@ def find_sibling(run_dir: Path | str, kind: str, call_id: str) -> Path | None:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
         if isinstance(m, dict) and m.get("kind") == kind and m.get("call_id") == call_id:
-            found.append((str(m.get("created_utc", "")), d.name, d))
-    return max(found)[2] if found else None
+            found.append((str(m.get("created_utc", "")), d.name, d, m))
+    return sorted(found, key=lambda f: (f[0], f[1]), reverse=True)
+
+
+def find_sibling(run_dir: Path | str, kind: str, call_id: str) -> Path | None:
+    """The newest folder beside ``run_dir`` whose manifest has this ``kind`` and ``call_id``.
+
+    Newest by the manifest's ``created_utc``, then by folder name (which starts with the UTC
+    timestamp); folders whose manifest cannot be read are ignored. Whether its inputs match the
+    run's is checked by :func:`input_mismatch`.
+    """
+    found = _siblings(Path(run_dir), kind, call_id)
+    return found[0][2] if found else None
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Why a scenarios or sensitivity folder was not made from the same inputs as the run.
+
+    ``changed`` are input files (paths relative to the call folder, as in the manifests'
+    ``inputs``) whose SHA-256 differs, ``only_run`` / ``only_other`` files only one of the two
+    read; ``scenario`` is ``(the folder's, the run's)`` when the scenarios differ; ``unverifiable``
+    says a manifest records no input hashes (a folder from an older version), so nothing can be
+    compared. Rendered in words by :func:`selection.report.words.mismatch_text`.
+    """
+
+    kind: str
+    folder: str
+    changed: tuple[str, ...] = ()
+    only_run: tuple[str, ...] = ()
+    only_other: tuple[str, ...] = ()
+    scenario: tuple[str, str] | None = None
+    unverifiable: bool = False
+
+
+_SCENARIO_FILE = "scenarios/"
+
+
+def input_mismatch(run: dict, other: dict, kind: str, other_path: Path | str) -> Mismatch | None:
+    """``None`` when the folder ``other_path`` (manifest ``other``, of ``kind`` "scenarios" or
+    "sensitivity") was made from exactly the inputs and scenario of the run (manifest ``run``),
+    else what differs.
+
+    A sensitivity folder matches when its ``scenario`` and its ``inputs`` (file -> SHA-256) equal
+    the run's. A scenarios folder holds one run folder per scenario: it matches when it has the
+    run's scenario and that sub-run's ``inputs`` equal the run's; without such a sub-run (a folder
+    written by hand or an older version) its top-level ``inputs`` are compared, leaving out the
+    other scenarios' files (``scenarios/*.toml``).
+    """
+    other_path = Path(other_path)
+    scenario = str(run.get("scenario") or "baseline")
+    ours = run.get("inputs")
+    theirs = other.get("inputs")
+    if kind == "sensitivity":
+        other_scenario = str(other.get("scenario") or "baseline")
+    else:
+        sub = other_path / scenario / "manifest.json"
+        listed = other.get("scenarios")
+        other_scenario = scenario
+        sub_inputs = None
+        if sub.is_file():
+            try:
+                sub_inputs = json.loads(sub.read_text(encoding="utf-8")).get("inputs")
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+                sub_inputs = None
+        if isinstance(sub_inputs, dict):
+            theirs = sub_inputs
+        elif isinstance(listed, dict) and listed.get(scenario) != "ok":
+            other_scenario = ", ".join(k for k, v in listed.items() if v == "ok") or "—"
+        elif isinstance(theirs, dict) and isinstance(ours, dict):
+            own = {k for k in ours if k.startswith(_SCENARIO_FILE)}
+            theirs = {k: v for k, v in theirs.items() if not k.startswith(_SCENARIO_FILE) or k in own}
+    scen = None if other_scenario == scenario else (other_scenario, scenario)
+    if not isinstance(ours, dict) or not isinstance(theirs, dict) or not ours or not theirs:
+        return Mismatch(kind, other_path.name, scenario=scen, unverifiable=True)
+    changed = tuple(sorted(k for k in ours.keys() & theirs.keys() if ours[k] != theirs[k]))
+    only_run = tuple(sorted(ours.keys() - theirs.keys()))
+    only_other = tuple(sorted(theirs.keys() - ours.keys()))
+    if scen is None and not (changed or only_run or only_other):
+        return None
+    return Mismatch(kind, other_path.name, changed, only_run, only_other, scen)
 
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """The run a report is about, and the scenarios and sensitivity runs it shows (if any)."""
+    """The run a report is about, and the scenarios and sensitivity runs it shows (if any).
+
+    ``left_out`` lists sibling folders of the same call that were not used because they were
+    made from other inputs or another scenario (the report and the console say so).
+    """
 
     run: RunBundle
     scenarios: RunBundle | None
     sensitivity: RunBundle | None
     notes: tuple[str, ...] = ()
+    left_out: tuple[Mismatch, ...] = ()
 
 
 def load_report_inputs(run_dir: Path | str, *, scenarios: Path | str | None = None,
                        sensitivity: Path | str | None = None) -> ReportInputs:
-    """Read the run folder and the scenarios/sensitivity folders (given, or the newest siblings of
-    those kinds with the same ``call_id``)."""
+    """Read the run folder and the scenarios/sensitivity folders that go with it.
+
+    Without ``scenarios`` / ``sensitivity``, the newest sibling of that kind and ``call_id`` whose
+    inputs and scenario match the run's (:func:`input_mismatch`) is used; newer siblings that do
+    not match are left out and listed in ``left_out``. A folder given explicitly must match.
+
+    Raises
+    ------
+    InputError
+        A folder is missing or damaged, of another call, or given explicitly but made from other
+        inputs or another scenario than the run (naming the files that differ); every problem at once.
+    """
     run = load_bundle(run_dir, kind="run")
     notes = []
+    left_out: list[Mismatch] = []
     others: dict[str, RunBundle | None] = {}
     problems: list[Problem] = []
     for kind, given in (("scenarios", scenarios), ("sensitivity", sensitivity)):
-        path = Path(given) if given is not None else find_sibling(run.path, kind, run.call_id)
+        path: Path | None = None
+        if given is not None:
+            path = Path(given)
+        else:
+            for _, _, d, m in _siblings(run.path, kind, run.call_id):
+                miss = input_mismatch(run.manifest, m, kind, d)
+                if miss is None:
+                    path = d
+                    break
+                if not any(lo.kind == kind for lo in left_out):
+                    left_out.append(miss)  # the newest one that does not match is named
         if path is None:
             others[kind] = None
             continue
@@ -337,9 +438,21 @@ def load_report_inputs(run_dir: Path | str, *, scenarios: Path | str | None = No
             problems.append(Problem(f"the {kind} folder is for call {b.call_id!r}, the run for {run.call_id!r}",
                                     file=str(path), hint=f"give the {kind} folder of the same call"))
             continue
+        if given is not None:
+            miss = input_mismatch(run.manifest, b.manifest, kind, b.path)
+            if miss is not None:
+                from selection.report.words import mismatch_text
+
+                scen = run.manifest.get("scenario") or "baseline"
+                again = ("selection sensitivity CALL_DIR" + ("" if scen == "baseline" else f" --scenario {scen}")
+                         if kind == "sensitivity" else "selection scenarios CALL_DIR")
+                problems.append(Problem(mismatch_text(miss, "en"), file=str(path / "manifest.json"), key="inputs",
+                                        hint=f"run `{again}` on the call folder as it was for this run, or leave "
+                                             f"out --{kind} to let the report pick a matching folder"))
+                continue
         others[kind] = b
         if given is None:
             notes.append(f"{kind}: using {path.name} (the newest {kind} folder of this call beside the run)")
     if problems:
         raise InputError(problems)
-    return ReportInputs(run, others.get("scenarios"), others.get("sensitivity"), tuple(notes))
+    return ReportInputs(run, others.get("scenarios"), others.get("sensitivity"), tuple(notes), tuple(left_out))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["WORDS", "say"]
+__all__ = ["WORDS", "say", "mismatch_text"]
 
 WORDS: dict[str, tuple[str, str]] = {
     "report": ("Selection report", "Udvælgelsesrapport"),
@@ -230,3 +230,42 @@ def say(key: str, lang: str = "en", **fmt) -> str:
     en, da = WORDS[key]
     out = da if lang == "da" else en
     return out.format(**fmt) if fmt else out
+
+
+def _files(names: tuple[str, ...], lang: str, most: int = 4) -> str:
+    shown = ", ".join(names[:most])
+    if len(names) > most:
+        shown += f" {'og' if lang == 'da' else 'and'} {len(names) - most} {'flere' if lang == 'da' else 'more'}"
+    return shown
+
+
+def mismatch_text(m, lang: str = "en") -> str:
+    """Why a scenarios/sensitivity folder (a :class:`selection.report.bundle.Mismatch`) is left
+    out of the report, in ``lang``: which scenario and which input files differ from the run's."""
+    da = lang == "da"
+    what = ({"scenarios": "scenariekørslen", "sensitivity": "følsomhedskørslen"} if da else
+            {"scenarios": "the scenarios run", "sensitivity": "the sensitivity run"})[m.kind]
+    why: list[str] = []
+    if m.scenario is not None:
+        theirs, ours = m.scenario
+        why.append(f"den er lavet for scenariet {theirs}, rapportens kørsel for {ours}" if da else
+                   f"it was made for scenario {theirs}, the report's run for {ours}")
+    if m.unverifiable:
+        why.append("en af manifest-filerne gemmer ikke inputfilernes hashværdier, så det kan ikke kontrolleres, at "
+                   "de er lavet af de samme filer" if da else
+                   "a manifest records no input hashes, so it cannot be checked that both were made from the "
+                   "same files")
+    if m.changed:
+        why.append(f"andet indhold i {_files(m.changed, lang)}" if da else
+                   f"different content of {_files(m.changed, lang)}")
+    if m.only_run:
+        why.append(f"kun kørslen læste {_files(m.only_run, lang)}" if da else
+                   f"only the run read {_files(m.only_run, lang)}")
+    if m.only_other:
+        why.append(f"kun den læste {_files(m.only_other, lang)}" if da else
+                   f"only it read {_files(m.only_other, lang)}")
+    if da:
+        return (f"{what.capitalize()} {m.folder} er udeladt, fordi den ikke er lavet af de samme input som "
+                f"rapportens kørsel: " + "; ".join(why) + ".")
+    return (f"{what.capitalize()} {m.folder} is left out because it was not made from the same inputs as the "
+            f"report's run: " + "; ".join(why) + ".")

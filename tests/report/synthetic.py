@@ -19,8 +19,13 @@ CRITERIA = {"value": ["Værditilvækst", "Value added"], "innovation": ["Kreativ
 CALL_ID = "synthetic-call"
 
 
+#: The input files every folder records as read (file -> SHA-256), the same for all three folders
+#: so the report uses its scenarios and sensitivity siblings (bundle.input_mismatch).
+INPUTS = {"applications.csv": "a" * 64, "call.toml": "c" * 64, "scores/stage1/E1.csv": "e" * 64}
+
+
 def _manifest(kind: str, created: str, **extra) -> dict:
-    return {"kind": kind, "call_id": CALL_ID, "created_utc": created, "seed": 7, **extra}
+    return {"kind": kind, "call_id": CALL_ID, "created_utc": created, "seed": 7, "inputs": dict(INPUTS), **extra}
 
 
 def _write(folder: Path, manifest: dict, tables: dict[str, pd.DataFrame]) -> Path:
@@ -137,6 +142,7 @@ def make_folders(parent: Path, *, full: bool = True, others: bool = True) -> Pat
     if others:
         _write(parent / "20260102T040000Z-scenarios", _manifest("scenarios", "2026-01-02T04:00:00Z"),
                scenario_tables())
-        _write(parent / "20260102T050000Z-sensitivity", _manifest("sensitivity", "2026-01-02T05:00:00Z"),
+        _write(parent / "20260102T050000Z-sensitivity", _manifest("sensitivity", "2026-01-02T05:00:00Z",
+                                                                  scenario="baseline"),
                sensitivity_tables())
     return run

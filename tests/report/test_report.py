@@ -132,11 +132,16 @@ def test_same_inputs_give_identical_bytes(folders, tmp_path):
 def test_writes_only_its_two_files_into_the_run_folder(folders):
     before = {p.name: p.read_bytes() for p in folders.iterdir()}
     paths = write_report(folders, lang="da")
-    assert [p.name for p in paths] == ["report.html", "report.xlsx"]
+    assert [p.name for p in paths] == ["report.da.html", "report.da.xlsx"]
     after = {p.name: p.read_bytes() for p in folders.iterdir()}
-    assert set(after) == set(before) | {"report.html", "report.xlsx"}
+    assert set(after) == set(before) | {"report.da.html", "report.da.xlsx"}
     assert all(after[n] == b for n, b in before.items())
-    assert '<html lang="da">' in (folders / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="da">' in (folders / "report.da.html").read_text(encoding="utf-8")
+    # the English report goes beside the Danish one; neither overwrites the other
+    english = write_report(folders, lang="en")
+    assert [p.name for p in english] == ["report.html", "report.xlsx"]
+    assert '<html lang="da">' in (folders / "report.da.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in (folders / "report.html").read_text(encoding="utf-8")
     siblings = sorted(p.name for p in folders.parent.iterdir())
     assert len(siblings) == 3  # nothing written beside it
 
@@ -210,7 +215,7 @@ def test_cli_report_and_error_exit_code(folders, tmp_path, capsys):
 
     assert main(["report", str(folders), "--lang", "da"]) == 0
     out = capsys.readouterr().out
-    assert "report.html" in out and "report.xlsx" in out
+    assert "report.da.html" in out and "report.da.xlsx" in out
     assert main(["report", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err
     assert "no such folder" in err and "Traceback" not in err
@@ -409,7 +414,7 @@ def test_danish_report_quotes_the_danish_reasons(example_dir, tmp_path, capsys):
     assert main(["run", str(example_dir), "--out", str(tmp_path), "--quiet"]) == 0
     run = Path(capsys.readouterr().out.strip())
     assert main(["report", str(run), "--lang", "da"]) == 0
-    text = reporttext.visible_text((run / "report.html").read_text(encoding="utf-8"))
+    text = reporttext.visible_text((run / "report.da.html").read_text(encoding="utf-8"))
     assert "(på engelsk)" not in text
     assert "under tærsklen: Værditilvækst 1,00 < 2" in text
     assert "ikke støtteberettiget: Kulturelle partnere 0, mindst 1 kræves" in text
