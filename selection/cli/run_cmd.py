@@ -27,8 +27,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from selection.pipeline import load_call_folder, run_call
-    from selection.runs import new_run_dir, run_manifest, run_tables, write_run
+    from selection.runs import check_out_folder, new_run_dir, run_manifest, run_tables, write_run
 
+    check_out_folder(args.out if args.out else Path(args.call_dir) / "runs")  # before computing
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     folder = load_call_folder(args.call_dir, args.scenario)

@@ -25,6 +25,7 @@ def run(args) -> int:
     from selection.errors import InfeasibleError
     from selection.io.export import atomic_folder, write_csv, write_json
     from selection.runs import (
+        check_out_folder,
         file_hashes,
         new_run_dir,
         package_versions,
@@ -36,6 +37,7 @@ def run(args) -> int:
     from selection.schema import SCHEMA_VERSION
     from selection.select import solver_versions
 
+    check_out_folder(args.out if args.out else Path(args.call_dir) / "runs")  # before computing
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     results = run_scenarios(args.call_dir, solver=args.solver)

@@ -62,6 +62,9 @@ def run(args) -> int:
         problems.append(Problem(f"--workers is {args.workers}; use at least 1"))
     if problems:
         raise InputError(problems)
+    from selection.runs import check_out_folder
+
+    check_out_folder(args.out if args.out else Path(args.call_dir) / "runs")  # before computing
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     folder = load_call_folder(args.call_dir, args.scenario)

@@ -129,13 +129,19 @@ def test_a_killed_runs_temporary_folder_is_cleaned_up_by_the_next_command(call_c
 
 # --- item 13: unwritable output, full disk, encodings, bugs -------------------------------------
 
-def test_out_naming_a_file(call_copy, tmp_path, capsys):
+@pytest.mark.parametrize("command", ["run", "scenarios", "sensitivity"])
+def test_out_naming_a_file(call_copy, tmp_path, capsys, command):
+    """Refused before anything is computed."""
+    import time
+
     f = tmp_path / "notes.txt"
     f.write_text("x", encoding="utf-8")
-    code, _, err = _run(["run", call_copy, "--out", f, "--quiet"], capsys)
+    t0 = time.perf_counter()
+    code, _, err = _run([command, call_copy, "--out", f], capsys)
     assert code == 1 and "Traceback" not in err
     assert f"{f}: --out names a file, not a folder" in err and "Fix:" in err
     assert f.read_text(encoding="utf-8") == "x"
+    assert time.perf_counter() - t0 < 30  # not after a whole sensitivity analysis
 
 
 def test_read_only_out(call_copy, tmp_path, capsys, monkeypatch):
