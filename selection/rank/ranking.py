@@ -83,8 +83,8 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
 
     Per-criterion minimum scores and the overall minimum, on the weighted total or the plain sum
     of criterion scores (Horizon Europe's "10 of 15") as the catalogue says
-    (:func:`threshold_checks`). ``lang="da"`` gives the Danish words (``vægtet total 9,50 < 10``;
-    criterion ids stay ids).
+    (:func:`threshold_checks`). ``lang="da"`` gives the Danish words (``Værditilvækst 1,67 < 2``,
+    ``vægtet total 9,50 < 10``): criteria are named by their name in that language, not their id.
     """
     from selection.danish import num
 
@@ -98,7 +98,7 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     basis_word = ("vægtet total" if weighted else "samlet sum") if da else ("weighted total" if weighted else "total")
     out = {}
     for i, app in enumerate(panel.index):
-        failed = [f"{c.id} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
+        failed = [f"{c.name_da if da else c.name_en} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
                   for j, c in enumerate(catalogue.criteria) if failed_crit[i, j] and c.threshold is not None]
         t = catalogue.overall_threshold
         if t is not None and failed_overall is not None and failed_overall[i]:
