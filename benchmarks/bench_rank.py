@@ -5,6 +5,8 @@ Run: ``.venv/bin/python benchmarks/bench_rank.py``
 1. TOPSIS over 10,000 weight vectors x 200 applications x 12 criteria:
    - ``selection.rank.KERNELS["topsis"]`` (distances as two matrix products over squared
      deviations, since with w >= 0 the weighted ideal is w_j * max_i r_ij);
+   - the honest lean baseline: the same GEMM form written in plain numpy (no validation, no
+     directions, no special cases) — the kernel should cost about the same;
    - the fully vectorised numpy reference: broadcast the weighted matrix to
      (n_samples, n_apps, n_criteria) and take the textbook distances (target: within 2x);
    - a per-weight-vector Python loop calling a textbook single-vector TOPSIS (what looping an
@@ -47,6 +49,17 @@ def topsis_reference(x, w):
     return dm / (dp + dm)
 
 
+def topsis_gemm(x, w):
+    """The honest lean baseline: TOPSIS in plain numpy as two matrix products (GEMM). With
+    w >= 0 the weighted ideal is w_j * max_i r_ij, so D+^2 = (r - max r)^2 @ (w^2)^T and the same
+    for D-; no validation, no labels, no special cases."""
+    r = x / np.sqrt((x * x).sum(axis=0))
+    w2 = (w * w).T
+    dp = np.sqrt(((r - r.max(axis=0)) ** 2) @ w2).T
+    dm = np.sqrt(((r - r.min(axis=0)) ** 2) @ w2).T
+    return dm / (dp + dm)
+
+
 def topsis_single(x, w):
     """Textbook TOPSIS for one weight vector."""
     r = x / np.sqrt((x * x).sum(axis=0))
@@ -63,11 +76,15 @@ def main() -> int:
     kernel = KERNELS["topsis"]
 
     t_kernel, c_kernel = best_of(lambda: kernel(x, w))
+    t_gemm, c_gemm = best_of(lambda: topsis_gemm(x, w))
     t_ref, c_ref = best_of(lambda: topsis_reference(x, w), repeat=3)
     t_loop, c_loop = best_of(lambda: np.array([topsis_single(x, wi) for wi in w]), repeat=1)
     assert np.allclose(c_kernel, c_ref, atol=1e-12) and np.allclose(c_kernel, c_loop, atol=1e-12)
+    assert np.allclose(c_kernel, c_gemm, atol=1e-12)
     print(f"TOPSIS {N_SAMPLES:,} weight vectors x {N_APPS} applications x {N_CRIT} criteria")
     print(f"  selection KERNELS['topsis']       {t_kernel * 1e3:9.1f} ms")
+    print(f"  plain numpy GEMM form (baseline)  {t_gemm * 1e3:9.1f} ms   kernel/GEMM = {t_kernel / t_gemm:.2f}x "
+          f"(the honest lean baseline; target <= 1.5x)")
     print(f"  vectorised numpy reference        {t_ref * 1e3:9.1f} ms   kernel/reference = {t_kernel / t_ref:.2f}x (target <= 2x)")
     print(f"  per-weight-vector Python loop     {t_loop * 1e3:9.1f} ms   kernel is {t_loop / t_kernel:.0f}x faster than the loop")
     try:  # an established MCDA library, looped per weight vector (a test dependency)
@@ -101,7 +118,7 @@ def main() -> int:
     print(f"PROMETHEE II {N_APPS} applications x {N_CRIT} criteria (mixed preference functions)")
     print(f"  promethee_ii, one weight vector   {t_prom * 1e3:9.1f} ms   target < 50 ms: {'OK' if t_prom < 0.05 else 'MISSED'}")
     print(f"  kernel, {N_SAMPLES:,} weight vectors    {t_pk * 1e3:9.1f} ms")
-    ok = t_kernel <= 2 * t_ref and t_prom < 0.05 and abs(res["score"].sum()) < 1e-9
+    ok = t_kernel <= 2 * t_ref and t_kernel <= 1.5 * t_gemm and t_prom < 0.05 and abs(res["score"].sum()) < 1e-9
     return 0 if ok else 1
 
 

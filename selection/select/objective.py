@@ -71,10 +71,10 @@ def stage_values(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
     """
     ids = list(ranking.index)
     if stage.objective in ("score", "funding_line"):  # the funding line reports the scores it funds
-        return {a: float(ranking.at[a, "score"]) for a in ids}
+        return dict(zip(ids, ranking["score"].astype(float).tolist(), strict=True))
     if stage.objective == "rank":
         n = len(ids)
-        return {a: float(n + 1 - int(ranking.at[a, "rank"])) for a in ids}
+        return dict(zip(ids, (float(n + 1 - r) for r in ranking["rank"].astype(int).tolist()), strict=True))
     if stage.objective == "score_per_dkk":
         zero = [a for a in ids if stage.cost(applications[a]) <= 0]
         if zero:

@@ -33,12 +33,15 @@ def exclusion_decisions(stage: Stage, ranking: pd.DataFrame, applications: Mappi
     excluded: dict[str, Decision] = {}
     cand = set(candidates) if candidates is not None else None
     has_da = "failed_thresholds_da" in ranking.columns
+    eligible = dict(zip(ranking.index, ranking["eligible"].tolist(), strict=True))  # columns read once, not per row
+    fails = dict(zip(ranking.index, ranking["failed_thresholds"].tolist(), strict=True))
+    fails_da = dict(zip(ranking.index, ranking["failed_thresholds_da"].tolist(), strict=True)) if has_da else fails
     for a in ranking.index:
         if cand is not None and a not in cand:
             excluded[a] = Decision("not_in_earlier_stage", {"stage": stage.from_stage})
-        elif not ranking.at[a, "eligible"]:
-            failed = str(ranking.at[a, "failed_thresholds"])
-            failed_da = str(ranking.at[a, "failed_thresholds_da"]) if has_da else failed
+        elif not eligible[a]:
+            failed = str(fails[a])
+            failed_da = str(fails_da[a])
             excluded[a] = Decision("below_threshold", {"failed": text(failed, failed_da)})
         elif (d := sample_free_exclusion(stage, a, applications[a])) is not None:
             excluded[a] = d
@@ -76,7 +79,7 @@ def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, 
     """The program's input for a stage: values under the stage's objective, ranks, exclusions
     (as decision records)."""
     values = stage_values(stage, ranking, applications)
-    ranks = {a: int(ranking.at[a, "rank"]) for a in ranking.index}
+    ranks = dict(zip(ranking.index, ranking["rank"].astype(int).tolist(), strict=True))  # no per-row .at
     return StageInput(stage, applications, values, ranks,
                       exclusion_decisions(stage, ranking, applications, candidates))
 
