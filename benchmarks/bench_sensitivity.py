@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from selection.model import Application  # noqa: E402
 from selection.pipeline import load_call_folder, run_call  # noqa: E402
 from selection.select import StageInput, build_rules  # noqa: E402
+from selection.select.stage import sample_free_exclusion  # noqa: E402
 from selection.sensitivity.engine import Context, StageContext, build_context, select_samples  # noqa: E402
 from selection.sensitivity.sampling import sample_weights  # noqa: E402
 from selection.sensitivity.smaa import rank_acceptability  # noqa: E402
@@ -99,12 +100,9 @@ def _lean_stage(ctx: Context, k: int, w: np.ndarray, cand: tuple[str, ...] | Non
             failed |= x[:, j] < c.threshold - 1e-9
     ids = [sc.ids[i] for i in rows]
     excluded = {a: "x" for a, f in zip(ids, failed, strict=True) if f}
-    for a in ids:
-        if st.max_regional_share is not None and ctx.applications[a].regional_share > st.max_regional_share + 1e-12:
+    for a in ids:  # the call's sample-free rules: regional share, requirements, forced out
+        if sample_free_exclusion(st, a, ctx.applications[a]) is not None:
             excluded[a] = "x"
-    for f in st.forced:
-        if not f.include:
-            excluded[f.application] = "x"
     values = dict(zip(ids, total.tolist(), strict=True))
     inp = StageInput(st, ctx.applications, values, {a: i + 1 for i, a in enumerate(ids)}, excluded)
     prob = pulp.LpProblem("lean", pulp.LpMaximize)
