@@ -235,17 +235,17 @@ def test_report_on_the_example_call(example_dir, tmp_path, capsys):
     n_apps = len({line.split(",")[1] for line in ranking.splitlines()[1:]})
     assert len(re.findall(r'class="dossier"', html)) == n_apps == 40
     text = reporttext.visible_text(html)
-    assert "requested grants within 2,000,000 DKK" in text
+    assert "per selected within 2,660,000 DKK" in text  # §12: grants plus fixed costs per selected
     wb = load_workbook(run / "report.xlsx")
     assert "The selection 1" in wb.sheetnames and "The selection 2" in wb.sheetnames
     assert len(wb["Decision dossiers"]["A"]) == 41
-    # KP-07 passes the stage-2 thresholds but its 40 % regional share is over the 33 % cap: the
-    # stage-2 figure must not draw it as eligible
+    # KP-24 passes the stage-1 thresholds but has no cultural partner (§7 eligibility rule): the
+    # stage-1 figure must not draw it as eligible
     from selection.report.bundle import load_bundle
     from selection.report.content import _stage_frame
 
-    f = _stage_frame(load_bundle(run, kind="run"), 2).set_index("application_id")
-    assert not f.at["KP-07", "eligible"] and f.drop(index="KP-07")["eligible"].all()
+    f = _stage_frame(load_bundle(run, kind="run"), 1).set_index("application_id")
+    assert not f.at["KP-24", "eligible"] and f.at["KP-05", "eligible"]
 
 
 # --- compact views: the HTML is for readers, the workbook keeps every row ------------------------
@@ -323,7 +323,9 @@ def test_agreement_is_one_row_per_criterion_with_reasons_said_once(folders):
     tables = _html_tables(html)
     for n in (1, 2):
         t = next(v for k, v in tables.items() if k.startswith(f"Agreement, stage {n}"))
-        assert t[0] == ["Criterion", "ICC(1,1)", "ICC(1,k)", "Krippendorff's α (interval)"]  # computed only
+        assert t[0] == ["Criterion", "ICC(1,1)", "ICC(1,k)", "Krippendorff's α (interval)",  # computed only
+                        "Based on"]  # the applications and experts each row rests on
+        assert t[1][4] == "6 applications, 3 experts"
         assert [r[0] for r in t[1:]] == ["Value added", "Creative innovation", "Weighted total"]  # catalogue order
         assert t[1][1] == "0.70 (0.50–0.80)" and t[3][3] == "0.75"
     text = reporttext.visible_text(html)
