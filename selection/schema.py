@@ -38,7 +38,8 @@ __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", 
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
            "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES",
            "stage_column", "table_for", "tables_of", "read_header", "check_folder", "validate_folder",
-           "LENIENCY_BAND", "LENIENCY_LABELS"]
+           "LENIENCY_BAND", "LENIENCY_LABELS", "AGREEMENT_MIN_APPLICATIONS", "AGREEMENT_MIN_EXPERTS",
+           "agreement_too_little"]
 
 #: Version of the layout below; written into every manifest as ``schema_version``. Raise it when a
 #: table or column is renamed or removed (adding an optional column keeps it). A folder without it
@@ -169,6 +170,34 @@ RESERVE = Table("reserve-stage{n}.csv", ("run",), (
 AGREEMENT = Table("agreement.csv", ("run", "panel"), (
     "stage", "criterion_id", "measure", "value", "ci_low", "ci_high", "n_applications", "n_experts", "note"),
     description="agreement per criterion and on the weighted total")
+#: An agreement statistic of ``agreement.csv`` resting on fewer applications (``n_applications``)
+#: or fewer experts per application (``n_experts``) than these is "too little data": the engine's
+#: ``note`` says so and the console, the report and the workbench do not read it against the bands
+#: (a Kendall's W of 0.80 from 3 applications says little). The minimums are this engine's floor, set
+#: well below the guidance for reliability studies (at least 30 heterogeneous samples and 3 raters:
+#: Koo & Li 2016, doi:10.1016/j.jcm.2016.02.012), so that only statistics that say nothing are withheld.
+AGREEMENT_MIN_APPLICATIONS = 5
+AGREEMENT_MIN_EXPERTS = 2
+
+
+def agreement_too_little(n_applications: object, n_experts: object) -> bool:
+    """Whether an agreement statistic rests on too little data (below the minimums above); ``False``
+    when the counts are not known (a folder from before they were written).
+
+    >>> agreement_too_little(3, 4), agreement_too_little(12, 1), agreement_too_little(12, 3)
+    (True, True, False)
+    >>> agreement_too_little(float("nan"), None)
+    False
+    """
+    try:
+        n_a, n_e = float(n_applications), float(n_experts)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    if n_a != n_a or n_e != n_e:
+        return False
+    return n_a < AGREEMENT_MIN_APPLICATIONS or n_e < AGREEMENT_MIN_EXPERTS
+
+
 LENIENCY = Table("expert-leniency.csv", ("run", "panel"), (
     "stage", "expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation", "leniency",
     "spread_ratio", "note", "leniency_low", "leniency_high", "label"),

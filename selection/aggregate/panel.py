@@ -139,6 +139,25 @@ def _rows(criterion: str, x: np.ndarray) -> list[dict]:
     return rows
 
 
+def _too_little(rows: list[dict]) -> list[dict]:
+    """Say "too little data" in the ``note`` of each computed measure resting on fewer applications
+    or experts than ``schema.AGREEMENT_MIN_APPLICATIONS`` / ``AGREEMENT_MIN_EXPERTS`` (the value is
+    kept; readers compare the counts with the same minimums, :func:`selection.schema.agreement_too_little`)."""
+    from selection.schema import (
+        AGREEMENT_MIN_APPLICATIONS,
+        AGREEMENT_MIN_EXPERTS,
+        agreement_too_little,
+    )
+
+    for r in rows:
+        if "value" in r and agreement_too_little(r.get("n_applications"), r.get("n_experts")):
+            said = (f"too little data: {int(r['n_applications'])} applications, {int(r['n_experts'])} experts (at least "
+                    f"{AGREEMENT_MIN_APPLICATIONS} applications scored by at least {AGREEMENT_MIN_EXPERTS} "
+                    f"experts are needed)")
+            r["note"] = said + (f"; {r['note']}" if r.get("note") else "")
+    return rows
+
+
 def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.DataFrame:
     """Agreement per criterion and on the weighted total (``criterion_id = "total"``).
 
@@ -146,7 +165,9 @@ def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.Da
     and Krippendorff's alpha (interval, ordinal). The total of an expert is the weighted sum of
     their criterion scores (missing when they skipped a criterion). A measure the design does not
     allow (e.g. a two-way ICC when no application was scored by every expert) has no value and
-    says why in ``note``.
+    says why in ``note``. Every value states the applications and experts it rests on
+    (``n_applications``, ``n_experts``); below ``schema.AGREEMENT_MIN_APPLICATIONS`` applications or
+    ``schema.AGREEMENT_MIN_EXPERTS`` experts its ``note`` starts with "too little data".
     """
     rows = []
     for c, crit in enumerate(cube.criteria):
@@ -154,7 +175,7 @@ def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.Da
     C = len(cube.criteria)
     w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
     rows += _rows("total", np.einsum("aec,c->ae", cube.values, w))
-    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+    return pd.DataFrame(_too_little(rows), columns=AGREEMENT_COLUMNS)
 
 
 @dataclass(frozen=True)

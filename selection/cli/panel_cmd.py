@@ -126,12 +126,49 @@ _SHOWN = {"ICC1": "ICC(1)", "ICC1k": "ICC(1,k)", "ICC2": "ICC(2,1)", "ICC2k": "I
 _READING = {"lenient": "lenient / mild", "severe": "severe / streng", "in_line": "in line / på linje", "": ""}
 
 
+def _range(v: list[int]) -> str:
+    return "" if not v else str(v[0]) if v[0] == v[-1] else f"{v[0]}-{v[-1]}"
+
+
+def _agreement_cells(agreement, shown):
+    """The agreement values ``shown`` (criterion x measure) as text, "too little data" where a value
+    rests on fewer applications or experts than the minimums (``selection.schema.agreement_too_little``),
+    plus a column with the applications and experts the row rests on; and whether any was too little."""
+    import pandas as pd
+
+    from selection.schema import agreement_too_little
+
+    out = pd.DataFrame(index=shown.index)
+    little = False
+    for m in shown.columns:
+        col = []
+        for c in shown.index:
+            hit = agreement[(agreement["criterion_id"] == c) & (agreement["measure"] == m)]
+            v = shown.at[c, m]
+            if v != v:
+                col.append("")
+            elif len(hit) and agreement_too_little(hit.iloc[0].get("n_applications"), hit.iloc[0].get("n_experts")):
+                col.append("too little data")
+                little = True
+            else:
+                col.append(f"{v:.3f}")
+        out[m] = col
+    basis = []
+    for c in shown.index:
+        hit = agreement[(agreement["criterion_id"] == c) & agreement["value"].notna()]
+        apps = sorted({int(x) for x in pd.to_numeric(hit.get("n_applications"), errors="coerce").dropna()})
+        exps = sorted({int(x) for x in pd.to_numeric(hit.get("n_experts"), errors="coerce").dropna()})
+        basis.append(f"{_range(apps)} x {_range(exps)}" if apps and exps else "")
+    out["applications x experts"] = basis
+    return out, little
+
+
 def summary(folder, analyses) -> str:
     import pandas as pd
 
     from selection.cli.format import shorten, table
     from selection.danish import num
-    from selection.schema import LENIENCY_BAND
+    from selection.schema import AGREEMENT_MIN_APPLICATIONS, AGREEMENT_MIN_EXPERTS, LENIENCY_BAND
 
     lines = [f"{folder.call.name_en or folder.call.name}"]
     for st in folder.call.stages:
@@ -142,11 +179,15 @@ def summary(folder, analyses) -> str:
                       f"calibration {st.calibration} =="]
         ag = a.agreement.pivot(index="criterion_id", columns="measure", values="value")
         ag = ag.reindex(index=[*cat.criterion_ids, "total"], columns=list(_SHOWN)).dropna(axis=1, how="all")
-        ag.columns = [_SHOWN[c] for c in ag.columns]
+        ag, little = _agreement_cells(a.agreement, ag)
+        ag.columns = [_SHOWN.get(c, c) for c in ag.columns]
         ag.insert(0, "criterion / kriterium", [cat.criterion(c).label if c != "total" else "Vægtet total / weighted total"
                                               for c in ag.index])
         lines += ["", "Agreement / Enighed (1 = full agreement; ICC with 95 % intervals in agreement.csv)",
                   table(ag.reset_index(drop=True))]
+        if little:
+            lines.append(f"too little data / for få data: fewer than {AGREEMENT_MIN_APPLICATIONS} applications or "
+                         f"{AGREEMENT_MIN_EXPERTS} experts (the value is in agreement.csv)")
         missing = sorted(set(_SHOWN) - set(a.agreement.dropna(subset=["value"])["measure"]))
         if missing:
             note = a.agreement.loc[a.agreement["measure"] == missing[0], "note"].iloc[0]

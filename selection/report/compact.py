@@ -70,10 +70,30 @@ def _stage_rows(frame: pd.DataFrame, stage: int | None) -> pd.DataFrame:
 
 # --- agreement -----------------------------------------------------------------------------------
 
-def _cell(row) -> str:
+def _too_little(row) -> bool:
+    return schema.agreement_too_little(row.get("n_applications"), row.get("n_experts"))
+
+
+def _span(values) -> str:
+    v = sorted({int(x) for x in pd.to_numeric(values, errors="coerce").dropna()})
+    return "" if not v else str(v[0]) if v[0] == v[-1] else f"{v[0]}–{v[-1]}"
+
+
+def _basis(part: pd.DataFrame, lang: str) -> str:
+    """The applications and experts the computed measures of one row rest on (a range when they differ)."""
+    computed = part[pd.to_numeric(part["value"], errors="coerce").notna()]
+    if not len(computed) or "n_applications" not in computed.columns or "n_experts" not in computed.columns:
+        return ""
+    apps, experts = _span(computed["n_applications"]), _span(computed["n_experts"])
+    return say("n_basis", lang, apps=apps, experts=experts) if apps and experts else ""
+
+
+def _cell(row, lang: str = "en") -> str:
     v = _num(row["value"])
     if v is None:
         return "—"
+    if _too_little(row):
+        return say("too_little", lang)
     lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
     # the interval never breaks inside (word joiners around the dash): it wraps as a whole below the value
     return f"{v:.2f} ({lo:.2f}\u2060–\u2060{hi:.2f})" if lo is not None and hi is not None else f"{v:.2f}"
@@ -100,15 +120,21 @@ def agreement_view(frame: pd.DataFrame, order: list[str], names: dict[str, str],
     totals = [c for c in crits if c in OVERALL]
     rows_order = [c for c in order if c in crits] + [c for c in crits if c not in order and c not in OVERALL] + totals
     crit_col = say("criterion", lang)
+    counted = {"n_applications", "n_experts"} <= set(frame.columns)  # older folders lack the counts
+    little = False
     out = []
     for c in rows_order:
         part = frame[frame["criterion_id"].astype(str) == c]
         row = {crit_col: say("weighted_total", lang) if c in OVERALL else names.get(c, c)}
         for m in computed:
             hit = part[part["measure"].astype(str) == m]
-            row[measure_label(m)] = _cell(hit.iloc[0]) if len(hit) else "—"
+            row[measure_label(m)] = _cell(hit.iloc[0], lang) if len(hit) else "—"
+            little = little or (len(hit) > 0 and _num(hit.iloc[0]["value"]) is not None and _too_little(hit.iloc[0]))
+        if counted:
+            row[say("based_on", lang)] = _basis(part, lang)
         out.append(row)
-    view = pd.DataFrame(out, columns=[crit_col, *map(measure_label, computed)])
+    view = pd.DataFrame(out, columns=[crit_col, *map(measure_label, computed),
+                                      *([say("based_on", lang)] if counted else [])])
     # not computable: group the measures by their (deduplicated) reason
     by_reason: dict[str, list[str]] = {}
     for m in measures:
@@ -122,6 +148,9 @@ def agreement_view(frame: pd.DataFrame, order: list[str], names: dict[str, str],
                 by_reason[note].append(label)
     notes = [say("not_computable", lang, measures=", ".join(ms)) + (f": {why}" if why else "") + "."
              for why, ms in by_reason.items()]
+    if little:
+        notes.append(say("too_little_note", lang, apps=schema.AGREEMENT_MIN_APPLICATIONS,
+                         experts=schema.AGREEMENT_MIN_EXPERTS))
     return view, notes
 
 
@@ -142,6 +171,9 @@ def agreement_sentence(frame: pd.DataFrame, lang: str) -> str | None:
     ci = say("ci95", lang, lo=f"{lo:.2f}", hi=f"{hi:.2f}") if lo is not None and hi is not None else ""
     n_apps, n_exp = _num(row.get("n_applications")), _num(row.get("n_experts"))
     basis = say("basis", lang, apps=int(n_apps), experts=int(n_exp)) if n_apps and n_exp else ""
+    if n_apps is not None and n_exp is not None and _too_little(row):
+        return say("headline_too_little", lang, measure=measure_label(m), apps=int(n_apps), experts=int(n_exp),
+                   min_apps=schema.AGREEMENT_MIN_APPLICATIONS, min_experts=schema.AGREEMENT_MIN_EXPERTS)
     if m.startswith("ICC"):
         band = ("poor" if v < 0.5 else "moderate" if v < 0.75 else "good" if v < 0.9 else "excellent")
         key, scale = f"icc_{band}", "bands_icc"

@@ -70,6 +70,19 @@ WORDS: dict[str, tuple[str, str]] = {
                         "over det tilfældige og tillader, at hver ekspert kun scorer nogle ansøgninger."),
     "ci95": (" (95 % interval {lo}–{hi})", " (95 %-interval {lo}–{hi})"),
     "basis": (", over {apps} applications and {experts} experts", ", over {apps} ansøgninger og {experts} eksperter"),
+    "based_on": ("Based on", "Grundlag"),
+    "n_basis": ("{apps} applications, {experts} experts", "{apps} ansøgninger, {experts} eksperter"),
+    "too_little": ("too little data", "for få data"),
+    "too_little_note": ("Too little data: a statistic resting on fewer than {apps} applications or {experts} "
+                        "experts is not read here (its value is in the workbook).",
+                        "For få data: et mål, der bygger på færre end {apps} ansøgninger eller {experts} eksperter, "
+                        "aflæses ikke her (værdien står i regnearket)."),
+    "headline_too_little": ("{measure} for the weighted total rests on {apps} applications and {experts} experts: "
+                            "too little data to read it (at least {min_apps} applications scored by at least "
+                            "{min_experts} experts are needed).",
+                            "{measure} for den vægtede total bygger på {apps} ansøgninger og {experts} eksperter: "
+                            "for få data til at aflæse den (mindst {min_apps} ansøgninger bedømt af mindst "
+                            "{min_experts} eksperter kræves)."),
     "headline": ("{measure} for the weighted total is {value}{ci}{basis}: {reading} ({bands}).",
                  "{measure} for den vægtede total er {value}{ci}{basis}: {reading} ({bands})."),
     "alpha_reliable": ("reliable agreement", "pålidelig enighed"),
