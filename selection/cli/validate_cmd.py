@@ -101,5 +101,6 @@ def run(args) -> int:
                            for p in exc.problems]
     if infeasible:
         raise InfeasibleError(infeasible)
-    print(f"Feasible: the baseline{' and every scenario' if names else ''} have a selection that keeps every rule.")
+    print(f"Feasible: the baseline{' and every scenario' if names else ''} "
+          f"{'have' if names else 'has'} a selection that keeps every rule.")
     return 0
