@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from selection.errors import InputError, Problem, ScenarioError, SelectionError
-from selection.schema import LENIENCY_BAND
+from selection.schema import AGREEMENT_MIN_APPLICATIONS, AGREEMENT_MIN_EXPERTS, LENIENCY_BAND
 from selection.web import i18n
 from selection.web.jobs import BusyError, JobRunner
 from selection.web.security import CSRF_HEADER, Guard, csrf_ok, csrf_token
@@ -234,7 +234,35 @@ async def panel_page(request: Request) -> Response:
         return c.render(request, "panel.html", stages=[])
     lang = c.lang(request)
     stages = await asyncio.to_thread(_panel_views, folder, lang)
-    return c.render(request, "panel.html", stages=stages, band=LENIENCY_BAND)
+    return c.render(request, "panel.html", stages=stages, band=LENIENCY_BAND, min_apps=AGREEMENT_MIN_APPLICATIONS,
+                    min_experts=AGREEMENT_MIN_EXPERTS)
+
+
+def _agreement_row(agreement: Any, cid: str, name: str, measures: list[str]) -> dict[str, Any]:
+    """One criterion's agreement values, each with whether it rests on too little data
+    (``selection.schema.agreement_too_little``), and the applications and experts they rest on."""
+    from selection.schema import agreement_too_little
+
+    values, little, apps, experts = [], [], set(), set()
+    for m in measures:
+        hit = agreement[(agreement["criterion_id"] == cid) & (agreement["measure"] == m)]
+        if not len(hit):
+            values.append(float("nan"))
+            little.append(False)
+            continue
+        row = hit.iloc[0]
+        v, n_a, n_e = row["value"], row.get("n_applications"), row.get("n_experts")
+        values.append(v)
+        known = v == v
+        little.append(bool(known and agreement_too_little(n_a, n_e)))
+        if known and n_a == n_a and n_e == n_e and n_a is not None and n_e is not None:
+            apps.add(int(n_a))
+            experts.add(int(n_e))
+
+    def span(v: set[int]) -> str:
+        return "" if not v else f"{min(v)}" if min(v) == max(v) else f"{min(v)}–{max(v)}"
+
+    return {"criterion": name, "values": values, "little": little, "apps": span(apps), "experts": span(experts)}
 
 
 def _panel_views(folder: Any, lang: str) -> list[dict[str, Any]]:
@@ -255,12 +283,14 @@ def _panel_views(folder: Any, lang: str) -> list[dict[str, Any]]:
         names["total"] = "Vægtet total" if lang == "da" else "Weighted total"
         ag = a.agreement.pivot_table(index="criterion_id", columns="measure", values="value", aggfunc="first")
         measures = [m for m in ("ICC1", "ICC2k", "kendalls_w", "krippendorff_alpha_interval") if m in ag.columns]
-        agreement = [{"criterion": names.get(cid, cid), "values": [ag.at[cid, m] for m in measures]}
+        agreement = [_agreement_row(a.agreement, cid, names.get(cid, cid), measures)
                      for cid in [*cat.criterion_ids, "total"] if cid in ag.index]
         le = a.leniency[a.leniency["criterion_id"] == "all"]
         leniency = [{"expert": folder.experts[e].name if e in folder.experts else e, "id": e, "n": int(n),
-                     "value": v, "label": lab}  # the engine's label (band and 95 % interval), not a second rule
-                    for e, n, v, lab in zip(le["expert_id"], le["n_scores"], le["leniency"], le["label"], strict=True)]
+                     "value": v, "low": lo, "high": hi,
+                     "label": lab}  # the engine's label (band and 95 % interval), not a second rule
+                    for e, n, v, lo, hi, lab in zip(le["expert_id"], le["n_scores"], le["leniency"], le["leniency_low"],
+                                                    le["leniency_high"], le["label"], strict=True)]
         div = [{"application": r.application_id, "criterion": names.get(r.criterion_id, r.criterion_id),
                 "range": r.score_range, "scores": r.scores, "comments": r.comments or ""}
                for r in a.divergence.itertuples()]

@@ -75,6 +75,14 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Additiv bedømmereffekt-model, point på skalaen; + bedømmer højere end panelet. "
                       "Kun markeret uden for ±{band} point, og når 95 %-intervallet udelukker 0."),
     "lenient": ("lenient", "mild"),
+    "interval95": ("95 % interval", "95 %-interval"),
+    "too_little": ("too little data", "for få data"),
+    "based_on": ("Based on", "Grundlag"),
+    "n_basis": ("{apps} applications, {experts} experts", "{apps} ansøgninger, {experts} eksperter"),
+    "too_little_note": ("A value resting on fewer than {apps} applications or {experts} experts is not read "
+                        "(too little data).",
+                        "En værdi, der bygger på færre end {apps} ansøgninger eller {experts} eksperter, aflæses "
+                        "ikke (for få data)."),
     "severe": ("severe", "streng"),
     "divergence": ("To discuss in the consensus meeting", "Til drøftelse på konsensusmødet"),
     "criterion": ("Criterion", "Kriterium"),

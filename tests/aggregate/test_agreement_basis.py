@@ -81,3 +81,15 @@ def test_report_says_too_little_data_and_the_counts(tmp_path):
     ag.to_csv(run / "agreement.csv", index=False)
     text = reporttext.visible_text(build_report(load_report_inputs(run))[0])
     assert "for the weighted total rests on 3 applications and 3 experts: too little data to read it" in text
+
+
+def test_workbench_row_says_too_little_data_and_the_counts():
+    from selection.web.app import _agreement_row
+
+    agreement = pd.concat([agreement_table(_cube(3, 4)).assign(criterion_id=lambda f: f["criterion_id"] + "_few"),
+                           agreement_table(_cube(12, 3))], ignore_index=True)
+    few = _agreement_row(agreement, "value_few", "Value", ["ICC1", "kendalls_w"])
+    assert few["little"] == [True, True] and (few["apps"], few["experts"]) == ("3", "4")
+    ok = _agreement_row(agreement, "value", "Value", ["ICC1", "kendalls_w"])
+    assert ok["little"] == [False, False] and (ok["apps"], ok["experts"]) == ("12", "3")
+
