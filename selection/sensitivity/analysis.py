@@ -80,6 +80,8 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
 
     def bar(part: str, total: int):
         state = {"done": 0}
+        if progress is not None:  # the phase starts now (its bar's elapsed time and ETA count from here)
+            progress(part, 0, total)
 
         def step(k: int) -> None:
             state["done"] += k
