@@ -186,7 +186,8 @@ def _swaps(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str, swap_goals
 
 
 def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decision, *,
-                 linked: bool = False, index: Mapping[str, Sequence[Rule]] | None = None) -> None:
+                 linked: bool = False, index: Mapping[str, Sequence[Rule]] | None = None,
+                 lhs_cache: dict[int, float] | None = None) -> None:
     """Verify every claim of ``decision`` about application ``a`` against the full program.
 
     Each rule a claim names is recomputed from its definition (exact sums over the changed
@@ -200,6 +201,15 @@ def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decis
     def fail(what: str) -> None:
         raise SolverError(f"stage {inp.stage.number}: the reason for {a} would claim something false: {what}")
 
+    base: dict[int, float] = {} if lhs_cache is None else lhs_cache
+
+    def lhs(r: Rule, add: str, remove: str | None = None) -> float:
+        """``r``'s left-hand side after adding ``add`` (and removing ``remove``): its sum over the
+        selection, recomputed here from the rule's definition (exact, once per rule), plus the change."""
+        if id(r) not in base:
+            base[id(r)] = r.lhs(chosen)
+        return base[id(r)] + r.coefs.get(add, 0.0) - (r.coefs.get(remove, 0.0) if remove is not None else 0.0)
+
     def touching(x: str, y: str | None = None) -> list[Rule]:
         if index is not None:  # application -> the rules it is in (built once per stage)
             found = {id(r): r for r in [*index.get(x, ()), *(index.get(y, ()) if y is not None else ())]}
@@ -208,30 +218,28 @@ def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decis
 
     f = decision.facts
     if decision.code == "outranked":
-        after = chosen | {a}
         if a in inp.excluded:
             fail("it is ranked out although it may not be selected at all")
         named = {r["rule"] for r in f["broken"]}
         for r in touching(a):
-            if _breaks(r, r.lhs(after)) != (r.name in named):
+            if _breaks(r, lhs(r, a)) != (r.name in named):
                 fail(f"adding it {'breaks' if r.name not in named else 'keeps'} \"{r.description}\"")
         for rf in f["broken"]:
-            if abs(rules[rf["rule"]].lhs(after) - rf["new"]) > TOL * max(1.0, abs(rf["new"])):
+            if abs(lhs(rules[rf["rule"]], a) - rf["new"]) > TOL * max(1.0, abs(rf["new"])):
                 fail(f"\"{rf['rule']}\" would reach {rf['new']}")
     elif decision.code == "no_gain":
-        if any(_breaks(r, r.lhs(chosen | {a})) for r in touching(a)) or inp.values[a] > 0:
+        if any(_breaks(r, lhs(r, a)) for r in touching(a)) or inp.values[a] > 0:
             fail("adding it keeps every rule without raising the value")
     elif decision.code == "ranking_deviation":
         for s in f["swaps"]:
             for b in s["all"]:
-                after = (chosen - {b}) | {a}
                 if inp.ranks[b] <= inp.ranks[a] or b not in chosen:
                     fail(f"{b} is a lower-ranked selected application")
                 named = {r["rule"] for r in s.get("broken", [])}
                 for r in touching(a, b):
                     if r.kind == "count":
                         continue
-                    if _breaks(r, r.lhs(after)) != (r.name in named):
+                    if _breaks(r, lhs(r, a, b)) != (r.name in named):
                         fail(f"swapping it for {b} {'breaks' if r.name not in named else 'keeps'} "
                              f"\"{r.description}\"")
                 if not named:
@@ -275,6 +283,7 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
     u = _Usage(outcome.rules, outcome.selected)
     linked = swap_goals is not None
     index = {b: [u.rules[k] for k in ks] for b, ks in u.member.items()}
+    lhs_cache: dict[int, float] = {}
     rows = []
     for a in sorted(inp.values, key=lambda b: inp.ranks[b]):
         cost, leave = math.nan, ""
@@ -305,7 +314,7 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                 d = Decision("outranked", {"broken": [_rule_facts(r, new, before) for r, new, before in broken]})
             else:
                 d = Decision("no_gain", {"value": float(inp.values[a])})
-        check_claims(inp, outcome, a, d, linked=linked, index=index)
+        check_claims(inp, outcome, a, d, linked=linked, index=index, lhs_cache=lhs_cache)
         if d.code == "ranking_deviation":
             for s in d.facts["swaps"]:
                 s.pop("all", None)
