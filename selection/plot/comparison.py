@@ -8,6 +8,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot.layout import as_drawn
 
 __all__ = ["scenario_matrix"]
 
@@ -21,8 +22,11 @@ def scenario_matrix(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
         Long ``scenario-matrix.csv`` rows: ``application_id``, ``scenario``, ``selected_stage1``,
         optional ``selected_stage2`` (bools). Scenarios keep their order of first appearance;
         only applications selected in some scenario are drawn, in order of first appearance.
+        ``scenario-matrix.csv`` as written (a column ``<scenario>_stage<N>`` per scenario and stage)
+        is reshaped into these rows (:func:`selection.plot.layout.as_drawn`).
     """
     check_lang(lang)
+    frame = as_drawn("scenario-matrix.csv", frame)
     require(frame, ["application_id", "scenario", "selected_stage1"], "scenario_matrix")
     s1 = frame["selected_stage1"].astype(bool)
     s2 = frame["selected_stage2"].fillna(False).astype(bool) if "selected_stage2" in frame.columns else s1 & False

@@ -6,11 +6,13 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot.layout import first_of, one_stage
 
 __all__ = ["expert_leniency", "agreement"]
 
 
-def expert_leniency(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+def expert_leniency(frame, *, stage: int | None = None, criterion: str | None = None, ax: Axes | None = None,
+                    lang: str = "en") -> Axes:
     """Dot plot of each expert's estimated leniency (score points above the panel; negative =
     severe), with an interval when ``leniency_low``/``leniency_high`` are given.
 
@@ -18,10 +20,25 @@ def expert_leniency(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     ----------
     frame
         ``expert-leniency.csv`` rows: ``expert_id``, ``leniency`` (optional ``leniency_low``,
-        ``leniency_high``, ``name``); drawn in the frame's order.
+        ``leniency_high``, ``name``); drawn in the frame's order. ``expert-leniency.csv`` as written
+        (rows per stage and criterion) is cut to one stage and to the overall rows
+        (``criterion_id = "all"``) unless ``criterion`` names another.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
+    criterion
+        Which ``criterion_id`` rows to draw when the table has that column; default ``"all"`` (the
+        expert's overall leniency) when present, else the first.
     """
     check_lang(lang)
     require(frame, ["expert_id", "leniency"], "expert_leniency")
+    frame = one_stage(frame, stage, "expert_leniency")
+    if "criterion_id" in frame.columns and len(frame):
+        if criterion is None and "all" in set(frame["criterion_id"].astype(str)):
+            criterion = "all"
+        pick = first_of(frame.assign(criterion_id=frame["criterion_id"].astype(str)), "criterion_id", criterion,
+                        "expert_leniency")
+        frame = frame[frame["criterion_id"].astype(str) == pick]
     n = len(frame)
     y = np.arange(n)
     v = frame["leniency"].to_numpy(dtype=float)
@@ -43,7 +60,7 @@ def expert_leniency(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     return ax
 
 
-def agreement(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Agreement measures per criterion (and overall) with confidence intervals when given.
 
     Parameters
@@ -52,9 +69,13 @@ def agreement(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
         ``agreement.csv`` rows: ``criterion_id``, ``measure`` (e.g. ``ICC2k``, ``kendalls_w``,
         ``alpha_interval``), ``value``; optional ``ci_low``, ``ci_high``. Criteria and measures
         keep their order of first appearance.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     """
     check_lang(lang)
     require(frame, ["criterion_id", "measure", "value"], "agreement")
+    frame = one_stage(frame, stage, "agreement")
     crits = list(dict.fromkeys(frame["criterion_id"].astype(str)))
     measures = list(dict.fromkeys(frame["measure"].astype(str)))
     markers = "osD^v<>PX*"

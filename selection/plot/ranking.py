@@ -17,11 +17,12 @@ from selection.plot._common import (
     style,
     text,
 )
+from selection.plot.layout import one_stage
 
 __all__ = ["ranking"]
 
 
-def ranking(frame, *, threshold: float | None = None, funding_line: int | None = None,
+def ranking(frame, *, threshold: float | None = None, funding_line: int | None = None, stage: int | None = None,
             ax: Axes | None = None, lang: str = "en") -> Axes:
     """Horizontal bars of the weighted panel score, rank 1 at the top.
 
@@ -34,6 +35,9 @@ def ranking(frame, *, threshold: float | None = None, funding_line: int | None =
         The overall threshold on the weighted total, drawn as a vertical line.
     funding_line
         Number of places (the stage's ``max_selected``): a line is drawn under that rank.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     ax, lang
         Axes to draw on (a new figure when ``None``); ``"en"`` or ``"da"`` labels.
 
@@ -43,6 +47,7 @@ def ranking(frame, *, threshold: float | None = None, funding_line: int | None =
     """
     check_lang(lang)
     require(frame, ["application_id", "rank", "score", "eligible"], "ranking")
+    frame = one_stage(frame, stage, "ranking")
     f = frame.sort_values("rank", kind="stable")
     n = len(f)
     selected = f["selected"].astype(bool).to_numpy() if "selected" in f.columns else np.zeros(n, bool)

@@ -19,6 +19,7 @@ from selection.plot._common import (
     style,
     text,
 )
+from selection.plot.layout import one_stage
 
 __all__ = ["rank_intervals", "rank_acceptability", "selection_probability"]
 
@@ -31,7 +32,7 @@ def _acc_rank(column: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def rank_intervals(frame, *, funding_line: int | None = None, ax: Axes | None = None,
+def rank_intervals(frame, *, funding_line: int | None = None, stage: int | None = None, ax: Axes | None = None,
                    lang: str = "en") -> Axes:
     """Expected rank of each application with its 50 % and 90 % rank intervals.
 
@@ -43,10 +44,14 @@ def rank_intervals(frame, *, funding_line: int | None = None, ax: Axes | None = 
         of ``expected_rank``.
     funding_line
         Number of places; a vertical line is drawn between that rank and the next.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     """
     check_lang(lang)
     require(frame, ["application_id", "expected_rank", "rank_q05", "rank_q25", "rank_q75", "rank_q95"],
             "rank_intervals")
+    frame = one_stage(frame, stage, "rank_intervals")
     f = frame.sort_values(["expected_rank", "application_id"], kind="stable")
     n = len(f)
     y = np.arange(n)
@@ -72,7 +77,8 @@ def rank_intervals(frame, *, funding_line: int | None = None, ax: Axes | None = 
     return ax
 
 
-def rank_acceptability(frame, *, ax: Axes | None = None, lang: str = "en", annotate: bool | None = None) -> Axes:
+def rank_acceptability(frame, *, stage: int | None = None, ax: Axes | None = None, lang: str = "en",
+                       annotate: bool | None = None) -> Axes:
     """Heatmap of rank acceptability indices (share of weight samples giving each application each rank).
 
     Parameters
@@ -80,6 +86,9 @@ def rank_acceptability(frame, *, ax: Axes | None = None, lang: str = "en", annot
     frame
         ``rank-acceptability.csv``: ``application_id`` and columns ``rank_acceptability_<r>``;
         rows are drawn in the frame's order.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     annotate
         Write the shares in the cells (default: when there are at most 15 ranks).
 
@@ -88,6 +97,7 @@ def rank_acceptability(frame, *, ax: Axes | None = None, lang: str = "en", annot
     """
     check_lang(lang)
     require(frame, ["application_id"], "rank_acceptability")
+    frame = one_stage(frame, stage, "rank_acceptability")
     cols = sorted((c for c in frame.columns if _ACC.match(str(c))), key=_acc_rank)
     if not cols:
         raise ValueError("rank_acceptability needs columns rank_acceptability_<r>")

@@ -8,22 +8,29 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot.layout import as_drawn, first_of, one_stage
 
 __all__ = ["weight_stability", "weight_sweep"]
 
 
-def weight_stability(frame, *, names=None, ax: Axes | None = None, lang: str = "en") -> Axes:
+def weight_stability(frame, *, names=None, stage: int | None = None, ax: Axes | None = None,
+                     lang: str = "en") -> Axes:
     """Tornado chart: for each criterion, the interval of its weight within which the selection
     stays the same, with the current weight marked; narrowest (most sensitive) on top.
 
     Parameters
     ----------
     frame
-        ``weight-stability.csv`` rows: ``criterion_id``, ``weight``, ``weight_low``, ``weight_high``.
+        ``weight-stability.csv`` rows: ``criterion_id``, ``weight``, ``weight_low``, ``weight_high``
+        (the engine's ``criterion, baseline_weight, stable_from, stable_to`` as written are read too).
     names
         Optional mapping criterion id -> display name.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     """
     check_lang(lang)
+    frame = one_stage(as_drawn("weight-stability.csv", frame), stage, "weight_stability")
     require(frame, ["criterion_id", "weight", "weight_low", "weight_high"], "weight_stability")
     f = frame.assign(_width=frame["weight_high"] - frame["weight_low"]).sort_values(
         ["_width", "criterion_id"], kind="stable")
@@ -47,7 +54,7 @@ def weight_stability(frame, *, names=None, ax: Axes | None = None, lang: str = "
     return ax
 
 
-def weight_sweep(frame, *, criterion: str | None = None, current: float | None = None,
+def weight_sweep(frame, *, criterion: str | None = None, current: float | None = None, stage: int | None = None,
                  ax: Axes | None = None, lang: str = "en") -> Axes:
     """Which applications are selected as one criterion's weight moves (the others rescaled).
 
@@ -56,19 +63,25 @@ def weight_sweep(frame, *, criterion: str | None = None, current: float | None =
     frame
         ``weight-sweep.csv`` rows: ``criterion_id``, ``weight``, ``application_id``, ``selected``
         (bool); only applications selected somewhere along the sweep are drawn, in order of first
-        appearance.
+        appearance. The engine's ``weight-sweep.csv`` as written (one row per swept weight, the
+        selection as a space-separated list) is reshaped into these rows
+        (:func:`selection.plot.layout.as_drawn`).
     criterion
-        Which criterion's sweep to draw (required when the frame holds several).
+        Which criterion's sweep to draw; default the first in the table (of the stage drawn).
     current
-        The criterion's current weight, drawn as a vertical line.
+        The criterion's current weight, drawn as a vertical line; default the table's
+        ``baseline_weight`` when it has one.
+    stage
+        Which stage to draw when the table holds several (a ``stage`` column, as written); default
+        the first.
     """
     check_lang(lang)
+    frame = one_stage(as_drawn("weight-sweep.csv", frame), stage, "weight_sweep")
     require(frame, ["criterion_id", "weight", "application_id", "selected"], "weight_sweep")
-    crits = list(dict.fromkeys(frame["criterion_id"]))
-    if criterion is None:
-        if len(crits) != 1:
-            raise ValueError(f"weight_sweep: choose a criterion, one of {', '.join(map(str, crits))}")
-        criterion = crits[0]
+    criterion = first_of(frame, "criterion_id", criterion, "weight_sweep")  # type: ignore[assignment]
+    if current is None and "baseline_weight" in frame.columns:
+        base = frame.loc[frame["criterion_id"] == criterion, "baseline_weight"].dropna()
+        current = float(base.iloc[0]) if len(base) else None
     f = frame[(frame["criterion_id"] == criterion) & frame["selected"].astype(bool)]
     apps = list(dict.fromkeys(f["application_id"]))
     weights = np.sort(frame.loc[frame["criterion_id"] == criterion, "weight"].unique().astype(float))

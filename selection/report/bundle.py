@@ -188,49 +188,13 @@ def manifest_problems(data: dict, file: str) -> list[Problem]:
 
 def engine_layout(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The engine's own layouts of three sensitivity/scenario tables, reshaped (not recomputed) into
-    the long layouts the figures draw; any other table is returned as it is.
-
-    * ``weight-stability.csv``: ``criterion, baseline_weight, stable_from, stable_to`` ->
-      ``criterion_id, weight, weight_low, weight_high``;
-    * ``weight-sweep.csv``: one row per swept weight with the selection as a space-separated
-      list -> one row per swept weight and selected application (``selected`` true), taking the
-      selection of the stage whose criterion is swept;
-    * ``scenario-matrix.csv``: one column per scenario and stage (``<scenario>_stage<N>``) -> one
-      row per application and scenario with ``selected_stage<N>``.
+    the long layouts the figures draw (``weight-stability.csv``, ``weight-sweep.csv``,
+    ``scenario-matrix.csv``); any other table is returned as it is. The one source of these
+    layouts is :func:`selection.plot.layout.as_drawn`, which the figures apply themselves too.
     """
-    cols = set(frame.columns)
-    if name == "weight-stability.csv" and "criterion_id" not in cols and \
-            {"criterion", "baseline_weight", "stable_from", "stable_to"} <= cols:
-        return frame.rename(columns={"criterion": "criterion_id", "baseline_weight": "weight",
-                                     "stable_from": "weight_low", "stable_to": "weight_high"})
-    if name == "weight-sweep.csv" and "application_id" not in cols and {"criterion", "weight", "selected_stage1"} <= cols:
-        rows = []
-        for r in frame.itertuples(index=False):
-            stage = int(getattr(r, "stage", 1))
-            chosen = getattr(r, f"selected_stage{stage}", r.selected_stage1)
-            for a in (str(chosen).split() if isinstance(chosen, str) else []):
-                rows.append({"stage": stage, "criterion_id": r.criterion, "weight": r.weight,
-                             "baseline_weight": getattr(r, "baseline_weight", float("nan")),
-                             "application_id": a, "selected": True})
-        return pd.DataFrame(rows, columns=["stage", "criterion_id", "weight", "baseline_weight",
-                                           "application_id", "selected"])
-    if name == "scenario-matrix.csv" and "scenario" not in cols and "application_id" in cols:
-        pat = re.compile(r"^(?P<scenario>.+)_stage(?P<stage>\d+)$")
-        skip = ("times_selected_stage", "robust_core_stage")
-        found = [(c, m["scenario"], int(m["stage"])) for c in frame.columns
-                 if (m := pat.match(c)) and not c.startswith(skip)]
-        if not found:
-            return frame
-        scenarios = list(dict.fromkeys(s for _, s, _ in found))
-        out = []
-        for s in scenarios:
-            part = pd.DataFrame({"application_id": frame["application_id"], "scenario": s})
-            for c, s2, n in found:
-                if s2 == s:
-                    part[f"selected_stage{n}"] = frame[c]
-            out.append(part)
-        return pd.concat(out, ignore_index=True)
-    return frame
+    from selection.plot.layout import as_drawn
+
+    return as_drawn(name, frame)
 
 
 def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
