@@ -44,6 +44,34 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def weight_space(kind: str, spread: float) -> str:
+    """The set of weights a sensitivity method draws from or ranges over, in words."""
+    return {"simplex": "uniformly from all weights summing to 1 (the simplex)",
+            "interval": f"within ±{spread:.0%} of the call's weights",
+            "ordinal": "keeping the order of the call's weights"}.get(kind, kind)
+
+
+def decision_order(prob, stages: list[int], others: int = 15):
+    """``selection-probability.csv`` for the console: every application the run selected, in the
+    order of the decision actually taken (selected in stage 1 and the last stage first, then stage 1
+    only; each by stage-1 probability), then up to ``others`` more that some sample selects, by
+    probability; a ``run`` column says what the run decided."""
+    import pandas as pd
+
+    f = prob.copy()
+    last = stages[-1]
+    base = {n: f[f"selected_stage{n}_baseline"].astype(str).str.lower().isin(("true", "1"))
+            if f"selected_stage{n}_baseline" in f.columns else pd.Series(False, index=f.index) for n in stages}
+    f["run"] = ["+".join(str(n) for n in stages if base[n].iloc[i]) or "-" for i in range(len(f))]
+    pcols = [c for n in dict.fromkeys([1, last]) if (c := f"probability_selected_stage{n}") in f.columns]
+    f["_in1"], f["_inlast"] = base[stages[0]], base[last]
+    f = f.sort_values(["_in1", "_inlast", *pcols, "application_id"],
+                      ascending=[False, False, *[False] * len(pcols), True], kind="stable")
+    chosen = f[f["_in1"]]
+    rest = f[~f["_in1"] & (f[pcols].fillna(0).max(axis=1) > 0)].head(others)  # already by probability
+    return pd.concat([chosen, rest])[["application_id", "title", "run", *pcols]].reset_index(drop=True)
+
+
 def run(args) -> int:
     from selection.cli.format import table
     from selection.errors import InputError, Problem
@@ -91,22 +119,27 @@ def run(args) -> int:
     target = new_run_dir(parent, "sensitivity", started)
     target = write_run(target, res.tables, manifest, folder.input_files, folder.root)
     prob = res.tables["selection-probability.csv"]
-    last = folder.call.stages[-1].number
-    cols = ["application_id", "title", "probability_selected_stage1", f"probability_selected_stage{last}"]
-    shown = prob.sort_values(cols[2:][::-1], ascending=False)[cols].head(15).copy()
+    shown = decision_order(prob, [st.number for st in folder.call.stages])
     shown["title"] = shown["title"].str.slice(0, 36)
     core = res.tables["core-index.csv"]
     print(f"Sensitivity of {folder.call.id}: {args.samples} weight samples ({args.weights}), "
           f"{args.bootstrap} bootstrap replicates, seed {seed}")
-    print("\nMost often selected:")
+    smaa_space, rpm_space = weight_space(args.weights, args.spread), weight_space(args.rpm_weights, args.spread)
+    print(f"\nThe run's selection first (selected in stage 1 and the last stage, then stage 1 only), then the "
+          f"others most often selected. "
+          f"P(selected) per stage = share of the {args.samples} weight samples drawn {smaa_space} (SMAA) "
+          f"under which the application is selected:")
     print(table(shown))
     if len(core):
         words = {"core": "in every non-dominated selection (core index 1)",
                  "borderline": "in some non-dominated selections (0 < core index < 1)"}
-        print("\nRobust portfolio modelling, stage 1 (Liesiö, Mild & Salo 2007):")
+        print(f"\nRobust portfolio modelling, stage 1, for every weighting {rpm_space} (Liesiö, Mild & Salo 2007):")
         for label in ("core", "borderline"):
             members = core.loc[core["core_label"] == label, "application_id"].tolist()
             print(f"  {label.capitalize()}, {words[label]} ({len(members)}): {' '.join(members) or '-'}")
+        print(f"  The two can differ: P(selected) counts how often the application is chosen among weights drawn "
+              f"{smaa_space}, while the core label asks whether it is in every, some or no non-dominated "
+              f"selection for weights {rpm_space} - another set of weights and another question.")
     stab = res.tables["weight-stability.csv"]
     if len(stab):
         print("\nStability intervals of the weights (selection unchanged within):")
