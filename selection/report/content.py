@@ -481,7 +481,10 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
     for name, why in b.unusable.items():
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
     if prob is not None:
-        sec.blocks.append(_probability_view(f, run, lang))
+        sec.blocks.append(_probability_view(f, run, lang, b.manifest.get("parameters", {})))
+        if "core_label" in f.columns and b.manifest.get("parameters"):
+            smaa, rpm = _weight_spaces(b.manifest.get("parameters", {}), lang)
+            sec.blocks.append(Para(say("spaces_differ", lang, smaa=smaa, rpm=rpm)))
     stab_raw = b.tables.get("weight-stability.csv")
     if stab_raw is not None:
         sec.blocks.append(_stability_view(stab_raw, run, lang))
@@ -492,27 +495,57 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
     return sec
 
 
-def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str) -> Table:
-    """Applications selected under at least one weighting, most likely first; the rest are counted."""
+def _weight_spaces(params: dict, lang: str) -> tuple[str, str]:
+    """The weight sets of the SMAA probability and of robust portfolio modelling, in words, from the
+    sensitivity manifest's ``parameters`` (``weights``, ``rpm_weights``, ``spread``)."""
+    spread = params.get("spread", 0.2)
+    share = f"{spread:.0%}" if isinstance(spread, int | float) else "?"
+
+    def words(kind: object) -> str:
+        key = f"space_{kind}"
+        return say(key, lang, spread=share) if key in WORDS else str(kind)
+    return words(params.get("weights", "simplex")), words(params.get("rpm_weights", "interval"))
+
+
+def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str, params: dict | None = None) -> Table:
+    """The run's selection first (selected in both stages, then stage 1 only; every selected
+    application, also one no weighting selects), then the others selected under at least one
+    weighting, most likely first; the rest are counted. Column headers name the weight sets."""
     pcols = [c for c in ("probability_selected_stage1", "probability_selected_stage2") if c in f.columns]
-    chance = f[pcols].apply(pd.to_numeric, errors="coerce").fillna(0).max(axis=1) > 0
+    p = f[pcols].apply(pd.to_numeric, errors="coerce").fillna(0)
+    chance = p.max(axis=1) > 0
+    chosen = run.manifest.get("selected", {})
+    stages = sorted(int(n) for n in chosen) if isinstance(chosen, dict) else []
+    first = set(chosen.get(str(stages[0]), [])) if stages else set()
+    last = set(chosen.get(str(stages[-1]), [])) if len(stages) > 1 else set()
+    ids = f["application_id"].astype(str)
+    in1, inlast = ids.isin(first), ids.isin(last)
+    order = f.assign(_in1=in1, _inlast=inlast, _p1=p[pcols[0]] if pcols else 0).sort_values(
+        ["_in1", "_inlast", "_p1", "application_id"], ascending=[False, False, False, True], kind="stable")
+    shown = order[order["_in1"] | chance.reindex(order.index)]
+    smaa, rpm = _weight_spaces(params or {}, lang)
     titles = _titles(run)
     rows = []
-    for _, r in f[chance].iterrows():
+    for _, r in shown.iterrows():
         app = str(r["application_id"])
         row = {say("application", lang): app}
         if titles:
             row[say("title", lang)] = titles.get(app, "")
+        if stages:
+            row[say("in_run", lang)] = (f"{say('stage', lang).lower()} " + " + ".join(
+                str(n) for n in stages if app in set(chosen.get(str(n), [])))) if r["_in1"] else "—"
         for c in pcols:
-            row[f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {c[-1]}"] = _fmt(
-                float(r[c]) if r[c] == r[c] else None)
+            head = say("p_selected_space", lang, n=c[-1], space=smaa) if params else \
+                f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {c[-1]}"
+            row[head] = _fmt(float(r[c]) if r[c] == r[c] else None)
         if "core_label" in f.columns:
             lab = r["core_label"]
-            row[say("robustness", lang)] = say(lab, lang).split(" (")[0] if lab in ("core", "borderline", "exterior") \
+            head = say("rpm_label_space", lang, space=rpm) if params else say("robustness", lang)
+            row[head] = say(lab, lang).split(" (")[0] if lab in ("core", "borderline", "exterior") \
                 else ("" if not isinstance(lab, str) else lab)
         rows.append(row)
-    never = int((~chance).sum())
-    return Table(say("prob_caption", lang, never=never), pd.DataFrame(rows), None)
+    never = int((~chance & ~in1).sum())
+    return Table(say("prob_caption_run" if stages else "prob_caption", lang, never=never), pd.DataFrame(rows), None)
 
 
 def _stability_view(stab: pd.DataFrame, run: RunBundle, lang: str) -> Table | Para:

@@ -142,6 +142,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "applications": ("Applications", "Ansøgninger"),
     "prob_caption": ("Applications selected under at least one weighting drawn ({never} others never were)",
                      "Ansøgninger udvalgt under mindst én trukket vægtning ({never} andre blev det aldrig)"),
+    "prob_caption_run": ("The run's selection first (selected in both stages, then stage 1 only), then the other "
+                         "applications selected under at least one weighting drawn ({never} others never were)",
+                         "Kørslens udvalgte først (udvalgt i begge faser, derefter kun i fase 1), derefter de andre "
+                         "ansøgninger udvalgt under mindst én trukket vægtning ({never} andre blev det aldrig)"),
+    "in_run": ("Selected in the run", "Udvalgt i kørslen"),
+    "p_selected_space": ("P(selected), stage {n}: weights {space}", "P(udvalgt), fase {n}: vægte {space}"),
+    "rpm_label_space": ("Robust portfolio label, stage 1: every weighting {space}",
+                        "Robust portefølje, fase 1: alle vægtninger {space}"),
+    "space_simplex": ("drawn from all weights summing to 1", "trukket blandt alle vægte, der summer til 1"),
+    "space_interval": ("within ±{spread} of the call's weights", "inden for ±{spread} af opslagets vægte"),
+    "space_ordinal": ("keeping the order of the call's weights", "med opslagets rækkefølge af vægtene"),
+    "spaces_differ": ("The probability and the robust-portfolio label can differ: the probability counts how often "
+                      "an application is selected among weights {smaa}, the label asks whether every, some or no "
+                      "non-dominated selection contains it for weights {rpm} — another set of weights and another "
+                      "question.",
+                      "Sandsynligheden og den robuste porteføljes betegnelse kan afvige: sandsynligheden tæller, hvor "
+                      "ofte en ansøgning udvælges blandt vægte {smaa}; betegnelsen spørger, om alle, nogle eller "
+                      "ingen ikke-dominerede udvælgelser indeholder den for vægte {rpm} — en anden mængde vægte og "
+                      "et andet spørgsmål."),
     "stability_caption": ("Weight range within which the selection stays the same (other weights unchanged "
                           "relative to each other)",
                           "Vægtspænd, inden for hvilket udvælgelsen er den samme (de øvrige vægte uændrede i "

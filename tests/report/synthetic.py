@@ -104,7 +104,8 @@ def run_manifest() -> dict:
                    "2": {**stage, "name": "Projekt / Project", "max_selected": 2, "from_stage": 1,
                          "budget": 3_000_000, "budget_basis": "regional_cofinancing_per_year",
                          "total_budget_cap_per_year": 9_000_000, "max_regional_share": 0.33}}},
-        rules={"1": rules1, "2": rules2}, versions={"selection": "test"})
+        rules={"1": rules1, "2": rules2}, versions={"selection": "test"},
+        selected={"1": ["A1", "A3", "A4", "A5"], "2": ["A1", "A3"]})
 
 
 def scenario_tables() -> dict[str, pd.DataFrame]:
@@ -142,7 +143,8 @@ def make_folders(parent: Path, *, full: bool = True, others: bool = True) -> Pat
     if others:
         _write(parent / "20260102T040000Z-scenarios", _manifest("scenarios", "2026-01-02T04:00:00Z"),
                scenario_tables())
-        _write(parent / "20260102T050000Z-sensitivity", _manifest("sensitivity", "2026-01-02T05:00:00Z",
-                                                                  scenario="baseline"),
+        _write(parent / "20260102T050000Z-sensitivity", _manifest(
+            "sensitivity", "2026-01-02T05:00:00Z", scenario="baseline",
+            parameters={"samples": 2000, "weights": "simplex", "spread": 0.2, "rpm_weights": "interval"}),
                sensitivity_tables())
     return run

@@ -47,3 +47,27 @@ def test_console_summary_of_a_small_sensitivity_run(example_dir, tmp_path, capsy
     assert "The two can differ" in out
     lines = out.split("under which the application is selected:")[1].splitlines()[3:3 + len(selected)]
     assert sorted(line.split()[0] for line in lines) == sorted(selected)
+
+
+def test_report_probability_table_follows_the_run_and_names_weight_spaces(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import reporttext
+    import synthetic
+
+    from selection.report import build_report, load_report_inputs
+
+    run = synthetic.make_folders(tmp_path)
+    mf = run / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["selected"] = {"1": ["A1", "A3", "A4", "A6"], "2": ["A3"]}  # A6: no weighting drawn selects it
+    mf.write_text(json.dumps(m))
+    text = reporttext.visible_text(build_report(load_report_inputs(run))[0])
+    part = text.split("The run's selection first (selected in both stages, then stage 1 only)")[1]
+    part = part.split("The probability and the robust-portfolio label can differ")[0]
+    apps = [line for line in part.splitlines() if line in synthetic.APPS]
+    assert apps == ["A3", "A1", "A4", "A6", "A5", "A2"]  # both stages, stage 1 only (by P), then the others
+    assert "P(selected), stage 1: weights drawn from all weights summing to 1" in part
+    assert "Robust portfolio label, stage 1: every weighting within ±20% of the call's weights" in part
+    assert "another set of weights and another question" in text
