@@ -64,7 +64,8 @@ _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 def leniency_interval(leniency: float, deviations: np.ndarray) -> tuple[float, float]:
     """Approximate 95 % interval of an expert's leniency: ``leniency ± 1.96 · se``, with ``se`` the
     standard error of the expert's deviations from their co-experts on the same applications
-    (Wald interval); ``(nan, nan)`` with fewer than two deviations."""
+    (Wald interval; the normal-based confidence interval of Wasserman 2004, *All of Statistics*,
+    ch. 6, doi:10.1007/978-0-387-21736-9); ``(nan, nan)`` with fewer than two deviations."""
     d = np.asarray(deviations, dtype=np.float64)
     d = d[np.isfinite(d)]
     if d.size < 2 or not np.isfinite(leniency):
