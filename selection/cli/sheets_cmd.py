@@ -96,7 +96,17 @@ def run(args) -> int:
         for p in tmp.iterdir():
             p.unlink()
         tmp.rmdir()
-    print(f"{call.name}: stage {args.stage}, {len(plan)} score sheet(s) in {out}")
+    import hashlib
+    from datetime import UTC, datetime
+
+    from selection.io.sheetlog import SHEET_LOG, SheetSent, append_sheet_log
+
+    made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    append_sheet_log(args.call_dir, [
+        SheetSent(args.stage, e.id, target.name, hashlib.sha256(target.read_bytes()).hexdigest(), len(ids), made,
+                  source) for (e, ids, target, source) in plan])
+    print(f"{call.name}: stage {args.stage}, {len(plan)} score sheet(s) in {out} (recorded in "
+          f"{Path(args.call_dir) / SHEET_LOG})")
     for _, target, e, ids in staged:
         n_conf = sum(1 for a in ids if a in e.conflicts)
         print(f"  {target.name}: {e.id} {e.name}, {len(ids)} application(s)"

@@ -130,8 +130,12 @@ def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
     only the earlier stage's selection."""
     from selection import evaluation as ev
     from selection.errors import InputError
+    from selection.io.sheetlog import read_sheet_log
     from selection.io.tables import assignments_for_stage
 
+    sent: dict[tuple[int, str], str] = {}
+    for entry in read_sheet_log(folder.root):  # the latest sheet per stage and expert
+        sent[(entry.stage, entry.expert_id)] = entry.made_utc
     rows = []
     path = folder.root / folder.call.assignments if folder.call.assignments else None
     for st in folder.call.stages:
@@ -155,7 +159,7 @@ def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
                 assigned &= candidates
             got = scored.get(e, set())
             missing = sorted(assigned - got) if assigned is not None else []
-            rows.append({"stage": st.number, "expert": folder.experts[e],
+            rows.append({"stage": st.number, "expert": folder.experts[e], "sent": sent.get((st.number, e), ""),
                          "assigned": len(assigned) if assigned is not None else None,
                          "scored": len(got), "missing": missing})
     return rows

@@ -27,6 +27,14 @@ def test_sheets_then_import_then_run(call_copy, tmp_path, capsys):
     assert [f.name for f in files][:2] == ["kreative-partnerskaber-2012-stage1-E01.xlsx",
                                            "kreative-partnerskaber-2012-stage1-E02.xlsx"]
     assert len(files) == 7 and "E04 Jens Åkjær, 20 application(s)" in text
+    # the call records what it sent (the workbench shows it): one row per sheet, with its hash
+    from selection.io.sheetlog import read_sheet_log
+
+    log = read_sheet_log(call_copy)
+    assert [(e.stage, e.expert_id, e.file) for e in log] == [(1, f.name.rsplit("-", 1)[1][:3], f.name) for f in files]
+    import hashlib
+    assert all(e.sha256 == hashlib.sha256((out / e.file).read_bytes()).hexdigest() for e in log)
+    assert [e.applications for e in log if e.expert_id == "E04"] == [20]
     # a second run refuses to overwrite, and says how to proceed
     code, _, err = _run(["sheets", call_copy, "--out", out], capsys)
     assert code == 1 and "exists already" in err and "--force" in err and "Traceback" not in err

@@ -142,22 +142,40 @@ def test_whatif_in_the_browser_matches_the_cli(browser, server):
     page.close()
 
 
-def test_import_by_upload_in_the_browser(browser, server):
+def test_import_of_a_returned_workbook_by_upload(browser, server, tmp_path):
+    """An expert's personal workbook, made by ``selection sheets`` and filled in, comes back
+    through the page: checked cell by cell, then imported all or nothing; the overview then shows
+    the sheet as sent."""
+    import openpyxl
+
+    from selection.cli import main
+
+    root = server["root"]
+    assert main(["sheets", str(root), "--expert", "E01", "--out", str(tmp_path)]) == 0
+    book = sorted(tmp_path.glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Scores"]
+    r = 7
+    while ws.cell(r, 1).value:
+        for c in range(3, 11):
+            ws.cell(r, c).value = 4
+        r += 1
+    wb.save(book)
+    (root / "scores" / "stage1" / "expert-01.csv").unlink()  # E01's scores come back as the workbook
     page, seen = _page(browser, server, 1280)
     page.click("text=Import")
-    src = sorted((server["root"] / "scores" / "stage1").glob("*.csv"))[0]
-    data = src.read_bytes()
-    upload = server["root"].parent / "returned" / src.name
-    upload.parent.mkdir(exist_ok=True)
-    upload.write_bytes(data)
-    src.unlink()  # the file comes back through the page
-    page.set_input_files("#files", str(upload))
+    page.set_input_files("#files", str(book))
     page.click("button:has-text('Check the files')")
     page.wait_for_selector("#import-result button:has-text('Import into the store')")
-    assert "The files are valid" in page.inner_text("#import-result")
+    result = page.inner_text("#import-result")
+    assert "The files are valid" in result and "E01" in result
     page.click("#import-result button:has-text('Import into the store')")
     page.wait_for_selector("#import-done")
-    assert (server["root"] / "scores" / "stage1-imported.csv").is_file()
+    assert (root / "scores" / "stage1-imported.csv").is_file()
+    page.click("text=Overview")
+    row = page.locator("tr", has_text="(E01)").first.inner_text()
+    assert "20" in row or "19" in row  # assigned and scored
+    assert any(ch.isdigit() for ch in row.split("\t")[2])  # the date the sheet was made
     assert not seen["errors"], seen["errors"]
     assert seen["hosts"] <= {"127.0.0.1"}
     page.close()
