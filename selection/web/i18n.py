@@ -196,10 +196,19 @@ def number(x: Any, lang: str, kind: str = "score") -> str:
     return fmt(v, kind, lang)
 
 
-def money(x: Any, lang: str, currency: str = "DKK") -> str:
-    """Whole currency units in the language's style, never wrapped (no-break space)."""
-    from selection.words import fmt
-
+def money(x: Any, lang: str, currency: Any = None) -> str:
+    """Whole currency units as the call writes them (``2,000,000 DKK`` / ``2.000.000 kr.``; its
+    :class:`~selection.vocabulary.Currency`), never wrapped (no-break spaces)."""
     if x is None:
         return ""
-    return fmt(float(x), "money", lang, unit=currency).replace(" ", "\u00a0")
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return ""
+    if currency is None:
+        from selection.vocabulary import Currency
+
+        currency = Currency()
+    return str(currency.format(v, lang)).replace(" ", "\u00a0")

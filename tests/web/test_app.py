@@ -357,3 +357,14 @@ def test_overview_shows_which_assigned_applications_an_expert_has_not_scored(tmp
         html = c.get("/").text
     row = [line for line in html.split("<tr>") if f"({expert})" in line][0]
     assert dropped in row
+
+
+@pytest.mark.parametrize("lang, amount", [("en", "2,660,000\u00a0DKK"), ("da", "2.660.000\u00a0kr.")])
+def test_money_is_written_as_the_call_writes_it(client, lang, amount):
+    client.cookies.set("selection_lang", lang)
+    try:
+        html = client.get("/selection").text + client.get("/").text
+    finally:
+        client.cookies.set("selection_lang", "en")
+    assert amount in html.replace("&nbsp;", "\u00a0")
+    assert "symbol_en" not in html and "code=" not in html
