@@ -8,8 +8,9 @@ __all__ = ["table", "money", "shorten"]
 
 
 def money(x: float | int, currency: str = "DKK") -> str:
-    """``2 000 000 DKK``: an amount in the call's currency (its code)."""
-    return f"{x:,.0f} {currency}".replace(",", " ")
+    """``2,000,000 DKK``: an amount in the call's currency (its code), in the English number style
+    the console uses everywhere (as :func:`selection.words.fmt` writes money)."""
+    return f"{x:,.0f} {currency}"
 
 
 def shorten(text: str, width: int) -> str:
