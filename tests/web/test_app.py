@@ -13,6 +13,13 @@ import pytest
 
 from tests.web.conftest import BASE, EXAMPLE, PORT, TOKEN, client_for, copy_call
 
+
+def set_lang(client, lang: str) -> None:
+    """Choose the page language for the following requests (one cookie, whichever set it before)."""
+    client.cookies.delete("selection_lang")
+    client.cookies.set("selection_lang", lang)
+
+
 PAGES = ["/", "/import", "/panel", "/selection", "/whatif", "/sensitivity", "/runs", "/application/KP-05"]
 
 
@@ -84,7 +91,7 @@ def test_responses_carry_a_strict_content_security_policy(client):
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_every_page_renders_in_both_languages(client, lang):
-    client.cookies.set("selection_lang", lang)
+    set_lang(client, lang)
     try:
         for path in PAGES:
             r = client.get(path)
@@ -92,7 +99,7 @@ def test_every_page_renders_in_both_languages(client, lang):
             assert f'<html lang="{lang}">' in r.text
             assert ("Overblik" in r.text) == (lang == "da")
     finally:
-        client.cookies.set("selection_lang", "en")
+        set_lang(client, "en")
 
 
 def test_selection_page_has_the_stable_hooks_and_matches_the_engine(client, web_call):
@@ -145,6 +152,7 @@ def test_paths_from_requests_are_never_trusted(client):
     assert client.get("/application/..%2Fcall.toml").status_code == 404
     r = client.get("/lang?to=da&next=//evil.example/x", follow_redirects=False)
     assert r.headers["location"] == "/"
+    set_lang(client, "en")
 
 
 # -- what-if ------------------------------------------------------------------------------------
@@ -361,10 +369,10 @@ def test_overview_shows_which_assigned_applications_an_expert_has_not_scored(tmp
 
 @pytest.mark.parametrize("lang, amount", [("en", "2,660,000\u00a0DKK"), ("da", "2.660.000\u00a0kr.")])
 def test_money_is_written_as_the_call_writes_it(client, lang, amount):
-    client.cookies.set("selection_lang", lang)
+    set_lang(client, lang)
     try:
         html = client.get("/selection").text + client.get("/").text
     finally:
-        client.cookies.set("selection_lang", "en")
+        set_lang(client, "en")
     assert amount in html.replace("&nbsp;", "\u00a0")
     assert "symbol_en" not in html and "code=" not in html
