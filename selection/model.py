@@ -367,6 +367,11 @@ class Expert(Frozen):
 GroupId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+def _first_lower(label: str) -> str:
+    """``Focus area`` -> ``focus area`` inside a sentence; an acronym (``IT``) stays as it is."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 class Constraint(Frozen):
     """A declarative selection rule counted over a group of applications.
 
@@ -404,13 +409,21 @@ class Constraint(Frozen):
             return self.declared.label(lang)
         return self.declared.describe(value, lang)
 
-    def describe(self) -> str:
-        """Plain-words form, e.g. 'at least 1 selected in focus area Tourism'."""
+    def describe(self, lang: str = "en") -> str:
+        """Plain-words form in English or Danish, e.g. 'at least 1 selected in focus area Tourism',
+        'højst 3 udvalgt pr. branche'."""
+        if lang == "da":
+            words = {"at_least": "mindst", "at_most": "højst", "exactly": "præcis"}[self.kind]
+            if self.group == "any":
+                return f"{words} {self.count} udvalgt"
+            if self.value is None:
+                return f"{words} {self.count} udvalgt pr. {_first_lower(self.group_label(None, 'da'))}"
+            return f"{words} {self.count} udvalgt i {self.group_label(self.value, 'da')}"
         words = self.kind.replace("_", " ")
         if self.group == "any":
             return f"{words} {self.count} selected"
         if self.value is None:
-            return f"{words} {self.count} selected per {self.group_label(None)}"
+            return f"{words} {self.count} selected per {_first_lower(self.group_label(None))}"
         return f"{words} {self.count} selected in {self.group_label(self.value)}"
 
 

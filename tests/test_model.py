@@ -197,3 +197,11 @@ def test_stage_keys_name_the_stage_number(tmp_path):
     (tmp_path / "call.toml").write_text(text, encoding="utf-8")
     with pytest.raises(CallError, match=r"stages\[0\] \(stage 1\)\.max_selected: Input should be greater than or equal to 1"):
         load_call(tmp_path / "call.toml")
+
+
+def test_constraint_words_in_danish():
+    from selection.model import Constraint
+
+    assert Constraint(kind="at_most", group="lead_organisation", count=1).describe("da") == \
+        "højst 1 udvalgt pr. hovedansøger"
+    assert Constraint(kind="at_least", group="any", count=2).describe("da") == "mindst 2 udvalgt"

@@ -119,8 +119,8 @@ def _rules_words(folder: Any, lang: str) -> dict[int, list[str]]:
     for st in folder.call.stages:
         words = []
         for c in st.constraints:
-            r = c.reason if isinstance(c.reason, str) else (c.reason.get(lang) or c.reason.get("en", ""))
-            words.append(c.describe() + (f" ({r})" if r else ""))
+            r = c.reason_da if lang == "da" and c.reason_da else c.reason
+            words.append(c.describe(lang) + (f" ({r})" if r else ""))
         out[st.number] = words
     return out
 

@@ -33,6 +33,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "choose_at_most": ("choose at most", "vælg højst"),
     "from_stage": ("among those selected in stage", "blandt dem, der er udvalgt i fase"),
     "budget": ("Budget", "Budget"),
+    "total_cap": ("total budgets per year", "samlede budgetter pr. år"),
     "rules": ("Rules", "Regler"),
     "no_rules": ("no further rules", "ingen yderligere regler"),
     "inputs": ("Inputs", "Inddata"),

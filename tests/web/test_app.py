@@ -376,3 +376,15 @@ def test_money_is_written_as_the_call_writes_it(client, lang, amount):
         set_lang(client, "en")
     assert amount in html.replace("&nbsp;", "\u00a0")
     assert "symbol_en" not in html and "code=" not in html
+
+
+def test_danish_overview_and_whatif_state_the_rules_in_danish(client):
+    set_lang(client, "da")
+    try:
+        html = client.get("/").text + client.get("/whatif").text
+    finally:
+        set_lang(client, "en")
+    assert "udvalgt pr. hovedansøger" in html
+    for english in ("selected per", "selected in", "at least", "at most"):
+        assert english not in html, english
+    assert "kr.." not in html
