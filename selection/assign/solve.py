@@ -40,7 +40,7 @@ import numpy as np
 
 from selection.assign.problem import BAR_REASONS, FIX_REASONS, AssignmentProblem
 from selection.errors import InfeasibleError, Problem, SolverError
-from selection.select.milp import Milp, solve_milp
+from selection.select.milp import Milp, highs_model, solve_milp
 
 __all__ = ["AssignmentResult", "solve_assignment", "diagnose", "TOL", "FAIR_RESOLUTION"]
 
@@ -272,26 +272,8 @@ class _Structure:
 def _lp(prog: Milp):
     """Solve the LP ``prog`` with HiGHS's dual simplex; ``(status, x, objective, row duals)``."""
     import highspy
-    from highspy._core import _Highs
 
-    h = _Highs()
-    for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1),
-                       ("random_seed", 0)):
-        h.setOptionValue(key, value)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = prog.n, len(prog.rows)
-    lp.col_cost_ = np.asarray(prog.cost, dtype=float)
-    lp.col_lower_ = np.asarray(prog.lower, dtype=float)
-    lp.col_upper_ = np.asarray(prog.upper, dtype=float)
-    lp.row_lower_ = np.asarray(prog.row_lower, dtype=float)
-    lp.row_upper_ = np.asarray(prog.row_upper, dtype=float)
-    lens = np.array([len(i) for i, _ in prog.rows], dtype=np.int64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
-    lp.a_matrix_.index_ = np.concatenate([i for i, _ in prog.rows]).astype(np.int32)
-    lp.a_matrix_.value_ = np.concatenate([v for _, v in prog.rows]).astype(float)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
+    h = highs_model(prog, relax=True)
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:

@@ -198,14 +198,11 @@ class _Program:
     def _highs(self, inp: StageInput):
         if self._fast is None:
             import highspy
-            from highspy._core import _Highs  # the plain binding: no banner
 
+            from selection.select.milp import quiet_highs
             from selection.select.program import build_rules
 
-            h = _Highs()
-            for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1),
-                               ("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)):
-                h.setOptionValue(key, value)
+            h = quiet_highs(exact=True)
             n = len(self.universe)
             col = {a: j for j, a in enumerate(self.universe)}
             upper = np.array([0.0 if a in self.excluded else 1.0 for a in self.universe])

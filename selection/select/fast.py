@@ -65,6 +65,7 @@ import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
 from selection.model import Application, Stage
+from selection.select.milp import quiet_highs
 from selection.select.program import StageInput, build_rules, solve_stage
 
 __all__ = ["FastStage", "FastStats", "solve_naive", "nondominated_selections", "TIE_MARGIN"]
@@ -305,17 +306,8 @@ class _Model:
 
     def _new_highs(self, integer: bool):
         import highspy
-        from highspy._core import _Highs  # the plain binding: no banner
 
-        h = _Highs()
-        opts: list[tuple[str, bool | float | str]] = [("output_flag", False), ("log_to_console", False), ("threads", 1),
-                                          ("random_seed", 0)]
-        if integer:
-            opts += [("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)]
-        else:
-            opts += [("presolve", "off")]
-        for key, value in opts:
-            h.setOptionValue(key, value)
+        h = quiet_highs(exact=True) if integer else quiet_highs(presolve="off")
         m, n = self.A.shape
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, m
@@ -740,18 +732,13 @@ def nondominated_selections(stage: Stage, applications: Mapping[str, Application
     Returns the selections (ids in ``ids`` order) and whether ``max_count`` stopped the search.
     """
     import highspy
-    from highspy._core import _Highs
 
     model = _Model(stage, applications, list(ids), frozenset(a for a in excluded if a in ids))
     V = np.asarray(values, dtype=np.float64)
     e, n = V.shape
     if np.any(V < 0):
         raise ValueError("RPM needs non-negative values")
-    h = _Highs()
-    for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1), ("random_seed", 0),
-                       ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0), ("mip_feasibility_tolerance", 1e-9),
-                       ("primal_feasibility_tolerance", 1e-9)):
-        h.setOptionValue(key, value)
+    h = quiet_highs(exact=True, mip_feasibility_tolerance=1e-9, primal_feasibility_tolerance=1e-9)
     inf = highspy.kHighsInf
     h.addVars(n, np.zeros(n), model.free.astype(float))
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))

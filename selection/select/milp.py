@@ -20,12 +20,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from selection.errors import Problem, SolverError
 
-__all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver"]
+__all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver", "quiet_highs", "highs_model"]
 
 SOLVERS = ("cbc", "highs")
 #: The solver used unless the user names one (``--solver``, a scenario's ``solver``): HiGHS in
@@ -164,14 +165,29 @@ def _solve_cbc(m: Milp) -> MilpSolution:
     return MilpSolution("optimal", x, float(np.dot(m.cost, x)) if m.n else 0.0)
 
 
-def _solve_highs(m: Milp, start: np.ndarray | None) -> MilpSolution:
-    import highspy
+def quiet_highs(*, exact: bool = False, **options: Any) -> Any:
+    """A fresh in-process HiGHS instance: silent, one thread, seed 0 (the same answer every run),
+    a zero optimality gap when ``exact``, and any further HiGHS ``options``."""
     from highspy._core import _Highs  # the plain binding: no callback machinery, no banner
 
     h = _Highs()
-    for key, value in (("output_flag", False), ("log_to_console", False), ("mip_rel_gap", 0.0),
-                       ("mip_abs_gap", 0.0), ("threads", 1), ("random_seed", 0)):
+    settings: dict[str, Any] = {"output_flag": False, "log_to_console": False, "threads": 1, "random_seed": 0}
+    if exact:
+        settings.update(mip_rel_gap=0.0, mip_abs_gap=0.0)
+    settings.update(options)
+    for key, value in settings.items():
         h.setOptionValue(key, value)
+    return h
+
+
+def highs_model(m: Milp, *, relax: bool = False, exact: bool = False) -> Any:
+    """:func:`quiet_highs` holding ``m``; ``relax`` passes no integrality (the LP relaxation).
+
+    Every in-process HiGHS solve of a :class:`Milp` builds its model here.
+    """
+    import highspy
+
+    h = quiet_highs(exact=exact)
     lp = highspy.HighsLp()
     lp.num_col_ = m.n
     lp.num_row_ = len(m.rows)
@@ -186,9 +202,17 @@ def _solve_highs(m: Milp, start: np.ndarray | None) -> MilpSolution:
     lp.a_matrix_.index_ = (np.concatenate([i for i, _ in m.rows]) if m.rows else np.zeros(0)).astype(np.int32)
     lp.a_matrix_.value_ = (np.concatenate([v for _, v in m.rows]) if m.rows else np.zeros(0)).astype(float)
     lp.sense_ = highspy.ObjSense.kMaximize if m.maximize else highspy.ObjSense.kMinimize
-    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                       for b in m.integer]
+    if not relax:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                           for b in m.integer]
     h.passModel(lp)
+    return h
+
+
+def _solve_highs(m: Milp, start: np.ndarray | None) -> MilpSolution:
+    import highspy
+
+    h = highs_model(m, exact=True)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=float).tolist()
@@ -216,29 +240,11 @@ def lp_reduced_costs(m: Milp) -> tuple[float, np.ndarray] | None:
     """
     try:
         import highspy
-        from highspy._core import _Highs
     except ImportError:  # pragma: no cover
         return None
     if m.n == 0 or not m.rows:
         return None
-    h = _Highs()
-    for key, value in (("output_flag", False), ("log_to_console", False), ("threads", 1), ("random_seed", 0)):
-        h.setOptionValue(key, value)
-    lp = highspy.HighsLp()
-    lp.num_col_ = m.n
-    lp.num_row_ = len(m.rows)
-    lp.col_cost_ = np.asarray(m.cost, dtype=float)
-    lp.col_lower_ = np.asarray(m.lower, dtype=float)
-    lp.col_upper_ = np.asarray(m.upper, dtype=float)
-    lp.row_lower_ = np.asarray(m.row_lower, dtype=float)
-    lp.row_upper_ = np.asarray(m.row_upper, dtype=float)
-    lens = np.array([len(i) for i, _ in m.rows], dtype=np.int64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
-    lp.a_matrix_.index_ = np.concatenate([i for i, _ in m.rows]).astype(np.int32)
-    lp.a_matrix_.value_ = np.concatenate([v for _, v in m.rows]).astype(float)
-    lp.sense_ = highspy.ObjSense.kMaximize if m.maximize else highspy.ObjSense.kMinimize
-    h.passModel(lp)
+    h = highs_model(m, relax=True)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
