@@ -37,7 +37,7 @@ __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", 
            "SCENARIO_SUMMARY", "RANK_ACCEPTABILITY", "CENTRAL_WEIGHTS", "SELECTION_PROBABILITY",
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
            "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES",
-           "stage_column", "table_for", "tables_of", "read_header", "check_folder", "validate_folder",
+           "stage_column", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
            "LENIENCY_BAND", "LENIENCY_LABELS", "AGREEMENT_MIN_APPLICATIONS", "AGREEMENT_MIN_EXPERTS",
            "agreement_too_little"]
 
@@ -288,7 +288,9 @@ def read_header(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-def _manifest(folder: Path, problems: list[Problem]) -> dict | None:
+def read_manifest(folder: Path, problems: list[Problem]) -> dict | None:
+    """A run folder's manifest, or ``None`` with the reason added to ``problems`` (missing, not
+    JSON, or no known ``kind``). The report reads manifests through this too."""
     mf = folder / MANIFEST_FILE
     if not mf.is_file():
         problems.append(Problem(f"no {MANIFEST_FILE}: this is not a run folder", file=str(folder),
@@ -321,7 +323,7 @@ def check_folder(folder: Path | str, kind: str | None = None, *, hashes: bool = 
     problems: list[Problem] = []
     if not folder.is_dir():
         return [Problem("no such folder", file=str(folder), hint="give an existing run folder")]
-    manifest = _manifest(folder, problems)
+    manifest = read_manifest(folder, problems)
     if manifest is None:
         return problems
     mf = str(folder / MANIFEST_FILE)

@@ -86,21 +86,12 @@ class RunBundle:
 
 
 def _read_manifest(path: Path, problems: list[Problem]) -> dict | None:
-    mf = path / "manifest.json"
-    if not mf.is_file():
-        problems.append(Problem("no manifest.json: this is not a run folder", file=str(path),
-                                hint="give a folder written by `selection run`, `scenarios` or `sensitivity`"))
+    """The manifest as :func:`selection.schema.read_manifest` reads it, with every value the report
+    reads type-checked (a damaged one named by its key)."""
+    data = schema.read_manifest(path, problems)
+    if data is None:
         return None
-    try:
-        data = json.loads(mf.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(Problem(f"manifest.json is not valid JSON ({exc})", file=str(mf),
-                                hint="the run folder is damaged; run the command again"))
-        return None
-    if not isinstance(data, dict) or "kind" not in data:
-        problems.append(Problem("manifest.json has no \"kind\"", file=str(mf),
-                                hint="the run folder is damaged or from another program; run the command again"))
-        return None
+    mf = path / schema.MANIFEST_FILE
     damaged = manifest_problems(data, str(mf))
     if damaged:
         problems += damaged
