@@ -32,7 +32,7 @@ from selection.schema import AGREEMENT_MIN_APPLICATIONS, AGREEMENT_MIN_EXPERTS, 
 from selection.web import i18n
 from selection.web.jobs import BusyError, JobRunner
 from selection.web.security import CSRF_HEADER, Guard, csrf_ok, csrf_token
-from selection.web.state import WhatIf, Workbench, parse_whatif
+from selection.web.state import WhatIf, Workbench, number_field, parse_whatif
 
 __all__ = ["create_app", "warm", "MAX_UPLOAD_BYTES", "MAX_UPLOAD_FILES"]
 
@@ -324,14 +324,9 @@ def _whatif_from_form(folder: Any, form: Any) -> tuple[WhatIf, dict[str, dict[st
             if v is None or v == "":
                 given[cid] = raw[cid]
                 continue
-            try:
-                x = float(str(v).replace(",", "."))
-                if not (x >= 0 and x < float("inf")):
-                    raise ValueError
-            except ValueError:
-                problems.append(Problem(f"weight of {cid!r} must be a number >= 0, not {v!r}", key=f"weight:{cid}"))
-                continue
-            given[cid] = x
+            x = number_field(v, f"weight of {cid!r}", problems, key=f"weight:{cid}")
+            if x is not None:
+                given[cid] = x
         groups: dict[str, list[str]] = {}
         for crit in cat.criteria:
             groups.setdefault(crit.group, []).append(crit.id)
@@ -340,13 +335,8 @@ def _whatif_from_form(folder: Any, form: Any) -> tuple[WhatIf, dict[str, dict[st
                 v, was = form.get(f"principle:{st.number}:{g}"), form.get(f"principle_was:{st.number}:{g}")
                 if v in (None, ""):
                     continue
-                try:
-                    target = float(str(v).replace(",", "."))
-                    if not (target >= 0 and target < float("inf")):
-                        raise ValueError
-                except ValueError:
-                    problems.append(Problem(f"principle weight {g!r} must be a number >= 0",
-                                            key=f"principle:{st.number}:{g}"))
+                target = number_field(v, f"principle weight {g!r}", problems, key=f"principle:{st.number}:{g}")
+                if target is None:
                     continue
                 try:
                     if was not in (None, "") and abs(float(str(was)) - target) < 1e-9:

@@ -22,7 +22,7 @@ from typing import Any
 from selection.errors import InfeasibleError, InputError, Problem, ScenarioError
 from selection.model import Constraint, ForcedDecision, Scenario, StageOverride
 
-__all__ = ["SCENARIO_NAME", "Workbench", "WhatIf", "WhatIfResult", "parse_whatif", "scenario_toml"]
+__all__ = ["SCENARIO_NAME", "number_field", "Workbench", "WhatIf", "WhatIfResult", "parse_whatif", "scenario_toml"]
 
 #: A scenario name: the stem of a file in ``scenarios/`` (letters, digits, ``-`` and ``_``).
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -91,25 +91,30 @@ class WhatIfResult:
         }
 
 
-def _number(value: Any, what: str, problems: list[Problem], *, integer: bool = False,
-            minimum: float | None = 0) -> float | int | None:
+def number_field(value: Any, what: str, problems: list[Problem], *, integer: bool = False,
+                 minimum: float | None = 0, key: str | None = None) -> float | int | None:
+    """A number the page or the JSON endpoint was given (``3,5`` as well as ``3.5``): finite, at
+    least ``minimum``, whole if ``integer``; else ``None`` with the problem added (at ``key``)."""
+    def refuse(why: str) -> None:
+        problems.append(Problem(f"{what} must be {why}, not {value!r}", key=key))
+
     if isinstance(value, bool) or value is None or value == "":
-        problems.append(Problem(f"{what} must be a number, not {value!r}"))
+        refuse("a number")
         return None
     try:
         x = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        problems.append(Problem(f"{what} must be a number, not {value!r}"))
+        refuse("a number")
         return None
     if x != x or x in (float("inf"), float("-inf")):
-        problems.append(Problem(f"{what} must be a finite number, not {value!r}"))
+        refuse("a finite number")
         return None
     if minimum is not None and x < minimum:
-        problems.append(Problem(f"{what} must be at least {minimum:g}, not {value!r}"))
+        refuse(f"at least {minimum:g}")
         return None
     if integer:
         if x != int(x):
-            problems.append(Problem(f"{what} must be a whole number, not {value!r}"))
+            refuse("a whole number")
             return None
         return int(x)
     return x
@@ -130,7 +135,7 @@ def parse_whatif(data: Any) -> WhatIf:
         problems.append(Problem("weights must be an object {criterion_id: weight}", key="weights"))
     else:
         for cid, w in raw_w.items():
-            x = _number(w, f"weight of {cid!r}", problems)
+            x = number_field(w, f"weight of {cid!r}", problems)
             if x is not None:
                 weights[str(cid)] = float(x)
     stages: dict[int, dict[str, Any]] = {}
@@ -150,9 +155,9 @@ def parse_whatif(data: Any) -> WhatIf:
             entry: dict[str, Any] = {}
             for k, v in ov.items():
                 if k == "max_selected":
-                    x = _number(v, f"stage {num} max_selected", problems, integer=True, minimum=1)
+                    x = number_field(v, f"stage {num} max_selected", problems, integer=True, minimum=1)
                 elif k in ("budget", "total_budget_cap_per_year"):
-                    x = _number(v, f"stage {num} {k}", problems, integer=True)
+                    x = number_field(v, f"stage {num} {k}", problems, integer=True)
                 else:
                     problems.append(Problem(f"unknown stage key {k!r}", key=f"stages.{n}.{k}",
                                             hint="use max_selected, budget or total_budget_cap_per_year"))
@@ -198,7 +203,7 @@ def parse_whatif(data: Any) -> WhatIf:
                 if "on" in spec:
                     entry["on"] = bool(spec["on"])
                 if "count" in spec:
-                    c = _number(spec["count"], f"count of rule {idx} in stage {num}", problems, integer=True)
+                    c = number_field(spec["count"], f"count of rule {idx} in stage {num}", problems, integer=True)
                     if c is not None:
                         entry["count"] = c
                 rules.setdefault(num, {})[idx] = entry
