@@ -213,6 +213,13 @@ def parse_whatif(data: Any) -> WhatIf:
     return WhatIf(weights, stages, lists["forced_in"], lists["forced_out"], reason, rules)
 
 
+def money_used(folder: Any, stage: Any, ids: tuple[str, ...]) -> int | None:
+    """What the applications ``ids`` cost against ``stage``'s budget (``None``: no budget)."""
+    if stage.budget is None:
+        return None
+    return int(sum(stage.cost(folder.applications[a]) for a in ids))
+
+
 def _input_signature(files: tuple[Path, ...]) -> tuple:
     sig: list[tuple[str, int | None, int | None]] = []
     for f in files:
@@ -340,10 +347,17 @@ class Workbench:
         return sorted(p.stem for p in d.glob("*.toml")) if d.is_dir() else []
 
     # -- what-if -------------------------------------------------------------------------------
-    def scenario_from(self, whatif: WhatIf, name: str = "what-if", description: str = "") -> Scenario:
-        """The :class:`Scenario` a what-if stands for; unknown criteria, stages, rules or
-        applications raise :class:`ScenarioError` naming them."""
-        folder = self.folder
+    def snapshot(self) -> tuple[Any, Any]:
+        """``(folder, baseline)`` as one consistent pair, the call folder checked for changes once."""
+        with self._lock:
+            self.refresh()
+            return self._folder, self._baseline
+
+    def scenario_from(self, whatif: WhatIf, name: str = "what-if", description: str = "",
+                      folder: Any = None) -> Scenario:
+        """The :class:`Scenario` a what-if stands for on ``folder`` (default: the call folder as it
+        is now); unknown criteria, stages, rules or applications raise :class:`ScenarioError`."""
+        folder = folder if folder is not None else self.folder
         if folder is None:
             raise self.input_error or InputError(Problem("the call folder cannot be read"))
         problems: list[Problem] = []
@@ -406,9 +420,8 @@ class Workbench:
         from selection.overrides import apply_scenario
         from selection.pipeline import run_call
 
-        with self._lock:
-            folder, base = self.folder, self.baseline
-        scen = self.scenario_from(whatif)
+        folder, base = self.snapshot()
+        scen = self.scenario_from(whatif, folder=folder)
         try:
             call, cats = apply_scenario(folder.call, folder.catalogues, scen, "what-if")
         except ScenarioError as exc:
@@ -429,28 +442,23 @@ class Workbench:
             changes.append(StageChange(
                 st.number, st.name, sel, bsel, round(float(sr.outcome.objective), 6),
                 round(float(b.outcome.objective), 6) if b is not None else float("nan"),
-                self.money(st, sel), self.money(folder.call.stage(st.number), bsel) if b is not None else None,
+                money_used(folder, st, sel),
+                money_used(folder, folder.call.stage(st.number), bsel) if b is not None else None,
                 st.budget))
         return WhatIfResult(scen, tuple(changes), result)
 
     def baseline_outcome(self) -> WhatIfResult | None:
         """The baseline as a what-if result with no change (shown before the first change)."""
-        folder, base = self.folder, self.baseline
+        folder, base = self.snapshot()
         if base is None:
             return None
         changes = []
         for st in folder.call.stages:
             sel = tuple(base.stages[st.number].outcome.selected)
             value = round(float(base.stages[st.number].outcome.objective), 6)
-            used = self.money(st, sel)
+            used = money_used(folder, st, sel)
             changes.append(StageChange(st.number, st.name, sel, sel, value, value, used, used, st.budget))
         return WhatIfResult(Scenario(schema_version=1, name="baseline"), tuple(changes), base)
-
-    def money(self, stage: Any, ids: tuple[str, ...]) -> int | None:
-        if stage.budget is None:
-            return None
-        apps = self.folder.applications
-        return int(sum(stage.cost(apps[a]) for a in ids))
 
     def save_scenario(self, name: str, description: str, whatif: WhatIf) -> Path:
         """Write ``scenarios/<name>.toml`` (a new file only; never overwrites), validated by
@@ -460,7 +468,8 @@ class Workbench:
         if not SCENARIO_NAME.fullmatch(name or ""):
             raise ScenarioError(Problem(f"{name!r} is not a scenario name", key="name",
                                         hint="use letters, digits, '-' and '_' (at most 64), e.g. budget-cut"))
-        scen = self.scenario_from(whatif, name, description)
+        current, _ = self.snapshot()
+        scen = self.scenario_from(whatif, name, description, folder=current)
         text = scenario_toml(scen)
         folder = self.root / "scenarios"
         folder.mkdir(exist_ok=True)
@@ -473,7 +482,7 @@ class Workbench:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
             check = load_scenario(tmp)
-            apply_scenario(self.folder.call, self.folder.catalogues, check, f"scenarios/{name}.toml")
+            apply_scenario(current.call, current.catalogues, check, f"scenarios/{name}.toml")
             try:
                 os.link(tmp, target)  # atomic, and fails if the name was taken meanwhile
             except FileExistsError:
