@@ -75,6 +75,9 @@ class CallFolder:
     #: Per stage, the scores counted although the expert is not assigned to the application
     #: (``scores_outside_assignment = "count"``), from :func:`selection.io.scores.outside_assignment`.
     outside_assignment: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    #: Per stage, the assignment that governs its scores (expert -> applications), as the score
+    #: readers used it (:func:`selection.io.tables.assignments_for_stage`); absent: none governs.
+    stage_assignments: Mapping[int, Mapping[str, frozenset[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
             assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), known_ids)
     evaluations: dict[int, pd.DataFrame] = {}
     outside: dict[int, pd.DataFrame] = {}
+    governing: dict[int, Mapping[str, frozenset[str]]] = {}
     pending: list[int] = []
     if call is not None and known_ids and experts:
         # ids only (no Application) when applications.csv has problems: the checks use the keys
@@ -290,6 +294,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
             if frame is None:
                 continue
             evaluations[st.number] = frame
+            if stage_assignments is not None:
+                governing[st.number] = stage_assignments
             if stage_assignments is not None and ctx.count_outside_assignment:
                 outside[st.number] = outside_assignment(frame, stage_assignments)
             if st.from_stage is not None and call.selection_mode != "linked":
@@ -313,7 +319,7 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
                                                                          if s.number not in pending]})
             catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
-                      tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside)
+                      tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside, governing)
 
 
 def with_scenario(base: CallFolder, scenario: str, *, before_scores: bool = False) -> CallFolder:

@@ -130,15 +130,12 @@ def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
     score readers use it), scored, and which assigned ones are still missing; a later stage counts
     only the earlier stage's selection."""
     from selection import evaluation as ev
-    from selection.errors import InputError
     from selection.io.sheetlog import read_sheet_log
-    from selection.io.tables import assignments_for_stage
 
     sent: dict[tuple[int, str], str] = {}
     for entry in read_sheet_log(folder.root):  # the latest sheet per stage and expert
         sent[(entry.stage, entry.expert_id)] = entry.made_utc
     rows = []
-    path = folder.root / folder.call.assignments if folder.call.assignments else None
     for st in folder.call.stages:
         frame = folder.evaluations.get(st.number)
         scored: dict[str, set[str]] = {}
@@ -146,11 +143,7 @@ def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
             done = frame[frame[ev.SCORE].notna() | frame[ev.ABSTAINED]]
             for e, a in zip(done[ev.EXPERT], done[ev.APPLICATION], strict=True):
                 scored.setdefault(e, set()).add(a)
-        try:
-            governing = (assignments_for_stage(path, set(folder.experts), set(folder.applications), st.number,
-                                               from_earlier_stage=st.from_stage is not None) if path else None)
-        except InputError:
-            governing = None
+        governing = folder.stage_assignments.get(st.number)
         candidates = None
         if st.from_stage is not None and result is not None and st.from_stage in result.stages:
             candidates = set(result.stages[st.from_stage].outcome.selected)
