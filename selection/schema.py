@@ -36,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", 
            "RANK_INTERVALS", "OUTSIDE_ASSIGNMENT", "SCENARIO_MATRIX", "SCENARIO_CHANGES",
            "SCENARIO_SUMMARY", "RANK_ACCEPTABILITY", "CENTRAL_WEIGHTS", "SELECTION_PROBABILITY",
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
-           "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES",
+           "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES", "report_files",
            "stage_column", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
            "LENIENCY_BAND", "LENIENCY_LABELS", "AGREEMENT_MIN_APPLICATIONS", "AGREEMENT_MIN_EXPERTS",
            "agreement_too_little"]
@@ -51,8 +51,15 @@ KINDS = {"run": "selection run", "panel": "selection panel", "scenarios": "selec
          "sensitivity": "selection sensitivity"}
 
 MANIFEST_FILE = "manifest.json"
-#: Files ``selection report`` adds to a run folder (not outputs of the run itself).
+#: Files ``selection report`` adds to a run folder (not outputs of the run itself): the English
+#: report's; another language's are named by :func:`report_files`.
 REPORT_FILES = ("report.html", "report.xlsx")
+
+
+def report_files(lang: str = "en") -> tuple[str, str]:
+    """The report's file names in ``lang``: ``report.html``/``report.xlsx`` in English,
+    ``report.<lang>.html``/``report.<lang>.xlsx`` otherwise (so one language never overwrites another)."""
+    return REPORT_FILES if lang == "en" else (f"report.{lang}.html", f"report.{lang}.xlsx")
 
 #: Keys every manifest has, and the keys each kind adds.
 MANIFEST: dict[str, tuple[str, ...]] = {

@@ -13,17 +13,9 @@ from selection.report.content import Para, Section, build_sections
 from selection.report.html import render_html
 from selection.report.words import mismatch_text, say
 from selection.report.xlsx import render_xlsx
+from selection.schema import REPORT_FILES, report_files
 
 __all__ = ["REPORT_FILES", "report_files", "build_report", "write_report"]
-
-#: The English report's files; the Danish one is ``report.da.html`` / ``report.da.xlsx`` beside them.
-REPORT_FILES = ("report.html", "report.xlsx")
-
-
-def report_files(lang: str = "en") -> tuple[str, str]:
-    """The report's file names in ``lang``: ``report.html``/``report.xlsx`` in English,
-    ``report.<lang>.html``/``report.<lang>.xlsx`` otherwise (so one language never overwrites another)."""
-    return REPORT_FILES if lang == "en" else (f"report.{lang}.html", f"report.{lang}.xlsx")
 
 
 def _meta(inp: ReportInputs, lang: str) -> list[tuple[str, str]]:

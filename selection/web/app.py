@@ -28,7 +28,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from selection.errors import InputError, Problem, ScenarioError, SelectionError
-from selection.schema import AGREEMENT_MIN_APPLICATIONS, AGREEMENT_MIN_EXPERTS, LENIENCY_BAND
+from selection.schema import (
+    AGREEMENT_MIN_APPLICATIONS,
+    AGREEMENT_MIN_EXPERTS,
+    LENIENCY_BAND,
+    report_files,
+)
 from selection.web import i18n
 from selection.web.jobs import BusyError, JobRunner
 from selection.web.security import CSRF_HEADER, Guard, csrf_ok, csrf_token
@@ -41,7 +46,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per file; the score-sheet reader's own ca
 MAX_UPLOAD_FILES = 50
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
 LANG_COOKIE = "selection_lang"
-REPORT_FILES = ("report.html", "report.xlsx", "report.da.html", "report.da.xlsx")
+REPORT_FILES = (*report_files("en"), *report_files("da"))  # the run-folder schema names them
 
 
 class _Ctx:
