@@ -60,17 +60,6 @@ class Job:
         return lines[-1] if lines else ""
 
     @property
-    def last_path(self) -> str | None:
-        """The run folder the command printed last (``Run folder: ...`` or a bare path)."""
-        for line in reversed(self.output().splitlines()):
-            line = line.strip()
-            if line.startswith("Run folder:"):
-                return line.split(":", 1)[1].strip()
-            if line.startswith("/") and Path(line).exists():
-                return line
-        return None
-
-    @property
     def elapsed(self) -> float:
         return (self.finished or time.time()) - self.started
 
@@ -91,9 +80,6 @@ class JobRunner:
 
     def get(self, job_id: int) -> Job | None:
         return self._jobs.get(job_id)
-
-    def all(self) -> list[Job]:
-        return sorted(self._jobs.values(), key=lambda j: j.id, reverse=True)
 
     def start(self, title: str, args: list[str]) -> Job:
         """Start ``python -m selection *args``; raise :class:`BusyError` if a job is running."""
