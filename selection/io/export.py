@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 
 __all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "is_id_column", "write_csv", "write_json",
-           "atomic_folder",
+           "atomic_folder", "current_umask",
            "claim_name", "sweep_partial_folders"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -133,7 +133,9 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])[:40]
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it), for files and folders made through a
+    private temporary name to get the permissions a plain ``open``/``mkdir`` would give them."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -161,7 +163,7 @@ class atomic_folder:  # noqa: N801 (used like a function: ``with atomic_folder(t
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial.{os.getpid()}.{_host()}.",
                                     dir=parent))
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~current_umask())
         self._tmp = tmp
         return tmp
 

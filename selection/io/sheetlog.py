@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from selection.io.export import current_umask
+
 __all__ = ["SHEET_LOG", "SHEET_LOG_COLUMNS", "SheetSent", "append_sheet_log", "read_sheet_log"]
 
 SHEET_LOG = "sheets-sent.csv"
@@ -64,14 +66,8 @@ def append_sheet_log(root: Path | str, entries: list[SheetSent]) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(buf.getvalue())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, root / SHEET_LOG)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return root / SHEET_LOG
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
