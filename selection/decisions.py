@@ -22,7 +22,8 @@ __all__ = ["CODES", "Decision", "Text", "text"]
 
 #: Every reason code, with the facts its record carries (see :mod:`selection.words` for the words).
 CODES: dict[str, str] = {
-    "selected": "forced: the forced-in decision's justification (Text) or null",
+    "selected": "forced: the forced-in decision's justification (Text) or null; with partial funding "
+                "granted, requested (whole units) and currency",
     "not_in_earlier_stage": "stage: the earlier stage's number",
     "below_threshold": "failed: the thresholds missed (Text, from the ranking)",
     "regional_share_over_cap": "share, cap: the application's regional share and the stage's cap",

@@ -15,10 +15,11 @@ the engine's: each call declares its application attributes and their values
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from selection.ranking_methods import check_method
 from selection.vocabulary import BUILTIN_GROUPS, Attribute, Currency, Share, attribute_values
@@ -45,6 +46,13 @@ __all__ = [
     "Attribute",
     "Currency",
     "Share",
+    "CallDate",
+    "Window",
+    "Milestone",
+    "Board",
+    "date_bounds",
+    "format_date",
+    "call_date",
 ]
 
 class Frozen(BaseModel):
@@ -568,6 +576,95 @@ class MoneyCap(Frozen):
     reason: str = ""
 
 
+class CountRule(Frozen):
+    """A count over the applications with money in given amounts: e.g. at most 5 partnerships
+    with money in 2014 (``with_money_in = ["regional_2014"]``), or at most 6 with money in any
+    year of the period (all four years listed). An application counts when the sum of those
+    amounts, as it applied, is above zero::
+
+        count_rules = [
+          { name_en = "partnerships with money in 2014", name_da = "partnerskaber med midler i 2014",
+            with_money_in = ["regional_2014"], at_most = 5, reason = "§13 the yearly frame" },
+        ]
+    """
+
+    name_en: NonEmpty
+    name_da: NonEmpty
+    with_money_in: list[MoneyBasis] = Field(min_length=1)
+    at_most: int | None = Field(default=None, ge=0)
+    at_least: int | None = Field(default=None, ge=0)
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _a_limit(self) -> CountRule:
+        if self.at_most is None and self.at_least is None:
+            raise ValueError(f"count rule {self.name_en!r}: give at_most, at_least or both")
+        if self.at_most is not None and self.at_least is not None and self.at_least > self.at_most:
+            raise ValueError(f"count rule {self.name_en!r}: at_least ({self.at_least}) is above at_most "
+                             f"({self.at_most})")
+        return self
+
+
+class PartialFunding(Frozen):
+    """A stage may fund a selected application at a reduced amount (``partial_funding = {
+    min_share = "80 %" }``, or ``{ min_amount = "min_grant" }``: a declared money attribute with
+    each application's lowest acceptable amount; both: the higher of the two). The reduced amount
+    is the stage's own amount (the grant, or the regional co-financing per year with
+    ``budget_basis = "regional_cofinancing_per_year"``), in whole units; fixed costs are never
+    reduced. Which selection and which amounts: ``docs/selection.md`` (partial funding)."""
+
+    min_share: Share | None = Field(default=None, description="the lowest share of the requested "
+                                    "amount that may be granted: 0.8, '4/5' or '80 %'")
+    min_amount: MoneyBasis | None = Field(default=None, description="a declared money attribute: each "
+                                          "application's lowest acceptable amount")
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> PartialFunding:
+        if self.min_share is None and self.min_amount is None:
+            raise ValueError("partial_funding needs min_share (e.g. \"80 %\"), min_amount (a money "
+                             "attribute) or both")
+        return self
+
+    def describe(self, lang: str = "en") -> str:
+        """``at least 80 % of the requested amount`` / ``mindst 80 % af det ansøgte beløb``."""
+        parts = []
+        if self.min_share is not None:
+            pct = f"{float(self.min_share.limit('min')) * 100:.4g} %"
+            pct = pct.replace(".", ",") if lang == "da" else pct
+            parts.append(f"mindst {pct} af det ansøgte beløb" if lang == "da"
+                         else f"at least {pct} of the requested amount")
+        if self.min_amount is not None:
+            parts.append(f"mindst beløbet i {self.min_amount}" if lang == "da"
+                         else f"at least the amount in {self.min_amount}")
+        return (" og " if lang == "da" else " and ").join(parts)
+
+
+def _partial_funding_problems(i: int, st: Any, pf: PartialFunding, attrs: dict[str, Attribute]) -> list[str]:
+    """What makes a stage's partial funding impossible to keep exactly.
+
+    The program decides which selections are possible with every reducible amount at its lowest
+    (``Stage.cost(app, lowest=True)``). That is exact when a reduction never hurts a rule: true
+    of budgets, money caps and counts; a share rule is kept only when the reduced amount is its
+    ``of`` of a cap (or its ``within`` of a floor), not on the side a reduction would push over.
+    """
+    out = []
+    where = f"stages[{i}].partial_funding"
+    if pf.min_amount is not None and (pf.min_amount not in attrs or attrs[pf.min_amount].type not in ("money", "number")):
+        out.append(f"{where}: min_amount {pf.min_amount!r} is not a declared money attribute; declare it "
+                   "(type = \"money\") with each application's lowest acceptable amount")
+    cut = {"cost", st.funded_basis}
+    for k, sh in enumerate(st.shares):
+        of_cut, within_cut = sh.of in cut, sh.within in cut
+        ok = (not within_cut or (of_cut and sh.group is None)) if sh.kind == "max_share" else not of_cut
+        if not ok:
+            out.append(f"stages[{i}].shares[{k}]: with partial funding this share cannot be kept exactly: "
+                       f"reducing {st.funded_basis} could push it over its {'cap' if sh.kind == 'max_share' else 'floor'}. "
+                       "Fix: state the share over amounts that partial funding does not reduce (e.g. "
+                       "total_budget_per_year), or leave partial_funding out of this stage")
+    return out
+
+
 class ForcedDecision(Frozen):
     """An application forced into or out of a stage's selection, with the reason recorded
     (``reason = "..."`` or ``reason = { en = "...", da = "..." }``)."""
@@ -612,6 +709,144 @@ def _parse_share_cap(data: Any) -> Any:
     return data
 
 
+_MONTHS = {"en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                  "October", "November", "December"),
+           "da": ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+                  "oktober", "november", "december")}
+
+
+def call_date(value: Any) -> Any:
+    """A date of the call as written: a TOML date (``2012-08-28``), or text ``"2012-08-28"``,
+    ``"2012-12"`` (a month, as the call's time table gives most dates) or ``"2013"`` (a year);
+    kept as that ISO text. Anything else, or a day that does not exist, is refused."""
+    import datetime as _dt
+
+    if isinstance(value, _dt.datetime):
+        raise ValueError("give a date without a time of day, e.g. 2013-01-18")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    if m is None:
+        raise ValueError(f"{value!r} is not a date; write 2013-01-18 (a day), \"2012-12\" (a month) or "
+                         "\"2013\" (a year)")
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    if month is not None and not 1 <= int(month) <= 12:
+        raise ValueError(f"{value!r}: there is no month {month}; write the month as 01 to 12")
+    if day is not None:
+        try:
+            _dt.date(year, int(month), int(day))
+        except ValueError:
+            raise ValueError(f"{value!r}: there is no such day") from None
+    return text
+
+
+#: A date of the call: ``"2012-08-28"``, ``"2012-12"`` (a month) or ``"2013"`` (a year), as ISO text.
+CallDate = Annotated[str, BeforeValidator(call_date)]
+
+
+def date_bounds(text: str) -> tuple[str, str]:
+    """The first and last day a call date covers, as ISO text (for ordering dates of different
+    precision): ``"2012-12"`` -> ``("2012-12-01", "2012-12-31")``.
+
+    >>> date_bounds("2013-02"), date_bounds("2013"), date_bounds("2012-08-28")
+    (('2013-02-01', '2013-02-28'), ('2013-01-01', '2013-12-31'), ('2012-08-28', '2012-08-28'))
+    """
+    import calendar
+
+    parts = text.split("-")
+    if len(parts) == 3:
+        return text, text
+    if len(parts) == 2:
+        y, m = int(parts[0]), int(parts[1])
+        return f"{text}-01", f"{text}-{calendar.monthrange(y, m)[1]:02d}"
+    return f"{text}-01-01", f"{text}-12-31"
+
+
+def format_date(text: str, lang: str = "en") -> str:
+    """A call date in words: ``28 August 2012`` / ``28. august 2012``, ``December 2012`` /
+    ``december 2012``, ``2013``.
+
+    >>> format_date("2012-08-28"), format_date("2012-08-28", "da"), format_date("2012-12", "da")
+    ('28 August 2012', '28. august 2012', 'december 2012')
+    """
+    parts = text.split("-")
+    months = _MONTHS["da" if lang == "da" else "en"]
+    if len(parts) == 3:
+        day = int(parts[2])
+        return f"{day}. {months[int(parts[1]) - 1]} {parts[0]}" if lang == "da" else \
+            f"{day} {months[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    return text
+
+
+class Window(Frozen):
+    """A period of the call: ``{ start = "2012-12", end = "2013-01" }`` (``end`` may be left out
+    for a single date or month). Dates are days, months or years (:data:`CallDate`)."""
+
+    start: CallDate
+    end: CallDate | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end is not None and date_bounds(self.end)[1] < date_bounds(self.start)[0]:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start}); swap start and end")
+        return self
+
+    def describe(self, lang: str = "en") -> str:
+        """``December 2012 – January 2013`` / ``december 2012 – januar 2013``."""
+        if self.end is None or self.end == self.start:
+            return format_date(self.start, lang)
+        return f"{format_date(self.start, lang)} – {format_date(self.end, lang)}"
+
+
+class Milestone(Frozen):
+    """One line of the call's time table (e.g. §10 *Proces og tidsplan*): what happens, in Danish
+    and English, and when (a date or a period)."""
+
+    name_da: NonEmpty
+    name_en: NonEmpty
+    start: CallDate
+    end: CallDate | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Milestone:
+        Window(start=self.start, end=self.end)  # the same check, and the same message
+        return self
+
+    @property
+    def window(self) -> Window:
+        return Window(start=self.start, end=self.end)
+
+    def label(self, lang: str = "en") -> str:
+        return self.name_da if lang == "da" else self.name_en
+
+
+class Board(Frozen):
+    """Who recommends and who decides (``[board]`` in the call file), and the board's decision
+    file (``docs/decisions.md``): the secretariat *recommends* (indstiller) the engine's selection;
+    the board (e.g. Vækstforum) *decides*. The decision file is a CSV in the call folder with one
+    row per application the board decided on: ``stage, application_id, decision (selected /
+    not_selected), reason_en, reason_da, decided_by, decided_on``."""
+
+    name_da: NonEmpty = Field(description="the deciding body, e.g. 'Vækstforum'")
+    name_en: NonEmpty
+    recommender_da: str = Field(default="Sekretariatet", description="who recommends")
+    recommender_en: str = "The secretariat"
+    decisions: str | None = Field(default=None, description="the decision file, relative to the call "
+                                  "file; leave it out until the board has decided")
+
+    def label(self, lang: str = "en") -> str:
+        return self.name_da if lang == "da" else self.name_en
+
+    def recommender(self, lang: str = "en") -> str:
+        return self.recommender_da if lang == "da" else self.recommender_en
+
+
 class Stage(Frozen):
     """One selection stage of a call."""
 
@@ -637,6 +872,10 @@ class Stage(Frozen):
     mutually_exclusive: list[Exclusive] = Field(default_factory=list)
     money_caps: list[MoneyCap] = Field(default_factory=list, description="further budgets, e.g. one "
                                        "per year and one over the period (see MoneyCap)")
+    count_rules: list[CountRule] = Field(default_factory=list, description="counts over the applications "
+                                         "with money in given amounts, e.g. per year (see CountRule)")
+    partial_funding: PartialFunding | None = Field(default=None, description="fund a selected application "
+                                                   "at a reduced amount within stated bounds (off by default)")
     reserve: int = Field(default=0, ge=0, description="length of the ordered reserve list")
     currency: Currency = Field(default_factory=Currency, description="filled in from the call")
     min_experts: int = Field(default=1, ge=1, description="fewest experts that must score each application")
@@ -662,10 +901,27 @@ class Stage(Frozen):
         "first subject to every rule (lexicographic)")
     constraints: list[Constraint] = Field(default_factory=list)
     forced: list[ForcedDecision] = Field(default_factory=list)
+    window: Window | None = Field(default=None, description="when the stage's selection takes place "
+                                  "(e.g. { start = \"2012-12\", end = \"2013-01\" }); shown on the score "
+                                  "sheets and in the report")
+    scores_due: CallDate | None = Field(default=None, description="the deadline for the experts' "
+                                        "scores (shown on the score sheets)")
+    decision_on: CallDate | None = Field(default=None, description="when the board decides the stage")
+    assessments: str | None = Field(default=None, description="a folder (relative to the call file) of "
+                                    "the operator's written assessments, one file per application: "
+                                    "<application_id>.md or .txt, or .da.md / .en.md per language")
     panel_model: Literal["aggregate", "bayes"] = Field(
         default="aggregate", description="'aggregate': panel scores by the aggregation and calibration "
         "above; 'bayes': the Bayesian panel model's posterior means (docs/bayes.md)")
     lottery: Lottery | None = Field(default=None, description="partial lottery among the gray zone")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Stage:
+        if self.scores_due is not None and self.decision_on is not None and \
+                date_bounds(self.scores_due)[0] > date_bounds(self.decision_on)[1]:
+            raise ValueError(f"stage {self.number}: the scores are due ({self.scores_due}) after the board "
+                             f"decides ({self.decision_on}); correct scores_due or decision_on")
+        return self
 
     @model_validator(mode="after")
     def _lottery_needs_bayes(self) -> Stage:
@@ -684,17 +940,52 @@ class Stage(Frozen):
         """The fixed costs each selected application brings, together."""
         return sum(f.amount for f in self.fixed_costs)
 
-    def cost(self, app: Application) -> int:
+    def cost(self, app: Application, lowest: bool = False) -> int:
         """What an application costs against :attr:`budget` in this stage: its own amount (grant
-        or co-financing per year) plus the stage's fixed costs per selected application."""
-        if self.budget_basis == "grant":
-            return app.grant_requested.get(self.number, 0) + self.fixed_cost
-        return app.regional_cofinancing_per_year + self.fixed_cost
+        or co-financing per year) plus the stage's fixed costs per selected application.
+        ``lowest``: with its own amount at the lowest that :attr:`partial_funding` allows."""
+        return (self.lowest_funded(app) if lowest else self.funded(app)) + self.fixed_cost
 
-    def amount(self, app: Application, basis: str) -> int:
-        """An application's money under ``basis`` (see :class:`ShareRule`)."""
+    @property
+    def funded_basis(self) -> str:
+        """The amount this stage pays and partial funding may reduce: ``grant`` or
+        ``regional_cofinancing_per_year`` (the :attr:`budget_basis`)."""
+        return self.budget_basis
+
+    def funded(self, app: Application) -> int:
+        """The application's own amount in this stage, as requested (no fixed costs)."""
+        if self.budget_basis == "grant":
+            return app.grant_requested.get(self.number, 0)
+        return app.regional_cofinancing_per_year
+
+    def lowest_funded(self, app: Application) -> int:
+        """The lowest amount the stage may grant the application (:attr:`partial_funding`): the
+        requested amount times ``min_share`` rounded up to a whole unit, and at least its
+        ``min_amount`` (never above the requested amount; an application without a value in the
+        ``min_amount`` attribute may not be reduced below ``min_share``, or at all without one).
+        Without partial funding: the requested amount."""
+        full = self.funded(app)
+        pf = self.partial_funding
+        if pf is None:
+            return full
+        low = 0
+        if pf.min_share is not None:
+            low = math.ceil(pf.min_share.limit("min") * full)
+        if pf.min_amount is not None:
+            v = app.attributes.get(pf.min_amount)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                low = max(low, math.ceil(v))
+            elif pf.min_share is None:  # no lowest amount given for it: it may not be reduced
+                low = full
+        return min(full, low)
+
+    def amount(self, app: Application, basis: str, lowest: bool = False) -> int:
+        """An application's money under ``basis`` (see :class:`ShareRule`); ``lowest``: the
+        stage's own amount at the lowest that :attr:`partial_funding` allows."""
         if basis == "cost":
-            return self.cost(app)
+            return self.cost(app, lowest)
+        if lowest and basis == self.funded_basis:
+            return self.lowest_funded(app)
         if basis == "grant":
             return app.grant_requested.get(self.number, 0)
         if basis in ("regional_cofinancing_per_year", "total_budget_per_year"):
@@ -762,6 +1053,10 @@ class Call(Frozen):
         "selection within it is as good as possible")
     stages: list[Stage] = Field(min_length=1)
     assignment: AssignmentRules = AssignmentRules()
+    timeline: list[Milestone] = Field(default_factory=list, description="the call's time table "
+                                      "(what happens when), shown in the report")
+    board: Board | None = Field(default=None, description="who recommends, who decides, and the "
+                                "board's decision file")
 
     @model_validator(mode="before")
     @classmethod
@@ -860,6 +1155,15 @@ class Call(Frozen):
                                         f"one of {known}")
                     elif sh.value is not None:
                         check_value(where, attrs[sh.group], sh.value)
+            for k, cr in enumerate(st.count_rules):
+                for basis in cr.with_money_in:
+                    if basis not in money:
+                        problems.append(f"stages[{i}].count_rules[{k}]: {basis!r} is not an amount; use "
+                                        "cost, grant, regional_cofinancing_per_year, total_budget_per_year "
+                                        "or a declared money attribute")
+            pf = st.partial_funding
+            if pf is not None:
+                problems += _partial_funding_problems(i, st, pf, attrs)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -881,6 +1185,11 @@ class Call(Frozen):
                 raise ValueError(
                     f"stage {s.number} chooses from stage {s.from_stage}, which is not an earlier stage"
                 )
+            earlier = self.stage(s.from_stage) if s.from_stage is not None else None
+            if earlier is not None and earlier.window is not None and s.window is not None and \
+                    date_bounds(s.window.start)[1] < date_bounds(earlier.window.start)[0]:
+                raise ValueError(f"stage {s.number} starts ({s.window.start}) before stage {earlier.number}, "
+                                 f"which it chooses from ({earlier.window.start}); correct the windows")
             if self.selection_mode == "linked" and s.lottery is not None and s.lottery.enabled:
                 raise ValueError(f"stage {s.number}: the partial lottery is not available in the linked "
                                  "selection mode; use selection_mode = \"sequential\" or disable the lottery")

@@ -17,7 +17,9 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
+from selection.board import BoardDecisions, compare, comparison_columns, read_board_decisions
 from selection.errors import InputError, Problem, RankingError, SolverError
+from selection.io.assessments import Assessment, read_assessments
 from selection.io.csvfile import read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import (
@@ -78,6 +80,12 @@ class CallFolder:
     #: Per stage, the assignment that governs its scores (expert -> applications), as the score
     #: readers used it (:func:`selection.io.tables.assignments_for_stage`); absent: none governs.
     stage_assignments: Mapping[int, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    #: The board's decision file (``[board] decisions`` in the call file), read and checked
+    #: (:mod:`selection.board`); ``None``: the board has not decided yet (or the call has no board).
+    board: BoardDecisions | None = None
+    #: Per stage, the operator's written assessments (application id -> text), from the stage's
+    #: ``assessments`` folder (:mod:`selection.io.assessments`).
+    assessments: Mapping[int, Mapping[str, Assessment]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,14 @@ class StageResult:
     alternatives: pd.DataFrame | None = None  # k best distinct selections (``--alternatives K``)
     bayes: Any = None  # selection.bayes.stage.BayesStage when panel_model = "bayes"
     reserve: pd.DataFrame | None = None  # the ordered reserve list (the stage's ``reserve``)
+    #: The recommendation beside the board's decision (``board-decisions-stage<N>.csv``), when the
+    #: board has decided this stage; see :func:`selection.board.compare`.
+    board: pd.DataFrame | None = None
+    #: Whether this stage chose among an earlier stage's board decision (not its recommendation).
+    candidates_from_board: bool = False
+    #: Gaps in the board's record of this stage (a recommended application without a row, a
+    #: deviation without a reason), each naming the decision file: warnings, not errors.
+    board_warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,6 +321,10 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
                     f"application {a} has scores from {n} expert(s) in stage {st.number}; "
                     f"at least {st.min_experts} required", file=_rel(root, folder),
                     hint="add the missing score sheets or lower min_experts in the call file"))
+    board: BoardDecisions | None = None
+    assessed: dict[int, Mapping[str, Assessment]] = {}
+    if call is not None and known_ids:
+        board, assessed = _read_record(root, call, known_ids, files, problems)
     if problems:
         error = InputError(problems)
         error.warnings = warnings  # e.g. the unknown column behind a missing money column
@@ -319,7 +339,40 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
                                                                          if s.number not in pending]})
             catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
-                      tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside, governing)
+                      tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside, governing,
+                      board=board, assessments=assessed)
+
+
+def _read_record(root: Path, call: Call, known_ids: set[str], files: list[Path], problems: list[Problem]
+                 ) -> tuple[BoardDecisions | None, dict[int, Mapping[str, Assessment]]]:
+    """The board's decision file and each stage's assessment folder, read and checked; their
+    problems go to ``problems`` and their files to ``files`` (hashed into the manifest)."""
+    board = None
+    if call.board is not None and call.board.decisions:
+        path = root / call.board.decisions
+        link = symlink_problem(root, path)
+        if link is not None:
+            problems.append(link)
+        elif not path.is_file():
+            problems.append(Problem(f"the call names the board's decision file {call.board.decisions!r}, which "
+                                    "does not exist", file=CALL_FILE, key="board.decisions",
+                                    hint="create it (docs/decisions.md), or leave 'decisions' out until the "
+                                         "board has decided"))
+        else:
+            files.append(path)
+            board = _collect(problems, lambda: read_board_decisions(
+                path, call.board, stages=[s.number for s in call.stages], application_ids=known_ids,
+                display_name=_rel(root, path)))
+    assessed: dict[int, Mapping[str, Assessment]] = {}
+    for st in call.stages:
+        if st.assessments is None:
+            continue
+        folder = root / st.assessments
+        got = _collect(problems, lambda folder=folder: read_assessments(folder, root=root, application_ids=known_ids))
+        if got is not None:
+            assessed[st.number] = got
+            files += [p for a in got.values() for p in a.files]
+    return board, assessed
 
 
 def with_scenario(base: CallFolder, scenario: str, *, before_scores: bool = False) -> CallFolder:
@@ -367,6 +420,10 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         cat = folder.catalogues[st.number]
         evaluation = folder.evaluations[st.number]
         candidates = list(stages[st.from_stage].outcome.selected) if st.from_stage else None
+        from_board = st.from_stage is not None and folder.board is not None and folder.board.decided(st.from_stage)
+        if from_board:  # the board decided the earlier stage: choose among its decision, not the recommendation
+            assert folder.board is not None and st.from_stage is not None
+            candidates = folder.board.selected(st.from_stage)
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
             _check_candidates_scored(folder, st, evaluation, candidates)
@@ -407,15 +464,31 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
 
             reserve = reserve_list(stage_input(st, ranking, folder.applications, candidates=candidates),
                                    outcome, st.reserve)
-        if st.from_stage is not None and stages[st.from_stage].outcome.linked_value is not None:
+        if st.from_stage is not None and stages[st.from_stage].outcome.linked_value is not None and not from_board:
             _check_linked_promise(stages[st.from_stage].outcome, outcome, st.number)
-        table = add_reasons(table, SELECTION_COLUMNS)  # the words, rendered from the decision records
+        board, board_warnings = _board_table(folder, st.number, ranking, outcome.selected)
+        table = add_reasons(table, SELECTION_COLUMNS + [c for c in ("requested", "granted") if c in table.columns])  # the words, rendered from the decision records; partial funding's amounts
         t2 = time.perf_counter()
         timings[f"stage{st.number}_rank_s"] = t1 - t0
         timings[f"stage{st.number}_select_s"] = t2 - t1
         stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted,
-                                        reserve=reserve)
+                                        reserve=reserve, board=board, candidates_from_board=from_board,
+                                        board_warnings=board_warnings)
     return RunResult(folder, stages, solver, timings)
+
+
+def _board_table(folder: CallFolder, number: int, ranking: pd.DataFrame, recommended
+                 ) -> tuple[pd.DataFrame | None, tuple[Problem, ...]]:
+    """The recommendation beside the board's decision in stage ``number`` (``None`` when the board
+    has not decided it), and the gaps in the record (:func:`selection.board.compare`). Under a
+    scenario the recommendation is one the board never saw: the table is written, the gaps are not
+    reported."""
+    if folder.board is None or not folder.board.decided(number):
+        return None, ()
+    r = ranking.reset_index()
+    ranked = [(str(a), int(k)) for a, k in zip(r["application_id"], r["rank"], strict=True)]
+    rows, problems = compare(folder.board, number, ranked, recommended)
+    return pd.DataFrame(rows, columns=comparison_columns()), (() if folder.scenario is not None else tuple(problems))
 
 
 def _check_candidates_scored(folder: CallFolder, st, evaluation: pd.DataFrame, candidates) -> None:

@@ -8,16 +8,19 @@ through here and call :func:`check_folder` to learn, file by file and column by 
 missing or damaged. ``tests/test_schema.py`` runs the real commands and checks that what they
 write is exactly what this module declares.
 
-Column names may hold placeholders: ``{n}`` a stage number, ``{r}`` a rank, ``{scenario}`` a
-scenario name (:func:`stage_column` builds ``<prefix>_stage<n>``). This module imports neither
-numpy nor pandas (a header is read with :mod:`csv`).
+Tables are long per stage: a table about several stages has one ``stage`` column and a row per
+stage (schema version 2; version 1 wrote one column per stage, ``<name>_stage<N>``, in the
+scenario and sensitivity tables, see :data:`LAYOUT_CHANGES`). File names may hold the placeholder
+``{n}`` (a stage number: ``selection-stage{n}.csv``), column names ``{r}`` (a rank:
+``rank_acceptability_{r}``). This module imports neither numpy nor pandas (a header is read with
+:mod:`csv`).
 
 >>> SELECTION.file(2)
 'selection-stage2.csv'
 >>> table_for("selection-stage2.csv").name, table_for("notes.txt")
 ('selection-stage{n}.csv', None)
->>> stage_column("probability_selected", 1)
-'probability_selected_stage1'
+>>> outdated(SELECTION_PROBABILITY, 1)
+'selection-probability.csv was written in the layout of schema version 1 (one column per stage, <name>_stage<N>); this program reads version 2 (a stage column and a row per stage)'
 """
 
 from __future__ import annotations
@@ -32,19 +35,28 @@ from pathlib import Path
 from selection.errors import InputError, Problem
 
 __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", "PANEL_SCORES",
+           "BOARD_DECISIONS", "ASSESSMENTS",
            "SELECTION", "ALTERNATIVES", "RESERVE", "AGREEMENT", "LENIENCY", "DIVERGENCE",
            "RANK_INTERVALS", "OUTSIDE_ASSIGNMENT", "SCENARIO_MATRIX", "SCENARIO_CHANGES",
            "SCENARIO_SUMMARY", "RANK_ACCEPTABILITY", "CENTRAL_WEIGHTS", "SELECTION_PROBABILITY",
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
-           "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "MANIFEST_FILE", "REPORT_FILES", "report_files",
-           "stage_column", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
+           "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "APPLICATION_ATTRIBUTES", "MANIFEST_FILE",
+           "REPORT_FILES", "report_files", "LAYOUT_CHANGES", "outdated", "folder_version", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
            "LENIENCY_BAND", "LENIENCY_LABELS", "AGREEMENT_MIN_APPLICATIONS", "AGREEMENT_MIN_EXPERTS",
            "agreement_too_little"]
 
 #: Version of the layout below; written into every manifest as ``schema_version``. Raise it when a
-#: table or column is renamed or removed (adding an optional column keeps it). A folder without it
-#: was written before versions were recorded and is read as version 0 (the same layout).
-SCHEMA_VERSION = 1
+#: table or column is renamed or removed (adding an optional column or a new table keeps it), and
+#: say in :data:`LAYOUT_CHANGES` what changed. A folder without it was written before versions were
+#: recorded and is read as version 0 (the layout of version 1).
+SCHEMA_VERSION = 2
+
+#: What each version changed, in words a reader of an older folder is shown (version -> change).
+LAYOUT_CHANGES: dict[int, str] = {
+    2: "per-stage columns became rows: scenario-matrix.csv, selection-probability.csv, score-uncertainty.csv "
+       "and weight-sweep.csv have a stage column and a row per stage instead of one column per stage "
+       "(<name>_stage<N>)",
+}
 
 #: What made a folder (``manifest.json`` ``"kind"``) -> the command.
 KINDS = {"run": "selection run", "panel": "selection panel", "scenarios": "selection scenarios",
@@ -81,18 +93,14 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
-def stage_column(prefix: str, n: int) -> str:
-    """The per-stage column ``<prefix>_stage<n>`` (e.g. ``probability_selected_stage1``)."""
-    return f"{prefix}_stage{n}"
-
-
 @dataclass(frozen=True)
 class Table:
     """One file of a run folder.
 
     ``columns`` are always written, in this order; ``optional`` ones when they apply (a Danish
-    twin, a per-stage column of a stage that ran, a Bayesian stage's extras). ``required`` lists
-    the kinds of folder that cannot be read without the file.
+    twin, a Bayesian stage's extras). ``required`` lists the kinds of folder that cannot be read
+    without the file. ``since`` is the schema version that gave the table its present layout: a
+    folder of an older version holding it was written in another layout (:func:`outdated`).
     """
 
     name: str
@@ -101,6 +109,7 @@ class Table:
     optional: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     description: str = ""
+    since: int = 0
 
     def file(self, n: int | None = None) -> str:
         """The file name (of stage ``n`` for a per-stage file)."""
@@ -166,8 +175,9 @@ PANEL_SCORES = Table("panel-scores.csv", ("run", "panel"), (
     description="panel score per application x criterion (panel: raw and calibrated side by side)")
 SELECTION = Table("selection-stage{n}.csv", ("run",), (
     "application_id", "rank", "value", "selected", "reason", "cost_to_include", "would_leave", "eligible",
-    "reason_da"), optional=_REASON_FACTS, required=("run",),
-    description="each application's decision in a stage and the reason for it")
+    "reason_da"), optional=_REASON_FACTS + ("requested", "granted"), required=("run",),
+    description="each application's decision in a stage and the reason for it (with partial funding: "
+                "the amount requested and the amount granted, 0 when not selected)")
 ALTERNATIVES = Table("alternatives-stage{n}.csv", ("run",), (
     "alternative", "objective", "objective_lost", "n_selected", "selected", "added", "removed", "differs_by"),
     description="the k best distinct selections (--alternatives K)")
@@ -228,8 +238,10 @@ OUTSIDE_ASSIGNMENT = Table("outside-assignment.csv", ("run", "panel"), (
     "stage", "expert_id", "application_id", "source_file", "sheet", "cell", "n_scores"),
     description="scores counted although the expert was not assigned the application")
 SCENARIO_MATRIX = Table("scenario-matrix.csv", ("scenarios",), (
-    "application_id", "title", "{scenario}_stage{n}", "times_selected_stage{n}", "robust_core_stage{n}"),
-    required=("scenarios",), description="1/0 per scenario and stage (wide: one column each)")
+    "stage", "application_id", "title", "scenario", "selected", "times_selected", "robust_core"),
+    required=("scenarios",), since=2,
+    description="per stage, application and scenario: selected 1/0 (empty: the scenario has no feasible "
+                "selection), how many feasible scenarios select it, and whether all do (robust core)")
 SCENARIO_CHANGES = Table("scenario-changes.csv", ("scenarios",), (
     "scenario", "stage", "application_id", "title", "change", "rank_baseline", "rank_scenario",
     "reason_baseline", "reason_scenario"), description="who enters or leaves against the baseline")
@@ -244,39 +256,70 @@ CENTRAL_WEIGHTS = Table("central-weights.csv", ("sensitivity",), (
     "stage", "application_id", "acceptability_first", "criterion", "given_weight", "central_weight"),
     description="SMAA central weight vectors")
 SELECTION_PROBABILITY = Table("selection-probability.csv", ("sensitivity",), (
-    "application_id", "title", "selected_stage{n}_baseline", "probability_selected_stage{n}",
-    "infeasible_share_stage{n}"), description="probability of being selected under sampled weights")
+    "stage", "application_id", "title", "selected_baseline", "probability_selected", "infeasible_share"),
+    since=2, description="per stage and application: selected in the run, probability of being selected "
+                         "under sampled weights, share of samples with no feasible selection")
 SCORE_UNCERTAINTY = Table("score-uncertainty.csv", ("sensitivity",), (
     "stage", "application_id", "source", "expected_rank", "rank_q05", "rank_q25", "rank_q50", "rank_q75",
-    "rank_q95", "probability_top_k", "probability_selected_stage{n}"),
-    description="expert-bootstrap ranks and selection probabilities")
+    "rank_q95", "probability_top_k", "probability_selected"), since=2,
+    description="expert-bootstrap ranks in a stage and the probability of being selected in that stage")
 WEIGHT_STABILITY = Table("weight-stability.csv", ("sensitivity",), (
     "stage", "criterion", "baseline_weight", "stable_from", "stable_to"),
     description="the interval of each weight over which the selection stays the same")
 WEIGHT_SWEEP = Table("weight-sweep.csv", ("sensitivity",), (
-    "stage", "criterion", "weight", "baseline_weight", "selected_stage{n}", "same_as_baseline"),
-    description="the selection along each weight's sweep (space-separated ids)")
+    "stage", "criterion", "weight", "baseline_weight", "selection_stage", "selected", "same_as_baseline"),
+    since=2, description="along each weight's sweep (stage: the stage whose criterion is swept), the "
+                         "selection of each stage (selection_stage; space-separated ids) and whether it is "
+                         "the run's")
 CORE_INDEX = Table("core-index.csv", ("sensitivity",), (
     "stage", "application_id", "core_index", "core_label", "n_nondominated", "weight_information"),
     description="robust portfolio modelling: core / borderline / exterior")
-POSTERIOR = Table("posterior.csv", ("run",), (
+POSTERIOR = Table("posterior.csv", ("run", "panel"), (
     "stage", "application_id", "mean_total", "total_q05", "total_q95", "expected_rank", "er_q05", "er_q95",
     "probability_selected"),
     description="Bayesian panel model: each application's posterior total and rank (panel_model = bayes)")
-EXPERT_POSTERIOR = Table("expert-posterior.csv", ("run",), (
+EXPERT_POSTERIOR = Table("expert-posterior.csv", ("run", "panel"), (
     "stage", "expert_id", "leniency", "leniency_q05", "leniency_q95", "n_scores"),
     description="Bayesian panel model: each expert's leniency")
-POSTERIOR_DIAGNOSTICS = Table("posterior-diagnostics.csv", ("run",), ("stage", "parameter", "rhat", "ess_bulk"),
+POSTERIOR_DIAGNOSTICS = Table("posterior-diagnostics.csv", ("run", "panel"), ("stage", "parameter", "rhat", "ess_bulk"),
                               description="Bayesian panel model: convergence (R-hat, bulk ESS)")
 LOTTERY = Table("lottery.csv", ("run",), ("stage", "application_id", "zone", "probability", "selected"),
                 description="the partial lottery among the gray zone")
+APPLICATION_ATTRIBUTES = Table("application-attributes.csv", ("run",), (
+    "application_id", "attribute", "type", "value", "value_en", "value_da", "attribute_en", "attribute_da"),
+    description="the call's declared application attributes (vocabulary.toml): a row per application, "
+                "attribute and value (several values: a row each; no value: no row), with the labels in "
+                "English and Danish")
+BOARD_DECISIONS = Table("board-decisions-stage{n}.csv", ("run",), (
+    "application_id", "rank", "recommended", "decided", "deviation", "recorded", "reason", "reason_da",
+    "decided_by", "decided_on"), description="the secretariat's recommendation beside the board's decision (selection.board)")
+ASSESSMENTS = Table("assessments-stage{n}.csv", ("run",), ("application_id", "language", "text", "file"),
+                    description="the operator's written assessment of each application (selection.io.assessments)")
 
 #: Every table, by file-name pattern.
 TABLES: tuple[Table, ...] = (
     RANKING, PANEL_SCORES, SELECTION, ALTERNATIVES, RESERVE, AGREEMENT, LENIENCY, DIVERGENCE,
     RANK_INTERVALS, OUTSIDE_ASSIGNMENT, SCENARIO_MATRIX, SCENARIO_CHANGES, SCENARIO_SUMMARY,
     RANK_ACCEPTABILITY, CENTRAL_WEIGHTS, SELECTION_PROBABILITY, SCORE_UNCERTAINTY, WEIGHT_STABILITY,
-    WEIGHT_SWEEP, CORE_INDEX, POSTERIOR, EXPERT_POSTERIOR, POSTERIOR_DIAGNOSTICS, LOTTERY)
+    WEIGHT_SWEEP, CORE_INDEX, POSTERIOR, EXPERT_POSTERIOR, POSTERIOR_DIAGNOSTICS, LOTTERY, BOARD_DECISIONS, ASSESSMENTS,
+    APPLICATION_ATTRIBUTES)
+
+
+def folder_version(manifest: dict) -> int:
+    """The ``schema_version`` a manifest records (0 when it records none: written before versions
+    were); ``-1`` when the value is not a whole number (a damaged manifest)."""
+    v = manifest.get("schema_version", 0)
+    return v if isinstance(v, int) and not isinstance(v, bool) else -1
+
+
+def outdated(table: Table, version: int) -> str | None:
+    """Why ``table`` of a folder of schema ``version`` is in another layout than this program's,
+    or ``None`` when its layout is current (or the version is unknown: -1)."""
+    if version < 0 or version >= table.since:
+        return None
+    return (f"{table.name} was written in the layout of schema version {max(version, 1)} (one column per "
+            f"stage, <name>_stage<N>); this program reads version {SCHEMA_VERSION} (a stage column and a row "
+            "per stage)")
 
 
 def table_for(filename: str) -> Table | None:
@@ -321,7 +364,8 @@ def check_folder(folder: Path | str, kind: str | None = None, *, hashes: bool = 
     """Everything missing or damaged in a run folder, file by file and column by column.
 
     Checks the manifest (present, valid JSON, a known ``kind`` -- ``kind`` when given --, its keys
-    and a ``schema_version`` this version reads), that every required file of its kind is there,
+    and a ``schema_version`` this version reads), that no table is in an older layout (a folder of
+    an older version is named as such, table by table), that every required file of its kind is there,
     that every output the manifest lists is present and unchanged (SHA-256, when ``hashes``), and
     the header of every table the schema knows. A ``scenarios`` folder's sub-folders are checked
     as ``run`` folders. Returns ``[]`` for a sound folder.
@@ -362,9 +406,16 @@ def check_folder(folder: Path | str, kind: str | None = None, *, hashes: bool = 
         if found in need.required and not any(need.matches(n) for n in present):
             problems.append(Problem(f"no {need.name.replace('{n}', '<N>')} ({need.description})", file=str(folder),
                                     hint=f"run `{KINDS[found]}` again"))
+    older = folder_version(manifest)
     for name in present:
         t = table_for(name)
         if t is None:
+            continue
+        why = outdated(t, older)
+        if why is not None:  # another layout: say so rather than list its columns as unknown
+            problems.append(Problem(why, file=str(folder / name),
+                                    hint=f"run `{KINDS[found]}` again to write it in this layout, or read the "
+                                         "folder with the version of selection that wrote it"))
             continue
         try:
             header = read_header(folder / name)

@@ -71,6 +71,7 @@ def _t(text: Any, lang: str) -> str:
 _W = {
     "en": {
         "selected": "selected", "forced_in": "selected (forced in: {why})",
+        "partial": "{sel}, funded at {granted} of {requested} requested",
         "not_in_earlier_stage": "not selected in stage {stage}", "below_threshold": "below threshold: {failed}",
         "regional": "regional share {share} is above the cap of {cap}", "not_eligible": "not eligible: {why}",
         "forced_out": "forced out: {why}",
@@ -96,16 +97,17 @@ _W = {
         "at_least": "at least", "at_most": "at most", "exactly": "exactly", "sel": "selected", "in": "in",
     },
     "da": {
-        "selected": "udvalgt", "forced_in": "udvalgt (tvunget ind: {why})",
+        "selected": "udvalgt", "forced_in": "udvalgt ved beslutning ({why})",
+        "partial": "{sel}, bevilget {granted} af de ansøgte {requested}",
         "not_in_earlier_stage": "ikke udvalgt i fase {stage}", "below_threshold": "under tærsklen: {failed}",
         "regional": "regional andel {share} er over loftet på {cap}", "not_eligible": "ikke støtteberettiget: {why}",
-        "forced_out": "tvunget ud: {why}",
+        "forced_out": "udelukket ved beslutning: {why}",
         "places": "overgået: alle {n} pladser gik til højere rangerede ansøgninger",
         "money_lead": "overgået inden for budgettet: \"{desc}\" ville blive overskredet med {over}",
         "money": "budgettet \"{desc}\" ville blive overskredet med {over}",
         "cap": "udelukket af loftet for {label} (højst {rhs}; {used} allerede udvalgt)",
         "floor": "uden {b} ville \"{desc}\" ikke være opfyldt",
-        "forced": "{b} er tvunget ind",
+        "forced": "{b} er udvalgt ved beslutning",
         "broken": "\"{desc}\" ville blive brudt",
         "no_gain": "ikke udvalgt: at tilføje den overholder alle regler, men hæver ikke den samlede værdi "
                    "(dens værdi er {v})",
@@ -120,7 +122,7 @@ _W = {
         "linked": " (koblet tilstand: fase 1 vælges først for den bedste udvælgelse i fase 2 inden for den, "
                   "derefter for sin egen værdi)",
         "impossible": "; ingen udvælgelse, der overholder alle regler, kan omfatte den",
-        "costs": "; at tvinge den ind koster {c} i {goal}", "leave": " ({ids} ville udgå)",
+        "costs": "; at tage den med koster {c} i {goal}", "leave": " ({ids} ville udgå)",
         "value": "samlet værdi", "stage2_value": "værdi i fase 2", "score": "samlet score",
         "at_least": "mindst", "at_most": "højst", "exactly": "præcis", "sel": "udvalgt", "in": "i",
     },
@@ -133,7 +135,7 @@ KINDS = {
                                                                    "ikke udvalgt i den tidligere fase"),
     "below_threshold": ("below threshold", "under tærsklen"),
     "regional_share_over_cap": ("regional share above the cap", "regional andel over loftet"),
-    "not_eligible": ("not eligible", "ikke støtteberettiget"), "forced_out": ("forced out", "tvunget ud"),
+    "not_eligible": ("not eligible", "ikke støtteberettiget"), "forced_out": ("forced out", "udelukket ved beslutning"),
     "excluded": ("may not be selected", "kan ikke udvælges"), "outranked": ("outranked", "overgået"),
     "no_gain": ("not selected: no gain in value", "ikke udvalgt: ingen gevinst i værdi"),
     "ranking_deviation": ("ranking deviation", "rangafvigelse"),
@@ -194,7 +196,12 @@ def render(decision: Decision, lang: str = "en") -> str:
     if code == "selected":
         if f.get("lottery"):  # a partial lottery's draw (selection.bayes) states its own words
             return _t(f["lottery"], lang)
-        return w["forced_in"].format(why=_t(f["forced"], lang)) if f.get("forced") else w["selected"]
+        sel = w["forced_in"].format(why=_t(f["forced"], lang)) if f.get("forced") else w["selected"]
+        if f.get("granted") is not None and f["granted"] < f.get("requested", 0):  # partial funding
+            unit = str(f.get("currency", ""))
+            return w["partial"].format(sel=sel, granted=fmt(f["granted"], "money", lang, unit=unit),
+                                       requested=fmt(f["requested"], "money", lang, unit=unit))
+        return sel
     if code == "not_in_earlier_stage":
         return w["not_in_earlier_stage"].format(stage=f["stage"])
     if code == "below_threshold":

@@ -289,6 +289,10 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
         cost, leave = math.nan, ""
         if a in chosen:
             d = Decision("selected", {"forced": forced_in.get(a)})
+            if outcome.granted is not None:  # partial funding: the amount granted beside the one requested
+                d = Decision("selected", {"forced": forced_in.get(a), "granted": int(outcome.granted[a]),
+                                          "requested": inp.stage.funded(inp.applications[a]),
+                                          "currency": inp.stage.currency.code})
         elif a in inp.excluded:
             d = _exclusion(inp.excluded[a])
             if d.code == "excluded" and a in inp.excluded_da:
@@ -320,4 +324,8 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                 s.pop("all", None)
         rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, cost, leave,
                      a not in inp.excluded, d.code, d.to_json()))
-    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
+    table = pd.DataFrame(rows, columns=RECORD_COLUMNS)
+    if outcome.granted is not None:  # partial funding: requested and granted amounts side by side
+        table["requested"] = [inp.stage.funded(inp.applications[a]) for a in table["application_id"]]
+        table["granted"] = [int(outcome.granted.get(a, 0)) for a in table["application_id"]]
+    return table

@@ -134,6 +134,9 @@ class StageOutcome:
     solver: str
     note: str = ""
     linked_value: float | None = None  # linked mode: the later stage's value this selection promises
+    #: partial funding (the stage's ``partial_funding``): application id -> amount granted, for
+    #: every selected application (``None``: the stage grants what was requested)
+    granted: Mapping[str, int] | None = None
 
 
 def _lower(name: str) -> str:
@@ -206,10 +209,31 @@ def money_cap_rules(inp: StageInput) -> list[Rule]:
     st, cur = inp.stage, inp.stage.currency
     out = []
     for k, mc in enumerate(st.money_caps):
-        coefs = {a: float(sum(st.amount(inp.applications[a], b) for b in mc.of)) for a in inp.values}
+        coefs = {a: float(sum(st.amount(inp.applications[a], b, lowest=True) for b in mc.of)) for a in inp.values}
         out.append(Rule(f"money_cap[{k}]", f"{mc.name_en} within {cur.format(mc.at_most)}",
                         {a: c for a, c in coefs.items() if c}, "<=", mc.at_most, cur.code, kind="budget",
                         reason=mc.reason, description_da=f"{mc.name_da} inden for {cur.format(mc.at_most, 'da')}"))
+    return out
+
+
+def count_rules(inp: StageInput) -> list[Rule]:
+    """One count row per ``count_rules`` entry (and sense): ``sum x_i <= at_most`` (``>= at_least``)
+    over the applications whose amounts in ``with_money_in`` sum above zero, e.g. at most 5
+    partnerships with money in 2014."""
+    st = inp.stage
+    out = []
+    for k, cr in enumerate(st.count_rules):
+        members = {a: 1.0 for a in inp.values
+                   if sum(st.amount(inp.applications[a], b) for b in cr.with_money_in) > 0}
+        label, label_da = cr.name_en, cr.name_da
+        for sense, n, words, words_da in (("<=", cr.at_most, "at most", "højst"),
+                                           (">=", cr.at_least, "at least", "mindst")):
+            if n is None or (sense == "<=" and len(members) <= n) or (sense == ">=" and n == 0):
+                continue  # cannot bind
+            out.append(Rule(f"count_rule[{k}]" + (":max" if sense == "<=" else ":min"),
+                            f"{words} {n} {label} selected", members, sense, n, kind="group",
+                            reason=cr.reason, label=label, label_da=label_da,
+                            description_da=f"{words_da} {n} udvalgte {label_da}"))
     return out
 
 
@@ -264,7 +288,7 @@ def _share_rule(inp: StageInput, sh: ShareRule, value: str | None, name: str) ->
     coefs = {}
     for a in (inp.applications[b] for b in inp.values):
         member = sh.group is None or value in a.group_values(sh.group)
-        c = (q * st.amount(a, sh.of) if member else 0) - p * st.amount(a, sh.within)
+        c = (q * st.amount(a, sh.of, lowest=True) if member else 0) - p * st.amount(a, sh.within, lowest=True)
         if c:
             coefs[a.id] = float(c)
     of_en, of_da = _BASIS.get(sh.of, (sh.of, sh.of))
@@ -303,8 +327,11 @@ def build_rules(inp: StageInput) -> list[Rule]:
             what += " + " + " + ".join(f"{f.name_en} {f.amount:,}" for f in st.fixed_costs) + " per selected"
             what_da += " + " + " + ".join(f"{f.name_da} {cur.format(f.amount, 'da')}"
                                           for f in st.fixed_costs) + " pr. udvalgt"
+        if st.partial_funding is not None:  # the program reads every reducible amount at its lowest
+            what += f" (each at {st.partial_funding.describe()})"
+            what_da += f" (hver med {st.partial_funding.describe('da')})"
         rules.append(Rule("budget", f"{what} within {cur.format(st.budget)}",
-                          {a.id: float(st.cost(a)) for a in cand}, "<=", st.budget, cur.code, kind="budget",
+                          {a.id: float(st.cost(a, lowest=True)) for a in cand}, "<=", st.budget, cur.code, kind="budget",
                           description_da=f"{what_da} inden for {cur.format(st.budget, 'da')}"))
     if st.total_budget_cap_per_year is not None:
         rules.append(Rule("total_budget",
@@ -346,7 +373,7 @@ def build_rules(inp: StageInput) -> list[Rule]:
                                   description_da=rule_text_da(words, count, c.group, v, c.declared),
                                   label_da=group_label_da(c.group, v, c.declared),
                                   source=k, if_available=bool(c.if_available and sense == ">=")))
-    rules += exclusive_rules(inp) + share_rules(inp) + money_cap_rules(inp)
+    rules += exclusive_rules(inp) + share_rules(inp) + money_cap_rules(inp) + count_rules(inp)
     for f in st.forced:
         if f.application in inp.values:
             rules.append(Rule(f"forced:{f.application}",
@@ -791,7 +818,13 @@ def outcome_for(inp: StageInput, rules: Sequence[Rule], selected: Sequence[str],
                           f"{'; '.join(broken + [f'{a} is excluded' for a in bad])}")
     objective = math.fsum(inp.values[a] for a in selected)
     binding = tuple(r.description for r in rules if _binds(r, chosen, inp))
-    return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note)
+    granted = None
+    if inp.stage.partial_funding is not None:  # the amounts: least money cut, lowest-ranked first
+        from selection.select.funding import grant_amounts
+
+        granted = grant_amounts(inp, selected)  # in-process HiGHS, zero gap
+    return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note,
+                        granted=granted)
 
 
 def _binds(rule: Rule, chosen: frozenset[str], inp: StageInput) -> bool:
