@@ -1232,6 +1232,8 @@ class StageOverride(Frozen):
     forced: list[ForcedDecision] = Field(default_factory=list, description="added to the stage's forced decisions")
     panel_model: Literal["aggregate", "bayes"] | None = None
     lottery: Lottery | None = Field(default=None, description="replace the stage's lottery settings")
+    partial_funding: PartialFunding | None = Field(default=None, description="replace the stage's partial "
+                                                   "funding: { min_share = \"90 %\" } (docs/selection.md)")
 
 
 class Scenario(Frozen):

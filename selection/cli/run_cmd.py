@@ -50,6 +50,9 @@ def run(args) -> int:
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, args.scenario or "baseline", started)
     target = write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
+    from selection.cli.validate_cmd import print_board_warnings
+
+    print_board_warnings(result)
     if args.quiet:
         print(target)
     else:
@@ -76,14 +79,16 @@ def summary(result) -> str:
         shown["selected"] = ["YES" if sel.at[a, "selected"] else "" for a in shown["application_id"]]
         shown["reason"] = [shorten(str(sel.at[a, "reason"]), 60) for a in shown["application_id"]]
         if st.from_stage:
-            shown = shown[shown["application_id"].isin(result.stages[st.from_stage].outcome.selected)]
+            shown = shown[shown["application_id"].isin(sr.ranking.index)]  # the candidates it chose among
         lines += ["", f"== Stage {st.number}: {st.name} (choose at most {st.max_selected}"
-                  + (f" of the {result.stages[st.from_stage].outcome.selected.__len__()} from stage {st.from_stage}" if st.from_stage else "")
+                  + (f" of the {len(sr.ranking)} from stage {st.from_stage}" if st.from_stage else "")
                   + ") ==", table(shown)]
         chosen = [folder.applications[a] for a in sr.outcome.selected]
         lines.append(f"\nSelected {len(chosen)}: {', '.join(a.id for a in chosen)}  (total value {sr.outcome.objective:.3f})")
         if st.budget is not None:
             used = sum(st.cost(a) for a in chosen)
+            if sr.outcome.granted is not None:  # partial funding: the amounts granted, not requested
+                used = sum(int(sr.outcome.granted[a.id]) + st.fixed_cost for a in chosen)
             what = "grants" if st.budget_basis == "grant" else "regional co-financing per year"
             if st.fixed_costs:
                 what += f" + fixed costs {money(st.fixed_cost, st.currency.code)} per selected"
@@ -103,6 +108,7 @@ def summary(result) -> str:
                 f"{a}: forcing it in costs {fmt(c, 'value')}" + (f", {w} would leave" if w else "")
                 for a, c, w in zip(dev["application_id"], dev["cost_to_include"], dev["would_leave"], strict=True))
                 + ")")
+        lines += _board_lines(folder, sr)
         alts = getattr(sr, "alternatives", None)
         if alts is not None and len(alts) > 1:
             lines.append("Next best selections: " + "; ".join(
@@ -110,3 +116,26 @@ def summary(result) -> str:
     for note in folder.pending:
         lines += ["", f"== {note[0].upper()}{note[1:]} =="]
     return "\n".join(lines)
+
+
+def _board_lines(folder, sr) -> list[str]:
+    """What the board decided in a stage beside the recommendation (selection.board), and where a
+    later stage's candidates came from."""
+    board = folder.call.board
+    lines = []
+    if getattr(sr, "candidates_from_board", False) and board is not None:
+        lines.append(f"Chosen among {board.name_en}'s decision of the earlier stage (board-decisions file), "
+                     "not the recommendation")
+    table = getattr(sr, "board", None)
+    if table is None or board is None:
+        return lines
+    decided = table[table["decided"]]
+    when = ", ".join(sorted(set(table["decided_on"].astype(str)) - {""}))
+    lines.append(f"{board.name_en} decided ({when}): {len(decided)} selected: {', '.join(decided['application_id'])}")
+    dev = table[table["deviation"]]
+    for r in dev.itertuples():
+        what = "not selected although recommended" if r.recommended else "selected although not recommended"
+        lines.append(f"  deviation: {r.application_id} {what}" + (f" — {r.reason}" if r.reason else " — no reason recorded"))
+    if not len(dev):
+        lines.append("  no deviation from the recommendation")
+    return lines

@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from selection.errors import InfeasibleError, SolverError
-from selection.select.milp import Milp, solve_milp
+from selection.select.milp import solve_milp
 from selection.select.program import (
     Rule,
     StageInput,
@@ -43,7 +42,7 @@ from selection.select.program import (
     stage_milp,
 )
 
-__all__ = ["funding_line", "solve_funding_line", "funding_line_forced", "grant_amounts"]
+__all__ = ["funding_line", "solve_funding_line", "funding_line_forced"]
 
 
 def _is_cap(r: Rule) -> bool:
@@ -154,89 +153,3 @@ def funding_line_forced(inp: StageInput, outcome: StageOutcome, a: str,
         return None
     return math.fsum(inp.values[b] for b in chosen), tuple(sorted(chosen, key=lambda b: inp.ranks[b]))
 
-
-def grant_amounts(inp: StageInput, selected: Sequence[str], solver: str = "highs") -> dict[str, int]:
-    """The amounts granted to a selection under the stage's ``partial_funding``.
-
-    The program chose ``selected`` with every reducible amount at its lowest
-    (:meth:`~selection.model.Stage.lowest_funded`): it is possible with reductions. The amounts are
-    then, in whole units of the call's currency:
-
-    1. the **least total money cut** (sum of requested minus granted) that keeps every rule, and
-    2. among the ways to cut that much, the **lowest-ranked** selected application is cut first
-       (as far as its lowest amount allows), then the next lowest-ranked, and so on: the
-       lexicographic maximum of the cuts taken from the bottom of the ranking (the funding-line
-       convention that the last one funded takes what is left).
-
-    A rule whose sum does not depend on the reducible amount is kept by the selection alone.
-    With one rule to keep (the budget) the cuts are closed-form; otherwise a small integer program
-    per step (the cuts ``r_i`` integers in ``[0, requested_i - lowest_i]``, each affected row
-    ``sum_i d_i r_i >= need``, Isermann 1982, doi:10.1007/BF01782758, for the lexicographic order).
-    """
-    st = inp.stage
-    sel = sorted(selected, key=lambda a: inp.ranks[a])
-    full = {a: st.funded(inp.applications[a]) for a in sel}
-    room = {a: full[a] - st.lowest_funded(inp.applications[a]) for a in sel}
-    if st.partial_funding is None or not any(room.values()):
-        return full
-    low_rules = build_rules(inp)
-    full_rules = {r.name: r for r in build_rules(replace(inp, stage=st.model_copy(update={"partial_funding": None})))}
-    chosen = frozenset(sel)
-    rows: list[tuple[dict[str, int], int]] = []  # sum_i d_i r_i >= need
-    for r in low_rules:
-        fr = full_rules.get(r.name)
-        if fr is None:
-            continue
-        d = {a: round(fr.coefs.get(a, 0.0) - r.coefs.get(a, 0.0)) // room[a] for a in sel if room[a]}
-        d = {a: v for a, v in d.items() if v}
-        if not d:
-            continue
-        excess = fr.lhs(chosen) - fr.rhs  # > 0: the full amounts break the cap by this much
-        if r.sense == "<=":
-            need = math.ceil(excess - 1e-9)
-        else:
-            need, d = math.ceil(-excess - 1e-9), {a: -v for a, v in d.items()}
-        if need > 0:
-            rows.append((d, need))
-    cut = dict.fromkeys(sel, 0)
-    if not rows:
-        return full
-    if len(rows) == 1 and len(set(rows[0][0].values())) == 1 and next(iter(rows[0][0].values())) > 0:
-        (d, need), = rows
-        step = next(iter(d.values()))
-        left = math.ceil(need / step)
-        for a in reversed(sel):  # lowest-ranked first
-            if a in d:
-                cut[a] = min(room[a], left)
-                left -= cut[a]
-        if left > 0:  # pragma: no cover - the program found the selection possible at the lowest amounts
-            raise SolverError(f"stage {st.number}: the selection cannot be funded even at the lowest amounts")
-    else:
-        ids = [a for a in sel if room[a]]
-        pos = {a: i for i, a in enumerate(ids)}
-        m = Milp(maximize=False)
-        m.add_vars(len(ids), cost=1.0, lower=0.0, upper=np.array([float(room[a]) for a in ids]))
-        for d, need in rows:
-            items = [(pos[a], float(v)) for a, v in d.items() if a in pos]
-            m.add_row([i for i, _ in items], [v for _, v in items], lower=float(need))
-        sol = solve_milp(m, solver)
-        if sol.status != "optimal":  # pragma: no cover - as above
-            raise SolverError(f"stage {st.number}: the amounts of the partial funding: the solver ended "
-                              f"with status {sol.status}")
-        total = float(np.round(sol.objective))
-        m.add_row(list(range(len(ids))), [1.0] * len(ids), lower=total, upper=total)
-        x = np.round(sol.x)
-        for a in reversed(ids):  # the lowest-ranked cut as far as the least total allows, then the next
-            j = pos[a]
-            step_m = m.copy()
-            step_m.maximize = True
-            step_m.cost = [0.0] * m.n
-            step_m.cost[j] = 1.0
-            s2 = solve_milp(step_m, solver)
-            if s2.status == "optimal":
-                x = np.round(s2.x)
-            m.lower = list(m.lower)
-            m.upper = list(m.upper)
-            m.lower[j] = m.upper[j] = float(x[j])
-        cut.update({a: int(x[pos[a]]) for a in ids})
-    return {a: full[a] - cut[a] for a in sel}

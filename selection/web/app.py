@@ -190,6 +190,8 @@ def _stage_views(c: _Ctx, result: Any, lang: str) -> list[dict[str, Any]]:
                          "code": getattr(r, "reason_code", "")})
         chosen = [folder.applications[a] for a in sr.outcome.selected]
         used = sum(st.cost(a) for a in chosen) if st.budget is not None else None
+        if used is not None and sr.outcome.granted is not None:  # partial funding: what is granted
+            used = sum(int(sr.outcome.granted[a.id]) + st.fixed_cost for a in chosen)
         binding = list(sr.outcome.binding)
         rules = {r.description: r for r in sr.outcome.rules}
         if lang == "da":

@@ -282,3 +282,29 @@ def test_partial_funding_settings_are_checked():
         _call(BASE | {"partial_funding": {"min_amount": "lowest"}})
     with pytest.raises(ValueError, match="outside 0-1"):
         _call(BASE | {"partial_funding": {"min_share": "120 %"}})
+
+
+def test_research_council_scenario_cuts_from_the_bottom_within_the_budget():
+    """The shipped scenario (at least 90 %): every grant within its bounds, the budget spent on the
+    granted amounts, and the cuts taken from the bottom: a selected proposal is cut only when every
+    lower-ranked selected one is at its lowest."""
+    from pathlib import Path
+
+    from selection.pipeline import load_call_folder, run_call
+
+    folder = load_call_folder(Path(__file__).parents[2] / "examples" / "research-council", "partial-funding")
+    st = folder.call.stage(1)
+    assert st.partial_funding is not None and st.objective == "funding_line"
+    sr = run_call(folder, solver="highs").stages[1]
+    granted = sr.outcome.granted
+    apps = folder.applications
+    assert sum(granted.values()) <= st.budget < sum(st.cost(apps[a]) for a in sr.outcome.selected)
+    order = list(sr.outcome.selected)  # rank order
+    lowest = {a: math.ceil(Fraction(9, 10) * apps[a].grant_requested[1]) for a in order}
+    assert all(lowest[a] <= granted[a] <= apps[a].grant_requested[1] for a in order)
+    for k, a in enumerate(order):
+        if granted[a] < apps[a].grant_requested[1]:
+            assert all(granted[b] == lowest[b] for b in order[k + 1:])
+    t = sr.selection.set_index("application_id")
+    assert (t.loc[order, "granted"] == [granted[a] for a in order]).all()
+    assert t.loc[order[-1], "reason"].startswith("selected, funded at ")
