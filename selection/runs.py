@@ -162,6 +162,15 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
             tables[schema.ALTERNATIVES.file(n)] = sr.alternatives
         if getattr(sr, "reserve", None) is not None:
             tables[schema.RESERVE.file(n)] = sr.reserve  # ordered reserve list (selection.select.reserve)
+        if getattr(sr, "board", None) is not None:  # recommendation beside the board's decision (selection.board)
+            tables[schema.BOARD_DECISIONS.file(n)] = sr.board
+        if n in getattr(folder, "assessments", {}):  # the operator's written assessments (selection.io.assessments)
+            from selection.io.assessments import assessment_rows
+
+            rows = assessment_rows(dict(folder.assessments[n]), list(sr.ranking.index), root=folder.root)
+            tables[schema.ASSESSMENTS.file(n)] = pd.DataFrame(rows, columns=list(schema.ASSESSMENTS.columns))
+    if folder.call.attributes:  # the call's declared attributes, for figures, the report and the web page
+        tables[schema.APPLICATION_ATTRIBUTES.file()] = attribute_table(folder.call.attributes, folder.applications)
     tables.update(panel_diagnostics(result))
     from selection.bayes.stage import (
         bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages
@@ -169,6 +178,32 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
 
     tables.update(bayes_tables(result.stages))
     return tables
+
+
+def attribute_table(attributes, applications) -> pd.DataFrame:
+    """``application-attributes.csv``: each application's values of the call's declared attributes
+    (:class:`selection.vocabulary.Attribute`), long -- a row per application, attribute and value
+    (an attribute of several values gives a row per value, in declaration order; no value gives no
+    row) -- with the attribute's and the value's labels in English and Danish, so that a reader
+    groups or labels applications without the call folder.
+
+    ``value`` is the value as the engine compares it (``true``/``false`` for yes/no, a number as
+    written without a trailing ``.0``); numbers and amounts keep ``value`` as their label.
+    """
+    from selection.vocabulary import attribute_values
+
+    rows = []
+    for a in sorted(applications):
+        app = applications[a]
+        for att in attributes:
+            raw = app.attributes.get(att.id)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            have = attribute_values(att, raw)
+            order = [v for v in att.value_ids() if v in have] + sorted(have - set(att.value_ids()))
+            rows += [(a, att.id, att.type, v, att.value_label(v, "en"), att.value_label(v, "da"),
+                      att.label("en"), att.label("da")) for v in order]
+    return pd.DataFrame(rows, columns=list(schema.APPLICATION_ATTRIBUTES.columns))
 
 
 def panel_diagnostics(result, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
@@ -196,9 +231,10 @@ def rules_record(outcome) -> list[dict]:
     the selection's reasons). Stored in the manifest under ``rules``; read by the report for
     budget use and the decision dossiers.
     """
-    chosen, binding = list(outcome.selected), set(outcome.binding)
+    binding = set(outcome.binding)
     return [{"rule": r.name, "description": r.description, "sense": r.sense, "limit": r.rhs,
-             "used": r.lhs(chosen), "unit": r.unit, "binding": r.description in binding,
+             "used": outcome.used(r), "unit": r.unit,  # partial funding: at the granted amounts
+             "binding": r.description in binding,
              "members": [a for a, c in r.coefs.items() if c], "description_da": r.description_da}
             for r in outcome.rules if not r.name.startswith("forced")]
 
@@ -241,7 +277,31 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
         "rules": {str(n): rules_record(sr.outcome) for n, sr in result.stages.items()},
         "timings_s": {k: round(v, 6) for k, v in result.timings.items()},
         **_bayes_record(result),
+        **_record(result),
     }
+
+
+def _record(result) -> dict:
+    """The call's record in the manifest: its time table and stage dates (``dates``), and the
+    board (``board``: who decided, its decision file, the stages decided, and whether each later
+    stage chose among the board's decision or the recommendation)."""
+    from selection.board import board_manifest
+
+    call = result.folder.call
+    dates = {"timeline": [m.model_dump() for m in call.timeline],
+             "stages": {str(st.number): {"window": st.window.model_dump() if st.window else None,
+                                         "scores_due": st.scores_due, "decision_on": st.decision_on}
+                        for st in call.stages}}
+    out: dict = {"dates": dates} if call.timeline or any(
+        st.window or st.scores_due or st.decision_on for st in call.stages) else {}
+    board = getattr(result.folder, "board", None)
+    if call.board is not None:
+        out["board"] = board_manifest(board, [st.number for st in call.stages],
+                                      {st.number: st.from_stage for st in call.stages}).get("board") or {
+            "name_da": call.board.name_da, "name_en": call.board.name_en,
+            "recommender_da": call.board.recommender_da, "recommender_en": call.board.recommender_en,
+            "file": None, "decided_stages": [], "candidates_from": {}}
+    return out
 
 
 def _bayes_record(result) -> dict:

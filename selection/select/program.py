@@ -137,6 +137,15 @@ class StageOutcome:
     #: partial funding (the stage's ``partial_funding``): application id -> amount granted, for
     #: every selected application (``None``: the stage grants what was requested)
     granted: Mapping[str, int] | None = None
+    #: partial funding: rule name -> its sum over the selection at the granted amounts (the rows
+    #: themselves read the lowest amounts; this is what the selection actually uses of each)
+    granted_use: Mapping[str, float] | None = None
+
+    def used(self, rule: Rule) -> float:
+        """What the selection uses of ``rule``: at the granted amounts with partial funding."""
+        if self.granted_use is not None and rule.name in self.granted_use:
+            return self.granted_use[rule.name]
+        return rule.lhs(frozenset(self.selected))
 
 
 def _lower(name: str) -> str:
@@ -818,11 +827,31 @@ def outcome_for(inp: StageInput, rules: Sequence[Rule], selected: Sequence[str],
                           f"{'; '.join(broken + [f'{a} is excluded' for a in bad])}")
     objective = math.fsum(inp.values[a] for a in selected)
     binding = tuple(r.description for r in rules if _binds(r, chosen, inp))
-    granted = None
+    granted = use = None
     if inp.stage.partial_funding is not None:  # the amounts: least money cut, lowest-ranked first
         granted = grant_amounts(inp, selected)  # in-process HiGHS, zero gap
+        use = use_at_grants(inp, rules, granted)
     return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note,
-                        granted=granted)
+                        granted=granted, granted_use=use)
+
+
+def use_at_grants(inp: StageInput, rules: Sequence[Rule], granted: Mapping[str, int]) -> dict[str, float]:
+    """Each rule's sum over the selection ``granted`` (id -> amount) at the granted amounts: the
+    rows are linear in the reducible amount, so a coefficient moves from its value at the lowest
+    amount towards its value at the requested one in proportion."""
+    st = inp.stage
+    full_rules = {r.name: r for r in build_rules(replace(inp, stage=st.model_copy(update={"partial_funding": None})))}
+    out = {}
+    for r in rules:
+        fr = full_rules.get(r.name)
+        total = 0.0
+        for a, g in granted.items():
+            lo, hi = r.coefs.get(a, 0.0), (fr.coefs.get(a, 0.0) if fr is not None else r.coefs.get(a, 0.0))
+            app = inp.applications[a]
+            low, full = st.lowest_funded(app), st.funded(app)
+            total += lo if full == low else lo + (hi - lo) * (g - low) / (full - low)
+        out[r.name] = total
+    return out
 
 
 def grant_amounts(inp: StageInput, selected: Sequence[str], solver: str = "highs") -> dict[str, int]:

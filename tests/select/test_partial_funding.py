@@ -222,6 +222,12 @@ def test_worked_example_cuts_from_the_bottom():
     outcome, table = select_stage(stage, ranking, apps, solver="highs")
     assert outcome.selected == ("A1", "A2", "A3", "A4")
     assert dict(outcome.granted) == {"A1": 92, "A2": 80, "A3": 80, "A4": 48}
+    budget = next(r for r in outcome.rules if r.name == "budget")
+    assert budget.lhs(frozenset(outcome.selected)) == 288  # the row reads the lowest amounts
+    assert outcome.used(budget) == 300  # what the grants use of it (manifest, report, console)
+    from selection.runs import rules_record
+
+    assert next(r for r in rules_record(outcome) if r["rule"] == "budget")["used"] == 300
     words = add_reasons(table).set_index("application_id")
     assert words.at["A1", "reason"] == "selected, funded at 92 DKK of 100 DKK requested"
     assert words.at["A1", "reason_da"] == "udvalgt, bevilget 92 kr. af de ansøgte 100 kr."
@@ -308,3 +314,41 @@ def test_research_council_scenario_cuts_from_the_bottom_within_the_budget():
     t = sr.selection.set_index("application_id")
     assert (t.loc[order, "granted"] == [granted[a] for a in order]).all()
     assert t.loc[order[-1], "reason"].startswith("selected, funded at ")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6))
+def test_sensitivity_fast_path_selects_as_the_reference_with_partial_funding(seed):
+    """selection sensitivity's fast path reads the same rows (amounts at their lowest): for random
+    weights its selection is the reference solve's (9-14 applications: LP, cones and MIP paths)."""
+    import numpy as np
+
+    from selection.select.fast import FastStage
+    from selection.select.program import StageInput, solve_stage
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(9, 15))
+    apps = {f"A{i}": Application(id=f"A{i}", title="t", lead_organisation=f"L{i % 5}",
+                                 attributes={"topic": TOPICS[i % 2]},
+                                 grant_requested={1: int(rng.integers(2, 9)) * 50_000}) for i in range(n)}
+    total = sum(a.grant_requested[1] for a in apps.values())
+    stage = Call.model_validate({"schema_version": 1, "id": "t", "name": "t", "attributes": [
+        {"id": "topic", "label_en": "Topic", "label_da": "Emne", "type": "one"}], "stages": [{
+            "number": 1, "name": "s", "catalogue": "c.toml", "max_selected": int(rng.integers(3, 8)),
+            "budget": int(total * rng.uniform(0.3, 0.7)), "partial_funding": {"min_share": "75 %"},
+            "constraints": [{"kind": "at_most", "group": "lead_organisation", "count": 1},
+                            {"kind": "at_least", "group": "topic", "value": "b", "count": 1}]}]}).stages[0]
+    ids = list(apps)
+    X = np.round(rng.uniform(0, 5, (n, 3)) * 2) / 2
+    fast = FastStage(stage, apps, ids, scores=X)
+    for _ in range(8):
+        w = rng.dirichlet(np.ones(3))
+        v = np.round(X @ w, 12)
+        ranks = {a: r + 1 for r, a in enumerate(sorted(ids, key=lambda a: (-v[ids.index(a)], a)))}
+        inp = StageInput(stage, apps, dict(zip(ids, v.tolist(), strict=True)), ranks, {})
+        got = fast.solve(v, {}, weights=w, reference=lambda inp=inp: inp)
+        try:
+            ref = set(solve_stage(inp, "highs").selected)
+        except InfeasibleError:
+            ref = None
+        assert (got is None and ref is None) or set(got) == ref
