@@ -1,18 +1,29 @@
-"""Shared drawing helpers: a pinned style, colours, bilingual labels, and column checks.
+"""Shared drawing helpers: a pinned style, colours, patterns, bilingual labels, and column checks.
 
 Nothing here computes results; it only prepares Axes and words.
+
+Every category a figure shows is told apart by a pattern (hatch, marker or line style) or a word as
+well as by its colour, and no category is grey; the category colours stay apart under simulated
+deuteranopia, protanopia and tritanopia (Machado, Oliveira & Fernandes 2009,
+doi:10.1109/TVCG.2009.113; checked in ``tests/plot/test_accessibility.py``). Words are drawn in
+dark ink, or in whichever of black and white contrasts more with a coloured cell, so that every
+label meets WCAG 2.1 AA (contrast ratio at least 4.5:1; https://www.w3.org/TR/WCAG21/#contrast-minimum).
+Long labels are wrapped, never cut.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from typing import cast
 
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "COLOURS", "LABELS", "text", "new_axes", "require", "style", "check_lang"]
+__all__ = ["STYLE", "COLOURS", "HATCHES", "LABELS", "text", "new_axes", "require", "style", "check_lang", "wrap",
+           "ink_on", "number", "money", "legend_below", "to_svg", "to_png"]
 
 #: The pinned style every figure is drawn with (DejaVu Sans ships with matplotlib), so that the
 #: same frames give the same picture on every machine.
@@ -35,21 +46,48 @@ STYLE: dict = {
     # Titles, names and comments are drawn as plain text: a "$...$" pair in them is not TeX
     # (matplotlib's mathtext would fail on it or change it).
     "text.parse_math": False,
+    "text.color": "#1A1A1A",
+    "axes.labelcolor": "#1A1A1A",
+    "axes.titlecolor": "#1A1A1A",
+    "xtick.labelcolor": "#1A1A1A",
+    "ytick.labelcolor": "#1A1A1A",
+    "hatch.linewidth": 0.8,
+    # SVG output: text as paths (the same glyphs in every browser), and no date in the file
+    "svg.fonttype": "path",
 }
 
-#: Colour-blind-safe colours (Okabe & Ito 2008, "Color Universal Design").
+#: Colour-blind-safe colours (Okabe & Ito 2008, "Color Universal Design"; the exterior's indigo from
+#: Paul Tol's palette): no category is grey, and core / borderline / exterior differ by at least
+#: 40 CIELAB units under every simulated dichromacy. ``text`` is the dark ink of every label
+#: (17:1 on white).
 COLOURS: dict[str, str] = {
     "selected": "#0072B2",
     "eligible": "#56B4E9",
-    "ineligible": "#D9D9D9",
+    "ineligible": "#D55E00",
     "core": "#009E73",
     "borderline": "#E69F00",
-    "exterior": "#999999",
+    "exterior": "#332288",
     "line": "#D55E00",
-    "text": "#333333",
+    "text": "#1A1A1A",
     "stage1": "#56B4E9",
     "stage2": "#0072B2",
+    "track": "#FFFFFF",
 }
+
+#: The pattern of each category beside its colour (matplotlib hatches): a figure that is printed
+#: in black and white, or seen without colour, still tells the categories apart.
+HATCHES: dict[str, str] = {
+    "core": "",
+    "borderline": "////",
+    "exterior": "....",
+    "stage1": "////",
+    "stage2": "",
+    "binding": "",
+    "not_binding": "////",
+}
+
+#: The marker of each decision in the ranking figure: filled circle, diamond, cross.
+MARKERS: dict[str, str] = {"selected": "o", "eligible": "D", "ineligible": "X"}
 
 #: Every word a figure shows, in English and Danish.
 LABELS: dict[str, tuple[str, str]] = {
@@ -60,6 +98,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "ineligible": ("Not eligible (threshold or rule)", "Ikke støtteberettiget (tærskel eller regel)"),
     "threshold": ("Overall threshold", "Samlet tærskel"),
     "funding_line": ("Funding line", "Finansieringsgrænse"),
+    "funding_line_after": ("Funding line: below it nothing is selected",
+                           "Finansieringsgrænse: under den er intet udvalgt"),
+    "places": ("places", "pladser"),
+    "ranks_shown": ("ranks {a}–{b} of {n} around the funding line", "placering {a}–{b} af {n} omkring finansieringsgrænsen"),
     "rank_intervals": ("Rank uncertainty (expert bootstrap)", "Usikkerhed på placering (ekspert-bootstrap)"),
     "rank": ("Rank", "Placering"),
     "expected_rank": ("Expected rank", "Forventet placering"),
@@ -96,6 +138,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "application": ("Application", "Ansøgning"),
     "of": ("of", "af"),
     "binding": ("binding", "bindende"),
+    "not_binding": ("not binding", "ikke bindende"),
+    "stage1_short": ("1", "1"),
+    "stage12_short": ("1+2", "1+2"),
 }
 
 
@@ -118,6 +163,72 @@ def style():
         yield
 
 
+def number(x: float, kind: str, lang: str = "en") -> str:
+    """``x`` written as the glossary writes a ``kind`` of quantity in ``lang`` (``4,78`` in Danish,
+    ``4.78`` in English; :func:`selection.words.fmt`), so figures and text agree."""
+    from selection.words import fmt
+
+    return fmt(float(x), kind, lang)
+
+
+def money(x: float, unit: str, lang: str = "en") -> str:
+    """An amount in the glossary's money style (``2,000,000 DKK``; ``2.000.000 kr.`` in Danish)."""
+    from selection.words import fmt
+
+    return fmt(float(x), "money", lang, unit=unit)
+
+
+def _luminance(colour) -> float:
+    """WCAG 2.1 relative luminance of a matplotlib colour."""
+    from matplotlib.colors import to_rgb
+
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def ink_on(background) -> str:
+    """The ink for words drawn on ``background``: the dark ink when it contrasts at least 4.5:1
+    (WCAG 2.1 AA), else black or white, whichever contrasts more (one of them always reaches 4.58:1)."""
+    bg = _luminance(background)
+    if (bg + 0.05) / (_luminance(COLOURS["text"]) + 0.05) >= 4.5:
+        return COLOURS["text"]
+    return "#000000" if (bg + 0.05) / 0.05 >= 1.05 / (bg + 0.05) else "#FFFFFF"
+
+
+def wrap(label: object, width: int = 38) -> str:
+    """``label`` broken into lines of at most ``width`` characters at spaces (a longer word stays
+    whole): wrapped, never cut."""
+    s = "" if label is None else str(label)
+    return "\n".join(textwrap.wrap(s, width, break_long_words=False, break_on_hyphens=False)) or s
+
+
+def line_count(labels: Iterable[str]) -> int:
+    """The most lines any of ``labels`` has (at least 1)."""
+    return max([1, *(str(lab).count("\n") + 1 for lab in labels)])
+
+
+def to_svg(ax: Axes) -> bytes:
+    """The figure of ``ax`` as SVG bytes: text as paths (the same glyphs in every browser), no date
+    or software in the file, element ids from a fixed salt, so that the same figure gives the same
+    bytes on every run."""
+    import io
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
+        cast(Figure, ax.get_figure(root=True)).savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+def to_png(ax: Axes, dpi: int = 200) -> bytes:
+    """The figure of ``ax`` as PNG bytes at ``dpi`` (200 by default, sharp in print), without
+    software or date metadata."""
+    import io
+
+    buf = io.BytesIO()
+    cast(Figure, ax.get_figure(root=True)).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
 def new_axes(ax: Axes | None, *, width: float = 7.5, height: float = 4.0) -> Axes:
     """``ax`` itself, or the Axes of a new Agg-backed :class:`~matplotlib.figure.Figure`.
 
@@ -129,9 +240,20 @@ def new_axes(ax: Axes | None, *, width: float = 7.5, height: float = 4.0) -> Axe
     return fig.add_subplot()
 
 
-def rows_height(n: int, *, per_row: float = 0.22, extra: float = 1.3) -> float:
-    """Figure height that gives each of ``n`` rows a readable line."""
-    return extra + per_row * max(n, 1)
+def legend_below(ax: Axes, handles: list, *, own_figure: bool, ncol: int = 3) -> None:
+    """The legend under a figure drawn here (the right-hand side stays free for a column of row
+    labels), or in the best place of an Axes the caller gave."""
+    if not handles:
+        return
+    if own_figure:
+        ax.figure.legend(handles=handles, loc="outside lower center", ncol=min(ncol, len(handles)), frameon=False)
+    else:
+        ax.legend(handles=handles, loc="best")
+
+
+def rows_height(n: int, *, per_row: float = 0.22, extra: float = 1.3, lines: int = 1) -> float:
+    """Figure height that gives each of ``n`` rows a readable label of ``lines`` lines."""
+    return extra + per_row * max(n, 1) * (1 + 0.62 * (max(lines, 1) - 1))
 
 
 def require(frame, columns: Iterable[str], what: str) -> None:
@@ -142,14 +264,14 @@ def require(frame, columns: Iterable[str], what: str) -> None:
                          f"found {', '.join(map(str, frame.columns))}")
 
 
-def app_labels(frame, titles: Mapping[str, str] | None = None, width: int = 34) -> list[str]:
-    """``"KP-05  Title…"`` tick labels (the title shortened) when titles are known."""
+def app_labels(frame, titles: Mapping[str, str] | None = None, width: int = 38) -> list[str]:
+    """``"KP-05  Title"`` tick labels when titles are known; a long title is wrapped onto further
+    lines, never cut."""
     out = []
     for a in frame["application_id"]:
         t = (titles or {}).get(a) if titles else None
         if t is None and "title" in frame.columns:
             t = frame.loc[frame["application_id"] == a, "title"].iloc[0]
         t = "" if t is None or t != t else str(t)
-        t = t if len(t) <= width else t[: width - 1] + "…"
-        out.append(f"{a}  {t}" if t else str(a))
+        out.append(wrap(f"{a}  {t}", width) if t else str(a))
     return out

@@ -7,14 +7,24 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot._common import (
+    COLOURS,
+    check_lang,
+    ink_on,
+    new_axes,
+    require,
+    rows_height,
+    style,
+    text,
+)
 from selection.plot.layout import as_drawn
 
 __all__ = ["scenario_matrix"]
 
 
 def scenario_matrix(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
-    """Matrix application x scenario: not selected / selected in stage 1 / selected in both stages.
+    """Matrix application x scenario: not selected (empty) / selected in stage 1 ("1") / selected in
+    both stages ("1+2"); the stages are written in the cells as well as coloured.
 
     Parameters
     ----------
@@ -38,19 +48,26 @@ def scenario_matrix(frame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     for a, s, v in zip(frame["application_id"], frame["scenario"], level, strict=True):
         if a in ri:
             grid[ri[a], ci[s]] = v
-    cmap = ListedColormap(["#F2F2F2", COLOURS["stage1"], COLOURS["stage2"]])
+    cells = [COLOURS["track"], COLOURS["stage1"], COLOURS["stage2"]]
+    words = ["", text("stage1_short", lang), text("stage12_short", lang)]
+    cmap = ListedColormap(cells)
     with style():
         ax = new_axes(ax, width=max(5.5, 2.5 + 0.9 * len(scenarios)), height=rows_height(len(apps)))
         ax.imshow(grid, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+        for i in range(len(apps)):  # the stages in words too, not by colour alone
+            for j in range(len(scenarios)):
+                v = int(grid[i, j])
+                if v:
+                    ax.text(j, i, words[v], ha="center", va="center", fontsize=7, color=ink_on(cells[v]))
         ax.set_xticks(np.arange(len(scenarios)), scenarios, rotation=30, ha="right")
         ax.set_yticks(np.arange(len(apps)), apps)
         ax.set_xticks(np.arange(len(scenarios) + 1) - 0.5, minor=True)
         ax.set_yticks(np.arange(len(apps) + 1) - 0.5, minor=True)
-        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.grid(which="minor", color="#BFBFBF", linewidth=0.8)
         ax.tick_params(which="minor", length=0)
         ax.spines[:].set_visible(False)
         ax.set_title(text("scenarios", lang))
-        ax.legend(handles=[Patch(color=COLOURS["stage1"], label=text("stage1_only", lang)),
-                           Patch(color=COLOURS["stage2"], label=text("stage2_too", lang))],
+        ax.legend(handles=[Patch(color=COLOURS["stage1"], label=f"{words[1]}: {text('stage1_only', lang)}"),
+                           Patch(color=COLOURS["stage2"], label=f"{words[2]}: {text('stage2_too', lang)}")],
                   loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot._common import (
+    COLOURS,
+    check_lang,
+    line_count,
+    new_axes,
+    number,
+    require,
+    rows_height,
+    style,
+    text,
+    wrap,
+)
 from selection.plot.layout import first_of, one_stage
 
 __all__ = ["expert_leniency", "agreement"]
@@ -54,6 +65,7 @@ def expert_leniency(frame, *, stage: int | None = None, criterion: str | None = 
         ax.set_ylim(n - 0.5, -0.5)
         lim = max(0.5, float(np.nanmax(np.abs(v))) * 1.2 if n else 0.5)
         ax.set_xlim(-lim, lim)
+        ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
         ax.set_xlabel(text("leniency_axis", lang))
         ax.set_title(text("leniency", lang))
         ax.grid(axis="x", alpha=0.3)
@@ -79,11 +91,12 @@ def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: 
     crits = list(dict.fromkeys(frame["criterion_id"].astype(str)))
     measures = list(dict.fromkeys(frame["measure"].astype(str)))
     markers = "osD^v<>PX*"
-    palette = [COLOURS["selected"], COLOURS["core"], COLOURS["borderline"], COLOURS["line"], COLOURS["text"]]
+    palette = [COLOURS["selected"], COLOURS["core"], COLOURS["borderline"], COLOURS["line"], "#CC79A7"]
     row = {c: i for i, c in enumerate(crits)}
     k = len(measures)
     with style():
-        ax = new_axes(ax, width=6.5, height=rows_height(len(crits), per_row=0.32))
+        ax = new_axes(ax, width=6.5, height=rows_height(len(crits), per_row=0.32,
+                                                        lines=line_count(wrap(c, 30) for c in crits)))
         for j, m in enumerate(measures):
             f = frame[frame["measure"].astype(str) == m]
             y = np.array([row[c] for c in f["criterion_id"].astype(str)]) + (j - (k - 1) / 2) * 0.18
@@ -92,11 +105,12 @@ def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: 
                 ax.hlines(y, f["ci_low"], f["ci_high"], color=colour, alpha=0.5, linewidth=1.5)
             ax.plot(f["value"].to_numpy(dtype=float), y, markers[j % len(markers)], color=colour, label=m,
                     markersize=5)
-        ax.set_yticks(np.arange(len(crits)), crits)
+        ax.set_yticks(np.arange(len(crits)), [wrap(c, 30) for c in crits])
         ax.set_ylim(len(crits) - 0.5, -0.5)
         ax.axvline(0, color=COLOURS["text"], linewidth=0.8)
         ax.set_xlim(min(-0.1, float(np.nanmin(frame["value"].to_numpy(dtype=float))) - 0.05) if len(frame) else -0.1,
                     1.0)
+        ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
         ax.set_xlabel(text("agreement_axis", lang))
         ax.set_title(text("agreement", lang))
         ax.grid(axis="x", alpha=0.3)

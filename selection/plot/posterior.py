@@ -3,17 +3,20 @@ funding line, the gray zone and the lottery's draw (``posterior.csv`` and ``lott
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from selection.plot._common import (
     COLOURS,
     app_labels,
     check_lang,
+    line_count,
     new_axes,
+    number,
     require,
     rows_height,
     style,
@@ -40,6 +43,8 @@ WORDS: dict[str, tuple[str, str]] = {
 
 _ZONE_COLOURS = {"above": COLOURS["selected"], "gray": COLOURS["borderline"], "below": COLOURS["exterior"],
                  "excluded": COLOURS["ineligible"], None: COLOURS["eligible"]}
+#: Each zone's line style beside its colour (solid, solid and shaded, dashed, dotted).
+_ZONE_STYLES: dict[str | None, Any] = {"above": "-", "gray": "-", "below": (0, (4, 2)), "excluded": (0, (1, 1.5)), None: "-"}
 
 
 def _w(key: str, lang: str) -> str:
@@ -79,25 +84,27 @@ def expected_ranks(frame, *, lottery=None, funding_line: float | None = None, ax
         chance = {a: float(lot.at[a, "probability"]) for a in f["application_id"] if a in lot.index}
     colours = [_ZONE_COLOURS.get(zone[a], COLOURS["eligible"]) for a in f["application_id"]]
     with style():
-        ax = new_axes(ax, width=8.5, height=rows_height(n))
+        names = app_labels(f)
+        ax = new_axes(ax, width=8.5, height=rows_height(n, lines=line_count(names)))
         gray_rows = [i for i, a in enumerate(f["application_id"]) if zone[a] == "gray"]
         if gray_rows:
             ax.axhspan(min(gray_rows) - 0.5, max(gray_rows) + 0.5, color=COLOURS["borderline"], alpha=0.12,
                        linewidth=0)
-        ax.hlines(y, f["er_q05"], f["er_q95"], color=colours, linewidth=2.2)
+        ax.hlines(y, f["er_q05"], f["er_q95"], color=colours, linewidth=2.2,
+                  linestyles=[_ZONE_STYLES.get(zone[a], "-") for a in f["application_id"]])  # type: ignore[arg-type]
         for i, a in enumerate(f["application_id"]):
             filled = chosen.get(a, False)
             ax.plot(f.at[i, "expected_rank"], i, "o", markersize=5.5, markeredgecolor=COLOURS["text"],
                     markerfacecolor=COLOURS["text"] if filled else "white", zorder=3)
             if zone[a] == "gray":
                 word = _w("drawn_in" if filled else "drawn_out", lang)
-                share = f"{chance.get(a, 0.0) * 100:.0f} %" if lang == "da" else f"{chance.get(a, 0.0):.0%}"
+                share = number(chance.get(a, 0.0), "share", lang)
                 ax.annotate(f"{word} ({_w('chance', lang)} {share})",
                             (float(f.at[i, "er_q95"]), i), xytext=(4, 0), textcoords="offset points",
                             va="center", fontsize=7, color=COLOURS["text"])
         if funding_line is not None and np.isfinite(funding_line):
             ax.axvline(funding_line, color=COLOURS["line"], linewidth=1.2, linestyle="--")
-        ax.set_yticks(y, app_labels(f))
+        ax.set_yticks(y, names)
         ax.set_ylim(n - 0.5, -0.5)
         right = float(f["er_q95"].max()) if n else 1.0
         ax.set_xlim(0.5, right + max(3.0, 0.18 * right) if gray_rows else right + 0.5)
@@ -106,12 +113,13 @@ def expected_ranks(frame, *, lottery=None, funding_line: float | None = None, ax
         handles: list[Artist] = []
         if lottery is not None:
             present = [z for z in ("above", "gray", "below", "excluded") if z in set(zone.values())]
-            handles += [Patch(color=_ZONE_COLOURS[z], label=_w(z, lang)) for z in present]
+            handles += [Line2D([], [], color=_ZONE_COLOURS[z], linestyle=_ZONE_STYLES[z], linewidth=2.2,
+                               label=_w(z, lang)) for z in present]
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=COLOURS["text"],
                            markeredgecolor=COLOURS["text"], label=_w("selected", lang))] if chosen else []
         if funding_line is not None:
             handles.append(Line2D([], [], color=COLOURS["line"], linestyle="--",
-                                  label=f"{_w('line', lang)} (ER {funding_line:.1f})"))
+                                  label=f"{_w('line', lang)} (ER {number(funding_line, 'score', lang)})"))
         if handles:
             ax.legend(handles=handles, loc="lower left", frameon=False)
     return ax

@@ -7,7 +7,18 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from selection.plot._common import COLOURS, check_lang, new_axes, require, rows_height, style, text
+from selection.plot._common import (
+    COLOURS,
+    check_lang,
+    line_count,
+    new_axes,
+    number,
+    require,
+    rows_height,
+    style,
+    text,
+    wrap,
+)
 from selection.plot.layout import as_drawn, first_of, one_stage
 
 __all__ = ["weight_stability", "weight_sweep"]
@@ -24,7 +35,8 @@ def weight_stability(frame, *, names=None, stage: int | None = None, ax: Axes | 
         ``weight-stability.csv`` rows: ``criterion_id``, ``weight``, ``weight_low``, ``weight_high``
         (the engine's ``criterion, baseline_weight, stable_from, stable_to`` as written are read too).
     names
-        Optional mapping criterion id -> display name.
+        Optional mapping criterion id -> display name in the figure's language (the call's
+        ``name_en``/``name_da``); long names are wrapped.
     stage
         Which stage to draw when the table holds several (a ``stage`` column, as written); default
         the first.
@@ -37,13 +49,15 @@ def weight_stability(frame, *, names=None, stage: int | None = None, ax: Axes | 
     n = len(f)
     y = np.arange(n)
     low, high = f["weight_low"].to_numpy(dtype=float), f["weight_high"].to_numpy(dtype=float)
+    labels = [wrap((names or {}).get(c, c), 34) for c in f["criterion_id"]]
     with style():
-        ax = new_axes(ax, height=rows_height(n, per_row=0.35))
+        ax = new_axes(ax, height=rows_height(n, per_row=0.35, lines=line_count(labels)))
         ax.barh(y, high - low, left=low, color=COLOURS["eligible"], height=0.6)
         ax.plot(f["weight"].to_numpy(dtype=float), y, "|", color=COLOURS["line"], markersize=14, markeredgewidth=2)
-        ax.set_yticks(y, [(names or {}).get(c, c) for c in f["criterion_id"]])
+        ax.set_yticks(y, labels)
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlim(0, max(1.0, float(np.nanmax(high)) if n else 1.0))
+        ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
         ax.set_xlabel(text("weight", lang))
         ax.set_title(text("stability", lang))
         ax.grid(axis="x", alpha=0.3)
@@ -55,7 +69,7 @@ def weight_stability(frame, *, names=None, stage: int | None = None, ax: Axes | 
 
 
 def weight_sweep(frame, *, criterion: str | None = None, current: float | None = None, stage: int | None = None,
-                 ax: Axes | None = None, lang: str = "en") -> Axes:
+                 names=None, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Which applications are selected as one criterion's weight moves (the others rescaled).
 
     Parameters
@@ -74,6 +88,9 @@ def weight_sweep(frame, *, criterion: str | None = None, current: float | None =
     stage
         Which stage to draw when the table holds several (a ``stage`` column, as written); default
         the first.
+    names
+        Optional mapping criterion id -> display name in the figure's language, used in the title
+        and the axis instead of the id.
     """
     check_lang(lang)
     frame = one_stage(as_drawn("weight-sweep.csv", frame), stage, "weight_sweep")
@@ -93,11 +110,13 @@ def weight_sweep(frame, *, criterion: str | None = None, current: float | None =
                    s=max(4.0, min(60.0, 900 * step)), color=COLOURS["selected"], linewidths=0)
         ax.set_yticks(np.arange(len(apps)), apps)
         ax.set_ylim(len(apps) - 0.5, -0.5)
-        ax.set_xlabel(f"{text('sweep_of', lang)} {criterion}".capitalize())
-        ax.set_title(f"{text('sweep', lang)}: {criterion}")
+        name = str((names or {}).get(criterion, criterion))
+        ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
+        ax.set_xlabel(wrap(f"{text('sweep_of', lang).capitalize()} {name}", 70))
+        ax.set_title(wrap(f"{text('sweep', lang)}: {name}", 60))
         ax.grid(axis="x", alpha=0.3)
         if current is not None:
             ax.axvline(current, color=COLOURS["line"], linestyle="--", linewidth=1.2,
-                       label=f"{text('current_weight', lang)} ({current:.2f})")
+                       label=f"{text('current_weight', lang)} ({number(current, 'score', lang)})")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from selection.report import compact
+from selection.report import compact, record
 from selection.report.bundle import ReportInputs, RunBundle
-from selection.report.words import WORDS, say
+from selection.report.words import WORDS, number, percent, plain, say
+from selection.report.words import sheet as _sheet
+from selection.schema import report_files
 
 __all__ = ["Para", "Figure", "Table", "Dossier", "Section", "build_sections"]
 
@@ -52,16 +54,13 @@ class Section:
     blocks: list = field(default_factory=list)
 
 
-def _fmt(x, digits: int = 2) -> str:
+def _fmt(x, digits: int = 2, lang: str = "en") -> str:
+    """A number with ``digits`` decimals in the number style of ``lang`` (text as it is)."""
     if x is None or (isinstance(x, float) and x != x):
         return ""
-    if isinstance(x, float):
-        return f"{x:.{digits}f}"
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return number(x, digits, lang)
     return str(x)
-
-
-def _money(x) -> str:
-    return "" if x is None else f"{int(x):,}".replace(",", " ")
 
 
 def _criterion_name(params: dict, cid: str, lang: str) -> str:
@@ -76,8 +75,9 @@ def _call_section(run: RunBundle, lang: str) -> Section:
         sec.blocks.append(Para(" / ".join(x for x in (call.get("name"), call.get("name_en")) if x)))
     stages = run.stages()
     first = run.stage_parameters(stages[0]) if stages else {}
-    scales = sorted({f"{lo:g}–{hi:g}" for n in stages for lo, hi, *_ in run.stage_parameters(n).get("scales", {}).values()})
-    sec.blocks.append(Para(say("call_intro", lang, scale=", ".join(scales) or "0–5",  # older run folders: 0-5
+    scales = sorted({f"{plain(lo, lang)}–{plain(hi, lang)}" for n in stages
+                     for lo, hi, *_ in run.stage_parameters(n).get("scales", {}).values()})
+    sec.blocks.append(Para(say("call_intro", lang, scale=f" ({', '.join(scales)})" if scales else "",  # the catalogue's
                                aggregation=say(first.get("aggregation", "mean"), lang)
                                   if first.get("aggregation", "mean") in ("mean", "median", "trimmed_mean")
                                   else first.get("aggregation"))))
@@ -92,7 +92,7 @@ def _call_section(run: RunBundle, lang: str) -> Section:
                      say("total_cap", lang, currency=cur): p.get("total_budget_cap_per_year"),
                      say("regional_share", lang): p.get("max_regional_share"),
                      say("overall_threshold", lang): p.get("overall_threshold")})
-    sec.blocks.append(Table(say("stages", lang), pd.DataFrame(rows), say("stages", lang)))
+    sec.blocks.append(Table(say("stages", lang), pd.DataFrame(rows), _sheet("stages", lang)))
     crit = []
     for n in stages:
         p = run.stage_parameters(n)
@@ -102,7 +102,26 @@ def _call_section(run: RunBundle, lang: str) -> Section:
                          say("name_en", lang): names[1], say("weight", lang): w,
                          say("threshold", lang): p.get("thresholds", {}).get(cid)})
     if crit:
-        sec.blocks.append(Table(say("criteria", lang), pd.DataFrame(crit), say("criterion", lang)))
+        sec.blocks.append(Table(say("criteria", lang), pd.DataFrame(crit), _sheet("criteria", lang)))
+    dates = record.timeline_frame(run, lang)  # the call's time table and stage dates (record)
+    if dates is not None:
+        sec.blocks.append(Table(record.say("timeline", lang), dates, record.say("timeline_sheet", lang)))
+    return sec
+
+
+def _decision_section(run: RunBundle, lang: str) -> Section | None:
+    """The secretariat's recommendation beside the board's decision, per stage (selection.board)."""
+    if not record.has_board(run):
+        return None
+    sec = Section("decision", record.say("s_decision", lang), [Para(t) for t in record.board_summary(run, lang)])
+    for n in run.stages():
+        full = record.board_frame(run, n, lang, _titles(run))
+        if full is None:
+            continue
+        shown = record.board_frame(run, n, lang, _titles(run), relevant_only=True)
+        sec.blocks.append(Table(record.say("side_by_side", lang, n=n), shown, None))
+        sec.blocks.append(Table(f"{say('stage', lang)} {n}: {record.say('s_decision', lang)}", full,
+                                record.say("sheet", lang, n=n), in_html=False))
     return sec
 
 
@@ -147,7 +166,7 @@ def _titles(run: RunBundle) -> dict[str, str]:
 
 
 def _workbook_note(sheets: list[str], lang: str) -> Para:
-    return Para(say("in_workbook", lang, sheets=", ".join(f"'{s}'" for s in sheets)))
+    return Para(say("in_workbook", lang, sheets=", ".join(f"'{s}'" for s in sheets), workbook=report_files(lang)[1]))
 
 
 def _panel_section(run: RunBundle, lang: str) -> Section:
@@ -177,19 +196,23 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
             if len(drawn):
                 labels = {**names, **{t: say("weighted_total", lang) for t in compact.OVERALL}}
                 drawn = drawn.assign(criterion_id=drawn["criterion_id"].astype(str).map(lambda c, m=labels: m.get(c, c)),
-                                     measure=drawn["measure"].astype(str).map(compact.measure_label))
+                                     measure=drawn["measure"].astype(str).map(lambda m: compact.measure_label(m, lang)))
                 sec.blocks.append(Figure(title, lambda d=drawn: plot.agreement(d, lang=lang)))
     elif "agreement.csv" in run.unusable:
         sec.blocks.append(Para(say("not_drawable", lang, file="agreement.csv", why=run.unusable["agreement.csv"]),
                                notice=True))
         sec.blocks.append(Table("agreement.csv", run.tables["agreement.csv"], None))
     if "agreement.csv" in run.tables:
-        sec.blocks.append(Table("agreement.csv", run.tables["agreement.csv"], "agreement", in_html=False))
-        sheets.append("agreement")
+        book = run.tables["agreement.csv"]
+        if lang != "en" and {"measure", "note"} <= set(book.columns):  # the engine's notes are English
+            book = book.assign(note=[compact._reason(str(m), n, lang) if isinstance(n, str) and n.strip() else n
+                                     for m, n in zip(book["measure"], book["note"], strict=True)])
+        sec.blocks.append(Table("agreement.csv", book, _sheet("agreement", lang), in_html=False))
+        sheets.append(_sheet("agreement", lang))
     # leniency: one row per expert (the overall row); the per-criterion detail in the workbook
     len_ = run.table("expert-leniency.csv")
     if len_ is not None:
-        sec.blocks.append(Para(say("leniency_intro", lang, band=compact.LENIENCY_BAND)))
+        sec.blocks.append(Para(say("leniency_intro", lang, band=plain(compact.LENIENCY_BAND, lang))))
         for n, part in _per_stage(len_):
             overall = part
             if "criterion_id" in part.columns:
@@ -205,9 +228,9 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                                    why=run.unusable["expert-leniency.csv"]), notice=True))
         sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"], None))
     if "expert-leniency.csv" in run.tables:
-        sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"], "expert-leniency",
-                                in_html=False))
-        sheets.append("expert-leniency")
+        sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"],
+                                _sheet("expert-leniency", lang), in_html=False))
+        sheets.append(_sheet("expert-leniency", lang))
     # divergence: the widest disagreements, grouped by application, capped
     div = run.tables.get("divergence.csv")
     if div is not None:
@@ -219,11 +242,13 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                 sec.blocks.append(Table(say("divergence", lang) + _stage_word(n, lang), view, None))
                 if left:
                     sec.blocks.append(Para(say("divergence_more", lang, shown=len(view), total=len(part), left=left,
-                                               sheet="divergence")))
+                                               sheet=_sheet("divergence", lang), workbook=report_files(lang)[1])))
         else:
             sec.blocks.append(Table(say("divergence", lang), div, None))
-        sec.blocks.append(Table(say("divergence", lang), div, "divergence", in_html=False))
-        sheets.append("divergence")
+        if lang != "en" and "scores" in div.columns:  # "E1: 2.5" in the workbook's language too
+            div = div.assign(scores=div["scores"].map(lambda x: compact._scores_text(x, lang) if isinstance(x, str) else x))
+        sec.blocks.append(Table(say("divergence", lang), div, _sheet("divergence", lang), in_html=False))
+        sheets.append(_sheet("divergence", lang))
     panel = run.table("panel-scores.csv")
     if panel is not None:
         for n in sorted(panel["stage"].unique()):
@@ -231,7 +256,7 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                                                           values="panel_score", sort=False).reset_index()
             wide.columns.name = None
             caption = f"{say('panel_scores', lang)}, {say('stage', lang).lower()} {n}"
-            sec.blocks.append(Table(caption, wide, f"{say('panel_scores', lang)} {n}", in_html=False))
+            sec.blocks.append(Table(caption, wide, _sheet("panel-scores", lang, int(n)), in_html=False))
             _, names = _criteria(run, int(n), lang)
             sec.blocks.append(Table(caption, wide.rename(columns={"application_id": say("application", lang), **names}),
                                     None))
@@ -245,7 +270,8 @@ def _stage_frame(run: RunBundle, n: int) -> pd.DataFrame:
     r = run.tables["ranking.csv"]
     r = r[r["stage"] == n]
     sel = run.tables[f"selection-stage{n}.csv"]
-    keep = [c for c in ("selected", "reason", "cost_to_include", "would_leave", "reason_da") if c in sel.columns]
+    keep = [c for c in ("selected", "reason", "cost_to_include", "would_leave", "reason_da", "reason_code")
+            if c in sel.columns]
     f = r.merge(sel[["application_id", *keep]], on="application_id", how="inner").sort_values("rank", kind="stable")
     if "eligible" in sel.columns:  # the stage's own rules (regional share, forced out) exclude too
         ok = dict(zip(sel["application_id"], sel["eligible"].astype(bool), strict=True))
@@ -264,14 +290,17 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
         thr = p.get("overall_threshold") if p.get("overall_threshold_basis", "weighted_total") == "weighted_total" else None
         k = p.get("max_selected")
         label = f"{say('stage', lang)} {n}" + (f": {p['name']}" if p.get("name") else "")
-        sec.blocks.append(Figure(label, lambda f=f, thr=thr, k=k: plot.ranking(f, threshold=thr, funding_line=k,
-                                                                                lang=lang)))
+        attrs = run.table("application-attributes.csv")  # the call's declared attributes, beside each row
+        attrs = attrs if attrs is not None and attrs["type"].astype(str).isin(["one", "several", "yes_no"]).any() \
+            else None
+        sec.blocks.append(Figure(label, lambda f=f, thr=thr, k=k, at=attrs: plot.ranking(
+            f, threshold=thr, funding_line=k, attributes=at, lang=lang)))
         if intervals is not None:
             iv = intervals[intervals["stage"] == n] if "stage" in intervals.columns else (
                 intervals if n == run.stages()[0] else intervals.iloc[0:0])
             if len(iv):
                 sec.blocks.append(Para(say("intervals_intro", lang)))
-                sec.blocks.append(Figure(f"{label} — rank-intervals.csv",
+                sec.blocks.append(Figure(f"{label} — {say('fig_intervals', lang)}",
                                          lambda iv=iv, k=k: plot.rank_intervals(iv, funding_line=k, lang=lang)))
         posterior = run.table("posterior.csv")  # the Bayesian panel model's caterpillar (docs/bayes.md)
         if posterior is not None and "posterior.csv" not in run.unusable and (posterior["stage"] == n).any():
@@ -282,7 +311,8 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
             ln = lot[lot["stage"] == n] if lot is not None and "lottery.csv" not in run.unusable else None
             drawn = ((run.manifest.get("bayes") or {}).get(str(n)) or {}).get("lottery") or {}
             line = drawn.get("funding_line")
-            sec.blocks.append(Figure(f"{label} — posterior.csv" + (", lottery.csv" if ln is not None and len(ln) else ""),
+            sec.blocks.append(Figure(f"{label} — {say('fig_posterior', lang)}"
+                                     + (f", {say('fig_lottery', lang)}" if ln is not None and len(ln) else ""),
                                      lambda pn=pn, ln=ln, fl=line: plot.expected_ranks(
                                          pn, lottery=ln if ln is not None and len(ln) else None, funding_line=fl,
                                          lang=lang)))
@@ -290,12 +320,12 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
         sec.blocks.append(Para(say("no_intervals", lang) if "rank-intervals.csv" not in run.unusable else
                                say("not_drawable", lang, file="rank-intervals.csv",
                                    why=run.unusable["rank-intervals.csv"]), notice=True))
-    sec.blocks.append(Table("ranking.csv", run.tables["ranking.csv"], "ranking", in_html=False))
-    sheets = ["ranking"]
+    sec.blocks.append(Table("ranking.csv", run.tables["ranking.csv"], _sheet("ranking", lang), in_html=False))
+    sheets = [_sheet("ranking", lang)]
     if "rank-intervals.csv" in run.tables:
-        sec.blocks.append(Table("rank-intervals.csv", run.tables["rank-intervals.csv"], "rank-intervals",
+        sec.blocks.append(Table("rank-intervals.csv", run.tables["rank-intervals.csv"], _sheet("rank-intervals", lang),
                                 in_html=False))
-        sheets.append("rank-intervals")
+        sheets.append(_sheet("rank-intervals", lang))
     sec.blocks.append(_workbook_note(sheets, lang))
     return sec
 
@@ -334,11 +364,11 @@ def _readable_selection(f: pd.DataFrame, lang: str) -> pd.DataFrame:
     rounded scores."""
     out = pd.DataFrame({say(k, lang): f[k] for k in ("rank", "application_id", "title") if k in f.columns})
     if "score" in f.columns:
-        out[say("score", lang)] = f["score"].map(lambda v: _fmt(float(v), 3))
+        out[say("score", lang)] = f["score"].map(lambda v: _fmt(float(v), 3, lang))
     if (f["reason"].astype(str) != "selected").any():  # "selected" for every row says nothing
         out[say("reason", lang)] = _why(f, lang)
     if "cost_to_include" in f.columns and f["cost_to_include"].notna().any():
-        out[say("cost_to_include", lang)] = f["cost_to_include"].map(lambda v: _fmt(v, 3))
+        out[say("cost_to_include", lang)] = f["cost_to_include"].map(lambda v: _fmt(v, 3, lang))
     if "would_leave" in f.columns and f["would_leave"].notna().any():
         out[say("would_leave", lang)] = f["would_leave"].map(lambda v: v if isinstance(v, str) else "")
     return out
@@ -373,20 +403,21 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
                                + say("selected_n", lang, n=len(chosen), k=p.get("max_selected", "?"))))
         cols = [c for c in ("rank", "application_id", "title", "score", "selected", "reason", "cost_to_include",
                             "would_leave", "reason_da") if c in f.columns]
-        sec.blocks.append(Table(f"selection-stage{n}.csv", f[cols], f"{say('s_selection', lang)} {n}", in_html=False))
+        sec.blocks.append(Table(f"selection-stage{n}.csv", f[cols], _sheet("selection", lang, n), in_html=False))
         sel = f["selected"].astype(bool)
         sec.blocks.append(Table(say("selected_caption", lang, n=n), _readable_selection(f[sel][cols], lang), None))
         sec.blocks.append(Table(say("not_selected_caption", lang, n=n), _not_selected(f[~sel], lang), None))
-        sec.blocks.append(Para(say("selection_in_workbook", lang, sheet=f"{say('s_selection', lang)} {n}")))
+        sec.blocks.append(Para(say("selection_in_workbook", lang, sheet=_sheet("selection", lang, n))))
         caps = _caps(run, n, lang)
         if run.rules(n):
-            sec.blocks.append(Figure(f"{say('stage', lang)} {n}", lambda caps=caps: plot.budget_use(caps, lang=lang)))
+            sec.blocks.append(Figure(f"{say('fig_budget_use', lang)}{_stage_word(n, lang)}",
+                                     lambda caps=caps: plot.budget_use(caps, lang=lang)))
             binding = [_rule_words(r, lang) for r in run.rules(n) if r.get("binding")]
             sec.blocks.append(Para(say("binding_rules", lang) + ": " + ("; ".join(binding) if binding
                                                                           else say("no_binding", lang))))
             rules = pd.DataFrame(run.rules(n)).drop(columns=["members"], errors="ignore")
-            sec.blocks.append(Table(say("binding_rules", lang), rules, f"rules {n}", in_html=False))
-            sec.blocks.append(Para(say("rules_in_workbook", lang, n=len(rules), sheet=f"rules {n}")))
+            sec.blocks.append(Table(say("binding_rules", lang), rules, _sheet("rules", lang, n), in_html=False))
+            sec.blocks.append(Para(say("rules_in_workbook", lang, n=len(rules), sheet=_sheet("rules", lang, n))))
         else:
             sec.blocks.append(Para(say("no_rules", lang), notice=True))
         dev = f[f["reason_code"].astype(str).eq("ranking_deviation")] if "reason_code" in f.columns else \
@@ -408,7 +439,7 @@ def _scenario_section(b: RunBundle | None, lang: str) -> Section:
     sec.blocks.append(Para(say("scenarios_intro", lang) + f" ({say('run', lang)}: {b.path.name})"))
     m = b.table("scenario-matrix.csv")
     if m is not None:
-        sec.blocks.append(Figure("scenario-matrix.csv", lambda: plot.scenario_matrix(m, lang=lang)))
+        sec.blocks.append(Figure(say("fig_scenario_matrix", lang), lambda: plot.scenario_matrix(m, lang=lang)))
     for name, why in b.unusable.items():
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
     summary, changes = b.tables.get("scenario-summary.csv"), b.tables.get("scenario-changes.csv")
@@ -417,16 +448,18 @@ def _scenario_section(b: RunBundle | None, lang: str) -> Section:
         view = summary[keep] if {"scenario", "n_selected"} <= set(keep) else summary
         if "infeasibility" in view.columns and not view["infeasibility"].notna().any():
             view = view.drop(columns=["infeasibility"])
-        sec.blocks.append(Table("scenario-summary.csv", view.rename(columns=lambda c: _col(c, lang)), None))
+        sec.blocks.append(Table(say("scenario_summary", lang), view.rename(columns=lambda c: _col(c, lang)), None))
     if changes is not None:
         keep = [c for c in CHANGE_COLUMNS if c in changes.columns]
         view = changes[keep] if {"scenario", "application_id", "change"} <= set(keep) else changes
-        sec.blocks.append(Table("scenario-changes.csv", view.rename(columns=lambda c: _col(c, lang)), None))
+        if "change" in view.columns:  # enters / leaves, in words
+            view = view.assign(change=view["change"].map(lambda c: say(c, lang) if c in ("enters", "leaves") else c))
+        sec.blocks.append(Table(say("scenario_changes", lang), view.rename(columns=lambda c: _col(c, lang)), None))
     sheets = []
     for name in ("scenario-summary.csv", "scenario-changes.csv", "scenario-matrix.csv"):
         if name in b.tables:
-            sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv"), in_html=False))
-            sheets.append(name.removesuffix(".csv"))
+            sec.blocks.append(Table(name, b.tables[name], _sheet(name.removesuffix(".csv"), lang), in_html=False))
+            sheets.append(_sheet(name.removesuffix(".csv"), lang))
     if sheets:
         sec.blocks.append(_workbook_note(sheets, lang))
     return sec
@@ -452,16 +485,14 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
         return sec
     sec.blocks.append(Para(say("sensitivity_intro", lang) + f" ({say('run', lang)}: {b.path.name})"))
     prob, core = b.table("selection-probability.csv"), b.table("core-index.csv")
-    if prob is not None:
-        f = prob
-        if core is not None and "core_label" not in f.columns:
-            f = f.merge(core[["application_id", "core_label"]], on="application_id", how="left")
-        sort = [c for c in ("probability_selected_stage2", "probability_selected_stage1") if c in f.columns]
-        f = f.sort_values(sort + ["application_id"], ascending=[False] * len(sort) + [True], kind="stable")
-        sec.blocks.append(Figure("selection-probability.csv", lambda: plot.selection_probability(f, lang=lang)))
+    if prob is not None:  # one row per application, a column per stage, with its core label (as drawn)
+        from selection.plot.layout import probability_view
+
+        f = probability_view(prob, core)
+        sec.blocks.append(Figure(say("fig_probability", lang), lambda: plot.selection_probability(f, lang=lang)))
     acc = b.table("rank-acceptability.csv")
     if acc is not None:
-        sec.blocks.append(Figure("rank-acceptability.csv", lambda: plot.rank_acceptability(acc, lang=lang)))
+        sec.blocks.append(Figure(say("fig_acceptability", lang), lambda: plot.rank_acceptability(acc, lang=lang)))
     stab = b.table("weight-stability.csv")
     stages = run.stages()
     names = {}
@@ -470,14 +501,18 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
         names = {c: _criterion_name(p, c, lang) for c in p.get("weights", {})}
     if stab is not None:
         s1 = stab[stab["stage"] == stab["stage"].min()] if "stage" in stab.columns else stab
-        sec.blocks.append(Figure("weight-stability.csv", lambda: plot.weight_stability(s1, names=names, lang=lang)))
+        sec.blocks.append(Figure(say("fig_stability", lang), lambda: plot.weight_stability(s1, names=names, lang=lang)))
     sweep = b.table("weight-sweep.csv")
-    if sweep is not None:
-        for c in dict.fromkeys(sweep["criterion_id"]):
-            cur = (run.stage_parameters(stages[0]).get("weights", {}).get(c) if stages else None)
-            sec.blocks.append(Figure(f"weight-sweep.csv: {c}",
-                                     lambda c=c, cur=cur: plot.weight_sweep(sweep, criterion=c, current=cur,
-                                                                            lang=lang)))
+    if sweep is not None:  # one figure per stage and swept criterion (each stage sweeps its own criteria)
+        for n, part in _per_stage(sweep):
+            p = run.stage_parameters(n if n is not None else stages[0]) if stages else {}
+            for c in dict.fromkeys(part["criterion_id"].astype(str)):
+                cur = p.get("weights", {}).get(c)
+                sec.blocks.append(Figure(say("sweep_caption", lang, criterion=_criterion_name(p, c, lang))
+                                         + _stage_word(n, lang),
+                                         lambda c=c, cur=cur, n=n, p=p: plot.weight_sweep(
+                                             sweep, criterion=c, current=cur, stage=n,
+                                             names={c: _criterion_name(p, c, lang)}, lang=lang)))
     for name, why in b.unusable.items():
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
     if prob is not None:
@@ -489,9 +524,9 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
     if stab_raw is not None:
         sec.blocks.append(_stability_view(stab_raw, run, lang))
     for name in sorted(b.tables):
-        sec.blocks.append(Table(name, b.tables[name], name.removesuffix(".csv"), in_html=False))
+        sec.blocks.append(Table(name, b.tables[name], _sheet(name.removesuffix(".csv"), lang), in_html=False))
     if b.tables:
-        sec.blocks.append(_workbook_note([n.removesuffix(".csv") for n in sorted(b.tables)], lang))
+        sec.blocks.append(_workbook_note([_sheet(n.removesuffix(".csv"), lang) for n in sorted(b.tables)], lang))
     return sec
 
 
@@ -499,7 +534,7 @@ def _weight_spaces(params: dict, lang: str) -> tuple[str, str]:
     """The weight sets of the SMAA probability and of robust portfolio modelling, in words, from the
     sensitivity manifest's ``parameters`` (``weights``, ``rpm_weights``, ``spread``)."""
     spread = params.get("spread", 0.2)
-    share = f"{spread:.0%}" if isinstance(spread, int | float) else "?"
+    share = percent(spread, lang) if isinstance(spread, int | float) else "?"
 
     def words(kind: object) -> str:
         key = f"space_{kind}"
@@ -537,7 +572,7 @@ def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str, params: dict |
         for c in pcols:
             head = say("p_selected_space", lang, n=c[-1], space=smaa) if params else \
                 f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {c[-1]}"
-            row[head] = _fmt(float(r[c]) if r[c] == r[c] else None)
+            row[head] = _fmt(float(r[c]) if r[c] == r[c] else None, 2, lang)
         if "core_label" in f.columns:
             lab = r["core_label"]
             head = say("rpm_label_space", lang, space=rpm) if params else say("robustness", lang)
@@ -545,7 +580,8 @@ def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str, params: dict |
                 else ("" if not isinstance(lab, str) else lab)
         rows.append(row)
     never = int((~chance & ~in1).sum())
-    return Table(say("prob_caption_run" if stages else "prob_caption", lang, never=never), pd.DataFrame(rows), None)
+    others = say("one_other", lang) if never == 1 else say("others_never", lang, never=never)
+    return Table(say("prob_caption_run" if stages else "prob_caption", lang, never=others), pd.DataFrame(rows), None)
 
 
 def _stability_view(stab: pd.DataFrame, run: RunBundle, lang: str) -> Table | Para:
@@ -563,8 +599,9 @@ def _stability_view(stab: pd.DataFrame, run: RunBundle, lang: str) -> Table | Pa
         for _, r in part.sort_values("_o", kind="stable").iterrows():
             cid = str(r["criterion_id"])
             row = {say("stage", lang): n} if n is not None else {}
-            row.update({say("criterion", lang): names.get(cid, cid), say("weight", lang): _fmt(float(r["weight"])),
-                        say("stable_range", lang): f"{_fmt(float(r['weight_low']))}–{_fmt(float(r['weight_high']))}"})
+            row.update({say("criterion", lang): names.get(cid, cid), say("weight", lang): _fmt(float(r["weight"]), 2, lang),
+                        say("stable_range", lang): f"{_fmt(float(r['weight_low']), 2, lang)}–"
+                                                   f"{_fmt(float(r['weight_high']), 2, lang)}"})
             rows.append(row)
     return Table(say("stability_caption", lang), pd.DataFrame(rows), None)
 
@@ -577,17 +614,18 @@ def _robustness(app: str, sens: RunBundle | None, scen: RunBundle | None, lang: 
             row = core[core["application_id"] == app].iloc[0]
             lab = str(row["core_label"])
             parts.append((say(lab, lang) if lab in ("core", "borderline", "exterior") else lab)
-                         + f", core index {_fmt(float(row['core_index']))}")
-        prob = sens.table("selection-probability.csv")
+                         + f", {say('core_index', lang)} {_fmt(float(row['core_index']), 2, lang)}")
+        prob = sens.table("selection-probability.csv")  # long: a row per stage
         if prob is not None and app in set(prob["application_id"]):
-            row = prob[prob["application_id"] == app].iloc[0]
-            ps = [f"{say('stage', lang).lower()} {k}: {_fmt(float(row[c]))}" for k, c in
-                  ((1, "probability_selected_stage1"), (2, "probability_selected_stage2")) if c in prob.columns]
+            rows = prob[prob["application_id"] == app].sort_values("stage", kind="stable")
+            ps = [f"{say('stage', lang).lower()} {int(r['stage'])}: {_fmt(float(r['probability_selected']), 2, lang)}"
+                  for _, r in rows.iterrows()]
             parts.append(f"{say('p_selected', lang)} " + ", ".join(ps))
     if scen is not None:
-        m = scen.table("scenario-matrix.csv")
+        m = scen.table("scenario-matrix.csv")  # long: a row per stage, application and scenario
         if m is not None:
-            rows = m[(m["application_id"] == app) & m["selected_stage1"].astype(bool)]
+            first = m[m["stage"] == m["stage"].min()]
+            rows = first[(first["application_id"] == app) & (pd.to_numeric(first["selected"], errors="coerce") == 1)]
             parts.append(f"{say('in_scenarios', lang)}: " + (", ".join(map(str, rows["scenario"])) or "—"))
     return "; ".join(parts) if parts else say("not_assessed", lang)
 
@@ -615,13 +653,13 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
             if panel is not None:
                 ps = panel[(panel["stage"] == n) & (panel["application_id"] == app)]
                 facts.append((h + say("scores", lang), "; ".join(
-                    f"{_criterion_name(p, c, lang)} {_fmt(float(v))}" for c, v in zip(ps["criterion_id"],
+                    f"{_criterion_name(p, c, lang)} {_fmt(float(v), 2, lang)}" for c, v in zip(ps["criterion_id"],
                                                                                         ps["panel_score"], strict=True))))
             col = "failed_thresholds_da" if lang == "da" and "failed_thresholds_da" in r.index else "failed_thresholds"
             failed = r[col] if isinstance(r[col], str) else ""
             facts.append((h + say("thresholds", lang), f"{say('failed', lang)}: {failed}" if failed
                           else say("all_passed", lang)))
-            rank_text = f"{int(r['rank'])} ({say('score', lang).lower()} {_fmt(float(r['score']), 3)})"
+            rank_text = f"{int(r['rank'])} ({say('score', lang).lower()} {_fmt(float(r['score']), 3, lang)})"
             if intervals is not None:
                 iv = intervals[(intervals["application_id"] == app)
                                & ((intervals["stage"] == n) if "stage" in intervals.columns else (n == stages[0]))]
@@ -631,8 +669,8 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
             facts.append((h + say("rank", lang), rank_text))
             why = str(r.get("reason_da" if lang == "da" and "reason_da" in r.index else "reason", ""))
             cost = r.get("cost_to_include")
-            if isinstance(cost, float) and cost == cost:
-                why += f" [{say('cost_to_include', lang).lower()}: {_fmt(cost, 3)}" + (
+            if isinstance(cost, float) and cost == cost and "reason_code" not in r.index:  # a record says it itself
+                why += f" [{say('cost_to_include', lang).lower()}: {_fmt(cost, 3, lang)}" + (
                     f"; {say('would_leave', lang).lower()}: {r['would_leave']}" if isinstance(r.get("would_leave"), str)
                     else "") + "]"
             facts.append((h + say("selected", lang), f"{say('yes' if bool(r['selected']) else 'no', lang)} — {why}"))
@@ -640,13 +678,14 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
                        if x.get("binding") and app in x.get("members", [])]
             if run.rules(n):
                 facts.append((h + say("binding_for_it", lang), "; ".join(binding) or "—"))
+            facts += record.dossier_facts(run, str(app), n, lang)  # the board's decision, the operator's assessment
         facts.append((say("robustness", lang), _robustness(app, inp.sensitivity, inp.scenarios, lang)))
         title = str(r0["title"]) if "title" in first.columns and isinstance(r0["title"], str) else ""
         rows.append(Dossier(str(app), title, facts))
     sec.blocks.append(rows)
     flat = pd.DataFrame([{say("application", lang): d.application_id, say("title", lang): d.title,
                           **{k: v for k, v in d.facts}} for d in rows])
-    sec.blocks.append(Table(say("s_dossiers", lang), flat, say("s_dossiers", lang), in_html=False))
+    sec.blocks.append(Table(say("s_dossiers", lang), flat, _sheet("dossiers", lang), in_html=False))
     return sec
 
 
@@ -654,5 +693,6 @@ def build_sections(inp: ReportInputs, lang: str = "en") -> list[Section]:
     """Every section of the report, in order."""
     run = inp.run
     return [_call_section(run, lang), _panel_section(run, lang), _ranking_section(run, lang),
-            _selection_section(run, lang), _scenario_section(inp.scenarios, lang),
+            _selection_section(run, lang), *[s for s in [_decision_section(run, lang)] if s is not None],
+            _scenario_section(inp.scenarios, lang),
             _sensitivity_section(inp.sensitivity, run, lang), _dossier_section(inp, lang)]

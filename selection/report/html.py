@@ -1,4 +1,4 @@
-"""The report as one self-contained HTML file: figures embedded as base64 PNG, no external
+"""The report as one self-contained HTML file: figures embedded as base64 SVG, no external
 resources, print-friendly CSS, every piece of text escaped."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import io
 import pandas as pd
 
 from selection.report.content import Dossier, Figure, Para, Section, Table
-from selection.report.words import say
+from selection.report.words import plain, say
+from selection.schema import report_files
 
 __all__ = ["render_html", "figure_png"]
 
@@ -46,15 +47,17 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
 
-def _cell(v) -> str:
+def _cell(v, lang: str = "en") -> str:
+    """One table cell: a number in the style of ``lang`` (at most four decimals, thousands grouped;
+    never wrapped), yes/no in words, text escaped."""
     if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
         return "<td></td>"
     if isinstance(v, bool):
-        return f"<td>{_e(v)}</td>"
+        return f"<td>{_e(say('yes' if v else 'no', lang))}</td>"
     if isinstance(v, float):
-        return f'<td class="num">{_e(f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}".replace(",", " "))}</td>'
+        return f'<td class="num">{_e(plain(v, lang, most=4 if abs(v) < 1e4 else 0))}</td>'
     if isinstance(v, int):
-        return f'<td class="num">{_e(f"{v:,}".replace(",", " ") if abs(v) >= 10000 else v)}</td>'
+        return f'<td class="num">{_e(plain(v, lang, most=0))}</td>'
     return f"<td>{_e(v)}</td>"
 
 
@@ -65,8 +68,9 @@ _MAX_HTML_COLUMNS = 40
 
 def _summary(t: Table, rows: int, cols: int, lang: str) -> str:
     n, m = t.frame.shape
-    where = (f" Hele tabellen står på arket \u201c{t.sheet}\u201d i projektmappen (report.xlsx)." if lang == "da" else
-             f" The complete table is on the sheet \u201c{t.sheet}\u201d of the workbook (report.xlsx).") \
+    book = report_files(lang)[1]
+    where = (f" Hele tabellen står på arket \u201c{t.sheet}\u201d i projektmappen ({book})." if lang == "da" else
+             f" The complete table is on the sheet \u201c{t.sheet}\u201d of the workbook ({book}).") \
         if t.sheet else ""
     if lang == "da":
         shown = f"Viser de første {rows:,} af {n:,} rækker".replace(",", ".") + \
@@ -82,7 +86,7 @@ def _table(t: Table, lang: str = "en") -> str:
     note = _summary(t, rows, cols, lang) if (rows, cols) != f.shape else ""
     f = f.iloc[:rows, :cols]
     head = "".join(f"<th>{_e(c)}</th>" for c in f.columns)
-    body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v) for v in row) + "</tr>"
+    body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v, lang) for v in row) + "</tr>"
                    for row in f.itertuples(index=False))
     return (f'<div class="scroll"><table><caption>{_e(t.caption)}</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>{note}")
@@ -101,8 +105,10 @@ def _block(b, lang: str = "en") -> str:
     if isinstance(b, Para):
         return f'<p class="notice">{_e(b.text)}</p>' if b.notice else f"<p>{_e(b.text)}</p>"
     if isinstance(b, Figure):
-        data = base64.b64encode(figure_png(b.draw())).decode("ascii")
-        return (f'<figure><img alt="{_e(b.caption)}" src="data:image/png;base64,{data}">'
+        from selection.plot import to_svg  # vector figures: sharp at any zoom and in print
+
+        data = base64.b64encode(to_svg(b.draw())).decode("ascii")
+        return (f'<figure><img alt="{_e(b.caption)}" src="data:image/svg+xml;base64,{data}">'
                 f"<figcaption>{_e(b.caption)}</figcaption></figure>")
     if isinstance(b, Table):
         return _table(b, lang) if b.in_html else ""

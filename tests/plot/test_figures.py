@@ -50,7 +50,7 @@ def test_labels_follow_the_language():
     en = plot.ranking(cases.ranking_frame(), threshold=2.5, funding_line=8, lang="en")
     da = plot.ranking(cases.ranking_frame(), threshold=2.5, funding_line=8, lang="da")
     assert en.get_xlabel() == "Weighted panel score" and da.get_xlabel() == "Vægtet panelscore"
-    assert [t.get_text() for t in da.get_legend().get_texts()][:2] == ["Udvalgt", "Støtteberettiget, ikke udvalgt"]
+    assert [t.get_text() for t in da.figure.legends[0].get_texts()][:2] == ["Udvalgt", "Støtteberettiget, ikke udvalgt"]
     with pytest.raises(ValueError, match="lang"):
         plot.ranking(cases.ranking_frame(), lang="de")
 
@@ -69,17 +69,21 @@ def test_draws_on_a_given_axes_and_never_mutates_the_frame():
 
 
 def test_ranking_draws_what_it_is_given():
-    """Plotting never computes: bar lengths are the scores, colours the selected/eligible flags."""
+    """Plotting never computes: the dots sit at the scores, their colour and shape are the
+    selected/eligible flags."""
     from selection import plot
 
     f = cases.ranking_frame()
     ax = plot.ranking(f, threshold=2.5)
-    bars = ax.patches[: len(f)]
-    assert [round(b.get_width(), 9) for b in bars] == f["score"].tolist()
-    colours = [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars]
-    want = [plot.COLOURS["selected"] if s else plot.COLOURS["eligible"] if e else plot.COLOURS["ineligible"]
+    want = ["selected" if s else "eligible" if e else "ineligible"
             for s, e in zip(f["selected"], f["eligible"], strict=True)]
-    assert colours == [w.lower() for w in want]
+    drawn = {}
+    for dots in ax.collections[1:]:  # the first collection is the guide lines
+        colour = matplotlib.colors.to_hex(dots.get_facecolor()[0])
+        for x, y in dots.get_offsets():
+            drawn[int(round(y))] = (round(float(x), 9), colour)
+    assert [drawn[i][0] for i in range(len(f))] == f["score"].tolist()
+    assert [drawn[i][1] for i in range(len(f))] == [plot.COLOURS[k].lower() for k in want]
 
 
 def test_missing_columns_are_named():
@@ -100,3 +104,18 @@ def test_plot_does_not_import_pyplot():
     code = "import sys, selection.plot; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_svg_and_png_bytes_are_reproducible():
+    """The report embeds SVG: the same figure gives the same bytes (no date, fixed ids); PNG at 200 dpi."""
+    from selection import plot
+
+    one = plot.to_svg(plot.ranking(cases.ranking_frame(), threshold=2.5, funding_line=8))
+    two = plot.to_svg(plot.ranking(cases.ranking_frame(), threshold=2.5, funding_line=8))
+    assert one == two and one.lstrip().startswith(b"<?xml") and b"<dc:date>" not in one
+    png = plot.to_png(plot.ranking(cases.ranking_frame()))
+    import io
+
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(png)).info["dpi"][0] == pytest.approx(200, abs=0.5)

@@ -56,7 +56,7 @@ def _no_external_resources(html: str) -> None:
     assert "@import" not in html and "url(" not in html
     assert not re.search(r"<(?:script|link|iframe|object|embed)\b", html, re.I)
     srcs = re.findall(r"""src=["']([^"']*)""", html)
-    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert srcs and all(s.startswith("data:image/svg+xml;base64,") for s in srcs)
 
 
 @pytest.fixture
@@ -81,8 +81,9 @@ def test_html_is_well_formed_self_contained_and_escaped(folders):
     # every section present, with its data
     text = reporttext.visible_text(html)
     for words in ("The call", "The expert panel and its agreement", "The ranking", "Binding rules", "Scenarios",
-                  "Sensitivity", "Decision dossiers", "[image: Agreement]", "[image: scenario-matrix.csv]",
-                  "[image: selection-probability.csv]", "[image: weight-stability.csv]"):
+                  "Sensitivity", "Decision dossiers", "[image: Agreement]", "[image: Who is selected in each scenario]",
+                  "[image: Probability of selection under the weights drawn]",
+                  "[image: Weight ranges within which the selection stays the same]"):
         assert words in text
     assert len(re.findall(r'class="dossier"', html)) == len(synthetic.APPS)
 
@@ -326,7 +327,7 @@ def test_agreement_is_one_row_per_criterion_with_reasons_said_once(folders):
         assert t[0] == ["Criterion", "ICC(1,1)", "ICC(1,k)", "Krippendorff's α (interval)",  # computed only
                         "Based on"]  # the applications and experts each row rests on
         assert t[1][4] == "6 applications, 3 experts"
-        assert [r[0] for r in t[1:]] == ["Value added", "Creative innovation", "Weighted total"]  # catalogue order
+        assert [r[0] for r in t[1:]] == ["Value added", "Creative innovation", "Weighted panel score"]  # catalogue order
         assert t[1][1] == "0.70 (0.50–0.80)" and t[3][3] == "0.75"
     text = reporttext.visible_text(html)
     # each reason once per stage (not once per criterion), the measures sharing it named together
@@ -391,19 +392,22 @@ def test_engine_layouts_are_reshaped_for_the_figures():
                          "stable_from": [0.0], "stable_to": [0.23]})
     s = engine_layout("weight-stability.csv", stab)
     assert list(s.columns) == ["stage", "criterion_id", "weight", "weight_low", "weight_high"]
-    sweep = pd.DataFrame({"stage": [1, 2], "criterion": ["udsyn", "effekt"], "weight": [0.0, 0.5],
-                          "baseline_weight": [0.15, 0.2], "selected_stage1": ["A B", "A B C"],
-                          "selected_stage2": ["A", "B C"], "same_as_baseline": [False, True]})
+    sweep = pd.DataFrame({"stage": [1, 1, 2, 2], "criterion": ["udsyn", "udsyn", "effekt", "effekt"],
+                          "weight": [0.0, 0.0, 0.5, 0.5], "baseline_weight": [0.15, 0.15, 0.2, 0.2],
+                          "selection_stage": [1, 2, 1, 2], "selected": ["A B", "A", "A B C", "B C"],
+                          "same_as_baseline": [False, False, True, True]})  # as written: a row per selection stage
     w = engine_layout("weight-sweep.csv", sweep)
     assert w[["criterion_id", "application_id"]].values.tolist() == [["udsyn", "A"], ["udsyn", "B"],
                                                                      ["effekt", "B"], ["effekt", "C"]]
     assert w["selected"].all()
-    m = pd.DataFrame({"application_id": ["A", "B"], "title": ["a", "b"], "baseline_stage1": [1, 0],
-                      "baseline_stage2": [1, 0], "x-y_stage1": [0, 1], "x-y_stage2": [0, 0],
-                      "times_selected_stage1": [1, 1], "robust_core_stage1": [False, False]})
-    long = engine_layout("scenario-matrix.csv", m)
-    assert long.values.tolist() == [["A", "baseline", 1, 1], ["B", "baseline", 0, 0],
-                                    ["A", "x-y", 0, 0], ["B", "x-y", 1, 0]]
+    m = pd.DataFrame({"stage": [1, 1, 1, 1, 2, 2, 2, 2], "application_id": ["A", "A", "B", "B"] * 2,
+                      "scenario": ["baseline", "x-y"] * 4, "selected": [1, 0, 0, 1, 1, 0, 0, 0]})
+    assert engine_layout("scenario-matrix.csv", m) is m  # long as written: the report shows it as it is
+    from selection.plot.layout import as_drawn
+
+    drawn = as_drawn("scenario-matrix.csv", m)  # the figure's layout: scenario by scenario, a column per stage
+    assert drawn.values.tolist() == [["A", "baseline", 1, 1], ["B", "baseline", 0, 0],
+                                     ["A", "x-y", 0, 0], ["B", "x-y", 1, 0]]
     other = pd.DataFrame({"a": [1]})
     assert engine_layout("ranking.csv", other) is other
 
