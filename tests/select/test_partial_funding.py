@@ -352,3 +352,30 @@ def test_sensitivity_fast_path_selects_as_the_reference_with_partial_funding(see
         except InfeasibleError:
             ref = None
         assert (got is None and ref is None) or set(got) == ref
+
+
+@pytest.mark.parametrize("mode", ["sequential", "linked"])
+def test_example_stage2_with_partial_funding_both_modes(example_folder, mode):
+    """KREATIVE PARTNERSKABER's project phase with 5 M DKK of regional co-financing per year and
+    cuts down to 80 % (a what-if; the call itself does not allow it): the pool share rule (§13,
+    regional of total budgets) is kept with the granted amounts, the budget holds on them, and
+    linked mode still delivers what it promises."""
+    import dataclasses
+
+    from selection.pipeline import run_call
+
+    data = example_folder.call.model_dump()
+    data["selection_mode"] = mode
+    data["stages"] = [{**s, "budget": 5_000_000, "partial_funding": {"min_share": "80 %"}} if s["number"] == 2
+                      else s for s in data["stages"]]
+    folder = dataclasses.replace(example_folder, call=Call.model_validate(data))
+    result = run_call(folder, solver="highs")
+    sr = result.stages[2]
+    st, apps, granted = folder.call.stage(2), folder.applications, sr.outcome.granted
+    assert sum(granted.values()) <= 5_000_000 < sum(st.funded(apps[a]) for a in sr.outcome.selected)
+    share = next(r for r in sr.outcome.rules if r.kind == "share")
+    total = sum(apps[a].total_budget_per_year for a in sr.outcome.selected)
+    assert Fraction(sum(granted.values()), total) <= Fraction(335, 1000)  # 33 % + 0.5 pp, at the grants
+    assert sr.outcome.used(share) <= 0
+    if mode == "linked":
+        assert sr.outcome.objective == pytest.approx(result.stages[1].outcome.linked_value, abs=1e-9)
