@@ -622,8 +622,6 @@ FIGURES = ("selection-probability", "rank-acceptability", "weight-stability")
 def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
     """One figure of a sensitivity run folder as SVG, drawn by :mod:`selection.plot` from the
     tables as the report reads them (:func:`selection.report.bundle.load_bundle`)."""
-    import io
-
     from selection import plot
     from selection.report.bundle import load_bundle
 
@@ -646,12 +644,7 @@ def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
         if stab is None:
             return None
         ax = plot.weight_stability(stab, lang=lang)
-    buf = io.BytesIO()
-    fig = ax.get_figure(root=True)
-    if fig is None:
-        return None
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    return buf.getvalue()
+    return plot.to_svg(ax)  # the report's SVG: text as paths, no date, the same bytes for the same figure
 
 
 async def sensitivity_figure(request: Request) -> Response:
