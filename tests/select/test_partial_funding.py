@@ -68,6 +68,10 @@ def _instance(seed: int, objective: str = "score"):
     if rnd.random() < 0.4:  # a share of the reducible money to one topic (cap, of = grant)
         spec["shares"] = [{"kind": "max_share", "share": rnd.choice(["1/2", "60 %"]), "of": "grant",
                            "within": "total_budget_per_year", "group": "topic", "value": "a"}]
+    if rnd.random() < 0.3:  # a floor a reduction helps: topic b's total budgets >= a share of the grants
+        of, share = rnd.choice([("total_budget_per_year", "1"), ("y2014", "1/5"), ("y2014", "1/3")])
+        spec.setdefault("shares", []).append({"kind": "min_share", "share": share, "of": of, "within": "grant",
+                                              "group": "topic", "value": "b"})
     if rnd.random() < 0.4:  # count rule per year: partnerships with money in 2014
         spec["count_rules"] = [{"name_en": "with money in 2014", "name_da": "med midler i 2014",
                                 "with_money_in": ["y2014"], "at_most": rnd.randint(0, 2)}]
@@ -110,10 +114,16 @@ def _keeps(stage: Stage, apps: dict[str, Application], sel: tuple[str, ...], gra
         if sum(grant[a] for a in sel) > mc.at_most:
             return False
     for sh in stage.shares:
-        part = sum(grant[a] for a in sel if apps[a].attributes["topic"] == sh.value)
-        whole = sum(apps[a].total_budget_per_year for a in sel)
-        if Fraction(part) > sh.share.limit("max") * whole:
-            return False
+        if sh.kind == "max_share":
+            part = sum(grant[a] for a in sel if apps[a].attributes["topic"] == sh.value)
+            whole = sum(apps[a].total_budget_per_year for a in sel)
+            if Fraction(part) > sh.share.limit("max") * whole:
+                return False
+        else:
+            part = sum(apps[a].total_budget_per_year if sh.of == "total_budget_per_year" else apps[a].attributes[sh.of]
+                       for a in sel if apps[a].attributes["topic"] == sh.value)
+            if Fraction(part) < sh.share.limit("min") * sum(grant[a] for a in sel):
+                return False
     for cr in stage.count_rules:
         if sum(1 for a in sel if apps[a].attributes["y2014"] > 0) > cr.at_most:
             return False
