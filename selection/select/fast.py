@@ -55,6 +55,7 @@ returns exactly the reference's selection in every case.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,14 +66,22 @@ import numpy as np
 
 from selection.errors import InfeasibleError, Problem, SolverError
 from selection.model import Application, Stage
-from selection.select.milp import quiet_highs
-from selection.select.program import StageInput, build_rules, solve_stage
+from selection.select.milp import Milp, quiet_highs
+from selection.select.program import (
+    TIE_TOLERANCE,
+    StageInput,
+    build_rules,
+    integer_grid,
+    solve_stage,
+    solve_with_ties,
+)
 
 __all__ = ["FastStage", "FastStats", "solve_naive", "nondominated_selections", "TIE_MARGIN"]
 
-#: Relative margin a certified optimum must keep over every other selection (10x the reference
-#: tie-break tolerance of 1e-7).
-TIE_MARGIN = 1e-6
+#: Relative margin a certified optimum must keep over every other selection: ten times the
+#: tolerance within which the reference tie rule counts two values as equal
+#: (:data:`selection.select.program.TIE_TOLERANCE`; values on an integer grid tie only exactly).
+TIE_MARGIN = 10 * TIE_TOLERANCE
 _MAX_Z = 12
 _MAX_MODELS = 512
 _MAX_CERTS = 128
@@ -99,18 +108,22 @@ class FastStats:
     lp: int = 0  #: proved by one warm-started LP solve
     mip: int = 0  #: fractional LP optimum: the 0-1 program solved in-process, optimum proved unique
     enumerated: int = 0  #: small program (<= 12 free applications) proved by exhaustive search
-    reference: int = 0  #: handed to the reference solve_stage (near tie, or a value only it computes)
+    tie_rule: int = 0  #: a (near) tie decided in-process by the reference's own tie rule (ranks)
+    funding_line: int = 0  #: a funding-line stage: the rank order solved by the pipeline's own funding line
+    reference: int = 0  #: handed to the reference path (no ranks given, or a value only it computes)
     infeasible: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"cone": self.cone, "lp": self.lp, "mip": self.mip, "enumerated": self.enumerated,
-                "reference": self.reference, "infeasible": self.infeasible}
+                "tie_rule": self.tie_rule, "funding_line": self.funding_line, "reference": self.reference, "infeasible": self.infeasible}
 
     def add(self, other: FastStats) -> None:
         self.cone += other.cone
         self.lp += other.lp
         self.mip += other.mip
         self.enumerated += other.enumerated
+        self.tie_rule += other.tie_rule
+        self.funding_line += other.funding_line
         self.reference += other.reference
         self.infeasible += other.infeasible
 
@@ -119,6 +132,27 @@ class FastStats:
 def _patterns(k: int) -> np.ndarray:
     """Every non-empty subset of ``k`` columns as 0/1 rows."""
     return ((np.arange(1, 2**k)[:, None] >> np.arange(k)) & 1).astype(float)
+
+
+def tied(totals: np.ndarray, best: float, grid: int | None) -> np.ndarray:
+    """Which totals the reference tie rule counts as equal to the optimum ``best``: on an integer
+    grid ``1/D`` exactly equal, else within :data:`~selection.select.program.TIE_TOLERANCE`
+    (relative to ``max(1, |best|)``), as :func:`~selection.select.program.solve_with_ties` does."""
+    if grid is not None:
+        return np.round(np.asarray(totals) * grid) >= np.round(best * grid)
+    return np.asarray(totals) >= best - TIE_TOLERANCE * max(1.0, abs(best))
+
+
+def lex_best(subsets: np.ndarray, totals: np.ndarray, v: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """The reference's tie rule over an explicit list of feasible selections (rows of 0/1):
+    among those of optimal value (:func:`tied`), the one whose best-ranked differing application
+    (highest ``priority``) is selected — the lexicographic maximum in priority order."""
+    best = float(totals.max())
+    cand = subsets[tied(totals, best, integer_grid(v))]
+    order = np.argsort(-np.asarray(priority, dtype=float), kind="stable")
+    keys = cand[:, order] > 0.5
+    # np.lexsort sorts by its last key first: the best-ranked column is the primary key
+    return cand[np.lexsort(keys[:, ::-1].T)[-1]]
 
 
 @dataclass
@@ -156,10 +190,8 @@ class _Model:
                 self.hi[r] = rule.rhs
             else:
                 lo[r] = rule.rhs
-                if rule.name.startswith("constraint["):
-                    con = stage.constraints[int(rule.name[11:rule.name.index("]")])]
-                    if con.if_available:
-                        floors.append((r, con.count))
+                if rule.if_available and rule.source is not None:  # the rule's data, not its name
+                    floors.append((r, stage.constraints[rule.source].count))
         self.base_lo = lo
         self.lo = lo.copy()
         self._floor_rows = np.array([r for r, _ in floors], dtype=np.int64)
@@ -194,8 +226,11 @@ class _Model:
         ax = self.A @ x
         return bool(np.all((ax <= self.hi + 1e-9) & (ax >= self.lo - 1e-9)))
 
-    def enumerate(self, v: np.ndarray) -> tuple[str, np.ndarray | None]:
-        """Exhaustive search for small programs (at most 2^12 selections of the free columns)."""
+    def enumerate(self, v: np.ndarray, priority: np.ndarray | None = None) -> tuple[str, np.ndarray | None]:
+        """Exhaustive search for small programs (at most 2^12 selections of the free columns).
+
+        A near tie is "unproved", or with the tie rule's ``priority`` (higher first) decided by it
+        (status "tie_rule", :func:`lex_best`)."""
         key = self._key()
         subsets = self._subsets.get(key)
         if subsets is None:
@@ -217,6 +252,8 @@ class _Model:
         best = totals[order[0]]
         tol = TIE_MARGIN * max(1.0, abs(best))
         if len(order) > 1 and totals[order[1]] >= best - tol:
+            if priority is not None:  # the tie rule itself, over every feasible selection
+                return "tie_rule", lex_best(subsets, totals, v, priority)
             return "unproved", None
         return "proved", subsets[order[0]]
 
@@ -459,6 +496,7 @@ class _Model:
             return "infeasible", None
         if status != self._optimal:
             return "unproved", None
+        self.last_lp = None
         xs = np.asarray(h.getSolution().col_value)
         x = np.round(xs)
         if np.any(np.abs(xs - x) > 1e-7):
@@ -471,6 +509,8 @@ class _Model:
             return "unproved", None
         cert = _Cert(x, tight, basic_cols, None)
         y = self._multipliers(v, cert)
+        if y is not None:
+            self.last_lp = (x, y)
         if y is None or not self.certify(v, x, y):
             return "unproved", x
         if X is not None and (self.max_certs > 0 or not stack):
@@ -480,6 +520,87 @@ class _Model:
             if stack:
                 self._stack(cert)
         return "proved", x
+
+    #: the last integral LP optimum and its multipliers (for :meth:`solve_restricted`)
+    last_lp: tuple[np.ndarray, np.ndarray] | None = None
+
+    def milp(self) -> Milp:
+        """This sample's program (bounds as set by :meth:`set_free`) as a :class:`Milp`."""
+        m = Milp(maximize=True)
+        n = len(self.ids)
+        m.add_vars(n, upper=self.free.astype(float))
+        for r in range(self.A.shape[0]):
+            cols = np.nonzero(self.A[r])[0]
+            m.add_row(cols, self.A[r, cols], lower=float(self.lo[r]), upper=float(self.hi[r]))
+        return m
+
+    def solve_ties(self, v: np.ndarray, priority: np.ndarray) -> tuple[str, np.ndarray | None]:
+        """The reference's own exact program and tie rule
+        (:func:`~selection.select.program.solve_with_ties`) on this sample's model.
+
+        First, when the last LP optimum was integral, its multipliers often prove that every
+        selection the tie rule counts as optimal agrees with it outside a few columns ``Z`` whose
+        reduced values are (near) zero (:meth:`solve_restricted`); the tie rule then runs on
+        those columns only. Otherwise on the whole program."""
+        if self.last_lp is not None:
+            x = self.solve_restricted(v, *self.last_lp, priority)
+            if x is not None:
+                return "tie_rule", x
+        found = solve_with_ties(self.milp(), v, np.asarray(priority, dtype=float), "highs",
+                                what="sensitivity sample")
+        if found is None:
+            return "infeasible", None
+        return "tie_rule", np.round(found[0][:len(v)])
+
+    def solve_restricted(self, v: np.ndarray, x: np.ndarray, y: np.ndarray,
+                         priority: np.ndarray) -> np.ndarray | None:
+        """The tie rule on the columns a certificate cannot fix, or ``None`` when it cannot prove
+        that the others are fixed.
+
+        With valid-sign multipliers ``y`` for the 0-1 point ``x`` and ``d = v - A^T y``, every
+        feasible ``x'`` has ``v.x' - v.x <= d.(x' - x)`` (see the module notes). Let ``N`` be the
+        free columns whose ``d`` keeps them where ``x`` has them (``|d| > 0``) and ``Z`` the rest.
+        A selection that changes a column of ``N`` loses at least ``min_N |d| - sum_Z |d|``; when
+        that exceeds the tie tolerance, every selection the tie rule counts as optimal agrees
+        with ``x`` on ``N``, so the rule is applied (:func:`solve_with_ties`) to the program
+        restricted to ``Z``, ``N`` fixed as in ``x`` (their value carried by one fixed column,
+        so that the tolerance is that of the whole value)."""
+        if np.any(x[~self.free] > 0.5) or not self.feasible(x):
+            return None
+        ax = self.A @ x
+        tol_feas = 1e-9 * (1.0 + np.abs(ax))
+        up = np.abs(ax - self.hi) <= tol_feas
+        down = np.abs(ax - self.lo) <= tol_feas
+        y = np.where((up & (y > 0)) | (down & (y < 0)), y, 0.0)
+        d = v - self.A.T @ y
+        best = float(v @ x)
+        on = x > 0.5
+        ztol = 1e-9 * max(1.0, float(np.max(np.abs(v))) if len(v) else 1.0)
+        good = self.free & np.where(on, d > ztol, d < -ztol)
+        z = np.nonzero(self.free & ~good)[0]
+        if not len(z):
+            return None  # no tie at all: the certificate failed for another reason
+        n_good = np.abs(d[good])
+        gap = (float(n_good.min()) if n_good.size else np.inf) - float(np.abs(d[z]).sum())
+        if gap <= TIE_MARGIN * max(1.0, abs(best)):
+            return None
+        fixed = ~np.isin(np.arange(len(v)), z)
+        m = Milp(maximize=True)
+        m.add_vars(len(z))
+        m.add_vars(1, lower=1.0, upper=1.0)  # the fixed columns' value, as one fixed column
+        base = self.A[:, fixed] @ x[fixed]
+        for r in np.nonzero(np.any(self.A[:, z] != 0, axis=1))[0]:
+            cols = np.nonzero(self.A[r, z])[0]
+            m.add_row(cols, self.A[r, z[cols]], lower=float(self.lo[r] - base[r]),
+                      upper=float(self.hi[r] - base[r]))
+        vals = np.r_[v[z], math.fsum(v[fixed & on])]
+        found = solve_with_ties(m, vals, np.r_[np.asarray(priority, dtype=float)[z], 0.0], "highs",
+                                what="sensitivity sample")
+        if found is None:  # pragma: no cover - x restricted to Z is feasible
+            return None
+        out = x.copy()
+        out[z] = np.round(found[0][:len(z)])
+        return out if self.feasible(out) else None
 
     def solve_mip(self, v: np.ndarray) -> tuple[str, np.ndarray | None]:
         """The 0-1 program itself in HiGHS (kept between samples; only costs and bounds change).
@@ -567,7 +688,8 @@ class FastStage:
 
     def solve(self, values: np.ndarray, excluded: Mapping[str, str] | np.ndarray, *,
               candidates: Sequence[int] | None = None, weights: np.ndarray | None = None,
-              reference: Callable[[], StageInput] | None = None) -> tuple[str, ...] | None:
+              reference: Callable[[], StageInput] | None = None,
+              priority: Callable[[], np.ndarray] | None = None) -> tuple[str, ...] | None:
         """The selection (ids in universe order) for these values, or ``None`` if infeasible.
 
         Parameters
@@ -583,7 +705,12 @@ class FastStage:
             The weight vector with ``values = scores @ weights``, enabling the certificate cones.
         reference
             Builds the full :class:`StageInput` (with the ranks of the sample) for the fallback to
-            :func:`solve_stage`, used only for near ties (another selection within the margin).
+            :func:`solve_stage`, used only for near ties (another selection within the margin)
+            when ``priority`` is not given.
+        priority
+            Gives the tie rule's priority of each candidate (``n + 1 - rank`` in the sample's
+            ranking, in candidate order): near ties are then decided in-process by the same rule
+            (:meth:`_Model.solve_ties`), without the reference path.
         """
         cand = tuple(range(len(self.universe))) if candidates is None else tuple(candidates)
         model = self._model(cand)
@@ -593,20 +720,26 @@ class FastStage:
             model.set_free(np.array([a not in excluded for a in model.ids], dtype=bool))
         v = np.asarray(values, dtype=np.float64)[list(cand)]
         X = None if self.scores is None or weights is None else self.scores[list(cand)]
-        return self._decide(model, v, X, weights, reference, screen=True)
+        return self._decide(model, v, X, weights, reference, screen=True, priority=priority)
 
     def _decide(self, model: _Model, v: np.ndarray, X: np.ndarray | None, weights: np.ndarray | None,
-                reference: Callable[[], StageInput] | None, *, screen: bool) -> tuple[str, ...] | None:
+                reference: Callable[[], StageInput] | None, *, screen: bool,
+                priority: Callable[[], np.ndarray] | None = None) -> tuple[str, ...] | None:
         """One sample on ``model`` (its bounds already set); sets :attr:`last_cert` when an LP
-        certificate with a multiplier map was found."""
+        certificate with a multiplier map was found. ``priority()`` gives the tie rule's
+        priorities over the model's columns (``n + 1 - rank``), for near ties."""
         self.last_cert = None
+        model.last_lp = None
         if int(model.free.sum()) <= _MAX_ENUMERATE:
-            status, x = model.enumerate(v)
+            status, x = model.enumerate(v, None if priority is None else priority())
             if status == "infeasible":
                 self.stats.infeasible += 1
                 return None
             if status == "proved":
                 self.stats.enumerated += 1
+                return self._ids(model, x)
+            if status == "tie_rule":
+                self.stats.tie_rule += 1
                 return self._ids(model, x)
         elif X is not None and screen:
             # screen the stored cones only while they pay: after 200 tries, a hit rate under 1 in 4
@@ -625,12 +758,25 @@ class FastStage:
             self.stats.lp += 1
             self.last_cert = model.last_cert
             return self._ids(model, x)
+        if priority is not None and model.last_lp is not None:  # a tie an integral LP optimum localises
+            x = model.solve_restricted(v, *model.last_lp, priority())
+            if x is not None:
+                self.stats.tie_rule += 1
+                return self._ids(model, x)
         status, x = model.solve_mip(v)
         if status == "infeasible":
             self.stats.infeasible += 1
             return None
         if status == "proved":
             self.stats.mip += 1
+            return self._ids(model, x)
+        if priority is not None:  # a near tie: the reference's tie rule on this model, in-process
+            model.last_lp = None
+            status, x = model.solve_ties(v, priority())
+            if status == "infeasible":
+                self.stats.infeasible += 1
+                return None
+            self.stats.tie_rule += 1
             return self._ids(model, x)
         if reference is None:
             raise ValueError("no certificate for this sample and no reference input to fall back on")
@@ -643,12 +789,14 @@ class FastStage:
         return tuple(a for a in model.ids if a in chosen)
 
     def solve_many(self, candidates: Sequence[int], values: np.ndarray, blocked: np.ndarray,
-                   weights: np.ndarray | None, reference: Callable[[int], StageInput]) -> list[tuple[str, ...] | None]:
+                   weights: np.ndarray | None, reference: Callable[[int], StageInput],
+                   priority: Callable[[int], np.ndarray] | None = None) -> list[tuple[str, ...] | None]:
         """Many samples on one set of candidates at once (same answers as :meth:`solve` per sample).
 
         ``values`` and ``blocked`` are (n_samples, len(candidates)): each sample's values and which
         candidates it may not select; ``weights`` (n_samples, n_criteria) with ``values = scores
-        @ w`` enables the cones; ``reference(i)`` builds sample ``i``'s reference input.
+        @ w`` enables the cones; ``reference(i)`` builds sample ``i``'s reference input and
+        ``priority(i)`` its tie priorities (see :meth:`solve`).
 
         Small programs are enumerated for all samples in one array operation. Otherwise samples
         are taken in order; each new LP certificate is tested at once on every sample still open
@@ -663,7 +811,7 @@ class FastStage:
         out: list[tuple[str, ...] | None] = [None] * S
         done = np.zeros(S, dtype=bool)
         if len(cand) <= _MAX_ENUMERATE and S:
-            status, pick = model.enumerate_many(V, B)
+            status, pick = model.enumerate_many(V, B)  # near ties (-1) are left to _decide
             for i in np.nonzero(status == 1)[0].tolist():
                 out[i] = self._ids(model, model._all_subsets[pick[i]])
             self.stats.enumerated += int((status == 1).sum())
@@ -680,7 +828,8 @@ class FastStage:
                 continue
             model.set_free(~B[i])
             out[i] = self._decide(model, V[i], X, None if weights is None else weights[i],
-                                  partial(reference, i), screen=False)
+                                  partial(reference, i), screen=False,
+                                  priority=None if priority is None else partial(priority, i))
             done[i] = True
             cert = self.last_cert
             # test certificates on the neighbours only while that pays: after the first 20 tests,

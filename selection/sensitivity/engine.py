@@ -15,6 +15,7 @@ result is exact, so it does not depend on the number of workers.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,17 +23,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from selection.errors import Problem, SelectionError
+from selection.errors import InfeasibleError, Problem, SelectionError
 from selection.model import Application, CriteriaCatalogue, Stage
 from selection.rank import rank_applications, reflect_costs
 from selection.rank.ranking import overall_basis, threshold_failed
-from selection.select.fast import FastStage, FastStats, solve_naive
+from selection.rank.ties import _ALIASES, _attribute_key, check_chain
+from selection.select.fast import FastStage, FastStats
+from selection.select.funding import funding_line
+from selection.select.program import StageInput, build_rules, precheck, solve_stage
 from selection.select.stage import sample_free_exclusion, stage_input
 
 __all__ = ["StageContext", "Context", "SampleResult", "build_context", "select_samples",
            "select_samples_naive", "SensitivityError"]
 
-#: Weighted totals this close to an overall threshold are decided by the reference path.
+#: Weighted totals this close to an overall threshold are computed again sample by sample with the
+#: ranking's own arithmetic (:func:`ranking_total`) before the threshold is applied.
 _THRESHOLD_GUARD = 1e-7
 
 
@@ -108,6 +113,73 @@ def _reference_input(sc: StageContext, applications, rows, w, scores, candidates
     return stage_input(sc.stage, ranking, applications, candidates=candidates)
 
 
+def solve_reference(inp: StageInput, solver: str = "highs") -> tuple[str, ...] | None:
+    """The stage's selection as the pipeline makes it, under the stage's own objective: the
+    funding line (best-ranked first within every rule, :func:`~selection.select.funding.funding_line`)
+    or the value sum with the tie rule (:func:`~selection.select.program.solve_stage`); ``None``
+    when no selection keeps every rule. Ids in rank order."""
+    if inp.stage.objective == "funding_line":
+        rules = build_rules(inp)
+        if precheck(inp, rules):
+            return None
+        chosen = funding_line(inp, rules, solver)
+        return None if chosen is None else tuple(sorted(chosen, key=lambda a: inp.ranks[a]))
+    try:
+        return solve_stage(inp, solver).selected
+    except InfeasibleError:
+        return None
+
+
+def _static_chain(sc: StageContext) -> list[str] | None:
+    """The ranking's tie-break chain when every step is a fixed key per application (criterion,
+    attribute, lottery), else ``None`` (a coverage step depends on the order built so far)."""
+    chain = check_chain(list(sc.catalogue.tie_breaks), sc.criteria, have_applications=True)
+    norm = [_ALIASES.get(s, s) for s in chain]
+    return None if any(s.startswith("coverage:") for s in norm) else norm
+
+
+def ranking_total(sc: StageContext, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted totals of the rows ``x`` at weights ``w`` computed as the pipeline's ranking
+    computes its ``score`` (weights divided by their exact sum, :func:`math.fsum`; cost criteria
+    reflected over these rows; one vector-matrix product; rounded to 12 decimals), so that ties and
+    thresholds are decided on the same numbers."""
+    w = np.asarray(w, dtype=np.float64)
+    wn = w / math.fsum(w.tolist())
+    return np.round(wn @ _adjusted(sc, x).T, 12)
+
+
+def rank_priority(sc: StageContext, applications, rows: Sequence[int], scores: np.ndarray,
+                  w: np.ndarray) -> np.ndarray:
+    """The tie rule's priority ``n + 1 - rank`` of each of the applications ``rows`` (raw panel
+    scores ``scores``, every row of the stage) in the ranking the pipeline would make at weights
+    ``w`` (:func:`~selection.rank.rank_applications`): by total (:func:`ranking_total`), exact ties
+    by the catalogue's chain and its seeded lottery (``numpy.random.default_rng(seed).permutation(n)``
+    in table order, higher draw first). Static chains are computed in numpy; a chain with a
+    coverage step through the pandas ranking itself."""
+    n = len(rows)
+    chain = _static_chain(sc)
+    ids = [sc.ids[i] for i in rows]
+    if chain is None or sc.stage.ranking_method != "weighted_sum":
+        rank = _ranking(sc, applications, rows, w, scores)["rank"].astype(int).to_dict()
+        return np.array([float(n + 1 - rank[a]) for a in ids])
+    x = scores[list(rows)]
+    total = ranking_total(sc, x, w)
+    draws = np.random.default_rng(sc.seed).permutation(n).astype(np.int64)
+    keys: list[np.ndarray] = [-draws.astype(float)]  # np.lexsort: the last key is the primary one
+    crit = {c: j for j, c in enumerate(sc.criteria)}
+    for step in reversed([s for s in chain if s != "lottery"]):
+        if step.startswith("criterion:"):
+            keys.append(-np.asarray(x[:, crit[step.split(":", 1)[1]]], dtype=float))
+        else:  # attribute:<id>
+            name = step.split(":", 1)[1]
+            keys.append(-np.array([_attribute_key(applications[a].attributes.get(name)) for a in ids]))
+    keys.append(-np.asarray(total, dtype=float))
+    order = np.lexsort(keys)
+    prio = np.empty(n)
+    prio[order] = n - np.arange(n, dtype=float)
+    return prio
+
+
 def _adjusted(sc: StageContext, x: np.ndarray) -> np.ndarray:
     """Scores with cost criteria turned around over the rows given (as the weighted sum does)."""
     return reflect_costs(x, [c.direction for c in sc.catalogue.criteria])
@@ -117,12 +189,9 @@ def _fast_values(sc: StageContext, x: np.ndarray, w: np.ndarray):
     """Values, weighted totals and exclusions for the rows of ``x`` — or ``None`` when only the
     reference can decide them exactly (other objectives or methods, a total on a threshold)."""
     st, cat = sc.stage, sc.catalogue
-    if st.ranking_method != "weighted_sum" or st.objective != "score":
+    if st.ranking_method != "weighted_sum" or st.objective not in ("score", "funding_line"):
         return None
-    total = np.round(_adjusted(sc, x) @ w, 12)
-    t = cat.overall_threshold
-    if t is not None and np.any(np.abs(overall_basis(x, total, cat) - t) < _THRESHOLD_GUARD):
-        return None
+    total = ranking_total(sc, x, w)  # the ranking's own numbers, so a total on a threshold is decided alike
     return total, threshold_failed(x, total, cat)  # the ranking's own threshold rule
 
 
@@ -157,14 +226,36 @@ class _StageRunner:
 
         if fv is None:
             self.fast.stats.reference += 1
-            sel = solve_naive(reference(), "highs")
+            sel = solve_reference(reference(), "highs")
             return None if sel is None else tuple(a for a in cand_ids if a in set(sel))
         total, failed = fv
+        blocked = failed | self.static_out[rows]
+
+        def priority():
+            return rank_priority(sc, apps, rows, x_all, w)
+
+        if sc.stage.objective == "funding_line":
+            return self.funding_line(rows, total, blocked, priority())
         values = np.zeros(len(sc.ids))
         values[rows] = total
         linear = scores is None and self.fast.scores is not None
-        return self.fast.solve(values, failed | self.static_out[rows], candidates=rows,
-                               weights=w if linear else None, reference=reference)
+        return self.fast.solve(values, blocked, candidates=rows,
+                               weights=w if linear else None, reference=reference, priority=priority)
+
+    def funding_line(self, rows: Sequence[int], total: np.ndarray, blocked: np.ndarray,
+                     priority: np.ndarray) -> tuple[str, ...] | None:
+        """A funding-line stage for one sample: the rank order from the totals and the tie-break
+        chain (:func:`rank_priority`), the exclusions as computed, then the pipeline's own
+        :func:`~selection.select.funding.funding_line` (no pandas ranking)."""
+        sc = self.sc
+        ids = [sc.ids[i] for i in rows]
+        n = len(ids)
+        inp = StageInput(sc.stage, self.ctx.applications, dict(zip(ids, total.tolist(), strict=True)),
+                         {a: int(n + 1 - p) for a, p in zip(ids, priority.tolist(), strict=True)},
+                         {a: "excluded" for a, b in zip(ids, blocked.tolist(), strict=True) if b})
+        self.fast.stats.funding_line += 1
+        sel = solve_reference(inp, "highs")
+        return None if sel is None else tuple(a for a in ids if a in set(sel))
 
 
 def _batch_values(sc: StageContext, x: np.ndarray, W: np.ndarray):
@@ -172,7 +263,7 @@ def _batch_values(sc: StageContext, x: np.ndarray, W: np.ndarray):
     which samples only the reference can decide (a total on a threshold) — or ``None`` when the
     stage's method or objective needs the reference for every sample."""
     st, cat = sc.stage, sc.catalogue
-    if st.ranking_method != "weighted_sum" or st.objective != "score":
+    if st.ranking_method != "weighted_sum" or st.objective not in ("score", "funding_line"):
         return None
     total = np.round(W @ _adjusted(sc, x).T, 12)
     guard = np.zeros(len(W), dtype=bool)
@@ -241,10 +332,16 @@ def _batch_part(ctx: Context, weights: Sequence[np.ndarray], idx: list[int], run
                     out[k][i] = r.run(W[i], None, cand)
                 continue
             total, failed, guard = bv
-            for g in np.nonzero(guard)[0]:  # a weighted total on the threshold: the reference decides
+            for g in np.nonzero(guard)[0]:  # a total on a threshold: the ranking's own numbers decide
                 out[k][members[g]] = r.run(W[members[g]], None, cand)
             keep = np.nonzero(~guard)[0]
             if not len(keep):
+                continue
+            blocked = failed[keep] | r.static_out[rows][None, :]
+            if sc.stage.objective == "funding_line":
+                for j, q in enumerate(keep.tolist()):
+                    out[k][members[q]] = r.funding_line(
+                        rows, total[q], blocked[j], rank_priority(sc, ctx.applications, rows, sc.scores, W[mem[q]]))
                 continue
             cand_ids = [sc.ids[i] for i in rows]
 
@@ -252,11 +349,14 @@ def _batch_part(ctx: Context, weights: Sequence[np.ndarray], idx: list[int], run
                 return _reference_input(sc, ctx.applications, rows, W[mem[keep[j]]], sc.scores,
                                         cand_ids if cand is not None else None)
 
+            def priority(j, keep=keep, mem=mem, rows=rows, sc=sc, W=W):
+                return rank_priority(sc, ctx.applications, rows, sc.scores, W[mem[keep[j]]])
+
             linear = r.fast.scores is not None
-            sels = r.fast.solve_many(rows, total[keep], failed[keep] | r.static_out[rows][None, :],
-                                     W[mem[keep]] if linear else None, reference)
-            for j, sel in zip(keep, sels, strict=True):
-                out[k][members[j]] = sel
+            sels = r.fast.solve_many(rows, total[keep], blocked, W[mem[keep]] if linear else None, reference,
+                                     priority)
+            for q, sel in zip(keep.tolist(), sels, strict=True):
+                out[k][members[q]] = sel
         by_number[sc.stage.number] = out[k]
     return out
 
@@ -347,7 +447,8 @@ def select_samples(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence
 
 def select_samples_naive(ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray] | None = None,
                          *, solver: str = "cbc") -> list[list[tuple[str, ...] | None]]:
-    """The naive loop: per sample and stage, rank with pandas, rebuild the pulp model, call ``solver``."""
+    """The naive loop: per sample and stage, rank with pandas, build the stage's input and solve it
+    under the stage's objective with ``solver`` (:func:`solve_reference`)."""
     n = len(weights[0])
     out: list[list] = [[] for _ in ctx.stages]
     for i in range(n):
@@ -369,7 +470,7 @@ def select_samples_naive(ctx: Context, weights: Sequence[np.ndarray], scores: Se
                 continue
             inp = _reference_input(sc, ctx.applications, rows, weights[k][i], x_all,
                                    list(cand) if cand is not None else None)
-            sel = solve_naive(inp, solver)
+            sel = solve_reference(inp, solver)
             sel = None if sel is None else tuple(a for a in (sc.ids[j] for j in rows) if a in set(sel))
             chosen[sc.stage.number] = sel
             out[k].append(sel)
