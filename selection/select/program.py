@@ -240,9 +240,9 @@ def count_rules(inp: StageInput) -> list[Rule]:
             if n is None or (sense == "<=" and len(members) <= n) or (sense == ">=" and n == 0):
                 continue  # cannot bind
             out.append(Rule(f"count_rule[{k}]" + (":max" if sense == "<=" else ":min"),
-                            f"{words} {n} {label} selected", members, sense, n, kind="group",
+                            f"{words} {n} selected among {label}", members, sense, n, kind="group",
                             reason=cr.reason, label=label, label_da=label_da,
-                            description_da=f"{words_da} {n} udvalgte {label_da}"))
+                            description_da=f"{words_da} {n} udvalgt blandt {label_da}"))
     return out
 
 
@@ -338,7 +338,7 @@ def build_rules(inp: StageInput) -> list[Rule]:
                                           for f in st.fixed_costs) + " pr. udvalgt"
         if st.partial_funding is not None:  # the program reads every reducible amount at its lowest
             what += f" (each at its lowest: {st.partial_funding.describe()})"
-            what_da += f" (hver med sit laveste: {st.partial_funding.describe('da')})"
+            what_da += f" (regnet med det laveste beløb: {st.partial_funding.describe('da')})"
         rules.append(Rule("budget", f"{what} within {cur.format(st.budget)}",
                           {a.id: float(st.cost(a, lowest=True)) for a in cand}, "<=", st.budget, cur.code, kind="budget",
                           description_da=f"{what_da} inden for {cur.format(st.budget, 'da')}"))
@@ -448,6 +448,12 @@ def tie_weights(inp: StageInput, ids: Sequence[str]) -> np.ndarray:
     return np.array([float(n + 1 - inp.ranks[a]) for a in ids])
 
 
+# No start solution (incumbent) is ever offered to the solver here: HiGHS 1.16, given an earlier
+# phase's optimum as a start, was seen to stop at it and report it optimal although a better point
+# existed (caught by brute force in ``selection assign``). A wrong "optimal" would break the tie
+# rule silently, so every solve starts cold (tests/select/test_scale.py checks that no solve of a
+# stage, a what-if, linked mode or a diagnosis passes a start).
+
 #: Two selections whose values differ by at most this (relative to ``max(1, |best|)``) are tied
 #: when the values are not on an integer grid (on a grid, ties are exact integer equality).
 TIE_TOLERANCE = 1e-9
@@ -490,7 +496,7 @@ def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *
         second.cost = list(tie) + [0.0] * (m.n - k)
         second.maximize = True
         _optimal_row(second, values, best)
-        sol2 = solve_milp(second, solver, start=x1)
+        sol2 = solve_milp(second, solver)  # cold: no start (see the note above TIE_TOLERANCE)
         if sol2.status == "optimal":
             x2 = np.round(sol2.x)
             if _tied(values, x2[:k], best) and _feasible(m, x2):
@@ -649,7 +655,7 @@ def lex_refine(opt: Milp, levels: Sequence[tuple[np.ndarray, np.ndarray]], x: np
             trial.add_row(idx, [1.0] * len(idx), lower=1.0)
         trial.cost = weight.tolist()
         trial.maximize = True
-        sol = solve_milp(trial, solver, start=x)
+        sol = solve_milp(trial, solver)  # cold: no start (see the note above TIE_TOLERANCE)
         if sol.status == "infeasible":
             return x
         if sol.status != "optimal":
@@ -1052,7 +1058,7 @@ def minimal_fix(inp: StageInput, rules: Sequence[Rule], solver: str) -> list[tup
     for j in range(k):
         second.cost[s0 + j] = 1.0 / scale[j]
     second.add_row(list(range(y0, y0 + k)), [1.0] * k, upper=fewest)
-    sol2 = solve_milp(second, solver, start=sol.x)
+    sol2 = solve_milp(second, solver)  # cold: no start (see the note above TIE_TOLERANCE)
     x = sol2.x if sol2.status == "optimal" else sol.x
     chosen = frozenset(_chosen(np.round(x), ids))
     changes = []

@@ -110,7 +110,8 @@ def test_per_year_count_rule_in_reasons_both_languages():
     outcome, table = select_stage(stage, _ranking({"A": 3, "B": 2, "C": 1}), apps, solver="highs")
     assert outcome.selected == ("A", "C")
     t = add_reasons(table).set_index("application_id")
-    assert "at most 1 partnerships with money in 2014 selected" in " ".join(r.description for r in outcome.rules)
+    assert "at most 1 selected among partnerships with money in 2014" in " ".join(r.description for r in outcome.rules)
+    assert "højst 1 udvalgt blandt partnerskaber med midler i 2014" in " ".join(r.description_da for r in outcome.rules)
     assert t.at["B", "reason"].startswith("ranking deviation: instead of C: excluded by the cap on "
                                           "partnerships with money in 2014 (at most 1; 1 already selected)")
     assert "loftet for partnerskaber med midler i 2014 (højst 1; 1 allerede udvalgt)" in t.at["B", "reason_da"]
