@@ -618,6 +618,7 @@ class PartialFunding(Frozen):
     min_amount: MoneyBasis | None = Field(default=None, description="a declared money attribute: each "
                                           "application's lowest acceptable amount")
     reason: str = ""
+    declared: Attribute | None = None  # the min_amount attribute's declaration (filled in by the Call)
 
     @model_validator(mode="after")
     def _a_bound(self) -> PartialFunding:
@@ -635,8 +636,9 @@ class PartialFunding(Frozen):
             parts.append(f"mindst {pct} af det ansøgte beløb" if lang == "da"
                          else f"at least {pct} of the requested amount")
         if self.min_amount is not None:
-            parts.append(f"mindst beløbet i {self.min_amount}" if lang == "da"
-                         else f"at least the amount in {self.min_amount}")
+            name = self.min_amount if self.declared is None else \
+                (self.declared.label_da if lang == "da" else self.declared.label_en)
+            parts.append(f"mindst {_first_lower(name)}" if lang == "da" else f"at least the {_first_lower(name)}")
         return (" og " if lang == "da" else " and ").join(parts)
 
 
@@ -1088,6 +1090,10 @@ class Call(Frozen):
                     rules.append(r)
                 if key in st:
                     st[key] = rules
+            pf = st.get("partial_funding")
+            pf = pf.model_dump() if isinstance(pf, BaseModel) else pf
+            if isinstance(pf, dict) and pf.get("min_amount"):  # its label, for the rule's words
+                st["partial_funding"] = {**pf, "declared": declared.get(pf["min_amount"])}
             stages.append(st)
         if "stages" in data:
             data["stages"] = stages

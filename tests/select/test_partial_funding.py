@@ -389,3 +389,15 @@ def test_example_stage2_with_partial_funding_both_modes(example_folder, mode):
     assert sr.outcome.used(share) <= 0
     if mode == "linked":
         assert sr.outcome.objective == pytest.approx(result.stages[1].outcome.linked_value, abs=1e-9)
+
+
+def test_min_amount_is_named_by_its_declared_label():
+    attrs = [{"id": "min_grant", "label_en": "Lowest grant", "label_da": "Laveste tilskud", "type": "money"}]
+    stage = _call(BASE | {"partial_funding": {"min_amount": "min_grant", "min_share": "1/2"}}, attrs).stages[0]
+    assert stage.partial_funding.describe() == "at least 50 % of the requested amount and at least the lowest grant"
+    assert stage.partial_funding.describe("da") == "mindst 50 % af det ansøgte beløb og mindst laveste tilskud"
+    apps = {"A": Application(id="A", title="t", lead_organisation="L", grant_requested={1: 10},
+                             attributes={"min_grant": 7}),
+            "B": Application(id="B", title="t", lead_organisation="M", grant_requested={1: 10})}
+    assert stage.lowest_funded(apps["A"]) == 7  # the higher of 50 % and its own lowest
+    assert stage.lowest_funded(apps["B"]) == 5  # no lowest of its own: min_share alone
