@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: module -> packages it must not import (directly or indirectly)
 FORBIDDEN = {
-    "selection": ["matplotlib", "pulp", "highspy"],
+    "selection": ["matplotlib", "pulp", "highspy", "dask", "distributed"],
     "selection.errors": ["selection.model", "selection.io", "pandas", "numpy", "pydantic"],
     "selection.model": ["numpy", "pandas", "pulp", "matplotlib"],
     # the ranking-method registry: names and parameters only, kernels load on first use
@@ -34,12 +34,17 @@ FORBIDDEN = {
                         "pulp", "highspy", "matplotlib"],
     # expert assignment uses the MILP modeller like select; reads and writes no files
     "selection.assign": ["selection.io", "matplotlib"],
+    # the board's decision file: read, checked and compared with the recommendation; no computing
+    "selection.board": ["selection.select", "selection.rank", "selection.aggregate", "selection.pipeline",
+                        "numpy", "pandas", "pulp", "matplotlib"],
     "selection.pipeline": ["matplotlib"],
     "selection.scenario": ["matplotlib", "pulp"],
     # applying a scenario's overrides: models only (the pipeline imports it, so it must not import the pipeline)
     "selection.overrides": ["selection.pipeline", "selection.scenario", "numpy", "pandas", "pulp", "matplotlib"],
-    "selection.cli": ["matplotlib", "pulp", "pandas"],
-    "selection.sensitivity": ["matplotlib", "pulp"],
+    "selection.cli": ["matplotlib", "pulp", "pandas", "dask", "distributed"],
+    # Dask (the optional cluster extra) loads only when a scheduler is used
+    "selection.sensitivity": ["matplotlib", "pulp", "dask", "distributed"],
+    "selection.sensitivity.distributed": ["matplotlib", "pulp", "dask", "distributed"],
     "selection.bayes": ["selection.io", "matplotlib"],
     "selection.runs": ["matplotlib"],
     # the run-folder schema and its reader: writers and readers (the report) share it

@@ -36,6 +36,19 @@ def print_warnings(folder) -> None:
                   "lists them in outside-assignment.csv", file=sys.stderr)
 
 
+def print_board_warnings(result) -> None:
+    """Print the gaps in the board's record of each stage (a recommended application without a
+    row in the decision file, a deviation without a reason) to stderr; they do not stop the
+    command (selection.board)."""
+    import sys
+
+    from selection.errors import MAX_LINE
+
+    for n, sr in sorted(result.stages.items()):
+        for w in getattr(sr, "board_warnings", ()):
+            print(f"Warning (not an error): the board's record of stage {n}: {str(w)[:MAX_LINE]}", file=sys.stderr)
+
+
 def _assignment_problems(folder) -> list:
     """The assignments in force against the rules 'selection assign' keeps (conflicts, the call's
     organisation/municipality rule, enough experts per application in a first stage)."""
@@ -95,7 +108,9 @@ def run(args) -> int:
     infeasible = []
     for name, f in folders.items():
         try:
-            run_call(f)
+            result = run_call(f)
+            if name == "baseline":
+                print_board_warnings(result)
         except InfeasibleError as exc:
             infeasible += [Problem(f"{name}: {p.message}", file=p.file, key=p.key, hint=p.hint)
                            for p in exc.problems]

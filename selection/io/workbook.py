@@ -2,16 +2,20 @@
 
 A workbook made by :func:`write_score_workbook` has three sheets:
 
-``Instructions``
-    the call, the stage, the criteria with their Danish and English names, descriptions and scoring
+``Vejledning – Instructions``
+    the call, the stage with its dates (the stage's window and the deadline for the scores, when
+    the call file gives them), the criteria with their Danish and English names, descriptions and scoring
     guides, the scale of each criterion, and how to abstain or what a conflict of interest means.
-``Scores``
+``Bedømmelse – Scores``
     one row per application assigned to the expert and one column per criterion (then one comment
     column per criterion and a general comment column). Every score cell carries an Excel list
     validation restricted to the criterion's step grid plus the abstention words; the id, title and
     header cells are locked (sheet protection without a password, which still lets the expert enter
     scores and comments and resize columns); the cells of an application the expert has a declared
     conflict of interest with are marked red, hold the word ``inhabil / conflict`` and are locked.
+    The header row is as tall as its longest label needs (wrapped in its column). Printed, the
+    scores fit one landscape A4 page width and the comment columns follow on pages of their own;
+    the id and title columns and the header rows are repeated on every page (print titles).
 ``meta`` (very hidden)
     the call id, stage, expert id, the :func:`catalogue_fingerprint`, the application and criterion
     ids in sheet order, where that list came from, the id of the call's key, and an HMAC-SHA-256
@@ -46,17 +50,22 @@ from selection.io.export import reproducible_xlsx, xlsx_text
 from selection.model import Application, Call, CriteriaCatalogue, Criterion, Expert
 
 __all__ = [
-    "SCORES_SHEET", "INSTRUCTIONS_SHEET", "META_SHEET", "SHEET_NAMES", "FORMAT", "FORMAT_VERSION",
+    "SCORES_SHEET", "INSTRUCTIONS_SHEET", "META_SHEET", "SHEET_NAMES", "LEGACY_SHEET_NAMES", "FORMAT", "FORMAT_VERSION",
+    "header_height", "stage_dates_line",
     "HEADER_ROW", "SCALE_ROW", "FIRST_ROW", "CONFLICT_MARK", "ABSTAIN_DA", "ABSTAIN_EN",
     "SheetMeta", "catalogue_fingerprint", "header_labels", "meta_mac", "scale_hint", "KEY_FILE",
     "EXPERT_ROW", "expert_line", "key_id", "load_sheet_key", "ensure_sheet_key",
     "write_score_workbook", "workbook_bytes", "sheet_file_name",
 ]  # fmt: skip
 
-SCORES_SHEET = "Scores"
-INSTRUCTIONS_SHEET = "Instructions"
+#: Sheet tabs, in Danish and English (Excel allows 31 characters and no ``/``).
+SCORES_SHEET = "Bedømmelse – Scores"
+INSTRUCTIONS_SHEET = "Vejledning – Instructions"
 META_SHEET = "meta"
 SHEET_NAMES = (INSTRUCTIONS_SHEET, SCORES_SHEET, META_SHEET)
+#: The English-only tabs of sheets made before the tabs were bilingual -> today's tab: such a
+#: sheet, already sent out, is still imported.
+LEGACY_SHEET_NAMES = {"Scores": SCORES_SHEET, "Instructions": INSTRUCTIONS_SHEET}
 FORMAT = "selection-score-sheet"
 #: Version 2: the metadata is signed with HMAC-SHA-256 under the call's key. Version 1 (a plain
 #: SHA-256 anyone could recompute) is refused on import.
@@ -231,6 +240,46 @@ def scale_hint(c: Criterion) -> str:
     return f"{_num(s.min)}–{_num(s.max)}, trin {_num(s.step).replace('.', ',')} / step {_num(s.step)}"
 
 
+def header_height(labels: Sequence[str], widths: Sequence[float], *, points_per_line: float = 15.0) -> float:
+    """The height (points) of a header row whose cells wrap ``labels`` in columns of ``widths``
+    (Excel character units): enough lines for the label that needs most once wrapped at word
+    boundaries, counted for bold text (about 0.9 characters per unit of width), plus a little air.
+
+    Spreadsheet programs do not grow a row for wrapped text written by a library, so without this
+    long bilingual labels are cut off.
+
+    >>> header_height(["Udsyn / Outlook"], [18])
+    19.0
+    >>> header_height(["Eksperimenterende og risikovillig / Exploratory and risk-willing"], [18])
+    79.0
+    """
+    import textwrap
+
+    most = 1
+    for label, width in zip(labels, widths, strict=True):
+        chars = max(4, int(width * 0.9) - 1)
+        lines = sum(max(1, len(textwrap.wrap(part, chars, break_long_words=True)))
+                    for part in label.split("\n"))
+        most = max(most, lines)
+    return points_per_line * most + 4.0
+
+
+def stage_dates_line(call: Call, stage: int) -> str:
+    """The stage's dates as shown on the sheets, in Danish and English, e.g. ``Periode / Period:
+    december 2012 – januar 2013 / December 2012 – January 2013. Frist for point / Scores due:
+    18. januar 2013 / 18 January 2013``; empty when the call file gives no dates."""
+    from selection.model import format_date
+
+    st = call.stage(stage)
+    parts = []
+    if st.window is not None:
+        parts.append(f"Periode / Period: {st.window.describe('da')} / {st.window.describe('en')}")
+    if st.scores_due is not None:
+        parts.append(f"Frist for point / Scores due: {format_date(st.scores_due, 'da')} / "
+                     f"{format_date(st.scores_due, 'en')}")
+    return ". ".join(parts)
+
+
 def header_labels(catalogue: CriteriaCatalogue) -> list[str]:
     """The Scores sheet's header row: id, title, one per criterion, one comment per criterion,
     and the general comment."""
@@ -313,6 +362,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     wb.properties.title = xlsx_text(f"{call.name} – {expert.id}")
 
     bold = Font(bold=True)
+    header_font = Font(name="Calibri", bold=True, size=10)  # a named font: no serif fallback in print
     title_font = Font(bold=True, size=14)
     wrap = Alignment(wrap_text=True, vertical="top")
     header_fill = PatternFill("solid", fgColor="D9D9D9")
@@ -341,11 +391,11 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
         (call.name_en, {"font": Font(italic=True)}),
         (f"Fase / Stage {stage}: {st.name}", {"font": bold}),
         (expert_line(expert), {"font": bold}),
-        ("", {}),
+        (stage_dates_line(call, stage), {"font": bold}),
         ("Sådan udfylder du arket / How to fill in the sheet", {"font": bold}),
-        ("1. Giv hver ansøgning et point for hvert kriterium i arket 'Scores' (hvide felter). "
+        (f"1. Giv hver ansøgning et point for hvert kriterium i arket '{SCORES_SHEET}' (hvide felter). "
          "Vælg point i rullelisten eller skriv dem (3,5 eller 3.5). / Score each application on "
-         "each criterion in the sheet 'Scores' (white cells). Pick a score from the drop-down list "
+         f"each criterion in the sheet '{SCORES_SHEET}' (white cells). Pick a score from the drop-down list "
          "or type it.", {}),
         ("2. Kun pointene på kriteriets skala er tilladt (se tabellen nedenfor). / Only the "
          "scores on the criterion's scale are allowed (see the table below).", {}),
@@ -390,13 +440,14 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     ws = wb.create_sheet(SCORES_SHEET)
     put(ws, "A1", f"Bedømmelsesark / Score sheet – {call.name}", font=title_font)
     put(ws, f"A{EXPERT_ROW}", expert_line(expert), font=bold)
-    put(ws, "A3", f"Fase / Stage {stage}: {st.name}")
+    dates = stage_dates_line(call, stage)
+    put(ws, "A3", f"Fase / Stage {stage}: {st.name}" + (f". {dates}" if dates else ""))
     put(ws, "A4", f"Point i de hvide felter; '{ABSTAIN_DA}' for at afstå; røde felter = inhabil. "
                   f"/ Scores in the white cells; '{ABSTAIN_EN}' to abstain; red = conflict of "
                   f"interest. Se / see '{INSTRUCTIONS_SHEET}'.", font=Font(italic=True))
     labels = header_labels(catalogue)
     for j, h in enumerate(labels, start=1):
-        put(ws, f"{_col(j)}{HEADER_ROW}", h, font=bold, fill=header_fill, border=box,
+        put(ws, f"{_col(j)}{HEADER_ROW}", h, font=header_font, fill=header_fill, border=box,
             alignment=Alignment(wrap_text=True, vertical="top", horizontal="center"))
     for k, c in enumerate(crits):
         put(ws, f"{_col(3 + k)}{SCALE_ROW}", scale_hint(c), fill=header_fill, border=box,
@@ -463,14 +514,11 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     meta_ws.sheet_state = "veryHidden"
     meta_ws.protection.sheet = True
 
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 40
-    for j in range(3, 3 + n):
-        ws.column_dimensions[_col(j)].width = 16
-    for j in range(3 + n, 4 + 2 * n):
-        ws.column_dimensions[_col(j)].width = 30
-    ws.row_dimensions[HEADER_ROW].height = 48
-    _print_wide(ws)
+    score_widths = [12.0, 32.0] + [18.0] * n + [30.0] * (n + 1)
+    for j, sw in enumerate(score_widths, start=1):
+        ws.column_dimensions[_col(j)].width = sw
+    ws.row_dimensions[HEADER_ROW].height = header_height(labels, score_widths)
+    _print_scores(ws, score_widths, n)
     ws.freeze_panes = f"C{FIRST_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # experts may widen columns
@@ -493,6 +541,40 @@ def write_score_workbook(path: Path | str, call: Call, catalogue: CriteriaCatalo
     path.write_bytes(workbook_bytes(call, catalogue, expert, applications, stage=stage, key=key,
                                     source=source, prefill=prefill))
     return path
+
+
+#: Printable width of a landscape A4 page in column-width units at 100 % (29.7 cm less 2 × 1.8 cm
+#: margins, at about 0.21 cm per unit as LibreOffice prints Calibri/Carlito 11; Excel's units are
+#: a little narrower, so the pages fit in both).
+_PAGE_UNITS = 120.0
+
+
+def _print_scores(ws, widths: Sequence[float], n: int) -> None:
+    """Print the Scores sheet on landscape A4: the id, title and score columns at a scale that fits
+    them on one page width; then the comment columns on pages of their own (a column break before
+    them and wherever a page is full); the id and title columns and the header rows repeated on
+    every page (print titles), as many pages down as the applications need."""
+    from openpyxl.worksheet.pagebreak import Break, ColBreak
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = False  # manual breaks count only without fit-to-page
+    score_units = sum(widths[: 2 + n])
+    scale = min(100, int(100 * _PAGE_UNITS / score_units))
+    ws.page_setup.scale = scale
+    room = _PAGE_UNITS * 100 / scale - sum(widths[:2])  # for comment columns beside the repeated titles
+    breaks, used = [2 + n], 0.0
+    for j in range(2 + n, len(widths)):
+        if used and used + widths[j] > room:
+            breaks.append(j)
+            used = 0.0
+        used += widths[j]
+    ws.col_breaks = ColBreak()
+    for b in breaks:
+        ws.col_breaks.append(Break(id=b))
+    ws.print_title_cols = "A:B"
+    ws.print_title_rows = f"{HEADER_ROW}:{SCALE_ROW}"
+    ws.page_setup.fitToHeight = 0
 
 
 def _print_wide(sheet) -> None:

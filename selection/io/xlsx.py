@@ -44,6 +44,7 @@ from selection.io.workbook import (
     FORMAT_VERSION,
     HEADER_ROW,
     KEY_FILE,
+    LEGACY_SHEET_NAMES,
     META_KEYS,
     META_SHEET,
     SCALE_ROW,
@@ -463,7 +464,7 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
     """
     name = display_name or str(path)
     try:
-        sheets = read_xlsx(path, name=name, data=data, sheets=(SCORES_SHEET, META_SHEET))
+        sheets = read_xlsx(path, name=name, data=data, sheets=(SCORES_SHEET, META_SHEET, *LEGACY_SHEET_NAMES))
     except ScoreSheetError as exc:
         return ev.empty_evaluation(), exc.problems
     if data is None:
@@ -476,31 +477,34 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         digest = hashlib.sha256(data).hexdigest()
     problems: list[Problem] = []
     by_name = {s.name: s for s in sheets}
+    # a sheet made before the tabs were bilingual ("Scores") is read under its own tab name
+    scores_sheet = next((old for old, new in LEGACY_SHEET_NAMES.items()
+                         if new == SCORES_SHEET and old in by_name and SCORES_SHEET not in by_name), SCORES_SHEET)
     meta_sheet = by_name.get(META_SHEET)
-    if meta_sheet is None or SCORES_SHEET not in by_name:
+    if meta_sheet is None or scores_sheet not in by_name:
         problems.append(Problem(
             "not a score sheet made by 'selection sheets' (no Scores sheet or no metadata)",
             file=name, hint="fill in the personal workbook you were sent, or send the scores as "
                             "CSV (see docs/score-sheets.md)"))
         return ev.empty_evaluation(), problems
-    extra = [s.name for s in sheets if s.name not in SHEET_NAMES]
+    extra = [s.name for s in sheets if s.name not in SHEET_NAMES and s.name not in LEGACY_SHEET_NAMES]
     for s in extra:
         problems.append(Problem(f"extra sheet {s!r}: a score sheet holds only "
                                 f"{', '.join(SHEET_NAMES[:2])}", file=name, sheet=s,
-                                hint="delete that sheet (scores belong in sheet Scores)"))
+                                hint=f"delete that sheet (scores belong in sheet {scores_sheet})"))
     meta = {meta_sheet.text(r, 1): meta_sheet.text(r, 2) for r in range(1, len(META_KEYS) + 1)}
     meta_problem = _check_meta(meta, ctx)
     if meta_problem:
         problems.append(Problem(meta_problem[0], file=name, sheet=META_SHEET, hint=meta_problem[1]))
         return ev.empty_evaluation(), problems
 
-    ws = by_name[SCORES_SHEET]
+    ws = by_name[scores_sheet]
     # The metadata is authentic (its MAC checked); the visible sheet must agree with it.
     line = ws.text(EXPERT_ROW, 1)
     if not line.startswith(f"Ekspert / Expert: {meta['expert_id']} – "):
         problems.append(Problem(
             f"the sheet shows {line!r}, but it was made for expert {meta['expert_id']!r}",
-            file=name, sheet=SCORES_SHEET, cell=_ref(EXPERT_ROW, 1),
+            file=name, sheet=scores_sheet, cell=_ref(EXPERT_ROW, 1),
             hint="import each expert's own workbook as it was sent; do not copy scores between "
                  "workbooks"))
     crits = ctx.catalogue.criteria
@@ -510,29 +514,29 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         found = ws.text(HEADER_ROW, j)
         if found != label:
             problems.append(Problem(f"wrong header: expected {label!r}, found {found!r}", file=name,
-                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, j),
+                                    sheet=scores_sheet, cell=_ref(HEADER_ROW, j),
                                     hint="do not edit the header row; use a fresh sheet"))
     for k, c in enumerate(crits):
         found = ws.text(SCALE_ROW, 3 + k)
         if found != scale_hint(c):
             problems.append(Problem(f"wrong scale note: expected {scale_hint(c)!r}, found "
-                                    f"{found!r}", file=name, sheet=SCORES_SHEET,
+                                    f"{found!r}", file=name, sheet=scores_sheet,
                                     cell=_ref(SCALE_ROW, 3 + k),
                                     hint="do not edit the header rows; use a fresh sheet"))
     for m in ws.merged:
-        problems.append(Problem(f"merged cells {m}", file=name, sheet=SCORES_SHEET,
+        problems.append(Problem(f"merged cells {m}", file=name, sheet=scores_sheet,
                                 cell=m.split(":")[0], hint="unmerge them (Home > Merge > Unmerge)"))
     app_ids = [a for a in meta["applications"].split("|") if a]
     last_row = FIRST_ROW + len(app_ids) - 1
     last_col = 3 + 2 * n
     for r in sorted(ws.hidden_rows):
         if r <= last_row:
-            problems.append(Problem(f"row {r} is hidden", file=name, sheet=SCORES_SHEET,
+            problems.append(Problem(f"row {r} is hidden", file=name, sheet=scores_sheet,
                                     cell=_ref(r, 1), hint="unhide every row (Format > Unhide rows)"))
     for col in sorted(ws.hidden_cols):
         if col <= last_col:
             problems.append(Problem(f"column {_ref(1, col)[:-1]} is hidden", file=name,
-                                    sheet=SCORES_SHEET, cell=_ref(HEADER_ROW, col),
+                                    sheet=scores_sheet, cell=_ref(HEADER_ROW, col),
                                     hint="unhide every column (Format > Unhide columns)"))
     outside = sorted(k for k in ws.cells if k[0] >= FIRST_ROW and (k[0] > last_row or
                                                                    k[1] > last_col))
@@ -540,7 +544,7 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         stray = ws.cells[(r, col)]
         if stray.value not in (None, "") or stray.formula:
             problems.append(Problem(f"unexpected content {ws.text(r, col)!r} outside the score table",
-                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, col),
+                                    file=name, sheet=scores_sheet, cell=_ref(r, col),
                                     hint="move it into a comment column or delete it"))
 
     expert_id = meta["expert_id"]
@@ -563,18 +567,18 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
         found = ws.text(r, 1)
         if found != a:
             problems.append(Problem(f"expected application {a!r} in this row, found {found!r}",
-                                    file=name, sheet=SCORES_SHEET, cell=_ref(r, 1),
+                                    file=name, sheet=scores_sheet, cell=_ref(r, 1),
                                     hint="do not edit, sort or delete the application rows"))
             continue
         if a not in ctx.applications:
-            problems.append(Problem(f"unknown application {a!r}", file=name, sheet=SCORES_SHEET,
+            problems.append(Problem(f"unknown application {a!r}", file=name, sheet=scores_sheet,
                                     cell=_ref(r, 1), hint="use an application_id from "
                                                           "applications.csv"))
             continue
         if assigned is not None and a not in assigned:
             problems.append(Problem(
                 f"application {a!r} is not assigned to expert {expert_id} in assignments.csv",
-                file=name, sheet=SCORES_SHEET, cell=_ref(r, 1),
+                file=name, sheet=scores_sheet, cell=_ref(r, 1),
                 hint="the assignments changed after the sheet was sent: add the row to "
                      "assignments.csv if it is right, or send the expert a fresh sheet"))
             continue
@@ -583,7 +587,7 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
             if cell is not None and cell.formula is not None:
                 problems.append(Problem(
                     f"the comment cell holds a formula (={cell.formula.lstrip('=')}), not text",
-                    file=name, sheet=SCORES_SHEET, cell=_ref(r, j),
+                    file=name, sheet=scores_sheet, cell=_ref(r, j),
                     hint="type the comment as plain text; to start it with =, type an apostrophe "
                          "first ('=)"))
         general = ws.text(r, 3 + 2 * n).strip()
@@ -605,7 +609,7 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
                     res = cache[key] = (score, abstained, msg, _hint_for(c))
             score, abstained, msg, hint = res
             if msg:
-                problems.append(Problem(msg, file=name, sheet=SCORES_SHEET, cell=ref, hint=hint))
+                problems.append(Problem(msg, file=name, sheet=scores_sheet, cell=ref, hint=hint))
                 if hint.startswith("type"):
                     continue
             rows.append((expert_id, a, c.id, score, abstained, comment, ref))
@@ -613,7 +617,7 @@ def read_score_workbook(path: Path | str, ctx: SheetContext, display_name: str |
                                         ev.ABSTAINED, ev.COMMENT, ev.CELL])
     frame[ev.SOURCE_FILE] = name
     frame[ev.SOURCE_SHA256] = digest
-    frame[ev.SHEET] = SCORES_SHEET
+    frame[ev.SHEET] = scores_sheet
     return frame.reindex(columns=ev.COLUMNS), problems
 
 

@@ -22,9 +22,10 @@ def test_run_writes_a_new_run_folder(example_dir, tmp_path, capsys):
     assert "Stage 1" in out and "Stage 2" in out and "Binding rules" in out
     (run,) = list(tmp_path.iterdir())
     names = sorted(p.name for p in run.iterdir())
-    assert names == ["agreement.csv", "divergence.csv", "expert-leniency.csv", "manifest.json", "panel-scores.csv",
-                     "rank-intervals.csv", "ranking.csv", "reserve-stage1.csv", "selection-stage1.csv",
-                     "selection-stage2.csv"]
+    assert names == ["agreement.csv", "application-attributes.csv", "assessments-stage2.csv",
+                     "board-decisions-stage2.csv", "divergence.csv", "expert-leniency.csv", "manifest.json",
+                     "panel-scores.csv", "rank-intervals.csv", "ranking.csv", "reserve-stage1.csv",
+                     "selection-stage1.csv", "selection-stage2.csv"]
     m = json.loads((run / "manifest.json").read_text())
     assert m["seed"] == 2012 and "call.toml" in m["inputs"] and m["versions"]["pulp"].startswith("3.")
     assert all(len(h) == 64 for h in m["inputs"].values())

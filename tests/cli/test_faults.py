@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selection.cli import EXIT_BUG, main
+from selection.io.workbook import SCORES_SHEET
 
 
 def _run(args, capsys):
@@ -262,7 +263,7 @@ def test_sheets_make_a_private_key_and_import_checks_it(call_copy, tmp_path, cap
     assert _run(["sheets", call_copy, "--out", out, "--expert", "E01", "--force"], capsys)[0] == 0
     assert key.read_bytes() == first
     wb = openpyxl.load_workbook(sheet)
-    ws = wb["Scores"]
+    ws = wb[SCORES_SHEET]
     r = 7
     while ws.cell(r, 1).value:
         if ws.cell(r, 3).value != "inhabil / conflict":

@@ -7,6 +7,7 @@ import shutil
 import openpyxl
 
 from selection.cli import main
+from selection.io.workbook import SCORES_SHEET
 
 
 def _run(args, capsys):
@@ -40,7 +41,7 @@ def test_sheets_then_import_then_run(call_copy, tmp_path, capsys):
     assert code == 1 and "exists already" in err and "--force" in err and "Traceback" not in err
     # E01 fills in the sheet
     wb = openpyxl.load_workbook(files[0])
-    ws = wb["Scores"]
+    ws = wb[SCORES_SHEET]
     r = 7
     while ws.cell(r, 1).value:
         for c in range(3, 11):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from selection.io.workbook import SCORES_SHEET
+
 FIRST_ROW = 7
 #: The sheet key the tests sign workbooks with (a real call makes its own: selection sheets).
 TEST_KEY = bytes(range(32))
@@ -57,7 +59,7 @@ def fill_sheet(path: Path, scores, comments=None, out: Path | None = None, edit=
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
-    ws = wb["Scores"]
+    ws = wb[SCORES_SHEET]
     crits = wb["meta"]["B8"].value.split("|")
     n = len(crits)
     r = FIRST_ROW

@@ -12,6 +12,7 @@ import pytest
 from selection.errors import InputError, ScoreSheetError
 from selection.io.export import neutralise
 from selection.io.store import apply_import, plan_import, store_path
+from selection.io.workbook import SCORES_SHEET
 from selection.pipeline import load_call_folder, run_call
 
 KEY = ["expert_id", "application_id", "criterion_id"]
@@ -68,7 +69,7 @@ def test_round_trip_generate_fill_import_gives_the_same_scores(filled_call, kp, 
     for r in stored.itertuples():
         archived = root / r.source_file
         assert hashlib.sha256(archived.read_bytes()).hexdigest() == r.source_sha256
-        assert r.sheet == "Scores" and r.cell[0] in "CDEFGHIJ"
+        assert r.sheet == SCORES_SHEET and r.cell[0] in "CDEFGHIJ"
     # and selection run on the imported workbooks gives exactly the CSV run's results
     folder = load_call_folder(root)
     e1 = folder.evaluations[1].set_index(KEY).sort_index()
@@ -101,7 +102,7 @@ def test_reimport_is_idempotent_and_correction_replaces_exactly_one_expert(
     # E03 corrects one score (C7) and sends the file again under another name
     e03 = next(f for f in files if f.stem == "E03")
     fixed = tmp_path / "E03-rettet.xlsx"
-    sheet_tools.fill(e03, {}, out=fixed, edit=lambda wb: setattr(wb["Scores"]["C7"], "value", 0))
+    sheet_tools.fill(e03, {}, out=fixed, edit=lambda wb: setattr(wb[SCORES_SHEET]["C7"], "value", 0))
     plan = plan_import(root, "scores", 1, ctx, [fixed])
     (change,) = plan.changes
     assert change.status == "replaced" and change.n_changed == 1
@@ -122,7 +123,7 @@ def test_dry_plan_failing_writes_nothing_and_reports_all(filled_call, kp, sheet_
     root, files = filled_call
     _, ctx = kp
     bad = sheet_tools.fill(files[0], {}, out=tmp_path / "bad.xlsx",
-                           edit=lambda wb: setattr(wb["Scores"]["C7"], "value", 9))
+                           edit=lambda wb: setattr(wb[SCORES_SHEET]["C7"], "value", 9))
     with pytest.raises(ScoreSheetError) as exc:
         plan_import(root, "scores", 1, ctx, [*files[1:], bad])
     assert "cell C7: 9 is outside the scale 0–5" in str(exc.value)

@@ -12,6 +12,7 @@ import pytest
 
 from selection.errors import ScoreSheetError
 from selection.io.scores import ScoreContext, read_score_files
+from selection.io.workbook import INSTRUCTIONS_SHEET, SCORES_SHEET
 from selection.model import Application, Call, CriteriaCatalogue, Expert
 
 VA = 'criterion "Værditilvækst / Value added"'
@@ -26,7 +27,7 @@ def _filled(tmp, kp, t, expert="E01", apps=None, name="s.xlsx", **kw):
 
 def _set(ref, value):
     def edit(wb):
-        wb["Scores"][ref].value = value
+        wb[SCORES_SHEET][ref].value = value
     return edit
 
 
@@ -83,19 +84,19 @@ def case_error_value(tmp, kp, t):
 
 def case_hidden_row(tmp, kp, t):
     def edit(wb):
-        wb["Scores"].row_dimensions[8].hidden = True
+        wb[SCORES_SHEET].row_dimensions[8].hidden = True
     return [_filled(tmp, kp, t, edit=edit)]
 
 
 def case_hidden_column(tmp, kp, t):
     def edit(wb):
-        wb["Scores"].column_dimensions["D"].hidden = True
+        wb[SCORES_SHEET].column_dimensions["D"].hidden = True
     return [_filled(tmp, kp, t, edit=edit)]
 
 
 def case_merged(tmp, kp, t):
     def edit(wb):
-        wb["Scores"].merge_cells("C7:D7")
+        wb[SCORES_SHEET].merge_cells("C7:D7")
     return [_filled(tmp, kp, t, edit=edit)]
 
 
@@ -250,7 +251,7 @@ def case_csv_decimal_comma_off_grid(tmp, kp, t):
                 enc="cp1252")
 
 
-S = "s.xlsx, sheet Scores, cell"
+S = f"s.xlsx, sheet {SCORES_SHEET}, cell"
 CASES = [
     # (builder, number of problems, the exact "location: message" of one of them)
     (case_out_of_scale, 1, f'{S} C7: 7 is outside the scale 0–5 of {VA}'),
@@ -270,7 +271,7 @@ CASES = [
     (case_hidden_column, 1, f"{S} D5: column D is hidden"),
     (case_merged, 2, f"{S} C7: merged cells C7:D7"),
     (case_extra_sheet, 1, "s.xlsx, sheet Ark1: extra sheet 'Ark1': a score sheet holds only "
-                          "Instructions, Scores"),
+                          f"{INSTRUCTIONS_SHEET}, {SCORES_SHEET}"),
     (case_wrong_header, 1, f"{S} C5: wrong header: expected 'Værditilvækst / Value added', "
                            "found 'Value'"),
     (case_edited_metadata, 1, "s.xlsx, sheet meta: the workbook's hidden metadata was edited "
@@ -296,7 +297,7 @@ CASES = [
     (case_foreign_workbook, 1, "s.xlsx: not a score sheet made by 'selection sheets' (no Scores "
                                "sheet or no metadata)"),
     (case_unsupported_type, 1, "s.ods: unsupported file type '.ods'"),
-    (case_twice_across_files, 1, "a.xlsx, sheet Scores, cell D7: expert E01 scored the same 152 application x "
+    (case_twice_across_files, 1, f"a.xlsx, sheet {SCORES_SHEET}, cell D7: expert E01 scored the same 152 application x "
                                  "criterion cells in a.xlsx and b.xlsx (first: application KP-01, criterion "
                                  "kreativ_innovation: a.xlsx D7; b.xlsx D7)"),
     (case_csv_empty, 1, "s.csv: the file is empty"),

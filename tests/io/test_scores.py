@@ -8,6 +8,7 @@ from selection.errors import ScoreSheetError
 from selection.io.scores import ScoreContext, cell_name, read_score_files
 from selection.io.tables import read_applications, read_experts
 from selection.io.toml import load_call
+from selection.io.workbook import SCORES_SHEET
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_xlsx_and_csv_are_read_together(tmp_path, ctx, kp, sheet_tools):
                                       encoding="utf-8")
     frame = read_score_files([tmp_path / "E02.xlsx", tmp_path / "e01.csv"], ctx, tmp_path)
     assert sorted(set(frame["source_file"])) == ["E02.xlsx", "e01.csv"]
-    assert set(frame[frame.expert_id == "E02"]["sheet"]) == {"Scores"}
+    assert set(frame[frame.expert_id == "E02"]["sheet"]) == {SCORES_SHEET}
     assert frame[frame.expert_id == "E02"]["score"].eq(2.5).all()
 
 

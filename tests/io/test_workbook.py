@@ -8,7 +8,15 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selection.io.workbook import CONFLICT_MARK, catalogue_fingerprint, workbook_bytes
+from selection.io.workbook import (
+    CONFLICT_MARK,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    SCORES_SHEET,
+    catalogue_fingerprint,
+    header_labels,
+    workbook_bytes,
+)
 from selection.io.xlsx import read_xlsx
 from selection.model import Application, CriteriaCatalogue
 
@@ -28,14 +36,14 @@ def test_what_the_expert_sees(tmp_path, kp, sheet_tools):
     call, ctx = kp
     path = sheet_tools.make(tmp_path / "e04.xlsx", call, ctx, "E04", ["KP-13", "KP-14", "KP-15"])
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Instructions", "Scores", "meta"]
+    assert wb.sheetnames == [INSTRUCTIONS_SHEET, SCORES_SHEET, "meta"]
     assert [ws.sheet_state for ws in wb] == ["visible", "visible", "veryHidden"]
-    ins = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
+    ins = "\n".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
     for crit in ctx.catalogue.criteria:
         assert crit.name_da in ins and crit.name_en in ins and crit.guide.high in ins
     assert "afstår" in ins and "abstain" in ins and "inhabil" in ins
-    ws = wb["Scores"]
-    assert ws.protection.sheet and wb["Instructions"].protection.sheet
+    ws = wb[SCORES_SHEET]
+    assert ws.protection.sheet and wb[INSTRUCTIONS_SHEET].protection.sheet
     assert [ws.cell(r, 1).value for r in (7, 8, 9)] == ["KP-13", "KP-14", "KP-15"]
     assert ws["A7"].protection.locked and ws["B7"].protection.locked and ws["C5"].protection.locked
     assert not ws["C7"].protection.locked and not ws["K7"].protection.locked  # score, comment
@@ -75,7 +83,7 @@ def test_text_that_looks_like_a_formula_is_written_as_neutralised_text(tmp_path,
                        municipality="Aarhus")
     (tmp_path / "w.xlsx").write_bytes(workbook_bytes(call, ctx.catalogue, ctx.experts["E01"],
                                                      [evil], stage=1, key=KEY))
-    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["Scores"]
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")[SCORES_SHEET]
     assert ws["B7"].data_type == "s" and ws["B7"].value == "'=HYPERLINK(\"http://x\",\"klik\") Århus"
     sheets = read_xlsx(tmp_path / "w.xlsx")
     assert all(c.formula is None for s in sheets for c in s.cells.values())
@@ -187,7 +195,7 @@ def test_forged_metadata_with_recomputed_hash_is_refused(tmp_path, kp, sheet_too
         return {**v, "mac": hashlib.sha256(blob.encode()).hexdigest()}
 
     def relabel(wb):
-        wb["Scores"]["A2"].value = f"Ekspert / Expert: E02 – {ctx.experts['E02'].name}"
+        wb[SCORES_SHEET]["A2"].value = f"Ekspert / Expert: E02 – {ctx.experts['E02'].name}"
 
     forged = _edit_meta(sheet_tools.fill(path, {}, edit=relabel, out=tmp_path / "e02.xlsx"), forge)
     before = forged.read_bytes()
@@ -232,9 +240,9 @@ def test_visible_expert_line_must_agree_with_the_metadata(tmp_path, kp, sheet_to
     call, ctx = kp
     path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", ["KP-01"])
     sheet_tools.fill(path, sheet_tools.full(ctx, "E01", ["KP-01"]),
-                     edit=lambda wb: setattr(wb["Scores"]["A2"], "value", "Ekspert / Expert: E02 – X"))
+                     edit=lambda wb: setattr(wb[SCORES_SHEET]["A2"], "value", "Ekspert / Expert: E02 – X"))
     _, lines, _ = _problems(path, ctx)
-    assert lines == [f"{path}, sheet Scores, cell A2: the sheet shows 'Ekspert / Expert: E02 – X', "
+    assert lines == [f"{path}, sheet {SCORES_SHEET}, cell A2: the sheet shows 'Ekspert / Expert: E02 – X', "
                      "but it was made for expert 'E01'"]
 
 
@@ -248,7 +256,7 @@ def test_applications_of_an_assignment_sheet_must_be_assigned(tmp_path, kp, shee
     path = sheet_tools.make(tmp_path / "s.xlsx", call, ctx, "E01", apps, source="assignments")
     sheet_tools.fill(path, sheet_tools.full(ctx, "E01", apps))
     frame, lines, _ = _problems(path, ctx)
-    assert lines == [f"{path}, sheet Scores, cell A8: application {other!r} is not assigned to "
+    assert lines == [f"{path}, sheet {SCORES_SHEET}, cell A8: application {other!r} is not assigned to "
                      "expert E01 in assignments.csv"]
     assert set(frame.application_id) == {mine[0]}
     # a list the secretariat chose (e.g. stage-1 selection for stage 2) is signed as such
@@ -304,7 +312,7 @@ def test_string_formula_in_a_comment_cell_is_refused(tmp_path, kp, sheet_tools):
 
     sheet_tools.patch(path, "xl/worksheets/sheet2.xml", fn)
     _, lines, problems = _problems(path, ctx)
-    assert lines == [f'{path}, sheet Scores, cell K7: the comment cell holds a formula (="god "&B7), '
+    assert lines == [f'{path}, sheet {SCORES_SHEET}, cell K7: the comment cell holds a formula (="god "&B7), '
                      "not text"]
     assert problems[0].hint
 
@@ -457,6 +465,101 @@ def test_elements_held_while_streaming_are_bounded(tmp_path, kp, sheet_tools):
     junk = io.BytesIO(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                       + b"<x><y/></x>" * 80_000 + b"<sheetData><row><c><v>2</v></c></row></sheetData>"
                       + b"<x/>" * 80_000 + b"</worksheet>")
-    sheet = XSheet("Scores", "visible", "worksheet")
+    sheet = XSheet(SCORES_SHEET, "visible", "worksheet")
     _parse_sheet(junk, sheet, [], 10)  # 240,000 elements, never more than a few held
     assert list(sheet.cells) == [(1, 1)] and sheet.cells[(1, 1)].value == 2.0
+
+
+# --- what a printed and opened sheet looks like (issues 13 and 17) -----------------------------------
+
+def test_tabs_are_bilingual_and_valid_excel_names():
+    for name in (INSTRUCTIONS_SHEET, SCORES_SHEET):
+        da, en = name.split(" – ")
+        assert da and en and len(name) <= 31
+        assert not set(name) & set(":\\/?*[]"), name  # characters Excel refuses in a tab name
+    assert (INSTRUCTIONS_SHEET, SCORES_SHEET) == ("Vejledning – Instructions", "Bedømmelse – Scores")
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines a bold label needs in a column of ``width``, wrapped at spaces (a conservative model:
+    about 0.9 characters per unit of column width, as Calibri 11 bold)."""
+    import textwrap
+
+    return len(textwrap.wrap(text, max(4, int(width * 0.9) - 1), break_long_words=True)) or 1
+
+
+def test_no_header_label_is_clipped(tmp_path, kp, sheet_tools):
+    """Every header label fits its cell: the row is as tall as the longest label needs (five of
+    eight bilingual headers were cut off at the fixed 48 points)."""
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "e.xlsx", call, ctx, "E01", ["KP-01"])
+    ws = openpyxl.load_workbook(path)[SCORES_SHEET]
+    height = ws.row_dimensions[HEADER_ROW].height
+    labels = header_labels(ctx.catalogue)
+    from selection.io.workbook import _col
+
+    for j, label in enumerate(labels, start=1):
+        assert ws.cell(HEADER_ROW, j).value == label and ws.cell(HEADER_ROW, j).alignment.wrap_text
+        width = ws.column_dimensions[_col(j)].width
+        assert 15 * _wrapped_lines(label, width) <= height, (label, width, height)
+    longest = max(labels, key=len)
+    assert longest == "Kommentar / Comment: Eksperimenterende og risikovillig / Exploratory and risk-willing"
+    assert height >= 15 * 4  # the longest criterion labels need 5 lines in their columns
+    clipped_before = sum(15 * _wrapped_lines(lab, ws.column_dimensions[_col(j)].width) > 48
+                         for j, lab in enumerate(labels, start=1))
+    assert clipped_before >= 5  # what the fixed height cut off
+
+
+def test_print_scores_on_one_page_width_and_comments_on_their_own_pages(tmp_path, kp, sheet_tools):
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "e.xlsx", call, ctx, "E01")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SCORES_SHEET]
+    n = len(ctx.catalogue.criteria)
+    ps = ws.page_setup
+    assert ps.orientation == "landscape" and int(ps.paperSize) == int(ws.PAPERSIZE_A4)
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # manual breaks count only without fit-to-page
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks[0] == 2 + n  # a page break after the last score column: comments start a page
+    assert all(b > 2 + n for b in breaks[1:]) and breaks == sorted(breaks)
+    # the id/title/score block fits one landscape page at the chosen scale
+    from selection.io.workbook import _PAGE_UNITS, _col
+
+    widths = [ws.column_dimensions[_col(j)].width for j in range(1, 4 + 2 * n)]
+    assert sum(widths[: 2 + n]) * ps.scale / 100 <= _PAGE_UNITS
+    # each comment page (beside the repeated id and title) fits too
+    edges = [*breaks, len(widths)]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        assert (sum(widths[:2]) + sum(widths[lo:hi])) * ps.scale / 100 <= _PAGE_UNITS + 1e-9
+    # print titles: id and title columns, header and scale rows, on every page
+    assert ws.print_title_cols == "$A:$B" and ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW + 1}"
+    import zipfile
+
+    book = zipfile.ZipFile(path).read("xl/workbook.xml").decode("utf-8")
+    assert (f'<definedName name="_xlnm.Print_Titles" localSheetId="1">\'{SCORES_SHEET}\'!$5:$6,'
+            f"'{SCORES_SHEET}'!$A:$B</definedName>") in book
+
+
+def test_sheets_show_the_stage_dates(tmp_path, kp, sheet_tools):
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "e.xlsx", call, ctx, "E01", ["KP-01"])
+    wb = openpyxl.load_workbook(path)
+    ins = "\n".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    scores_head = str(wb[SCORES_SHEET]["A3"].value)
+    for text in (ins, scores_head):
+        assert "Periode / Period: december 2012 – januar 2013 / December 2012 – January 2013" in text
+        assert "Frist for point / Scores due: 18. januar 2013 / 18 January 2013" in text
+
+
+def test_a_sheet_with_the_old_english_tabs_still_imports(tmp_path, kp, sheet_tools):
+    """Sheets sent out before the tabs were bilingual ('Instructions', 'Scores') are read as before."""
+    call, ctx = kp
+    path = sheet_tools.make(tmp_path / "old.xlsx", call, ctx, "E01", ["KP-01", "KP-02"])
+
+    def old_tabs(wb):
+        wb[INSTRUCTIONS_SHEET].title = "Instructions"
+        wb[SCORES_SHEET].title = "Scores"
+
+    sheet_tools.fill(path, sheet_tools.full(ctx, "E01", ["KP-01", "KP-02"]), edit=old_tabs)
+    frame, lines, _ = _problems(path, ctx)
+    assert lines == [] and len(frame) and set(frame["sheet"]) == {"Scores"}

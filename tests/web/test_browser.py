@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from selection.io.workbook import SCORES_SHEET
 from tests.web.conftest import copy_call
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -154,7 +155,7 @@ def test_import_of_a_returned_workbook_by_upload(browser, server, tmp_path):
     assert main(["sheets", str(root), "--expert", "E01", "--out", str(tmp_path)]) == 0
     book = sorted(tmp_path.glob("*.xlsx"))[0]
     wb = openpyxl.load_workbook(book)
-    ws = wb["Scores"]
+    ws = wb[SCORES_SHEET]
     r = 7
     while ws.cell(r, 1).value:
         for c in range(3, 11):
