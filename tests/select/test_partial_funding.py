@@ -311,7 +311,8 @@ def test_research_council_scenario_cuts_from_the_bottom_within_the_budget():
     folder = load_call_folder(Path(__file__).parents[2] / "examples" / "research-council", "partial-funding")
     st = folder.call.stage(1)
     assert st.partial_funding is not None and st.objective == "funding_line"
-    sr = run_call(folder, solver="highs").stages[1]
+    result = run_call(folder, solver="highs")
+    sr = result.stages[1]
     granted = sr.outcome.granted
     apps = folder.applications
     assert sum(granted.values()) <= st.budget < sum(st.cost(apps[a]) for a in sr.outcome.selected)
@@ -324,6 +325,12 @@ def test_research_council_scenario_cuts_from_the_bottom_within_the_budget():
     t = sr.selection.set_index("application_id")
     assert (t.loc[order, "granted"] == [granted[a] for a in order]).all()
     assert t.loc[order[-1], "reason"].startswith("selected, funded at ")
+    from selection import schema
+    from selection.runs import run_tables
+
+    written = run_tables(result)[schema.SELECTION.file(1)]  # what the run folder gets, schema-checked
+    assert list(written.columns[-2:]) == ["requested", "granted"]
+    assert schema.SELECTION.column_problems(list(written.columns), "selection-stage1.csv") == []
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
