@@ -585,6 +585,9 @@ class _Model:
         if gap <= TIE_MARGIN * max(1.0, abs(best)):
             return None
         fixed = ~np.isin(np.arange(len(v)), z)
+        uniform = self._uniform_ties(v, x, z, fixed, priority)
+        if uniform is not None:
+            return uniform
         m = Milp(maximize=True)
         m.add_vars(len(z))
         m.add_vars(1, lower=1.0, upper=1.0)  # the fixed columns' value, as one fixed column
@@ -600,6 +603,37 @@ class _Model:
             return None
         out = x.copy()
         out[z] = np.round(found[0][:len(z)])
+        return out if self.feasible(out) else None
+
+    def _uniform_ties(self, v: np.ndarray, x: np.ndarray, z: np.ndarray, fixed: np.ndarray,
+                      priority: np.ndarray) -> np.ndarray | None:
+        """The tie rule on ``Z`` in closed form when every column of ``Z`` has the same value and
+        the same coefficient in each row (e.g. the applications tied at the funding line under a
+        count and a budget of equal amounts): a selection of ``Z`` is then worth ``const + v_z t``
+        and feasible by its size ``t`` alone, so the rule takes the largest tied size (a larger
+        set of the best-ranked is lexicographically better) and the best-ranked ``t`` of ``Z``.
+        ``None`` when ``Z`` is not uniform."""
+        vz = v[z]
+        if not np.all(vz == vz[0]):
+            return None
+        Az = self.A[:, z]
+        if not np.all(Az == Az[:, :1]):
+            return None
+        base = self.A[:, fixed] @ x[fixed]
+        t = np.arange(len(z) + 1, dtype=float)
+        act = base[:, None] + Az[:, :1] * t[None, :]  # each row's activity with t of Z selected
+        ok = np.all((act <= self.hi[:, None] + 1e-9) & (act >= self.lo[:, None] - 1e-9), axis=0)
+        if not ok.any():  # pragma: no cover - x itself is feasible
+            return None
+        const = math.fsum(v[fixed & (x > 0.5)])
+        totals = const + float(vz[0]) * t
+        best = float(totals[ok].max())
+        good = ok & tied(totals, best, integer_grid(v))
+        size = int(np.nonzero(good)[0].max())
+        order = z[np.argsort(-np.asarray(priority, dtype=float)[z], kind="stable")]
+        out = x.copy()
+        out[z] = 0.0
+        out[order[:size]] = 1.0
         return out if self.feasible(out) else None
 
     def solve_mip(self, v: np.ndarray) -> tuple[str, np.ndarray | None]:
