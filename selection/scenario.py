@@ -67,9 +67,10 @@ def run_scenarios(call_dir: Path | str, *, solver: str | None = None) -> Scenari
 def compare_scenarios(results: ScenarioResults) -> dict[str, pd.DataFrame]:
     """``scenario-matrix.csv``, ``scenario-changes.csv`` and ``scenario-summary.csv`` as frames.
 
-    * matrix: one row per application; per scenario and stage ``<scenario>_stage<n>`` (1 selected,
-      0 not, empty when the scenario has no feasible selection), ``times_selected_stage<n>`` and
-      ``robust_core_stage<n>`` (selected in every feasible scenario);
+    * matrix (long): one row per stage, application and scenario (scenarios in the order run):
+      ``selected`` (1 selected, 0 not, empty when the scenario has no feasible selection),
+      ``times_selected`` (by how many feasible scenarios) and ``robust_core`` (by every feasible
+      scenario), the last two repeated on each scenario's row;
     * changes: every application that enters or leaves a stage's selection against the baseline,
       with its rank and the reason given in both runs (from ``selection-stage<n>.csv``);
     * summary: per scenario and stage the number selected, total value, who enters and leaves.
@@ -83,19 +84,17 @@ def compare_scenarios(results: ScenarioResults) -> dict[str, pd.DataFrame]:
     ids = sorted(apps)
     stages = [st.number for st in base.folder.call.stages]
     ok = {k: r for k, r in results.items() if not isinstance(r, InfeasibleError)}
-    matrix = pd.DataFrame({"application_id": ids, "title": [apps[a].title for a in ids]})
-    for name, r in results.items():
-        for n in stages:
-            col = f"{name}_stage{n}"
-            if not isinstance(r, InfeasibleError):
-                chosen = set(r.stages[n].outcome.selected)
-                matrix[col] = [int(a in chosen) for a in ids]
-            else:
-                matrix[col] = pd.array([pd.NA] * len(ids), dtype="Int64")
+    rows: list[tuple[object, ...]] = []
     for n in stages:
-        cols = [f"{name}_stage{n}" for name in ok]
-        matrix[f"times_selected_stage{n}"] = matrix[cols].sum(axis=1).astype(int)
-        matrix[f"robust_core_stage{n}"] = matrix[f"times_selected_stage{n}"] == len(cols)
+        chosen = {name: (None if isinstance(r, InfeasibleError) else set(r.stages[n].outcome.selected))
+                  for name, r in results.items()}
+        for a in ids:
+            times = sum(a in c for c in chosen.values() if c is not None)
+            rows += [(n, a, apps[a].title, name, pd.NA if c is None else int(a in c), times, times == len(ok))
+                     for name, c in chosen.items()]
+    matrix = pd.DataFrame(rows, columns=["stage", "application_id", "title", "scenario", "selected",
+                                         "times_selected", "robust_core"])
+    matrix["selected"] = matrix["selected"].astype("Int64")
     changes: list[tuple[object, ...]] = []
     summary: list[tuple[object, ...]] = []
 
@@ -128,7 +127,8 @@ def compare_scenarios(results: ScenarioResults) -> dict[str, pd.DataFrame]:
     summary_frame = pd.DataFrame(summary, columns=[
         "scenario", "description", "stage", "status", "n_selected", "total_value", "n_entering", "n_leaving",
         "entering", "leaving", "infeasibility"])
-    core = {n: " ".join(matrix.loc[matrix[f"robust_core_stage{n}"], "application_id"]) for n in stages}
+    core = {n: " ".join(dict.fromkeys(matrix.loc[(matrix["stage"] == n) & matrix["robust_core"], "application_id"]))
+            for n in stages}
     summary_frame["robust_core"] = summary_frame["stage"].map(core)
     return {"scenario-matrix.csv": matrix, "scenario-changes.csv": changes_frame,
             "scenario-summary.csv": summary_frame}

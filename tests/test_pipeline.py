@@ -132,7 +132,7 @@ def test_stage2_needs_scores_only_for_the_stage1_selection(call_copy):
 
 
 def test_sensitivity_with_a_waiting_stage(call_copy, tmp_path, capsys):
-    """Only stage 1 has scores: sensitivity analyses stage 1 alone (one probability column)."""
+    """Only stage 1 has scores: sensitivity analyses stage 1 alone (rows of stage 1 only)."""
     import shutil
 
     import pandas as pd
@@ -145,7 +145,7 @@ def test_sensitivity_with_a_waiting_stage(call_copy, tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     (run,) = (tmp_path / "out").iterdir()
     prob = pd.read_csv(run / "selection-probability.csv")
-    assert "probability_selected_stage1" in prob.columns and "probability_selected_stage2" not in prob.columns
+    assert set(prob["stage"]) == {1} and not prob["probability_selected"].isna().any()
 
 
 def test_with_scenario_equals_loading_the_scenario(example_dir, example_folder):

@@ -58,7 +58,8 @@ def test_comparison_is_consistent_with_each_run(results):
     base = results[BASELINE]
     for name, r in results.items():
         for n in (1, 2):
-            chosen = set(matrix.loc[matrix[f"{name}_stage{n}"] == 1, "application_id"])
+            rows = matrix[(matrix["stage"] == n) & (matrix["scenario"] == name)]  # long: a row per stage
+            chosen = set(rows.loc[rows["selected"] == 1, "application_id"])
             assert chosen == set(r.stages[n].outcome.selected)
             enter = set(changes.query("scenario == @name and stage == @n and change == 'enters'")["application_id"])
             leave = set(changes.query("scenario == @name and stage == @n and change == 'leaves'")["application_id"])
@@ -66,7 +67,7 @@ def test_comparison_is_consistent_with_each_run(results):
             assert leave == set(base.stages[n].outcome.selected) - chosen
     for n in (1, 2):  # robust core = selected in every scenario
         core = set.intersection(*(set(r.stages[n].outcome.selected) for r in results.values()))
-        assert set(matrix.loc[matrix[f"robust_core_stage{n}"], "application_id"]) == core
+        assert set(matrix.loc[(matrix["stage"] == n) & matrix["robust_core"], "application_id"]) == core
     # the reasons come from each run's selection table
     row = changes.iloc[0]
     sel = results[row["scenario"]].stages[int(row["stage"])].selection.set_index("application_id")

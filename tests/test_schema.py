@@ -4,29 +4,40 @@ reader names what is missing or damaged, file by file and column by column."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from selection import schema
 from selection.errors import InputError
 
+KINDS = ["run", "panel", "bayes-panel", "scenarios", "sensitivity"]
+
 
 @pytest.fixture(scope="module")
 def written(example_dir, tmp_path_factory) -> dict[str, Path]:
-    """A run folder and a panel folder written by the real commands on the example call."""
+    """A folder of every kind written by the real commands on the example call (a small
+    sensitivity run; a Bayesian panel folder)."""
     from selection.cli import main
 
     out = tmp_path_factory.mktemp("schema-runs")
     assert main(["run", str(example_dir), "--out", str(out / "run"), "--quiet"]) == 0
-    assert main(["panel", str(example_dir), "--out", str(out / "panel")]) == 0
-    return {kind: next((out / kind).iterdir()) for kind in ("run", "panel")}
+    assert main(["panel", str(example_dir), "--out", str(out / "panel"), "--boot", "50", "--quiet"]) == 0
+    assert main(["panel", str(example_dir), "--out", str(out / "bayes-panel"), "--boot", "50", "--model", "bayes",
+                 "--quiet"]) == 0
+    assert main(["scenarios", str(example_dir), "--out", str(out / "scenarios")]) == 0
+    assert main(["sensitivity", str(example_dir), "--out", str(out / "sensitivity"), "--samples", "20",
+                 "--bootstrap", "4", "--sweep-steps", "3", "--workers", "1", "--no-progress", "--no-rpm"]) == 0
+    return {kind: next((out / kind).iterdir()) for kind in KINDS}
 
 
-@pytest.mark.parametrize("kind", ["run", "panel"])
-def test_written_folders_match_the_schema(written, kind):
-    folder = written[kind]
+@pytest.mark.parametrize("name", KINDS)
+def test_written_folders_match_the_schema(written, name):
+    folder = written[name]
+    kind = name.removeprefix("bayes-")
     assert schema.check_folder(folder, kind) == []
     manifest = schema.validate_folder(folder, kind)
     assert manifest["schema_version"] == schema.SCHEMA_VERSION
@@ -129,3 +140,106 @@ def test_the_report_names_its_columns_through_the_schema():
         assert schema.table_for(name.replace("{n}", "1")) is not None, name
     with pytest.raises(KeyError, match="ranking.csv has no column"):
         schema.RANKING.col("rank", "ranking")
+
+
+def test_bayes_panel_folders_hold_the_declared_posterior_tables(written):
+    names = {p.name for p in written["bayes-panel"].glob("*.csv")}
+    for t in (schema.POSTERIOR, schema.EXPERT_POSTERIOR, schema.POSTERIOR_DIAGNOSTICS):
+        assert t.name in names and "panel" in t.kinds
+
+
+def test_tables_are_long_per_stage():
+    """Schema version 2: no table has a column per stage; a table about several stages has a
+    ``stage`` column (issue 13, item 3)."""
+    for t in schema.TABLES:
+        for c in t.columns + t.optional:
+            assert "{n}" not in c and not re.search(r"stage\d+", c), (t.name, c)
+    for name in ("scenario-matrix.csv", "selection-probability.csv", "score-uncertainty.csv", "weight-sweep.csv"):
+        assert schema.table_for(name).columns[0] == "stage" and schema.table_for(name).since == 2
+
+
+def test_written_stage_rows_agree_with_the_run(written):
+    """The long tables hold one row per stage and application (every stage that ran), and their
+    baseline flags are the run's selection (manifest ``selected``)."""
+    run = json.loads((written["run"] / "manifest.json").read_text(encoding="utf-8"))
+    prob = pd.read_csv(written["sensitivity"] / "selection-probability.csv", dtype={"application_id": str})
+    assert sorted(set(prob["stage"])) == sorted(int(n) for n in run["selected"])
+    assert not prob.duplicated(["stage", "application_id"]).any()
+    for n, ids in run["selected"].items():
+        part = prob[prob["stage"] == int(n)]
+        assert set(part.loc[part["selected_baseline"], "application_id"]) == set(ids)
+    matrix = pd.read_csv(written["scenarios"] / "scenario-matrix.csv", dtype={"application_id": str})
+    base = matrix[matrix["scenario"] == "baseline"]
+    for n, ids in run["selected"].items():
+        part = base[base["stage"] == int(n)]
+        assert set(part.loc[part["selected"] == 1, "application_id"]) == set(ids)
+    times = matrix.groupby(["stage", "application_id"])["selected"].sum()
+    first = matrix.drop_duplicates(["stage", "application_id"]).set_index(["stage", "application_id"])
+    assert (first["times_selected"] == times.reindex(first.index)).all()
+    sweep = pd.read_csv(written["sensitivity"] / "weight-sweep.csv")
+    assert set(sweep["selection_stage"]) == {int(n) for n in run["selected"]}
+    for _, r in sweep.iterrows():  # same_as_baseline compares that stage's selection with the run's
+        same = sorted(str(r["selected"]).split()) == sorted(run["selected"][str(r["selection_stage"])])
+        assert bool(r["same_as_baseline"]) == same
+
+
+def _old_layout(written, tmp_path) -> Path:
+    """The sensitivity folder as version 1 wrote it: selection-probability.csv with a column per stage."""
+    folder = tmp_path / "old"
+    shutil.copytree(written["sensitivity"], folder)
+    mf = folder / "manifest.json"
+    data = json.loads(mf.read_text(encoding="utf-8"))
+    mf.write_text(json.dumps({**data, "schema_version": 1}), encoding="utf-8")
+    (folder / "selection-probability.csv").write_text(
+        "application_id,title,selected_stage1_baseline,probability_selected_stage1,infeasible_share_stage1\n"
+        "KP-01,Lyd,False,0.5,0\n", encoding="utf-8")
+    return folder
+
+
+def test_a_folder_of_the_old_layout_is_named_as_such(written, tmp_path):
+    folder = _old_layout(written, tmp_path)
+    problems = schema.check_folder(folder, "sensitivity", hashes=False)
+    old = [p for p in problems if "layout of schema version 1" in p.message]
+    assert len(old) == 3  # every table of this folder whose layout changed, each named once
+    prob = next(p for p in old if p.file == str(folder / "selection-probability.csv"))
+    assert "one column per stage" in prob.message and "this program reads version 2" in prob.message
+    assert "run `selection sensitivity` again" in prob.hint
+    assert not any("the schema does not know" in p.message for p in problems)  # not mistaken for damage
+
+
+def test_the_report_says_an_old_folder_has_the_old_layout(written, tmp_path):
+    from selection.report.bundle import load_bundle
+
+    b = load_bundle(_old_layout(written, tmp_path), kind="sensitivity")
+    assert b.table("selection-probability.csv") is None
+    why = b.unusable["selection-probability.csv"]
+    assert why.startswith("was written in the layout of schema version 1") and "selection sensitivity" in why
+    assert b.table("rank-acceptability.csv") is not None  # a table whose layout did not change is read
+
+
+def test_application_attributes_are_the_call_folders(written, example_dir):
+    """``application-attributes.csv`` against the example's applications.csv read with the csv
+    module (not the engine's reader): every declared attribute value, one row per value."""
+    import csv
+    import tomllib
+
+    attrs = pd.read_csv(written["run"] / "application-attributes.csv", dtype=str, keep_default_na=False)
+    vocab = tomllib.loads((example_dir / "vocabulary.toml").read_text(encoding="utf-8"))["attributes"]
+    with open(example_dir / "applications.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    want = set()
+    for row in rows:
+        for a in vocab:
+            raw = row.get(a.get("column", a["id"]), "").strip()
+            if not raw:
+                continue
+            if a["type"] == "several":
+                values = [v.strip() for v in re.split(r"[|;,]", raw) if v.strip()]
+            elif a["type"] == "yes_no":
+                values = ["true" if raw.lower() in ("true", "ja", "yes", "1") else "false"]
+            else:
+                values = [raw]
+            want |= {(row["application_id"], a["id"], v) for v in values}
+    assert set(zip(attrs["application_id"], attrs["attribute"], attrs["value"], strict=True)) == want
+    industry = attrs[(attrs["attribute"] == "industry") & (attrs["value"] == "music")].iloc[0]
+    assert (industry["value_en"], industry["value_da"], industry["attribute_da"]) == ("Music", "Musik", "Branche")

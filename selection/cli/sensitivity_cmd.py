@@ -1,4 +1,4 @@
-"""``selection sensitivity CALL_DIR [--samples N] [--seed S] [--out DIR] [--workers W]``."""
+"""``selection sensitivity CALL_DIR [--samples N] [--seed S] [--out DIR] [--workers W] [--scheduler ADDRESS]``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,13 @@ def register(sub) -> None:
                    help="weight information for robust portfolio modelling (default interval)")
     p.add_argument("--no-rpm", action="store_true", help="skip robust portfolio modelling")
     p.add_argument("--workers", type=int, default=None,
-                   help="worker processes (default: the cores available; results do not depend on it)")
+                   help="worker processes (default: the cores available; results do not depend on it); "
+                        "with --scheduler local the local cluster's workers, with a scheduler address how "
+                        "many workers must have joined (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the sample shards on Dask distributed: a scheduler's address (tcp://host:8786) or "
+                        "'local' for a cluster of --workers processes on this machine; needs the cluster extra "
+                        "(pip install 'selection[cluster]'); results do not depend on it (docs/cluster.md)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument("--out", type=Path, help="parent folder of the run folder (default CALL_DIR/runs)")
     p.set_defaults(func=run)
@@ -58,10 +64,15 @@ def decision_order(prob, stages: list[int], others: int = 15):
     probability; a ``run`` column says what the run decided."""
     import pandas as pd
 
-    f = prob.copy()
+    long = prob  # a row per stage and application (schema version 2) -> a column per stage, for the console
+    f = long.drop_duplicates("application_id")[["application_id", "title"]].reset_index(drop=True)
+    stages = [n for n in stages if (long["stage"] == n).any()] or stages[:1]  # a stage awaiting scores: none
+    for n in stages:
+        part = long[long["stage"] == n].set_index("application_id")
+        f[f"probability_selected_stage{n}"] = f["application_id"].map(part["probability_selected"])
+        f[f"selected_stage{n}_baseline"] = f["application_id"].map(part["selected_baseline"])
     last = stages[-1]
-    base = {n: f[f"selected_stage{n}_baseline"].astype(str).str.lower().isin(("true", "1"))
-            if f"selected_stage{n}_baseline" in f.columns else pd.Series(False, index=f.index) for n in stages}
+    base = {n: f[f"selected_stage{n}_baseline"].astype(str).str.lower().isin(("true", "1")) for n in stages}
     f["run"] = ["+".join(str(n) for n in stages if base[n].iloc[i]) or "-" for i in range(len(f))]
     pcols = [c for n in dict.fromkeys([1, last]) if (c := f"probability_selected_stage{n}") in f.columns]
     f["_in1"], f["_inlast"] = base[stages[0]], base[last]
@@ -84,8 +95,16 @@ def run(args) -> int:
         problems.append(Problem(f"--samples is {args.samples}; use at least 1"))
     if not (0 < args.spread < 1):
         problems.append(Problem(f"--spread is {args.spread}; use a share between 0 and 1 (0.2 = ±20 %)"))
-    if args.workers is None:
-        args.workers = _cores()
+    if args.workers is None:  # a remote scheduler brings its own workers: wait for one at least
+        args.workers = _cores() if args.scheduler in (None, "local") else 1
+    if args.scheduler is not None:
+        import importlib.util
+
+        if not args.scheduler.strip():
+            problems.append(Problem("--scheduler is empty; give an address such as tcp://host:8786, or 'local'"))
+        if importlib.util.find_spec("distributed") is None:
+            problems.append(Problem("--scheduler needs Dask distributed, which is not installed",
+                                    hint="pip install 'selection[cluster]' (or run without --scheduler)"))
     if args.workers < 1:
         problems.append(Problem(f"--workers is {args.workers}; use at least 1"))
     if problems:
@@ -100,7 +119,7 @@ def run(args) -> int:
     seed = folder.call.seed if args.seed is None else args.seed
     opts = SensitivityOptions(samples=args.samples, seed=seed, weights=args.weights, spread=args.spread,
                               bootstrap=args.bootstrap, sweep_steps=args.sweep_steps, rpm=not args.no_rpm,
-                              rpm_weights=args.rpm_weights, workers=args.workers)
+                              rpm_weights=args.rpm_weights, workers=args.workers, scheduler=args.scheduler)
     from selection.sensitivity import ProgressBars
 
     bars = ProgressBars(disable=args.no_progress)
@@ -112,7 +131,8 @@ def run(args) -> int:
     manifest = {
         "kind": "sensitivity", "call_id": folder.call.id, "scenario": args.scenario or "baseline",
         "created_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "seed": seed,
-        "parameters": {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k != "workers"},
+        "parameters": {k: getattr(opts, k) for k in opts.__dataclass_fields__ if k not in ("workers", "scheduler")},
+        "execution": {"workers": opts.workers, "scheduler": opts.scheduler},  # where it ran (not what it found)
         "decided_by": res.stats, "notes": res.notes, "timings_s": {"total_s": round(elapsed, 3)},
     }
     parent = args.out if args.out else Path(args.call_dir) / "runs"
@@ -124,6 +144,10 @@ def run(args) -> int:
     core = res.tables["core-index.csv"]
     print(f"Sensitivity of {folder.call.id}: {args.samples} weight samples ({args.weights}), "
           f"{args.bootstrap} bootstrap replicates, seed {seed}")
+    if args.scheduler is not None:
+        where = (f"a local Dask cluster of {args.workers} worker processes" if args.scheduler == "local"
+                 else f"the Dask cluster at {args.scheduler}")
+        print(f"The sample shards ran on {where} (the tables do not depend on it).")
     smaa_space, rpm_space = weight_space(args.weights, args.spread), weight_space(args.rpm_weights, args.spread)
     print(f"\nThe run's selection first (selected in stage 1 and the last stage, then stage 1 only), then the "
           f"others most often selected. "

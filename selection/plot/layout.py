@@ -1,37 +1,87 @@
 """Run-folder tables as written -> the rows a figure draws (reshaping only, nothing computed).
 
 Every figure of :mod:`selection.plot` accepts its run-folder table exactly as the engine wrote it
-(``pd.read_csv(".../weight-sweep.csv")``): the engine's own layouts of three sensitivity/scenario
-tables are reshaped here (:func:`as_drawn`), and a long table holding several stages (a ``stage``
-column) is cut to one stage (:func:`one_stage`). The report reads its tables through the same
-functions (``selection.report.bundle.engine_layout``), so there is one source of each layout.
-No matplotlib here.
+(``pd.read_csv(".../weight-sweep.csv")``): run-folder tables are long, one ``stage`` column and a
+row per stage (schema version 2, :mod:`selection.schema`); the engine's layouts of four
+sensitivity/scenario tables are reshaped here into what their figures draw (:func:`as_drawn`;
+figures that show stages side by side get one column per stage, :func:`by_stage`), and a long
+table holding several stages is cut to one stage (:func:`one_stage`). The report and the
+workbench read their tables through the same functions (``selection.report.bundle.engine_layout``,
+:func:`probability_view`), so there is one source of each layout. No matplotlib here.
 """
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
-__all__ = ["as_drawn", "one_stage", "first_of"]
+__all__ = ["as_drawn", "by_stage", "probability_view", "one_stage", "first_of", "ENGINE_LAYOUTS"]
+
+#: The tables whose written layout the report reshapes when it reads them (the rest it shows as
+#: written): the long layouts named in ``docs/report.md``.
+ENGINE_LAYOUTS = ("weight-stability.csv", "weight-sweep.csv")
+
+
+def by_stage(frame: pd.DataFrame, values: list[str], keys: tuple[str, ...] = ("application_id",),
+             keep: tuple[str, ...] = ("title",)) -> pd.DataFrame:
+    """A long table (a ``stage`` column, a row per stage) with one column per stage and value,
+    ``<value>_stage<n>``, for a figure or a view that shows the stages side by side. Rows keep the
+    order of the keys' first appearance; a key missing in a stage gets an empty cell; ``keep``
+    columns (e.g. ``title``) are carried from a key's first row. A table without ``stage`` is
+    returned as it is.
+
+    >>> long = pd.DataFrame({"stage": [1, 1, 2], "application_id": ["A", "B", "A"], "p": [0.5, 0.25, 0.125]})
+    >>> by_stage(long, ["p"]).to_dict("list")
+    {'application_id': ['A', 'B'], 'p_stage1': [0.5, 0.25], 'p_stage2': [0.125, nan]}
+    """
+    if "stage" not in frame.columns:
+        return frame
+    stages = sorted({int(s) for s in pd.to_numeric(frame["stage"], errors="coerce").dropna()})
+    first = frame.drop_duplicates(list(keys))
+    out = first[[*keys, *[c for c in keep if c in frame.columns]]].reset_index(drop=True)
+    for n in stages:
+        part = frame[pd.to_numeric(frame["stage"], errors="coerce") == n].drop_duplicates(list(keys))
+        part = part[[*keys, *values]].rename(columns={v: f"{v}_stage{n}" for v in values})
+        out = out.merge(part, on=list(keys), how="left", sort=False)
+    return out
+
+
+def probability_view(prob: pd.DataFrame, core: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``selection-probability.csv`` as its figure and the report's and workbench's views show it:
+    one row per application with ``probability_selected_stage<n>`` and ``selected_baseline_stage<n>``
+    per stage, the robust-portfolio ``core_label`` of ``core-index.csv`` (its first stage) when
+    given, ordered by the last stage's probability, then the first's (most likely first), then id.
+    """
+    f = by_stage(prob, [c for c in ("probability_selected", "selected_baseline", "infeasible_share")
+                        if c in prob.columns])
+    if core is not None and "core_label" not in f.columns and len(core):
+        first = one_stage(core, None, "core-index.csv")
+        f = f.merge(first[["application_id", "core_label"]].drop_duplicates("application_id"),
+                    on="application_id", how="left")
+    sort = sorted((c for c in f.columns if c.startswith("probability_selected_stage")),
+                  key=lambda c: int(c.rsplit("stage", 1)[1]), reverse=True)
+    return f.sort_values(sort + ["application_id"], ascending=[False] * len(sort) + [True],
+                         kind="stable").reset_index(drop=True)
 
 
 def as_drawn(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The engine's layouts of three sensitivity/scenario tables, reshaped (not recomputed) into the
-    long layouts the figures draw; any other table, or one already long, is returned as it is.
+    """The engine's layouts of four sensitivity/scenario tables, reshaped (not recomputed) into the
+    layouts their figures draw; any other table, or one already reshaped, is returned as it is.
 
     * ``weight-stability.csv``: ``criterion, baseline_weight, stable_from, stable_to`` ->
       ``criterion_id, weight, weight_low, weight_high``;
-    * ``weight-sweep.csv``: one row per swept weight with the selection as a space-separated
-      list -> one row per swept weight and selected application (``selected`` true), taking the
-      selection of the stage whose criterion is swept;
-    * ``scenario-matrix.csv``: one column per scenario and stage (``<scenario>_stage<N>``) -> one
-      row per application and scenario with ``selected_stage<N>``.
+    * ``weight-sweep.csv``: one row per swept weight and selection stage with the selection as a
+      space-separated list -> one row per swept weight and selected application (``selected``
+      true), taking the selection of the stage whose criterion is swept;
+    * ``scenario-matrix.csv``: a row per stage, application and scenario -> one row per application
+      and scenario with ``selected_stage<N>`` per stage (:func:`by_stage`);
+    * ``selection-probability.csv``: a row per stage and application -> :func:`probability_view`.
 
-    >>> wide = pd.DataFrame({"stage": [1], "criterion": ["value"], "weight": [0.5], "baseline_weight": [0.4],
-    ...                      "selected_stage1": ["A1 A3"], "selected_stage2": ["A1"]})
-    >>> as_drawn("weight-sweep.csv", wide)[["criterion_id", "weight", "application_id", "selected"]].values.tolist()
+    A table in the layout of schema version 1 (one column per stage) is not read: its reader says
+    so (:func:`selection.schema.outdated`).
+
+    >>> long = pd.DataFrame({"stage": [1, 1], "criterion": ["value"] * 2, "weight": [0.5] * 2,
+    ...                      "baseline_weight": [0.4] * 2, "selection_stage": [1, 2], "selected": ["A1 A3", "A1"]})
+    >>> as_drawn("weight-sweep.csv", long)[["criterion_id", "weight", "application_id", "selected"]].values.tolist()
     [['value', 0.5, 'A1', True], ['value', 0.5, 'A3', True]]
     """
     cols = set(frame.columns)
@@ -39,33 +89,26 @@ def as_drawn(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             {"criterion", "baseline_weight", "stable_from", "stable_to"} <= cols:
         return frame.rename(columns={"criterion": "criterion_id", "baseline_weight": "weight",
                                      "stable_from": "weight_low", "stable_to": "weight_high"})
-    if name == "weight-sweep.csv" and "application_id" not in cols and {"criterion", "weight", "selected_stage1"} <= cols:
+    if name == "weight-sweep.csv" and "application_id" not in cols and \
+            {"criterion", "weight", "selection_stage", "selected"} <= cols:
         rows = []
         for r in frame.itertuples(index=False):
             stage = int(getattr(r, "stage", 1))
-            chosen = getattr(r, f"selected_stage{stage}", r.selected_stage1)
-            for a in (str(chosen).split() if isinstance(chosen, str) else []):
+            if int(r.selection_stage) != stage:  # the selection of the stage whose criterion is swept
+                continue
+            chosen = r.selected
+            for a in (str(chosen).split() if isinstance(chosen, str) and chosen != "(none)" else []):
                 rows.append({"stage": stage, "criterion_id": r.criterion, "weight": r.weight,
                              "baseline_weight": getattr(r, "baseline_weight", float("nan")),
                              "application_id": a, "selected": True})
         return pd.DataFrame(rows, columns=["stage", "criterion_id", "weight", "baseline_weight",
                                            "application_id", "selected"])
-    if name == "scenario-matrix.csv" and "scenario" not in cols and "application_id" in cols:
-        pat = re.compile(r"^(?P<scenario>.+)_stage(?P<stage>\d+)$")
-        skip = ("times_selected_stage", "robust_core_stage")
-        found = [(c, m["scenario"], int(m["stage"])) for c in frame.columns
-                 if (m := pat.match(c)) and not c.startswith(skip)]
-        if not found:
-            return frame
-        scenarios = list(dict.fromkeys(s for _, s, _ in found))
-        out = []
-        for s in scenarios:
-            part = pd.DataFrame({"application_id": frame["application_id"], "scenario": s})
-            for c, s2, n in found:
-                if s2 == s:
-                    part[f"selected_stage{n}"] = frame[c]
-            out.append(part)
-        return pd.concat(out, ignore_index=True)
+    if name == "scenario-matrix.csv" and {"stage", "application_id", "scenario", "selected"} <= cols:
+        out = by_stage(frame, ["selected"], keys=("application_id", "scenario"), keep=())
+        order = {s: i for i, s in enumerate(dict.fromkeys(frame["scenario"]))}  # scenario by scenario, as run
+        return out.sort_values("scenario", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    if name == "selection-probability.csv" and {"stage", "probability_selected"} <= cols:
+        return probability_view(frame)
     return frame
 
 

@@ -32,12 +32,12 @@ REQUIRED_COLUMNS: dict[str, list[str]] = {
     schema.LENIENCY.name: schema.LENIENCY.col("expert_id", "leniency"),
     schema.AGREEMENT.name: schema.AGREEMENT.col("criterion_id", "measure", "value"),
     schema.RANK_ACCEPTABILITY.name: schema.RANK_ACCEPTABILITY.col("application_id"),
-    schema.SELECTION_PROBABILITY.name: schema.SELECTION_PROBABILITY.col("application_id", schema.stage_column("probability_selected", 1)),
+    schema.SELECTION_PROBABILITY.name: schema.SELECTION_PROBABILITY.col("stage", "application_id", "probability_selected"),
     schema.CORE_INDEX.name: schema.CORE_INDEX.col("application_id", "core_index", "core_label"),
-    # the long layouts engine_layout reshapes three engine tables into (the report's own names)
+    schema.SCENARIO_MATRIX.name: schema.SCENARIO_MATRIX.col("stage", "application_id", "scenario", "selected"),
+    # the long layouts engine_layout reshapes two engine tables into (the report's own names)
     schema.WEIGHT_STABILITY.name: ["criterion_id", "weight", "weight_low", "weight_high"],
     schema.WEIGHT_SWEEP.name: ["criterion_id", "weight", "application_id", "selected"],
-    schema.SCENARIO_MATRIX.name: ["application_id", "scenario", schema.stage_column("selected", 1)],
 }
 _STAGE_FILE = re.compile(r"^selection-stage(\d+)\.csv$")
 
@@ -178,14 +178,16 @@ def manifest_problems(data: dict, file: str) -> list[Problem]:
 
 
 def engine_layout(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The engine's own layouts of three sensitivity/scenario tables, reshaped (not recomputed) into
-    the long layouts the figures draw (``weight-stability.csv``, ``weight-sweep.csv``,
-    ``scenario-matrix.csv``); any other table is returned as it is. The one source of these
-    layouts is :func:`selection.plot.layout.as_drawn`, which the figures apply themselves too.
+    """The engine's own layouts of two sensitivity tables, reshaped (not recomputed) into the long
+    layouts the figures draw (``weight-stability.csv``, ``weight-sweep.csv``:
+    :data:`selection.plot.layout.ENGINE_LAYOUTS`); any other table is returned as written (the
+    scenario matrix and the selection probabilities are long, a row per stage, and the figures
+    reshape them themselves). The one source of these layouts is
+    :func:`selection.plot.layout.as_drawn`, which the figures apply themselves too.
     """
-    from selection.plot.layout import as_drawn
+    from selection.plot.layout import ENGINE_LAYOUTS, as_drawn
 
-    return as_drawn(name, frame)
+    return as_drawn(name, frame) if name in ENGINE_LAYOUTS else frame
 
 
 def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
@@ -214,6 +216,12 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             problems.append(Problem(f"cannot read the table ({type(exc).__name__}: {exc})", file=str(csv),
                                     hint="the run folder is damaged; run the command again"))
+            continue
+        table = schema.table_for(csv.name)
+        old = None if manifest is None or table is None else schema.outdated(table, schema.folder_version(manifest))
+        if old is not None and table is not None and manifest is not None:  # an older version's layout: say so
+            tables[csv.name] = frame
+            unusable[csv.name] = (old.removeprefix(f"{table.name} ") + f"; run `{schema.KINDS.get(str(manifest.get('kind')), 'the command')}` again")
             continue
         frame = engine_layout(csv.name, frame)
         tables[csv.name] = frame
@@ -348,6 +356,7 @@ class ReportInputs:
     sensitivity: RunBundle | None
     notes: tuple[str, ...] = ()
     left_out: tuple[Mismatch, ...] = ()
+    picked: tuple[str, ...] = ()  # kinds ("scenarios", "sensitivity") chosen as the newest matching sibling
 
 
 def load_report_inputs(run_dir: Path | str, *, scenarios: Path | str | None = None,
@@ -410,4 +419,6 @@ def load_report_inputs(run_dir: Path | str, *, scenarios: Path | str | None = No
             notes.append(f"{kind}: using {path.name} (the newest {kind} folder of this call beside the run)")
     if problems:
         raise InputError(problems)
-    return ReportInputs(run, others.get("scenarios"), others.get("sensitivity"), tuple(notes), tuple(left_out))
+    return ReportInputs(run, others.get("scenarios"), others.get("sensitivity"), tuple(notes), tuple(left_out),
+                        tuple(k for k, g in (("scenarios", scenarios), ("sensitivity", sensitivity))
+                              if g is None and others.get(k) is not None))

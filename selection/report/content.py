@@ -426,6 +426,7 @@ def _selection_section(run: RunBundle, lang: str) -> Section:
             sec.blocks.append(Table(say("deviations", lang), _readable_selection(dev[cols], lang), None))
         else:
             sec.blocks.append(Para(say("no_deviations", lang)))
+    sec.blocks.extend(_pending(run, lang))
     return sec
 
 
@@ -689,10 +690,62 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
     return sec
 
 
+def _amount(x: float, unit: str, lang: str) -> str:
+    """Money (or a count of applications) as the glossary writes it, never broken across lines."""
+    from selection.words import fmt
+
+    if unit == "applications":
+        return fmt(x, "count", lang)
+    return fmt(x, "money", lang, unit=unit).replace(" ", "\u00a0")
+
+
+def _pending(run: RunBundle, lang: str) -> list[Para]:
+    """A notice per stage the run could not select yet (its scores are not in), and why."""
+    out = []
+    for n in sorted(int(x) for x in run.manifest.get("pending_stages", []) or []):
+        p = run.stage_parameters(n)
+        name = f" ({p['name']})" if p.get("name") else ""
+        frm = p.get("from_stage")
+        out.append(Para(say("pending", lang, n=n, name=name) + (say("pending_from", lang, k=frm) if frm else ""),
+                        notice=True))
+    return out
+
+
+def _summary_section(run: RunBundle, lang: str) -> Section:
+    """The decision on one page: per stage who is selected (in rank order), the money used against
+    each budget, how many rules bound and how many ranking deviations there are; stages still
+    waiting for their scores, and why."""
+    sec = Section("summary", say("s_summary", lang))
+    for n in run.stages():
+        p = run.stage_parameters(n)
+        f = _stage_frame(run, n)
+        chosen = f[f["selected"].astype(bool)]
+        sec.blocks.append(Para(f"{say('stage', lang)} {n}" + (f": {p['name']}" if p.get("name") else "") + ". "
+                               + say("selected_n", lang, n=len(chosen), k=p.get("max_selected", "?"))))
+        view = pd.DataFrame({say(k, lang): chosen[k] for k in ("rank", "application_id", "title") if k in chosen.columns})
+        if "score" in chosen.columns:
+            view[say("score", lang)] = chosen["score"].map(lambda v: _fmt(float(v), 3, lang))
+        sec.blocks.append(Table(say("selected_caption", lang, n=n), view, None))
+        money = [r for r in run.rules(n) if r.get("sense") == "<=" and r.get("unit", "applications") != "applications"
+                 and r.get("rule") in ("budget", "total_budget")]
+        for r in money:
+            sec.blocks.append(Para(say("money_used", lang, rule=_rule_words(r, lang),
+                                       used=_amount(r["used"], r["unit"], lang),
+                                       limit=_amount(r["limit"], r["unit"], lang))))
+        if run.rules(n):
+            binding = sum(bool(r.get("binding")) for r in run.rules(n))
+            dev = int(f["reason_code"].astype(str).eq("ranking_deviation").sum()) if "reason_code" in f.columns else None
+            sec.blocks.append(Para(say("summary_rules", lang, binding=binding, n=len(run.rules(n)))
+                                   + ("" if dev is None else " " + say("summary_deviations", lang, dev=dev))))
+    sec.blocks.extend(_pending(run, lang))
+    sec.blocks.append(Para(say("summary_more", lang)))
+    return sec
+
+
 def build_sections(inp: ReportInputs, lang: str = "en") -> list[Section]:
-    """Every section of the report, in order."""
+    """Every section of the report, in order: first the decision on one page."""
     run = inp.run
-    return [_call_section(run, lang), _panel_section(run, lang), _ranking_section(run, lang),
+    return [_summary_section(run, lang), _call_section(run, lang), _panel_section(run, lang), _ranking_section(run, lang),
             _selection_section(run, lang), *[s for s in [_decision_section(run, lang)] if s is not None],
             _scenario_section(inp.scenarios, lang),
             _sensitivity_section(inp.sensitivity, run, lang), _dossier_section(inp, lang)]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from selection.rank import competition_ranks, reflect_costs
-from selection.sensitivity.engine import Context, build_context, select_samples
+from selection.sensitivity.engine import Context, SampleResult, build_context, select_samples
 from selection.sensitivity.rpm import core_index
 from selection.sensitivity.sampling import sample_weights
 from selection.sensitivity.smaa import rank_acceptability, selection_probability
@@ -39,6 +40,10 @@ class SensitivityOptions:
     rpm_weights: str = "interval"
     rpm_max: int = 2000
     workers: int = 1  #: worker processes (the results do not depend on it)
+    #: Dask scheduler address (``tcp://host:8786``) or ``"local"`` for the sample shards
+    #: (:mod:`selection.sensitivity.distributed`); with it ``workers`` is the local cluster's worker
+    #: processes, or how many workers a remote scheduler must have. The results do not depend on it.
+    scheduler: str | None = None
 
 
 @dataclass
@@ -64,13 +69,36 @@ def _join(sel) -> str:
 
 
 def run_sensitivity(folder, result, options: SensitivityOptions,
-                    progress: Callable[[str, int, int], None] | None = None) -> SensitivityResult:
+                    progress: Callable[[str, int, int], None] | None = None, *,
+                    client: Any = None) -> SensitivityResult:
     """Every sensitivity table for a call folder and its baseline :class:`~selection.pipeline.RunResult`.
 
     ``progress(part, done, total)`` is called as work finishes (``total`` ``None`` when unknown in
     advance); :class:`~selection.sensitivity.progress.ProgressBars` draws it with tqdm (the CLI
     uses it; in Jupyter pass ``progress=ProgressBars()``).
+
+    The sample shards (SMAA re-selection, both bootstraps) run on Dask when ``client`` (a
+    ``dask.distributed.Client``) is given or ``options.scheduler`` names a scheduler
+    (:mod:`selection.sensitivity.distributed`); the tables are byte-identical either way.
     """
+    if client is None and options.scheduler is None:
+        return _run_sensitivity(folder, result, options, progress, None)
+    from selection.sensitivity.distributed import DaskShards, connect
+
+    if client is not None or options.scheduler is None:
+        return _run_sensitivity(folder, result, options, progress, DaskShards(client))
+    with connect(options.scheduler, options.workers) as shards:
+        return _run_sensitivity(folder, result, options, progress, shards)
+
+
+def _samples(ctx: Context, W, reps, options: SensitivityOptions, progress, shards) -> SampleResult:
+    """The shard seam: re-select every sample in this process (``workers`` processes) or on Dask."""
+    if shards is not None:
+        return shards.select_samples(ctx, W, reps, progress=progress)
+    return select_samples(ctx, W, reps, workers=options.workers, progress=progress)
+
+
+def _run_sensitivity(folder, result, options: SensitivityOptions, progress, shards) -> SensitivityResult:
     ctx = build_context(folder, result)
     ss = np.random.SeedSequence(folder.call.seed if options.seed is None else options.seed)
     rng_w, rng_b, rng_bw = (np.random.default_rng(s) for s in ss.spawn(3))
@@ -125,19 +153,19 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
     out.tables["central-weights.csv"] = pd.DataFrame(central_rows, columns=[
         "stage", "application_id", "acceptability_first", "criterion", "given_weight", "central_weight"])
 
-    res = select_samples(ctx, W, workers=options.workers, progress=bar("weights", options.samples))
+    res = _samples(ctx, W, None, options, bar("weights", options.samples), shards)
     out.stats["weights"] = {str(sc.stage.number): s.as_dict() for sc, s in zip(ctx.stages, res.stats, strict=True)}
     ids = sorted(apps)
-    prob = pd.DataFrame({"application_id": ids, "title": [apps[a].title for a in ids]})
-    for k, sc in enumerate(ctx.stages):
-        n = sc.stage.number
-        prob[f"selected_stage{n}_baseline"] = [a in baseline[n] for a in ids]
-        prob[f"probability_selected_stage{n}"] = selection_probability(res.selections[k], ids)
-        prob[f"infeasible_share_stage{n}"] = sum(s is None for s in res.selections[k]) / max(options.samples, 1)
-    out.tables["selection-probability.csv"] = prob
+    prob = [pd.DataFrame({  # long: a row per stage and application (schema version 2)
+        "stage": sc.stage.number, "application_id": ids, "title": [apps[a].title for a in ids],
+        "selected_baseline": [a in baseline[sc.stage.number] for a in ids],
+        "probability_selected": selection_probability(res.selections[k], ids),
+        "infeasible_share": sum(s is None for s in res.selections[k]) / max(options.samples, 1)})
+        for k, sc in enumerate(ctx.stages)]
+    out.tables["selection-probability.csv"] = pd.concat(prob, ignore_index=True)
 
     # (2) Score uncertainty: expert bootstrap, with the given weights and with sampled weights.
-    out.tables["score-uncertainty.csv"] = _bootstrap(folder, ctx, options, rng_b, rng_bw, bar, out)
+    out.tables["score-uncertainty.csv"] = _bootstrap(folder, ctx, options, rng_b, rng_bw, bar, out, shards)
 
     # (3) One-at-a-time weight sweeps.
     sweep, stab = _sweeps(ctx, options, baseline, bar, out)
@@ -149,9 +177,9 @@ def run_sensitivity(folder, result, options: SensitivityOptions,
     return out
 
 
-def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.DataFrame:
+def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out, shards=None) -> pd.DataFrame:
     cols = ["stage", "application_id", "source", "expected_rank", "rank_q05", "rank_q25", "rank_q50", "rank_q75",
-            "rank_q95", "probability_top_k", "probability_selected_stage1", "probability_selected_stage2"]
+            "rank_q95", "probability_top_k", "probability_selected"]
     if options.bootstrap <= 0:
         return pd.DataFrame(columns=cols)
     from selection.aggregate import bootstrap_panels
@@ -170,7 +198,7 @@ def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.Dat
     sampled = [sample_weights(B, sc.weights, rng_bw, mode=options.weights, spread=options.spread) for sc in ctx.stages]
     rows = []
     for source, W in (("experts", fixed), ("experts+weights", sampled)):
-        res = select_samples(ctx, W, reps, workers=options.workers, progress=bar(f"bootstrap ({source})", B))
+        res = _samples(ctx, W, reps, options, bar(f"bootstrap ({source})", B), shards)
         out.stats[f"bootstrap {source}"] = {str(sc.stage.number): s.as_dict() for sc, s in zip(ctx.stages, res.stats, strict=True)}
         probs = {sc.stage.number: selection_probability(res.selections[k], ctx.stages[0].ids)
                  for k, sc in enumerate(ctx.stages)}
@@ -179,24 +207,15 @@ def _bootstrap(folder, ctx: Context, options, rng_b, rng_bw, bar, out) -> pd.Dat
             totals = np.einsum("bac,bc->ba", x, W[k])
             ranks = competition_ranks(totals)
             q = np.quantile(ranks, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method="inverted_cdf")
-            for i, a in enumerate(sc.ids):
-                p1 = probs[ctx.stages[0].stage.number][ctx.stages[0].ids.index(a)] if a in ctx.stages[0].ids else np.nan
-                p2 = (probs[sc.stage.number][ctx.stages[0].ids.index(a)]
-                      if len(ctx.stages) > 1 and a in ctx.stages[0].ids else np.nan)
+            for i, a in enumerate(sc.ids):  # the probability of being selected in the row's stage
+                p = probs[sc.stage.number][ctx.stages[0].ids.index(a)] if a in ctx.stages[0].ids else np.nan
                 rows.append((sc.stage.number, a, source, ranks[:, i].mean(), *[int(v) for v in q[:, i]],
-                             float((ranks[:, i] <= sc.stage.max_selected).mean()), p1, p2))
-    frame = pd.DataFrame(rows, columns=cols)
-    if len(ctx.stages) > 1:  # selection probabilities are per application, not per ranked stage
-        later = frame["stage"] != ctx.stages[0].stage.number
-        frame.loc[later, ["probability_selected_stage1", "probability_selected_stage2"]] = np.nan
-    if len(ctx.stages) == 1:  # a later stage still waiting for its scores: no second probability
-        return frame.drop(columns=["probability_selected_stage2"])
-    return frame.rename(columns={"probability_selected_stage2": f"probability_selected_stage{ctx.stages[-1].stage.number}"})
+                             float((ranks[:, i] <= sc.stage.max_selected).mean()), p))
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _sweeps(ctx: Context, options, baseline, bar, out):
-    sweep_cols = ["stage", "criterion", "weight", "baseline_weight"] + \
-        [f"selected_stage{sc.stage.number}" for sc in ctx.stages] + ["same_as_baseline"]
+    sweep_cols = ["stage", "criterion", "weight", "baseline_weight", "selection_stage", "selected", "same_as_baseline"]
     stab_cols = ["stage", "criterion", "baseline_weight", "stable_from", "stable_to"]
     if options.sweep_steps <= 1:
         return pd.DataFrame(columns=sweep_cols), pd.DataFrame(columns=stab_cols)
@@ -228,8 +247,10 @@ def _sweeps(ctx: Context, options, baseline, bar, out):
 
             lo, hi = stability_interval(unchanged, w0j, grid, same)
             stab_rows.append((sc.stage.number, c, w0j, lo, hi))
-            for t, s, ok in zip(grid, along, same, strict=True):
-                sweep_rows.append((sc.stage.number, c, float(t), w0j, *[_join(x) for x in s], bool(ok)))
+            for t, s in zip(grid, along, strict=True):  # a row per selection stage (long, schema version 2)
+                for m, other in enumerate(ctx.stages):
+                    sweep_rows.append((sc.stage.number, c, float(t), w0j, other.stage.number, _join(s[m]),
+                                       s[m] == base[m]))
     return pd.DataFrame(sweep_rows, columns=sweep_cols), pd.DataFrame(stab_rows, columns=stab_cols)
 
 

@@ -76,8 +76,8 @@ def test_weight_sweep_as_written_draws_the_swept_selection(folders):
     first = sweep["criterion"].iloc[0]
     ax = plot.weight_sweep(sweep)
     assert first in ax.get_title()
-    chosen = set(" ".join(sweep.loc[(sweep["criterion"] == first) & (sweep["stage"] == 1),
-                                    "selected_stage1"]).split())
+    chosen = set(" ".join(sweep.loc[(sweep["criterion"] == first) & (sweep["stage"] == 1)
+                                    & (sweep["selection_stage"] == 1), "selected"]).split())
     assert {t.get_text() for t in ax.get_yticklabels()} == chosen
     base = float(sweep.loc[sweep["criterion"] == first, "baseline_weight"].iloc[0])
     assert any(f"({base:.2f})" in t.get_text() for t in ax.get_legend().get_texts())  # the baseline weight

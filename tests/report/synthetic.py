@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from selection.schema import SCHEMA_VERSION
+
 APPS = ["A1", "A2", "A3", "A4", "A5", "A6"]
 TITLES = ["Design for seniors", "Film tourism", "Food <stories> & more", "=cmd|' /C calc'!A0",
           "Rural crafts", "Music export"]
@@ -25,7 +27,8 @@ INPUTS = {"applications.csv": "a" * 64, "call.toml": "c" * 64, "scores/stage1/E1
 
 
 def _manifest(kind: str, created: str, **extra) -> dict:
-    return {"kind": kind, "call_id": CALL_ID, "created_utc": created, "seed": 7, "inputs": dict(INPUTS), **extra}
+    return {"kind": kind, "call_id": CALL_ID, "created_utc": created, "seed": 7, "inputs": dict(INPUTS),
+            "schema_version": SCHEMA_VERSION, **extra}
 
 
 def _write(folder: Path, manifest: dict, tables: dict[str, pd.DataFrame]) -> Path:
@@ -111,8 +114,9 @@ def run_manifest() -> dict:
 def scenario_tables() -> dict[str, pd.DataFrame]:
     sel = {"baseline": (["A1", "A3", "A4", "A5"], ["A1", "A3"]), "equal-weights": (["A1", "A2", "A3", "A5"], ["A1", "A2"]),
            "budget-cut": (["A1", "A3", "A5"], ["A1"])}
-    matrix = pd.DataFrame([(a, s, a in s1, a in s2) for s, (s1, s2) in sel.items() for a in APPS],
-                          columns=["application_id", "scenario", "selected_stage1", "selected_stage2"])
+    matrix = pd.DataFrame([(n, a, s, int(a in chosen[n - 1])) for n in (1, 2) for a in APPS
+                           for s, chosen in sel.items()],  # as written: a row per stage, application, scenario
+                          columns=["stage", "application_id", "scenario", "selected"])
     summary = pd.DataFrame({"scenario": list(sel), "n_selected_stage1": [4, 4, 3], "n_selected_stage2": [2, 2, 1]})
     changes = pd.DataFrame({"scenario": ["equal-weights", "equal-weights"], "stage": [1, 1],
                             "application_id": ["A2", "A4"], "change": ["enters", "leaves"],
@@ -124,8 +128,8 @@ def sensitivity_tables() -> dict[str, pd.DataFrame]:
     acc = pd.DataFrame({"application_id": APPS, **{f"rank_acceptability_{r}": [1.0 if i == r - 1 else 0.0
                                                                               for i in range(6)] for r in range(1, 7)}})
     acc.loc[1:2, ["rank_acceptability_2", "rank_acceptability_3"]] = [[0.7, 0.3], [0.3, 0.7]]
-    prob = pd.DataFrame({"application_id": APPS, "probability_selected_stage1": [1.0, 0.3, 0.95, 0.7, 1.0, 0.0],
-                         "probability_selected_stage2": [1.0, 0.1, 0.8, 0.1, 0.0, 0.0]})
+    prob = pd.DataFrame({"stage": [1] * 6 + [2] * 6, "application_id": APPS * 2,  # as written: a row per stage
+                         "probability_selected": [1.0, 0.3, 0.95, 0.7, 1.0, 0.0] + [1.0, 0.1, 0.8, 0.1, 0.0, 0.0]})
     core = pd.DataFrame({"application_id": APPS, "core_index": [1.0, 0.25, 1.0, 0.5, 1.0, 0.0],
                          "core_label": ["core", "borderline", "core", "borderline", "core", "exterior"]})
     stab = pd.DataFrame({"criterion_id": ["value", "innovation"], "weight": [0.6, 0.4], "weight_low": [0.45, 0.2],

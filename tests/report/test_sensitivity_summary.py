@@ -22,6 +22,9 @@ def test_every_selected_application_first_even_at_probability_zero():
                          "selected_stage2_baseline": [i == 20 for i in range(n)],
                          "probability_selected_stage2": [0.5] * n})
     prob.loc[24, "probability_selected_stage1"] = 0.0  # selected by the run, never by a sample
+    prob = pd.concat([prob[["application_id", "title"]].assign(  # as written: a row per stage
+        stage=k, selected_baseline=prob[f"selected_stage{k}_baseline"],
+        probability_selected=prob[f"probability_selected_stage{k}"]) for k in (1, 2)], ignore_index=True)
     shown = decision_order(prob, [1, 2], others=5)
     assert shown["application_id"].tolist()[:3] == ["A20", "A03", "A24"]  # both stages, then stage 1 only
     assert shown["run"].tolist()[:3] == ["1+2", "1", "1"]

@@ -30,8 +30,10 @@ def test_sensitivity_run_folder_reproducible_and_worker_independent(tmp_path, ca
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
     man = json.loads((a / "manifest.json").read_text())
     assert man["kind"] == "sensitivity" and man["seed"] == 4 and set(files) <= set(man["outputs"])
-    prob = pd.read_csv(a / "selection-probability.csv")
-    assert {"probability_selected_stage1", "probability_selected_stage2"} <= set(prob.columns)
+    long = pd.read_csv(a / "selection-probability.csv")  # a row per stage and application
+    assert set(long["stage"]) == {1, 2}
+    prob = long.pivot(index="application_id", columns="stage", values="probability_selected").add_prefix(
+        "probability_selected_stage")
     # at most 8 (5) selected per sample, so the probabilities sum to at most 8 (5)
     assert prob["probability_selected_stage1"].sum() <= 8 + 1e-9
     assert prob["probability_selected_stage2"].sum() <= 5 + 1e-9

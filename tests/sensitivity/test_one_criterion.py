@@ -81,6 +81,6 @@ def test_one_criterion_sensitivity_skips_the_weight_sweep(tmp_path, capsys):
     with open(run / "weight-sweep.csv", encoding="utf-8") as fh:
         assert len(list(csv.reader(fh))) <= 1  # header only
     with open(run / "selection-probability.csv", encoding="utf-8") as fh:
-        probs = [float(r["probability_selected_stage1"]) for r in csv.DictReader(fh)]
+        probs = [float(r["probability_selected"]) for r in csv.DictReader(fh) if r["stage"] == "1"]
     # one criterion: every weight sample is the same, so each application is always in or always out
     assert set(probs) <= {0.0, 1.0} and sum(probs) == 12
