@@ -835,18 +835,25 @@ def outcome_for(inp: StageInput, rules: Sequence[Rule], selected: Sequence[str],
     binding = tuple(r.description for r in rules if _binds(r, chosen, inp))
     granted = use = None
     if inp.stage.partial_funding is not None:  # the amounts: least money cut, lowest-ranked first
-        granted = grant_amounts(inp, selected)  # in-process HiGHS, zero gap
-        use = use_at_grants(inp, rules, granted)
+        full_rows = requested_rules(inp)
+        granted = grant_amounts(inp, selected, rules=rules, full_rows=full_rows)  # in-process HiGHS, zero gap
+        use = use_at_grants(inp, rules, granted, full_rows=full_rows)
     return StageOutcome(inp.stage.number, tuple(selected), objective, tuple(rules), binding, solver, note,
                         granted=granted, granted_use=use)
 
 
-def use_at_grants(inp: StageInput, rules: Sequence[Rule], granted: Mapping[str, int]) -> dict[str, float]:
+def requested_rules(inp: StageInput) -> dict[str, Rule]:
+    """The stage's rows with every amount as requested (partial funding off), by rule name."""
+    return {r.name: r for r in build_rules(replace(inp, stage=inp.stage.model_copy(update={"partial_funding": None})))}
+
+
+def use_at_grants(inp: StageInput, rules: Sequence[Rule], granted: Mapping[str, int], *,
+                  full_rows: Mapping[str, Rule] | None = None) -> dict[str, float]:
     """Each rule's sum over the selection ``granted`` (id -> amount) at the granted amounts: the
     rows are linear in the reducible amount, so a coefficient moves from its value at the lowest
     amount towards its value at the requested one in proportion."""
     st = inp.stage
-    full_rules = {r.name: r for r in build_rules(replace(inp, stage=st.model_copy(update={"partial_funding": None})))}
+    full_rules = requested_rules(inp) if full_rows is None else full_rows
     out = {}
     for r in rules:
         fr = full_rules.get(r.name)
@@ -860,7 +867,8 @@ def use_at_grants(inp: StageInput, rules: Sequence[Rule], granted: Mapping[str, 
     return out
 
 
-def grant_amounts(inp: StageInput, selected: Sequence[str], solver: str = "highs") -> dict[str, int]:
+def grant_amounts(inp: StageInput, selected: Sequence[str], solver: str = "highs", *,
+                  rules: Sequence[Rule] | None = None, full_rows: Mapping[str, Rule] | None = None) -> dict[str, int]:
     """The amounts granted to a selection under the stage's ``partial_funding``.
 
     The program chose ``selected`` with every reducible amount at its lowest
@@ -884,8 +892,8 @@ def grant_amounts(inp: StageInput, selected: Sequence[str], solver: str = "highs
     room = {a: full[a] - st.lowest_funded(inp.applications[a]) for a in sel}
     if st.partial_funding is None or not any(room.values()):
         return full
-    low_rules = build_rules(inp)
-    full_rules = {r.name: r for r in build_rules(replace(inp, stage=st.model_copy(update={"partial_funding": None})))}
+    low_rules = build_rules(inp) if rules is None else rules  # the program's rows (amounts at their lowest)
+    full_rules = requested_rules(inp) if full_rows is None else full_rows
     chosen = frozenset(sel)
     rows: list[tuple[dict[str, int], int]] = []  # sum_i d_i r_i >= need
     for r in low_rules:
