@@ -213,10 +213,14 @@ def parse_whatif(data: Any) -> WhatIf:
     return WhatIf(weights, stages, lists["forced_in"], lists["forced_out"], reason, rules)
 
 
-def money_used(folder: Any, stage: Any, ids: tuple[str, ...]) -> int | None:
-    """What the applications ``ids`` cost against ``stage``'s budget (``None``: no budget)."""
+def money_used(folder: Any, stage: Any, ids: tuple[str, ...], outcome: Any = None) -> int | None:
+    """What the applications ``ids`` cost against ``stage``'s budget (``None``: no budget); with
+    partial funding (``outcome.granted``) the amounts granted, not requested."""
     if stage.budget is None:
         return None
+    granted = getattr(outcome, "granted", None)
+    if granted is not None:
+        return int(sum(granted[a] + stage.fixed_cost for a in ids))
     return int(sum(stage.cost(folder.applications[a]) for a in ids))
 
 
@@ -442,8 +446,8 @@ class Workbench:
             changes.append(StageChange(
                 st.number, st.name, sel, bsel, round(float(sr.outcome.objective), 6),
                 round(float(b.outcome.objective), 6) if b is not None else float("nan"),
-                money_used(folder, st, sel),
-                money_used(folder, folder.call.stage(st.number), bsel) if b is not None else None,
+                money_used(folder, st, sel, sr.outcome),
+                money_used(folder, folder.call.stage(st.number), bsel, b.outcome) if b is not None else None,
                 st.budget))
         return WhatIfResult(scen, tuple(changes), result)
 
@@ -456,7 +460,7 @@ class Workbench:
         for st in folder.call.stages:
             sel = tuple(base.stages[st.number].outcome.selected)
             value = round(float(base.stages[st.number].outcome.objective), 6)
-            used = money_used(folder, st, sel)
+            used = money_used(folder, st, sel, base.stages[st.number].outcome)
             changes.append(StageChange(st.number, st.name, sel, sel, value, value, used, used, st.budget))
         return WhatIfResult(Scenario(schema_version=1, name="baseline"), tuple(changes), base)
 
