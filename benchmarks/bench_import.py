@@ -66,7 +66,7 @@ def main() -> None:
 
     from selection.io.scores import read_score_files
     from selection.io.store import plan_import
-    from selection.io.workbook import workbook_bytes
+    from selection.io.workbook import SCORES_SHEET, workbook_bytes
 
     rng = np.random.default_rng(2012)
     call, cat, apps, experts, ctx = build(args.experts, args.applications, args.criteria, rng)
@@ -105,7 +105,7 @@ def main() -> None:
             return n
 
         def base_pandas():
-            return sum(len(pd.read_excel(f, sheet_name="Scores", header=None)) for f in files)
+            return sum(len(pd.read_excel(f, sheet_name=SCORES_SHEET, header=None)) for f in files)
 
         def best(fn):
             times = []

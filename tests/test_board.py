@@ -251,3 +251,78 @@ def test_the_comparison_columns_are_the_schemas():
     from selection.board import comparison_columns
 
     assert comparison_columns() == list(schema.BOARD_DECISIONS.columns)
+
+
+# --- the report: recommendation beside decision, dates, assessments -----------------------------------
+
+@pytest.fixture(scope="module")
+def example_reports(example_dir, tmp_path_factory):
+    """The example's run folder and its report, in English and Danish (visible text and workbook)."""
+    import io as _io
+
+    import openpyxl
+
+    from selection.cli import main
+    from selection.report import build_report, load_report_inputs
+
+    out = tmp_path_factory.mktemp("record-report")
+    assert main(["run", str(example_dir), "--out", str(out), "--quiet"]) == 0
+    run = next(out.iterdir())
+    got = {}
+    for lang in ("en", "da"):
+        html, xlsx = build_report(load_report_inputs(run), lang=lang)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'").replace("&#39;", "'")
+        got[lang] = (html, text, openpyxl.load_workbook(_io.BytesIO(xlsx)))
+    return got
+
+
+def test_report_shows_recommendation_and_decision_side_by_side(example_reports):
+    html, text, wb = example_reports["en"]
+    assert 'id="decision"' in html
+    assert "The secretariat of Vækstforum recommends; Vækstforum (the regional growth forum) decides." in text
+    assert "Stage 2: Vækstforum (the regional growth forum) decided October 2013: 4 selected (KP-05, KP-20, KP-03, KP-21)." in text
+    assert "Deviations from the recommendation: 1" in text
+    assert re.search(r"8 KP-33 Radiodrama til skoler yes no yes the business plan's financing", text)
+    sheet = wb["Decision stage 2"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next(r for r in rows if r and "Recommended" in r)
+    assert header[:6] == ["Rank", "Application", "Title", "Recommended", "Decided", "Deviation"]
+    kp33 = next(r for r in rows if "KP-33" in r)
+    assert kp33[3:6] == ["yes", "no", "yes"]
+    # every candidate of the stage is in the workbook, the HTML shows the relevant ones
+    assert sum(1 for r in rows if r and isinstance(r[1], str) and r[1].startswith("KP-")) == 8
+
+
+def test_dossiers_carry_the_decision_and_the_operators_assessment(example_reports):
+    _, en, _ = example_reports["en"]
+    _, da, _ = example_reports["da"]
+    assert ("Stage 2 — decision of Vækstforum not selected by Vækstforum (the regional growth forum) "
+            "(October 2013), against the recommendation: the business plan's financing") in en
+    assert "Stage 2 — the operator's assessment Radio drama for schools has a finished concept" in en
+    assert "Fase 2 — Vækstforums beslutning ikke udvalgt af Vækstforum (oktober 2013), imod indstillingen" in da
+    assert "Fase 2 — operatørens faglige vurdering Radiodrama til skoler har et færdigt koncept" in da
+
+
+def test_report_lists_the_calls_time_table_in_both_languages(example_reports):
+    _, en, _ = example_reports["en"]
+    _, da, wb = example_reports["da"]
+    assert "Recommendation to Vækstforum 28 August 2012" in en
+    assert "Stage 1: Modningsfase / Maturation phase 2012-2013 December 2012 – January 2013; scores due 18 January 2013" in en
+    assert "Indstilling til Vækstforum 28. august 2012" in da
+    assert "frist for point 18. januar 2013" in da and "Projektfase 2014 – 2017" in da
+    assert "Tidsplan" in wb.sheetnames and "Beslutning fase 2" in wb.sheetnames
+    # the Danish section is Danish
+    section = da[da.index("Indstilling og beslutning Vækstforums"):da.index("Scenarier", da.index("Indstilling og beslutning Vækstforums"))]
+    section = section.replace("board-decisions.csv", "")  # the file's name is a name
+    for english in ("recommend", "decided", "Deviation", "Reason", "selected", "board"):
+        assert english not in section, english
+
+
+def test_a_run_without_record_gives_the_report_as_before(tmp_path):
+    """An older run folder (no board, no dates, no assessments): no section, no dossier lines."""
+    from selection.report.bundle import RunBundle
+    from selection.report.record import board_summary, dossier_facts, timeline_frame
+
+    run = RunBundle(tmp_path, {"kind": "run", "parameters": {"stages": {"1": {}}}}, {}, {})
+    assert board_summary(run, "en") == [] and timeline_frame(run, "da") is None
+    assert dossier_facts(run, "KP-01", 1, "en") == []

@@ -113,6 +113,15 @@ def run(args) -> int:
               + (f", {n_conf} with a declared conflict of interest (locked)" if n_conf else ""))
     if skipped:
         print(f"No applications assigned, no sheet: {', '.join(skipped)}")
+    st = call.stage(args.stage)
+    if st.window is not None or st.scores_due is not None:  # the dates the sheets show (docs/decisions.md)
+        from selection.model import format_date
+
+        print("The sheets show: " + "; ".join(
+            ([f"period {st.window.describe()}"] if st.window is not None else [])
+            + ([f"scores due {format_date(st.scores_due)}"] if st.scores_due is not None else [])))
+    else:
+        print("No deadline on the sheets: give the stage scores_due = YYYY-MM-DD in the call file to show one")
     if new_key:
         print(f"Made the call's secret sheet key {Path(args.call_dir) / KEY_FILE} (mode 0600): the "
               f"returned sheets can be imported only with it. Keep it, back it up with the call "
