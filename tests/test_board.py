@@ -326,3 +326,46 @@ def test_a_run_without_record_gives_the_report_as_before(tmp_path):
     run = RunBundle(tmp_path, {"kind": "run", "parameters": {"stages": {"1": {}}}}, {}, {})
     assert board_summary(run, "en") == [] and timeline_frame(run, "da") is None
     assert dossier_facts(run, "KP-01", 1, "en") == []
+
+
+def _stage1_record_with_a_swap(call_dir: Path, result) -> tuple[str, str]:
+    """Write a stage-1 record in which the board swaps the last recommended for the best other
+    eligible application; returns (left out, taken in)."""
+    rec = list(result.stages[1].outcome.selected)
+    r1 = result.stages[1].ranking
+    out, into = rec[-1], next(a for a in r1.index if a not in rec and bool(r1.loc[a, "eligible"]))
+    rows = "".join(f"1,{a},selected,,,Operatøren,2013-01\n" for a in rec if a != out)
+    rows += f"1,{out},not_selected,withdrew,trak sig,Operatøren,2013-01\n"
+    rows += f"1,{into},selected,moves up,rykker op,Operatøren,2013-01\n"
+    _set_stage1_record(call_dir, rows)
+    return out, into
+
+
+def test_linked_mode_with_a_board_that_deviated_in_stage1(call_copy, example_result):
+    """The linked promise is about the recommendation; a board that swapped one of the 8 voids it,
+    and stage 2 is solved among the board's 8 (no 'promised ... delivers' error)."""
+    from selection.pipeline import load_call_folder, run_call
+
+    out, into = _stage1_record_with_a_swap(call_copy, example_result)
+    toml = call_copy / "call.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('seed = 2012\n', 'seed = 2012\nselection_mode = "linked"\n', 1),
+                    encoding="utf-8")
+    result = run_call(load_call_folder(call_copy))
+    s2 = result.stages[2]
+    assert s2.candidates_from_board and into in s2.ranking.index and out not in s2.ranking.index
+    assert set(s2.outcome.selected) <= set(s2.ranking.index)
+
+
+def test_a_board_choice_without_later_scores_is_named(call_copy, example_result, capsys):
+    """Stage 2 chooses among the board's 8: one of them without stage-2 scores is a located error."""
+    from selection.cli import main
+
+    out, into = _stage1_record_with_a_swap(call_copy, example_result)
+    for f in (call_copy / "scores" / "stage2").glob("*.csv"):
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        f.write_text("".join(line for line in lines if f",{into}," not in line and f";{into};" not in line),
+                     encoding="utf-8")
+    assert main(["run", str(call_copy), "--out", str(call_copy.parent / "runs")]) == 1
+    text = "".join(capsys.readouterr())
+    assert f"application {into}, selected in stage 1, has scores from 0 expert(s) in stage 2" in text
+    assert "scores/stage2" in text and "Traceback" not in text
