@@ -33,17 +33,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from selection.decisions import Decision, text
 from selection.errors import SolverError
-from selection.select.milp import Milp
+from selection.select.milp import Milp, lp_reduced_costs
 from selection.select.program import (
     Rule,
     StageInput,
     StageOutcome,
+    _feasible,
+    integer_grid,
+    lex_refine,
     solve_with_ties,
     stage_milp,
     tie_weights,
@@ -66,23 +70,104 @@ Resolver = Callable[[str], "tuple[float, tuple[str, ...]] | None"]
 
 
 def forced_in_value(inp: StageInput, a: str, solver: str, *,
-                    program: tuple[Milp, np.ndarray, np.ndarray] | None = None
-                    ) -> tuple[float, tuple[str, ...]] | None:
+                    program: tuple[Milp, np.ndarray, np.ndarray] | None = None,
+                    screen: Screen | None = None) -> tuple[float, tuple[str, ...]] | None:
     """Re-solve the stage with ``a`` forced in (same rules, same tie rule).
 
     ``program`` is the stage's program with its values and tie weights (:func:`stage_program`),
-    built once for many what-ifs; by default it is built here.
+    built once for many what-ifs; by default it is built here. ``screen`` (:func:`stage_screen`,
+    also built once) lets a what-if skip the branch-and-bound solve when a one-for-one swap (or
+    adding ``a`` alone) is proved optimal by the LP bound (:func:`_proved_swap`); the tie rule then
+    runs from that point exactly as from the solver's. The answer is the same either way.
     """
     ids = list(inp.values)
     m0, values, tie = program if program is not None else stage_program(inp)
     m = m0.copy()
     m.lower = list(m.lower)
-    m.lower[ids.index(a)] = 1.0
-    found = solve_with_ties(m, values, tie, solver, what=f"stage {inp.stage.number} what-if")
+    j = ids.index(a)
+    m.lower[j] = 1.0
+    x0 = _proved_swap(m, j, screen) if screen is not None else None
+    if x0 is not None:
+        assert screen is not None  # for the type checker
+        order = np.argsort(-np.asarray(tie, dtype=float), kind="stable")
+        k = len(values)
+        x = lex_refine(m, [(order, values[order])], x0, solver, check=lambda y: _feasible(m, y) and
+                       float(np.dot(screen.goal, y[:k])) >= float(np.dot(screen.goal, x0[:k])) - 0.5,
+                       what=f"stage {inp.stage.number} what-if", integer_goal=screen.goal)
+        found: tuple[np.ndarray, float] | None = (x, math.fsum(values[x[:k] > 0.5]))
+    else:
+        found = solve_with_ties(m, values, tie, solver, what=f"stage {inp.stage.number} what-if")
     if found is None:
         return None
     x, obj = found
     return obj, tuple(sorted((b for i, b in enumerate(ids) if x[i] > 0.5), key=lambda b: inp.ranks[b]))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a stage's what-ifs share: its values as integers on their grid (``goal``), the optimal
+    selection ``x`` (0-1 over the program's variables), and the LP relaxation's optimal value
+    ``bound`` with its reduced costs ``reduced`` (of the same integer goal)."""
+
+    goal: np.ndarray
+    x: np.ndarray
+    bound: float
+    reduced: np.ndarray
+
+
+def stage_screen(program: tuple[Milp, np.ndarray, np.ndarray], selected_x: np.ndarray) -> Screen | None:
+    """The :class:`Screen` of a stage's program and optimal point, or ``None`` when the values lie
+    on no integer grid or the program has variables besides the applications' (then every what-if
+    is solved in full)."""
+    m, values, _ = program
+    grid = integer_grid(values)
+    if grid is None or m.n != len(values) or len(values) == 0:
+        return None
+    goal = np.round(values * grid)
+    if float(np.sum(np.abs(goal))) * (2.0 * len(values) + 1.0) >= 2.0 ** 40:
+        return None  # lex_refine keeps the value in its objective only below this size
+    lp = m.copy()
+    lp.cost = goal.tolist()
+    lp.maximize = True
+    found = lp_reduced_costs(lp)
+    if found is None:
+        return None
+    return Screen(goal, np.round(np.asarray(selected_x, dtype=float)), found[0], found[1])
+
+
+def _proved_swap(m: Milp, j: int, screen: Screen) -> np.ndarray | None:
+    """A 0-1 point of ``m`` (the stage's program with ``x_j >= 1``) proved optimal without a
+    branch-and-bound solve, or ``None``.
+
+    Upper bound: by LP duality, any point of the stage's program with ``x_j = 1`` has value at most
+    ``LP* + min(d_j, 0)`` (``LP*`` the relaxation's optimum, ``d_j`` its reduced cost; the dual
+    solution stays feasible when a bound is tightened: reduced-cost fixing, Nemhauser & Wolsey
+    1988, *Integer and Combinatorial Optimization*, §I.2.5; Crowder, Johnson & Padberg 1983,
+    doi:10.1287/opre.31.5.803). Lower bound: the optimal selection with ``j`` added, or with ``j``
+    swapped for one selected application, whichever keeps every row and is worth most (cheapest
+    dropped value first). On the integer grid, a point at the floor of the upper bound is optimal.
+    """
+    goal, x = screen.goal, screen.x
+    k = len(goal)
+    upper = screen.bound + min(float(screen.reduced[j]), 0.0)
+    ceiling = math.floor(upper + 1e-6 * max(1.0, abs(upper)))
+    base = float(np.dot(goal, x[:k]))
+    trial = x.copy()
+    trial[j] = 1.0
+    if base + goal[j] >= ceiling and _feasible(m, trial):
+        return trial
+    on = np.flatnonzero(x[:k] > 0.5)
+    lower = np.asarray(m.lower, dtype=float)
+    for b in on[np.argsort(goal[on], kind="stable")]:
+        if base + goal[j] - goal[b] < ceiling:
+            return None  # every further swap is worth less: no proof
+        if lower[b] > 0.5:
+            continue  # forced in: it stays
+        trial[b] = 0.0
+        if _feasible(m, trial):
+            return trial
+        trial[b] = 1.0
+    return None
 
 
 def stage_program(inp: StageInput, rules: Sequence[Rule] | None = None) -> tuple[Milp, np.ndarray, np.ndarray]:
@@ -272,11 +357,14 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
     base = outcome.objective if base_objective is None else base_objective
     if resolve is None:
         program: list[tuple[Milp, np.ndarray, np.ndarray]] = []  # built on the first deviation only
+        screens: list[Screen | None] = []
 
         def resolve(a: str) -> tuple[float, tuple[str, ...]] | None:
             if not program:
                 program.append(stage_program(inp, outcome.rules))
-            return forced_in_value(inp, a, solver, program=program[0])
+                on = set(outcome.selected)
+                screens.append(stage_screen(program[0], np.array([1.0 if b in on else 0.0 for b in inp.values])))
+            return forced_in_value(inp, a, solver, program=program[0], screen=screens[0])
     forced_in = _forced_reasons(inp)
     chosen = set(outcome.selected)
     worst = max((inp.ranks[a] for a in chosen), default=0)

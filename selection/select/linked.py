@@ -81,7 +81,7 @@ def _lexicographic(m: Milp, goals: list[np.ndarray], solver: str, what: str) -> 
         grid = integer_grid(goal)
         trial.cost = list(np.round(goal * grid) if grid else goal)
         trial.maximize = True
-        sol = solve_milp(trial, solver, start=x_prev)
+        sol = solve_milp(trial, solver)  # cold: no start (see select/program.py)
         if sol.status == "infeasible" and g == 0:
             return None
         if sol.status != "optimal":
