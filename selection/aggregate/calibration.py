@@ -301,6 +301,12 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
     present = ~np.isnan(x)
     n_ac = present.sum(axis=1)  # (A, C)
     s_ac = np.where(present, x, 0.0).sum(axis=1)
+    # each criterion's spread over every score given, once (not once per expert)
+    col_sd = []
+    for c in range(C):
+        col = x[:, :, c][present[:, :, c]]
+        usable = bool(col.size >= 2 and col.std() > 0)
+        col_sd.append((float(col.std(ddof=1)) if usable else np.nan, usable))
     for e, expert in enumerate(cal.cube.experts):
         devs_all, n_all = [], 0
         for c, crit in enumerate(cal.cube.criteria):
@@ -312,8 +318,7 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
             dev = dev[others > 0]
             devs_all.extend(dev.tolist())
             n_all += k
-            col = x[:, :, c][present[:, :, c]]
-            ratio = (x[ok, e, c].std(ddof=1) / col.std(ddof=1)) if k >= 2 and col.size >= 2 and col.std() > 0 else np.nan
+            ratio = (x[ok, e, c].std(ddof=1) / col_sd[c][0]) if k >= 2 and col_sd[c][1] else np.nan
             lenient = float(cal.effects[e, c]) if k else np.nan
             low, high = leniency_interval(lenient, dev)
             rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
