@@ -243,3 +243,19 @@ def test_application_attributes_are_the_call_folders(written, example_dir):
     assert set(zip(attrs["application_id"], attrs["attribute"], attrs["value"], strict=True)) == want
     industry = attrs[(attrs["attribute"] == "industry") & (attrs["value"] == "music")].iloc[0]
     assert (industry["value_en"], industry["value_da"], industry["attribute_da"]) == ("Music", "Musik", "Branche")
+
+
+def test_the_workbench_joins_each_core_label_to_its_stages_probability(tmp_path):
+    """The workbench's robust-portfolio table reads the long selection-probability.csv (a row per
+    stage): each core row gets the probability of its own stage."""
+    from selection.web.app import _core_labels
+
+    pd.DataFrame({"stage": [1, 1], "application_id": ["A", "B"], "core_index": [1.0, 0.0],
+                  "core_label": ["core", "exterior"], "n_nondominated": [3, 3],
+                  "weight_information": ["interval ±20%"] * 2}).to_csv(tmp_path / "core-index.csv", index=False)
+    pd.DataFrame({"stage": [1, 1, 2, 2], "application_id": ["A", "B", "A", "B"], "title": ["a", "b"] * 2,
+                  "selected_baseline": [True, False, True, False], "probability_selected": [0.9, 0.1, 0.6, 0.0],
+                  "infeasible_share": [0.0] * 4}).to_csv(tmp_path / "selection-probability.csv", index=False)
+    rows = _core_labels(tmp_path)
+    assert [(r["application_id"], r["core_label"], r["probability_selected"]) for r in rows] == [
+        ("A", "core", 0.9), ("B", "exterior", 0.1)]

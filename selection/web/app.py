@@ -606,14 +606,12 @@ def _core_labels(run: Path) -> list[dict[str, Any]] | None:
     if not f.is_file():
         return None
     core = pd.read_csv(f, dtype={"application_id": str})
-    rows = core.to_dict("records")
-    if p.is_file():
-        prob = pd.read_csv(p, dtype={"application_id": str}).set_index("application_id")
-        for r in rows:
-            for col in prob.columns:
-                if col.startswith("probability_selected"):
-                    r[col] = prob[col].get(r["application_id"])
-    return rows
+    if p.is_file():  # long tables (a row per stage): each core row gets its own stage's probability
+        prob = pd.read_csv(p, dtype={"application_id": str})
+        if {"stage", "probability_selected"} <= set(prob.columns) and "stage" in core.columns:
+            core = core.merge(prob[["stage", "application_id", "probability_selected"]],
+                              on=["stage", "application_id"], how="left")
+    return core.to_dict("records")
 
 
 FIGURES = ("selection-probability", "rank-acceptability", "weight-stability")
