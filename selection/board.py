@@ -39,7 +39,7 @@ from selection.io.csvfile import read_csv
 from selection.model import Board, call_date
 
 __all__ = ["BoardDecision", "BoardDecisions", "DECISION_COLUMNS", "read_board_decisions", "compare",
-           "comparison_columns", "board_manifest"]
+           "comparison_columns", "board_manifest", "read_decided"]
 
 #: Columns of the decision file, in order; ``reason_en`` and ``reason_da`` may be left out.
 DECISION_COLUMNS = ("stage", "application_id", "decision", "reason_en", "reason_da", "decided_by", "decided_on")
@@ -237,3 +237,39 @@ def board_manifest(decisions: BoardDecisions | None, stages: Iterable[int],
                       "candidates_from": {str(n): ("board" if f is not None and decisions.decided(f) else
                                                    "recommendation")
                                           for n, f in from_stage.items() if f is not None}}}
+
+
+def read_decided(path: Path | str, application_ids: set[str]) -> list[str]:
+    """The applications the board selected, from a run folder's ``board-decisions-stage<N>.csv``
+    (its ``decided`` column), in rank order: what a later stage assigns experts to when the board
+    has decided the earlier stage (``selection assign --stage 2 --run RUN_DIR``).
+
+    Raises
+    ------
+    InputError
+        The file lacks ``application_id`` or ``decided``, names an unknown application, or holds a
+        ``decided`` that is not true or false; or the board selected nobody.
+    """
+    from selection.io.csvfile import parse_bool
+
+    table = read_csv(path)
+    missing = [c for c in ("application_id", "decided") if c not in table.header]
+    if missing:
+        raise InputError(Problem(f"missing column(s) {', '.join(missing)}", file=table.name, row=table.header_line,
+                                 hint="give the board-decisions-stage<N>.csv of a run folder"))
+    problems, out = [], []
+    for row in table.rows:
+        a, flag = row.values["application_id"], parse_bool(row.values.get("decided", ""))
+        if a not in application_ids:
+            problems.append(Problem(f"unknown application {a!r}", file=table.name, row=row.line, column="application_id"))
+        elif flag is None:
+            problems.append(Problem(f"decided {row.values.get('decided', '')!r} is not true or false", file=table.name,
+                                    row=row.line, column="decided"))
+        elif flag:
+            out.append(a)
+    if problems:
+        raise InputError(problems)
+    if not out:
+        raise InputError(Problem("the board selected no application", file=table.name,
+                                 hint="check the decision file of the call and run again"))
+    return out

@@ -369,3 +369,21 @@ def test_a_board_choice_without_later_scores_is_named(call_copy, example_result,
     text = "".join(capsys.readouterr())
     assert f"application {into}, selected in stage 1, has scores from 0 expert(s) in stage 2" in text
     assert "scores/stage2" in text and "Traceback" not in text
+
+
+def test_stage2_assignment_follows_the_boards_stage1_decision(call_copy, example_result, tmp_path, capsys):
+    from selection.cli import main
+
+    out, into = _stage1_record_with_a_swap(call_copy, example_result)
+    runs = tmp_path / "runs"
+    assert main(["run", str(call_copy), "--out", str(runs), "--quiet"]) == 0
+    run = next(runs.iterdir())
+    capsys.readouterr()
+    target = tmp_path / "assign-stage2.csv"
+    assert main(["assign", str(call_copy), "--stage", "2", "--run", str(run), "--out", str(target)]) == 0
+    assert "assigns among the board's stage-1 decision (board-decisions-stage1.csv)" in capsys.readouterr().out
+    rows = pd.read_csv(target)
+    assigned = set(rows[rows["stage"] == 2]["application_id"])  # the file keeps stage 1's rows
+    board = pd.read_csv(run / "board-decisions-stage1.csv")
+    assert assigned == set(board[board["decided"]]["application_id"])
+    assert into in assigned and out not in assigned

@@ -103,7 +103,13 @@ def run(args) -> int:
     app_ids = sorted(all_ids)
     if stage.from_stage is not None:
         sel_file = args.selected or (args.run / f"selection-stage{stage.from_stage}.csv" if args.run else None)
-        if sel_file is None:
+        board_file = args.run / f"board-decisions-stage{stage.from_stage}.csv" if args.run and not args.selected else None
+        if board_file is not None and board_file.is_file():  # the board decided: its selection, not the recommendation
+            from selection.board import read_decided
+
+            app_ids = collect(read_decided, board_file, all_ids) or app_ids
+            print(f"Stage {stage.number} assigns among the board's stage-{stage.from_stage} decision ({board_file.name})")
+        elif sel_file is None:
             problems.append(Problem(f"stage {stage.number} assigns among the stage-{stage.from_stage} selection",
                                     key="--stage", hint="give the run folder with --run RUN_DIR or the "
                                     f"selection file with --selected FILE (selection-stage{stage.from_stage}.csv)"))

@@ -578,8 +578,9 @@ def _print_scores(ws, widths: Sequence[float], n: int) -> None:
 
 
 def _print_wide(sheet) -> None:
-    """Print in landscape, all columns on one page width (as many pages down as needed)."""
+    """Print in landscape on A4, all columns on one page width (as many pages down as needed)."""
     sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0

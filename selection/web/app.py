@@ -150,7 +150,9 @@ def _progress(folder: Any, result: Any) -> list[dict[str, Any]]:
                 scored.setdefault(e, set()).add(a)
         governing = folder.stage_assignments.get(st.number)
         candidates = None
-        if st.from_stage is not None and result is not None and st.from_stage in result.stages:
+        if st.from_stage is not None and result is not None and st.number in result.stages:
+            candidates = set(result.stages[st.number].ranking.index)  # what it chose among (the board's decision, if any)
+        elif st.from_stage is not None and result is not None and st.from_stage in result.stages:
             candidates = set(result.stages[st.from_stage].outcome.selected)
         for e in sorted(folder.experts):
             assigned = set(governing.get(e, ())) if governing is not None else None
