@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from selection.decisions import Decision
 from selection.errors import InfeasibleError
-from selection.model import Application, Call, Stage
+from selection.model import Application, Call, PartialFunding, Stage
 from selection.select.reserve import reserve_list
 from selection.select.stage import select_stage, stage_input
 from selection.words import add_reasons, render
@@ -408,3 +408,26 @@ def test_min_amount_is_named_by_its_declared_label():
             "B": Application(id="B", title="t", lead_organisation="M", grant_requested={1: 10})}
     assert stage.lowest_funded(apps["A"]) == 7  # the higher of 50 % and its own lowest
     assert stage.lowest_funded(apps["B"]) == 5  # no lowest of its own: min_share alone
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6))
+def test_no_room_to_cut_is_the_plain_stage(seed):
+    """min_share = 100 % leaves nothing to cut: the same selection and the same records (reasons,
+    costs to include) as the stage without partial funding, every grant as requested."""
+    stage, ranking, apps = _instance(seed)
+    plain = stage.model_copy(update={"partial_funding": None})
+    tight = stage.model_copy(update={"partial_funding": PartialFunding(min_share="100 %")})
+    try:
+        o1, t1 = select_stage(plain, ranking, apps, solver="highs")
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            select_stage(tight, ranking, apps, solver="highs")
+        return
+    o2, t2 = select_stage(tight, ranking, apps, solver="highs")
+    assert o1.selected == o2.selected and o1.objective == o2.objective
+    assert dict(o2.granted) == {a: apps[a].grant_requested[1] for a in o2.selected}
+    a1, a2 = add_reasons(t1), add_reasons(t2)
+    assert (a1["reason_code"] == a2["reason_code"]).all()
+    assert a1["cost_to_include"].equals(a2["cost_to_include"])
+    assert not a2["reason"].str.contains("funded at").any()
