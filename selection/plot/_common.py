@@ -102,6 +102,8 @@ LABELS: dict[str, tuple[str, str]] = {
                            "Finansieringsgrænse: under den er intet udvalgt"),
     "places": ("places", "pladser"),
     "ranks_shown": ("ranks {a}–{b} of {n} around the funding line", "placering {a}–{b} af {n} omkring finansieringsgrænsen"),
+    "rows_shown": ("the first {b} of {n} applications", "de første {b} af {n} ansøgninger"),
+    "columns_shown": ("ranks 1–{b} of {n}", "placering 1–{b} af {n}"),
     "rank_intervals": ("Rank uncertainty (expert bootstrap)", "Usikkerhed på placering (ekspert-bootstrap)"),
     "rank": ("Rank", "Placering"),
     "expected_rank": ("Expected rank", "Forventet placering"),
@@ -249,6 +251,23 @@ def legend_below(ax: Axes, handles: list, *, own_figure: bool, ncol: int = 3) ->
         ax.figure.legend(handles=handles, loc="outside lower center", ncol=min(ncol, len(handles)), frameon=False)
     else:
         ax.legend(handles=handles, loc="best")
+
+
+#: A figure with more rows than this draws a window of them (and says which in its title).
+MAX_ROWS = 60
+
+
+def rows_shown(n: int, centre: int | None = None, around: int | None = None) -> tuple[int, int]:
+    """The rows ``[lo, hi)`` a figure of ``n`` rows draws: all of them up to :data:`MAX_ROWS` (and
+    ``around`` not given); else ``around`` (default 25) rows above and below row ``centre`` (the
+    row the funding line is drawn beneath), or the first ``2 * around`` rows without a centre."""
+    if n <= MAX_ROWS and around is None:
+        return 0, n
+    k = 25 if around is None else max(int(around), 1)
+    if centre is None:
+        return 0, min(n, 2 * k)
+    lo = max(0, min(int(centre) - k + 1, n - 2 * k))
+    return lo, min(n, lo + 2 * k)
 
 
 def rows_height(n: int, *, per_row: float = 0.22, extra: float = 1.3, lines: int = 1) -> float:

@@ -19,7 +19,9 @@ from selection.plot._common import (
     number,
     require,
     rows_height,
+    rows_shown,
     style,
+    text,
 )
 
 __all__ = ["expected_ranks", "WORDS"]
@@ -71,6 +73,13 @@ def expected_ranks(frame, *, lottery=None, funding_line: float | None = None, ax
     check_lang(lang)
     require(frame, ["application_id", "expected_rank", "er_q05", "er_q95"], "expected_ranks")
     f = frame.sort_values(["expected_rank", "application_id"], kind="stable").reset_index(drop=True)
+    title = _w("title", lang)
+    above = int((f["expected_rank"] <= funding_line).sum()) if funding_line is not None and np.isfinite(funding_line) \
+        else None
+    lo, hi = rows_shown(len(f), above - 1 if above else None)
+    if (lo, hi) != (0, len(f)):
+        title += "\n" + text("ranks_shown", lang).format(a=lo + 1, b=hi, n=len(f))
+        f = f.iloc[lo:hi].reset_index(drop=True)
     n = len(f)
     y = np.arange(n)
     zone = dict.fromkeys(f["application_id"])
@@ -109,7 +118,7 @@ def expected_ranks(frame, *, lottery=None, funding_line: float | None = None, ax
         right = float(f["er_q95"].max()) if n else 1.0
         ax.set_xlim(0.5, right + max(3.0, 0.18 * right) if gray_rows else right + 0.5)
         ax.set_xlabel(_w("axis", lang))
-        ax.set_title(_w("title", lang), loc="left")
+        ax.set_title(title, loc="left")
         handles: list[Artist] = []
         if lottery is not None:
             present = [z for z in ("above", "gray", "below", "excluded") if z in set(zone.values())]

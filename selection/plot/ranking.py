@@ -20,6 +20,7 @@ from selection.plot._common import (
     number,
     require,
     rows_height,
+    rows_shown,
     style,
     text,
     wrap,
@@ -30,10 +31,6 @@ __all__ = ["ranking", "attribute_tags"]
 
 #: Shapes written before the values of a declared attribute of one value (or yes/no), one per value.
 _GROUP_MARKERS = ("\u25a0", "\u25b2", "\u25c6", "\u25cf", "\u25bc", "\u2605", "\u25a1", "\u25b3")
-
-#: With more rows than this, the figure shows the rows around the funding line only.
-MAX_ROWS = 60
-
 
 def attribute_tags(attributes: pd.DataFrame, attribute: str | None, lang: str = "en"
                    ) -> tuple[str, dict[str, str], list[str], str]:
@@ -128,13 +125,10 @@ def ranking(frame, *, threshold: float | None = None, funding_line: int | None =
     else:
         line_at = None
     title = text("ranking", lang)
-    if n_all > MAX_ROWS or around is not None:
-        k = 25 if around is None else max(int(around), 1)
-        centre = line_at if line_at is not None else 0
-        lo, hi = max(0, centre - k + 1), min(n_all, centre + k + 1)
-        if (lo, hi) != (0, n_all):
-            ranks = f["rank"].to_numpy()
-            title += "\n" + text("ranks_shown", lang).format(a=int(ranks[lo]), b=int(ranks[hi - 1]), n=n_all)
+    lo, hi = rows_shown(n_all, line_at, around)
+    if (lo, hi) != (0, n_all):
+        ranks = f["rank"].to_numpy()
+        title += "\n" + text("ranks_shown", lang).format(a=int(ranks[lo]), b=int(ranks[hi - 1]), n=n_all)
         f = f.iloc[lo:hi].reset_index(drop=True)
         line_at = None if line_at is None else line_at - lo
     n = len(f)

@@ -22,6 +22,7 @@ from selection.plot._common import (
     number,
     require,
     rows_height,
+    rows_shown,
     style,
     text,
 )
@@ -59,6 +60,11 @@ def rank_intervals(frame, *, funding_line: int | None = None, stage: int | None 
             "rank_intervals")
     frame = one_stage(frame, stage, "rank_intervals")
     f = frame.sort_values(["expected_rank", "application_id"], kind="stable")
+    title = text("rank_intervals", lang)
+    lo, hi = rows_shown(len(f), funding_line - 1 if funding_line else None)
+    if (lo, hi) != (0, len(f)):
+        title += "\n" + text("ranks_shown", lang).format(a=lo + 1, b=hi, n=len(f))
+        f = f.iloc[lo:hi]
     n = len(f)
     y = np.arange(n)
     labels = app_labels(f)
@@ -71,7 +77,7 @@ def rank_intervals(frame, *, funding_line: int | None = None, stage: int | None 
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlim(0.5, max(float(f["rank_q95"].max()) if n else 1.0, funding_line or 0) + 0.5)
         ax.set_xlabel(text("rank", lang))
-        ax.set_title(text("rank_intervals", lang))
+        ax.set_title(title)
         ax.grid(axis="x", alpha=0.3)
         handles = [Line2D([], [], color=COLOURS["selected"], linewidth=5, label=text("interval50", lang)),
                    Line2D([], [], color=COLOURS["eligible"], linewidth=2, label=text("interval90", lang)),
@@ -108,6 +114,15 @@ def rank_acceptability(frame, *, stage: int | None = None, ax: Axes | None = Non
     cols = sorted((c for c in frame.columns if _ACC.match(str(c))), key=_acc_rank)
     if not cols:
         raise ValueError("rank_acceptability needs columns rank_acceptability_<r>")
+    title = text("acceptability", lang)
+    lo, hi = rows_shown(len(frame))
+    if (lo, hi) != (0, len(frame)):
+        title += "\n" + text("rows_shown", lang).format(b=hi, n=len(frame))
+        frame = frame.iloc[lo:hi]
+    _, last = rows_shown(len(cols))
+    if last < len(cols):
+        title += "; " + text("columns_shown", lang).format(b=last, n=len(cols))
+        cols = cols[:last]
     values = frame[cols].to_numpy(dtype=float)
     n, m = values.shape
     annotate = m <= 15 if annotate is None else annotate
@@ -121,7 +136,7 @@ def rank_acceptability(frame, *, stage: int | None = None, ax: Axes | None = Non
         ax.set_xticks(ticks, [str(ranks[k]) for k in ticks])
         ax.set_yticks(np.arange(n), labels)
         ax.set_xlabel(text("rank", lang))
-        ax.set_title(text("acceptability", lang))
+        ax.set_title(title)
         ax.spines[:].set_visible(False)
         if annotate:
             for i in range(n):
@@ -152,6 +167,11 @@ def selection_probability(frame, *, ax: Axes | None = None, lang: str = "en") ->
     check_lang(lang)
     frame = as_drawn("selection-probability.csv", frame)  # as written (a row per stage) -> a column per stage
     require(frame, ["application_id", "probability_selected_stage1"], "selection_probability")
+    title = text("probability", lang)
+    lo, hi = rows_shown(len(frame))
+    if (lo, hi) != (0, len(frame)):
+        title += "\n" + text("rows_shown", lang).format(b=hi, n=len(frame))
+        frame = frame.iloc[lo:hi]
     n = len(frame)
     y = np.arange(n)
     labels = [lab if lab in ("core", "borderline", "exterior") else ""
@@ -176,7 +196,7 @@ def selection_probability(frame, *, ax: Axes | None = None, lang: str = "en") ->
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
         ax.set_xlabel(text("probability", lang))
-        ax.set_title(text("probability", lang))
+        ax.set_title(title)
         ax.grid(axis="x", alpha=0.3)
         if any(labels):  # the label in words at the end of each row
             right = ax.secondary_yaxis("right")

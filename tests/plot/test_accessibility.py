@@ -321,3 +321,25 @@ def test_ranking_shows_a_declared_attribute_per_application():
 def test_weight_sweep_names_the_criterion():
     ax = plot.weight_sweep(cases.sweep_frame(), names={"innovation": "Kreativ innovation"}, lang="da")
     assert "Kreativ innovation" in ax.get_title() and "innovation:" not in ax.get_title()
+
+
+def test_large_tables_draw_a_window_and_say_which():
+    """3,000 applications do not become 3,000 unreadable rows: 50 rows, the title says which."""
+    n = 300
+    ids = [f"P{i:04d}" for i in range(1, n + 1)]
+    er = np.arange(1, n + 1, dtype=float)
+    iv = pd.DataFrame({"application_id": ids, "expected_rank": er, "rank_q05": er - 2, "rank_q25": er - 1,
+                       "rank_q75": er + 1, "rank_q95": er + 2})
+    ax = plot.rank_intervals(iv, funding_line=120)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "P0096" and labels[-1] == "P0145" and "ranks 96–145 of 300" in ax.get_title()
+    post = iv.rename(columns={"rank_q05": "er_q05", "rank_q95": "er_q95"})
+    ax = plot.expected_ranks(post, funding_line=120.5, lang="da")
+    assert len(ax.get_yticklabels()) == 50 and "placering 96–145 af 300" in ax.get_title(loc="left")
+    prob = pd.DataFrame({"application_id": ids, "probability_selected_stage1": np.linspace(1, 0, n)})
+    ax = plot.selection_probability(prob)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ids[:50] and "first 50 of 300" in ax.get_title()
+    acc = pd.DataFrame(np.eye(n)[:, :n], columns=[f"rank_acceptability_{r}" for r in range(1, n + 1)])
+    acc.insert(0, "application_id", ids)
+    ax = plot.rank_acceptability(acc)
+    assert ax.images[0].get_array().shape == (50, 50) and "ranks 1–50 of 300" in ax.get_title()
