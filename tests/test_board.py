@@ -387,3 +387,17 @@ def test_stage2_assignment_follows_the_boards_stage1_decision(call_copy, example
     board = pd.read_csv(run / "board-decisions-stage1.csv")
     assert assigned == set(board[board["decided"]]["application_id"])
     assert into in assigned and out not in assigned
+
+
+def test_a_scenario_run_says_its_recommendation_is_not_the_one_decided(tmp_path):
+    from selection.report.bundle import RunBundle
+    from selection.report.record import board_summary
+
+    manifest = {"kind": "run", "scenario": "equal-weights", "parameters": {"stages": {"2": {}}},
+                "board": {"name_da": "Vækstforum", "name_en": "Vækstforum", "recommender_da": "Sekretariatet",
+                          "recommender_en": "The secretariat", "file": "board-decisions.csv", "decided_stages": [2],
+                          "candidates_from": {}}}
+    text = " ".join(board_summary(RunBundle(tmp_path, manifest, {}, {}), "da"))
+    assert "Denne kørsel er scenariet equal-weights" in text
+    manifest["scenario"] = "baseline"
+    assert "scenariet" not in " ".join(board_summary(RunBundle(tmp_path, manifest, {}, {}), "da"))

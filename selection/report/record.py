@@ -36,6 +36,10 @@ WORDS: dict[str, tuple[str, str]] = {
                     "recommendation only.",
                     "{recommender} indstiller; {board} beslutter. Der er endnu ikke truffet beslutning: rapporten viser "
                     "kun indstillingen."),
+    "scenario_note": ("This run is the scenario {scenario}: its recommendation is not the one the board decided on, "
+                      "so the deviations below compare the board's decision with the scenario's selection.",
+                      "Denne kørsel er scenariet {scenario}: dets indstilling er ikke den, der blev truffet beslutning "
+                      "om, så afvigelserne nedenfor sammenligner beslutningen med scenariets udvælgelse."),
     "stage_decided": ("Stage {n}: {board} decided {date}: {k} selected ({apps}).",
                       "Fase {n}: {board} besluttede {date}: {k} udvalgt ({apps})."),
     "stage_not_decided": ("Stage {n}: the decision file records no decision of {board}; a later stage chooses among "
@@ -145,6 +149,9 @@ def board_summary(run: RunBundle, lang: str) -> list[str]:
     board = _board_name(run, lang)
     out = [say("who", lang, recommender=rec, board=board, file=b.get("file")) if b.get("file")
            else say("who_pending", lang, recommender=rec, board=board)]
+    scenario = run.manifest.get("scenario")
+    if b.get("decided_stages") and isinstance(scenario, str) and scenario != "baseline":
+        out.append(say("scenario_note", lang, scenario=scenario))
     for n in run.stages():
         p = run.stage_parameters(n)
         if b.get("candidates_from", {}).get(str(n)) == "board":
