@@ -333,7 +333,7 @@ def test_research_council_scenario_cuts_from_the_bottom_within_the_budget():
     assert schema.SELECTION.column_problems(list(written.columns), "selection-stage1.csv") == []
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6))
 def test_sensitivity_fast_path_selects_as_the_reference_with_partial_funding(seed):
     """selection sensitivity's fast path reads the same rows (amounts at their lowest): for random
