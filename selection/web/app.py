@@ -619,9 +619,10 @@ def _core_labels(run: Path) -> list[dict[str, Any]] | None:
 FIGURES = ("selection-probability", "rank-acceptability", "weight-stability")
 
 
-def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
+def _sensitivity_svg(run: Path, kind: str, lang: str, names: dict[str, str] | None = None) -> bytes | None:
     """One figure of a sensitivity run folder as SVG, drawn by :mod:`selection.plot` from the
-    tables as the report reads them (:func:`selection.report.bundle.load_bundle`)."""
+    tables as the report reads them (:func:`selection.report.bundle.load_bundle`); ``names`` are the
+    criteria's display names in ``lang`` (the weight figure shows them instead of ids)."""
     from selection import plot
     from selection.report.bundle import load_bundle
 
@@ -643,7 +644,7 @@ def _sensitivity_svg(run: Path, kind: str, lang: str) -> bytes | None:
         stab = b.table("weight-stability.csv")
         if stab is None:
             return None
-        ax = plot.weight_stability(stab, lang=lang)
+        ax = plot.weight_stability(stab, names=names, lang=lang)
     return plot.to_svg(ax)  # the report's SVG: text as paths, no date, the same bytes for the same figure
 
 
@@ -654,7 +655,11 @@ async def sensitivity_figure(request: Request) -> Response:
     if run is None or kind not in FIGURES:
         return Response("not found", status_code=404, media_type="text/plain")
     try:
-        svg = await asyncio.to_thread(_sensitivity_svg, run, kind, c.lang(request))
+        lang = c.lang(request)
+        folder = c.bench.folder
+        names = {cid: (cat.criterion(cid).name_da if lang == "da" else cat.criterion(cid).name_en)
+                 for cat in (folder.catalogues.values() if folder is not None else ()) for cid in cat.criterion_ids}
+        svg = await asyncio.to_thread(_sensitivity_svg, run, kind, lang, names)
     except (SelectionError, KeyError, ValueError):
         svg = None
     if svg is None:
