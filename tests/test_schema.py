@@ -259,3 +259,16 @@ def test_the_workbench_joins_each_core_label_to_its_stages_probability(tmp_path)
     rows = _core_labels(tmp_path)
     assert [(r["application_id"], r["core_label"], r["probability_selected"]) for r in rows] == [
         ("A", "core", 0.9), ("B", "exterior", 0.1)]
+
+
+def test_the_dossiers_show_the_declared_attributes_in_both_languages(written):
+    """The report's dossier lines for the attributes come from application-attributes.csv, with the
+    call's labels in the report's language (several values joined in the declared order)."""
+    from selection.report.bundle import load_bundle
+    from selection.report.content import _attribute_facts
+
+    b = load_bundle(written["run"], kind="run")
+    da, en = dict(_attribute_facts(b, "da")["KP-02"]), dict(_attribute_facts(b, "en")["KP-02"])
+    assert da["Branche"] == "Design, Møbler & Interiør" and en["Industry"] == "Design, Furniture & Interior"
+    assert da["Landdistrikt/yderområde"] == "nej" and en["Rural/peripheral"] == "no"
+    assert list(en)[:3] == ["Industry", "Focus area", "Municipality"]  # the call's order

@@ -640,9 +640,10 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
     stages = run.stages()
     first = ranking[ranking["stage"] == stages[0]].sort_values("rank", kind="stable") if stages else ranking
     rows = []
+    described = _attribute_facts(run, lang)  # the call's declared attributes (application-attributes.csv)
     for app in first["application_id"]:
         r0 = first[first["application_id"] == app].iloc[0]
-        facts: list[tuple[str, str]] = []
+        facts: list[tuple[str, str]] = list(described.get(str(app), []))
         for n in stages:
             f = _stage_frame(run, n)
             h = f"{say('stage', lang)} {n} — "
@@ -690,6 +691,28 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
     return sec
 
 
+def _attribute_facts(run: RunBundle, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Each application's declared attributes as dossier lines (label, values), in the call's order
+    and labels (``application-attributes.csv``; money in the call's currency); empty for a folder
+    without the table (a call declaring no attributes, or an older run)."""
+    attrs = run.table("application-attributes.csv")
+    if attrs is None or not len(attrs):
+        return {}
+    code = str(run.manifest.get("parameters", {}).get("call", {}).get("currency") or "DKK")
+    unit = "kr." if lang == "da" and code == "DKK" else code
+    label, value = ("attribute_da", "value_da") if lang == "da" else ("attribute_en", "value_en")
+    out: dict[str, dict[str, list[str]]] = {}
+    for r in attrs.itertuples(index=False):
+        v = str(getattr(r, value))
+        if getattr(r, "type", "") == "money":
+            try:
+                v = _amount(float(r.value), unit, lang)
+            except (TypeError, ValueError):
+                pass
+        out.setdefault(str(r.application_id), {}).setdefault(str(getattr(r, label)), []).append(v)
+    return {a: [(k, ", ".join(vs)) for k, vs in d.items()] for a, d in out.items()}
+
+
 def _amount(x: float, unit: str, lang: str) -> str:
     """Money (or a count of applications) as the glossary writes it, never broken across lines."""
     from selection.words import fmt
@@ -700,14 +723,17 @@ def _amount(x: float, unit: str, lang: str) -> str:
 
 
 def _pending(run: RunBundle, lang: str) -> list[Para]:
-    """A notice per stage the run could not select yet (its scores are not in), and why."""
+    """A notice per stage the run could not select yet (its scores are not in), and why; from the
+    manifest's ``pending_stages`` records (older folders wrote an English sentence: shown as it is)."""
     out = []
-    for n in sorted(int(x) for x in run.manifest.get("pending_stages", []) or []):
-        p = run.stage_parameters(n)
-        name = f" ({p['name']})" if p.get("name") else ""
-        frm = p.get("from_stage")
-        out.append(Para(say("pending", lang, n=n, name=name) + (say("pending_from", lang, k=frm) if frm else ""),
-                        notice=True))
+    for w in run.manifest.get("pending_stages", []) or []:
+        if not isinstance(w, dict):
+            out.append(Para(str(w), notice=True))
+            continue
+        name = f" ({w['name']})" if w.get("name") else ""
+        frm = w.get("from_stage")
+        out.append(Para(say("pending", lang, n=w.get("stage"), name=name)
+                        + (say("pending_from", lang, k=frm) if frm else ""), notice=True))
     return out
 
 
