@@ -813,7 +813,19 @@ class Milestone(Frozen):
     name_en: NonEmpty
     start: CallDate
     end: CallDate | None = None
-    note: str = ""
+    note: str = Field(default="", description="a remark: text, or { en = \"...\", da = \"...\" }")
+    note_da: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _two_languages(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("note"), dict):
+            both = {k: str(v) for k, v in data["note"].items()}
+            unknown = sorted(set(both) - {"en", "da"})
+            if unknown:
+                raise ValueError(f"note has unknown language keys {', '.join(unknown)}; use en and da")
+            data = {**data, "note": both.get("en", ""), "note_da": both.get("da", "")}
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> Milestone:

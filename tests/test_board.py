@@ -310,6 +310,7 @@ def test_report_lists_the_calls_time_table_in_both_languages(example_reports):
     assert "Stage 1: Modningsfase / Maturation phase 2012-2013 December 2012 – January 2013; scores due 18 January 2013" in en
     assert "Indstilling til Vækstforum 28. august 2012" in da
     assert "frist for point 18. januar 2013" in da and "Projektfase 2014 – 2017" in da
+    assert "året er sekretariatets læsning" in da and "the year is the secretariat's reading" in en
     assert "Tidsplan" in wb.sheetnames and "Beslutning fase 2" in wb.sheetnames
     # the Danish section is Danish
     section = da[da.index("Indstilling og beslutning Vækstforums"):da.index("Scenarier", da.index("Indstilling og beslutning Vækstforums"))]

@@ -106,7 +106,8 @@ def timeline_frame(run: RunBundle, lang: str) -> pd.DataFrame | None:
     rows = []
     for m in dates.get("timeline") or []:
         rows.append((m.get("start", ""), {say("what", lang): m.get("name_da" if lang == "da" else "name_en", ""),
-                                          say("when", lang): _when(m, lang), say("note", lang): m.get("note", "")}))
+                                          say("when", lang): _when(m, lang),
+                                          say("note", lang): (m.get("note_da") if lang == "da" else "") or m.get("note", "")}))
     for n in run.stages():
         text = stage_dates(run, n, lang)
         if text:
