@@ -72,7 +72,7 @@ def expert_leniency(frame, *, stage: int | None = None, criterion: str | None = 
     return ax
 
 
-def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: str = "en") -> Axes:
+def agreement(frame, *, stage: int | None = None, names=None, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Agreement measures per criterion (and overall) with confidence intervals when given.
 
     Parameters
@@ -84,6 +84,9 @@ def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: 
     stage
         Which stage to draw when the table holds several (a ``stage`` column, as written); default
         the first.
+    names
+        Optional mapping criterion id -> display name in the figure's language (the call's
+        ``name_en``/``name_da``), drawn instead of the ids; long names are wrapped.
     """
     check_lang(lang)
     require(frame, ["criterion_id", "measure", "value"], "agreement")
@@ -96,7 +99,8 @@ def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: 
     k = len(measures)
     with style():
         ax = new_axes(ax, width=6.5, height=rows_height(len(crits), per_row=0.32,
-                                                        lines=line_count(wrap(c, 30) for c in crits)))
+                                                        lines=line_count(wrap((names or {}).get(c, c), 30)
+                                                                         for c in crits)))
         for j, m in enumerate(measures):
             f = frame[frame["measure"].astype(str) == m]
             y = np.array([row[c] for c in f["criterion_id"].astype(str)]) + (j - (k - 1) / 2) * 0.18
@@ -105,7 +109,7 @@ def agreement(frame, *, stage: int | None = None, ax: Axes | None = None, lang: 
                 ax.hlines(y, f["ci_low"], f["ci_high"], color=colour, alpha=0.5, linewidth=1.5)
             ax.plot(f["value"].to_numpy(dtype=float), y, markers[j % len(markers)], color=colour, label=m,
                     markersize=5)
-        ax.set_yticks(np.arange(len(crits)), [wrap(c, 30) for c in crits])
+        ax.set_yticks(np.arange(len(crits)), [wrap((names or {}).get(c, c), 30) for c in crits])
         ax.set_ylim(len(crits) - 0.5, -0.5)
         ax.axvline(0, color=COLOURS["text"], linewidth=0.8)
         ax.set_xlim(min(-0.1, float(np.nanmin(frame["value"].to_numpy(dtype=float))) - 0.05) if len(frame) else -0.1,

@@ -343,3 +343,8 @@ def test_large_tables_draw_a_window_and_say_which():
     acc.insert(0, "application_id", ids)
     ax = plot.rank_acceptability(acc)
     assert ax.images[0].get_array().shape == (50, 50) and "ranks 1–50 of 300" in ax.get_title()
+
+
+def test_agreement_names_the_criteria():
+    ax = plot.agreement(cases.agreement_frame(), names={"value_added": "Værditilvækst"}, lang="da")
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Værditilvækst"
