@@ -631,10 +631,9 @@ def _sensitivity_svg(run: Path, kind: str, lang: str, names: dict[str, str] | No
         prob, core = b.table("selection-probability.csv"), b.table("core-index.csv")
         if prob is None:
             return None
-        if core is not None and "core_label" not in prob.columns:
-            first = core[core["stage"] == core["stage"].min()] if "stage" in core.columns else core
-            prob = prob.merge(first[["application_id", "core_label"]], on="application_id", how="left")
-        ax = plot.selection_probability(prob, lang=lang)
+        from selection.plot.layout import probability_view  # the report's view too: one reshaping source
+
+        ax = plot.selection_probability(probability_view(prob, core), lang=lang)
     elif kind == "rank-acceptability":
         acc = b.table("rank-acceptability.csv")
         if acc is None:

@@ -331,7 +331,8 @@ def test_sensitivity_page_shows_the_latest_run_and_its_figures(tmp_path):
     folder.mkdir(parents=True)
     for name, frame in sensitivity_tables().items():
         frame.to_csv(folder / name, index=False)
-    (folder / "manifest.json").write_text(json.dumps({"kind": "sensitivity", "call_id": "x", "created_utc": "2026-01-02T05:00:00Z"}))
+    (folder / "manifest.json").write_text(json.dumps({"kind": "sensitivity", "call_id": "x", "created_utc": "2026-01-02T05:00:00Z",
+                                                      "schema_version": 2}))  # the long tables' layout
     with client_for(root, runs) as c:
         html = c.get("/sensitivity").text
         assert folder.name in html and "borderline" in html
