@@ -137,6 +137,18 @@ def test_gaps_in_the_record_are_warnings_naming_the_file(call_copy, example_resu
     assert reasonless.column == "reason_en"
 
 
+def test_run_and_validate_print_the_gaps_as_warnings(call_copy, example_result, tmp_path, capsys):
+    from selection.cli import main
+
+    rec = list(example_result.stages[2].outcome.selected)
+    _set_stage1_record(call_copy, "".join(f"2,{a},selected,,,Vækstforum,2013-10\n" for a in rec[1:]))
+    for argv in (["run", str(call_copy), "--out", str(tmp_path / "runs"), "--quiet"], ["validate", str(call_copy)]):
+        assert main(argv) == 0
+        err = capsys.readouterr().err
+        assert (f"Warning (not an error): the board's record of stage 2: board-decisions.csv, column application_id: "
+                f"{rec[0]} is recommended in stage 2, but the decision file has no row for it") in err
+
+
 def test_run_cli_writes_both_and_the_manifest_says_which_stage1_stage2_used(example_dir, tmp_path, capsys):
     from selection import schema
     from selection.cli import main
