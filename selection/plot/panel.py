@@ -63,7 +63,9 @@ def expert_leniency(frame, *, stage: int | None = None, criterion: str | None = 
                   for e, nm in zip(frame["expert_id"], frame.get("name", frame["expert_id"]), strict=True)]
         ax.set_yticks(y, labels)
         ax.set_ylim(n - 0.5, -0.5)
-        lim = max(0.5, float(np.nanmax(np.abs(v))) * 1.2 if n else 0.5)
+        reach = np.abs(np.concatenate([v, *(frame[c].to_numpy(dtype=float) for c in ("leniency_low", "leniency_high")
+                                             if c in frame.columns)]))
+        lim = max(0.5, float(np.nanmax(reach)) * 1.1 if n else 0.5)  # the whole interval, not only the dot
         ax.set_xlim(-lim, lim)
         ax.xaxis.set_major_formatter(lambda v, _: number(v, "score", lang))
         ax.set_xlabel(text("leniency_axis", lang))

@@ -348,3 +348,10 @@ def test_large_tables_draw_a_window_and_say_which():
 def test_agreement_names_the_criteria():
     ax = plot.agreement(cases.agreement_frame(), names={"value_added": "Værditilvækst"}, lang="da")
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "Værditilvækst"
+
+
+def test_leniency_intervals_are_drawn_whole():
+    f = cases.leniency_frame()
+    ax = plot.expert_leniency(f)
+    left, right = ax.get_xlim()
+    assert left <= f["leniency_low"].min() and right >= f["leniency_high"].max()
