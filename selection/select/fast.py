@@ -87,6 +87,8 @@ _MAX_MODELS = 512
 _MAX_CERTS = 128
 _MAX_ENUMERATE = 12
 _NEIGHBOURS = 48  #: a new certificate is tested on this many nearest weight samples
+_MAX_SEEN = 256  #: earlier selections kept per model as incumbents for reduced-cost fixing
+_MAX_FREE = 14  #: columns left free after reduced-cost fixing that are enumerated (2^14 selections)
 
 
 def solve_naive(inp: StageInput, solver: str = "cbc") -> tuple[str, ...] | None:
@@ -107,6 +109,7 @@ class FastStats:
     cone: int = 0  #: proved by a stored certificate, no solver call
     lp: int = 0  #: proved by one warm-started LP solve
     mip: int = 0  #: fractional LP optimum: the 0-1 program solved in-process, optimum proved unique
+    fixed: int = 0  #: fractional LP optimum: reduced-cost fixing against an earlier selection, the rest enumerated
     enumerated: int = 0  #: small program (<= 12 free applications) proved by exhaustive search
     tie_rule: int = 0  #: a (near) tie decided in-process by the reference's own tie rule (ranks)
     funding_line: int = 0  #: a funding-line stage: the rank order solved by the pipeline's own funding line
@@ -114,13 +117,14 @@ class FastStats:
     infeasible: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"cone": self.cone, "lp": self.lp, "mip": self.mip, "enumerated": self.enumerated,
+        return {"cone": self.cone, "lp": self.lp, "fixed": self.fixed, "mip": self.mip, "enumerated": self.enumerated,
                 "tie_rule": self.tie_rule, "funding_line": self.funding_line, "reference": self.reference, "infeasible": self.infeasible}
 
     def add(self, other: FastStats) -> None:
         self.cone += other.cone
         self.lp += other.lp
         self.mip += other.mip
+        self.fixed += other.fixed
         self.enumerated += other.enumerated
         self.tie_rule += other.tie_rule
         self.funding_line += other.funding_line
@@ -497,14 +501,19 @@ class _Model:
         if status != self._optimal:
             return "unproved", None
         self.last_lp = None
+        self.last_frac = None
         xs = np.asarray(h.getSolution().col_value)
         x = np.round(xs)
-        if np.any(np.abs(xs - x) > 1e-7):
-            return "unproved", None
         basis = h.getBasis()
         # (numpy compares the pybind enums far faster than a Python loop over them)
         basic_cols = np.nonzero(np.asarray(basis.col_status) == self._basic)[0].astype(np.int64)
         tight = np.nonzero(np.asarray(basis.row_status) != self._basic)[0].astype(np.int64)
+        if np.any(np.abs(xs - x) > 1e-7):
+            if len(basic_cols) == len(tight):
+                y = self._multipliers(v, _Cert(x, tight, basic_cols, None))
+                if y is not None:
+                    self.last_frac = (xs, y)
+            return "unproved", None
         if len(basic_cols) != len(tight):
             return "unproved", None
         cert = _Cert(x, tight, basic_cols, None)
@@ -523,6 +532,82 @@ class _Model:
 
     #: the last integral LP optimum and its multipliers (for :meth:`solve_restricted`)
     last_lp: tuple[np.ndarray, np.ndarray] | None = None
+    #: the last fractional LP optimum and its multipliers (for :meth:`fix_and_enumerate`)
+    last_frac: tuple[np.ndarray, np.ndarray] | None = None
+    #: distinct selections decided on this model (incumbents for :meth:`fix_and_enumerate`)
+    seen: OrderedDict[bytes, np.ndarray]
+
+    def remember(self, x: np.ndarray) -> None:
+        if not hasattr(self, "seen"):
+            self.seen = OrderedDict()
+        key = (x > 0.5).tobytes()
+        if key in self.seen:
+            self.seen.move_to_end(key)
+            return
+        self.seen[key] = (x > 0.5).astype(float)
+        if len(self.seen) > _MAX_SEEN:
+            self.seen.popitem(last=False)
+
+    def fix_and_enumerate(self, v: np.ndarray, priority: np.ndarray | None) -> tuple[str, np.ndarray | None]:
+        """A fractional LP optimum decided without branch and bound: reduced-cost fixing against
+        the best earlier selection, then every selection of the few columns left.
+
+        With the LP optimum ``x̄`` and valid-sign multipliers ``y`` (``d = v - A^T y``), every
+        feasible ``x`` has ``v.x <= U - sum_j loss_j(x_j)``, ``U = v.x̄ + sum_j max(d_j (1 - x̄_j),
+        -d_j x̄_j)`` and ``loss_j`` what the value ``x_j`` gives up against the better of 0 and 1
+        (Wolsey 2020, ch. 6 and 7, reduced-cost fixing; doi:10.1002/9781119606475). Given a
+        feasible ``x*`` of value ``z*`` (the best earlier selection that keeps this sample's
+        bounds), every selection within the margin of ``z*`` has each column with
+        ``loss_j > U - z* + margin`` at its better value; the other columns ``F`` (at most
+        ``_MAX_FREE``) are enumerated exactly. The best is proved when the second best is worse by
+        the margin (or, with ``priority``, the tie rule picks among the tied, :func:`lex_best`).
+        Returns ("proved" | "tie_rule" | "unproved", selection)."""
+        if self.last_frac is None or not getattr(self, "seen", None):
+            return "unproved", None
+        xb, y = self.last_frac
+        inc = np.array(list(self.seen.values()))
+        ok = ~np.any(inc[:, ~self.free] > 0.5, axis=1)
+        rows = inc @ self.A.T
+        ok &= np.all((rows <= self.hi + 1e-9) & (rows >= self.lo - 1e-9), axis=1)
+        if not ok.any():
+            return "unproved", None
+        zstar = float(np.max(inc[ok] @ v))
+        ax = self.A @ xb
+        tol_feas = 1e-9 * (1.0 + np.abs(ax))
+        up = np.abs(ax - self.hi) <= tol_feas
+        down = np.abs(ax - self.lo) <= tol_feas
+        y = np.where((up & (y > 0)) | (down & (y < 0)), y, 0.0)
+        d = v - self.A.T @ y
+        g1, g0 = d * (1.0 - xb), -d * xb  # what x_j = 1 and x_j = 0 add to the bound
+        better = np.where(self.free, g1 > g0, False)  # excluded columns stay at 0
+        top = np.where(self.free, np.maximum(g1, g0), g0)
+        U = float(v @ xb) + float(top.sum())
+        loss = np.where(self.free, np.abs(g1 - g0), np.inf)
+        tol = TIE_MARGIN * max(1.0, abs(zstar))
+        slack = U - zstar + 2 * tol + 1e-9 * max(1.0, abs(U))
+        F = np.nonzero(self.free & (loss <= slack))[0]
+        if len(F) > _MAX_FREE:
+            return "unproved", None
+        base = better.astype(float)
+        pats = ((np.arange(2 ** len(F))[:, None] >> np.arange(len(F))) & 1).astype(float)
+        full = np.broadcast_to(base, (len(pats), len(base))).copy()
+        full[:, F] = pats
+        act = full @ self.A.T
+        feas = np.all((act <= self.hi + 1e-9) & (act >= self.lo - 1e-9), axis=1)
+        if not feas.any():
+            return "unproved", None
+        cand = full[feas]
+        totals = cand @ v
+        order = np.argsort(-totals, kind="stable")
+        best = float(totals[order[0]])
+        if best < zstar - tol:  # pragma: no cover - the incumbent is among them
+            return "unproved", None
+        margin = TIE_MARGIN * max(1.0, abs(best))
+        if len(order) > 1 and totals[order[1]] >= best - margin:
+            if priority is None:
+                return "unproved", None
+            return "tie_rule", lex_best(cand, totals, v, priority)
+        return "proved", cand[order[0]]
 
     def milp(self) -> Milp:
         """This sample's program (bounds as set by :meth:`set_free`) as a :class:`Milp`."""
@@ -764,6 +849,7 @@ class FastStage:
         priorities over the model's columns (``n + 1 - rank``), for near ties."""
         self.last_cert = None
         model.last_lp = None
+        model.last_frac = None
         if int(model.free.sum()) <= _MAX_ENUMERATE:
             status, x = model.enumerate(v, None if priority is None else priority())
             if status == "infeasible":
@@ -795,6 +881,14 @@ class FastStage:
         if priority is not None and model.last_lp is not None:  # a tie an integral LP optimum localises
             x = model.solve_restricted(v, *model.last_lp, priority())
             if x is not None:
+                self.stats.tie_rule += 1
+                return self._ids(model, x)
+        if model.last_frac is not None:  # a fractional LP optimum: fix by reduced costs, enumerate the rest
+            status, x = model.fix_and_enumerate(v, None if priority is None else priority())
+            if status == "proved":
+                self.stats.fixed += 1
+                return self._ids(model, x)
+            if status == "tie_rule":
                 self.stats.tie_rule += 1
                 return self._ids(model, x)
         status, x = model.solve_mip(v)
@@ -894,6 +988,7 @@ class FastStage:
     def _ids(model: _Model, x: np.ndarray | None) -> tuple[str, ...]:
         if x is None:
             raise ValueError("a proved status comes with its selection")
+        model.remember(x)
         return tuple(a for a, on in zip(model.ids, x > 0.5, strict=True) if on)
 
 
