@@ -272,3 +272,28 @@ def test_the_dossiers_show_the_declared_attributes_in_both_languages(written):
     assert da["Branche"] == "Design, Møbler & Interiør" and en["Industry"] == "Design, Furniture & Interior"
     assert da["Landdistrikt/yderområde"] == "nej" and en["Rural/peripheral"] == "no"
     assert list(en)[:3] == ["Industry", "Focus area", "Municipality"]  # the call's order
+
+
+@pytest.mark.parametrize("name, old", [
+    ("scenario-matrix.csv", {"application_id": ["A"], "title": ["a"], "baseline_stage1": [1], "baseline_stage2": [0],
+                             "times_selected_stage1": [1], "robust_core_stage1": [True]}),
+    ("weight-sweep.csv", {"stage": [1], "criterion": ["c"], "weight": [0.5], "baseline_weight": [0.4],
+                          "selected_stage1": ["A"], "selected_stage2": ["A"], "same_as_baseline": [True]}),
+    ("selection-probability.csv", {"application_id": ["A"], "title": ["a"], "selected_stage1_baseline": [True],
+                                   "probability_selected_stage1": [0.5], "infeasible_share_stage1": [0.0]}),
+])
+def test_the_plot_api_says_a_table_has_the_old_layout(name, old):
+    from selection.plot.layout import as_drawn
+
+    with pytest.raises(ValueError, match=f"{name} is in the layout of schema version 1"):
+        as_drawn(name, pd.DataFrame(old))
+
+
+def test_drawn_views_are_not_mistaken_for_the_old_layout():
+    from selection.plot.layout import as_drawn
+
+    view = pd.DataFrame({"application_id": ["A"], "probability_selected_stage1": [0.5],
+                         "selected_baseline_stage1": [True], "core_label": ["core"]})
+    assert as_drawn("selection-probability.csv", view) is view
+    drawn = pd.DataFrame({"application_id": ["A"], "scenario": ["baseline"], "selected_stage1": [1]})
+    assert as_drawn("scenario-matrix.csv", drawn) is drawn

@@ -12,9 +12,25 @@ workbench read their tables through the same functions (``selection.report.bundl
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 __all__ = ["as_drawn", "by_stage", "probability_view", "one_stage", "first_of", "ENGINE_LAYOUTS"]
+
+def _old_layout(name: str, cols: set) -> bool:
+    """Whether a table is in the layout of schema version 1 (told apart from the drawn views, which
+    also have a column per stage but name them ``<value>_stage<N>`` beside ``scenario`` or
+    ``application_id`` columns the old layout lacks)."""
+    staged = [c for c in map(str, cols) if re.search(r"_stage\d+", c)]
+    if name == "scenario-matrix.csv":
+        return bool(staged) and "scenario" not in cols
+    if name == "weight-sweep.csv":
+        return bool(staged) and not {"selection_stage", "application_id"} & cols
+    if name == "selection-probability.csv":
+        return any(re.fullmatch(r"(selected_stage\d+_baseline|infeasible_share_stage\d+)", c) for c in staged)
+    return False
+
 
 #: The tables whose written layout the report reshapes when it reads them (the rest it shows as
 #: written): the long layouts named in ``docs/report.md``.
@@ -76,8 +92,9 @@ def as_drawn(name: str, frame: pd.DataFrame) -> pd.DataFrame:
       and scenario with ``selected_stage<N>`` per stage (:func:`by_stage`);
     * ``selection-probability.csv``: a row per stage and application -> :func:`probability_view`.
 
-    A table in the layout of schema version 1 (one column per stage) is not read: its reader says
-    so (:func:`selection.schema.outdated`).
+    A table in the layout of schema version 1 (a column per stage) is refused with a
+    :class:`ValueError` saying so, as the report and :func:`selection.schema.check_folder` do
+    (:func:`selection.schema.outdated`).
 
     >>> long = pd.DataFrame({"stage": [1, 1], "criterion": ["value"] * 2, "weight": [0.5] * 2,
     ...                      "baseline_weight": [0.4] * 2, "selection_stage": [1, 2], "selected": ["A1 A3", "A1"]})
@@ -85,6 +102,10 @@ def as_drawn(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     [['value', 0.5, 'A1', True], ['value', 0.5, 'A3', True]]
     """
     cols = set(frame.columns)
+    if _old_layout(name, cols):
+        raise ValueError(f"{name} is in the layout of schema version 1 (a column per stage, <name>_stage<N>); "
+                             "this version reads a stage column and a row per stage: run the command again "
+                             "(selection scenarios / selection sensitivity)")
     if name == "weight-stability.csv" and "criterion_id" not in cols and \
             {"criterion", "baseline_weight", "stable_from", "stable_to"} <= cols:
         return frame.rename(columns={"criterion": "criterion_id", "baseline_weight": "weight",
