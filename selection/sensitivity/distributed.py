@@ -176,6 +176,13 @@ class DaskShards:
             self._scattered = (ctx, self.client.scatter(ctx, broadcast=True, hash=False))
         return self._scattered[1]
 
+    def _cancel(self, futures: list[Any]) -> None:
+        """Stop the shards still queued or running (best effort: a closed client has none left)."""
+        try:
+            self.client.cancel(futures)
+        except Exception:  # noqa: BLE001 - the error being reported matters, not this one
+            pass
+
     def select_samples(self, ctx: Context, weights: Sequence[np.ndarray], scores: Sequence[np.ndarray] | None = None,
                        *, progress: Callable[[int], None] | None = None) -> SampleResult:
         """The same as :func:`~selection.sensitivity.engine.select_samples`, shard by shard on the
@@ -198,21 +205,29 @@ class DaskShards:
         results: list[SampleResult | None] = [None] * len(futures)
         try:
             for fut, res in dd.as_completed(futures, loop=self.client.loop, with_results=True):
+                if not isinstance(res, SampleResult):  # cancelled: the scheduler went away or shut down
+                    raise SensitivityError(Problem(
+                        f"a shard was cancelled ({type(res).__name__}): the connection to the Dask scheduler was "
+                        "lost or the cluster shut down", hint="check that the scheduler and its workers are "
+                                                              "running, then run again"))
                 results[where[fut.key]] = res
                 if progress is not None:
                     progress(len(res.selections[0]))
+        except SensitivityError:
+            self._cancel(futures)
+            raise
         except dd.KilledWorker as exc:  # workers running one shard died more often than Dask allows
-            self.client.cancel(futures)
+            self._cancel(futures)
             raise SensitivityError(Problem(
                 f"Dask workers died repeatedly running one shard of {size} samples ({exc})",
                 hint="read that worker's log; a worker over its memory limit is restarted by its nanny: give "
                      "workers more memory (dask worker --memory-limit) or fewer threads each (--nthreads 1)")) from None
         except OSError as exc:  # the connection to the scheduler was lost (CommClosedError is an OSError)
-            self.client.cancel(futures)
+            self._cancel(futures)
             raise SensitivityError(Problem(f"lost the connection to the Dask scheduler ({type(exc).__name__}: {exc})",
                                            hint="check that the scheduler is still running, then run again")) from None
         except BaseException:  # a bug in a shard (its own traceback) or Ctrl-C: stop the other shards
-            self.client.cancel(futures)
+            self._cancel(futures)
             raise
         for res in results:
             if res is None:  # pragma: no cover - as_completed yields every future or raises

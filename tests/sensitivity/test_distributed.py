@@ -178,3 +178,21 @@ def test_import_and_help_do_not_load_dask():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "--scheduler" in out and out.strip().splitlines()[-1] == "[]"
+
+
+def test_cluster_gone_mid_run_is_a_clear_error(example_context):
+    """The scheduler shuts down while shards are running: a SensitivityError, not a bug report
+    (``as_completed`` hands back the cancelled futures' errors as results)."""
+    ctx = example_context
+    W = [sample_weights(120, sc.weights, np.random.default_rng(2)) for sc in ctx.stages]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=50) as cl, \
+            distributed.Client(cl, set_as_default=False) as c:
+        shards = sd.DaskShards(c, shard_size=3)
+
+        def stop(k: int) -> None:
+            if cl.status.name == "running":
+                cl.close()
+
+        with pytest.raises(SensitivityError, match="connection to the Dask scheduler was lost"):
+            shards.select_samples(ctx, W, progress=stop)
