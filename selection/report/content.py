@@ -547,7 +547,8 @@ def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str, params: dict |
     """The run's selection first (selected in both stages, then stage 1 only; every selected
     application, also one no weighting selects), then the others selected under at least one
     weighting, most likely first; the rest are counted. Column headers name the weight sets."""
-    pcols = [c for c in ("probability_selected_stage1", "probability_selected_stage2") if c in f.columns]
+    pcols = sorted((c for c in f.columns if str(c).startswith("probability_selected_stage")),  # the view: a column per stage
+                   key=lambda c: int(str(c).rsplit("stage", 1)[1]))
     p = f[pcols].apply(pd.to_numeric, errors="coerce").fillna(0)
     chance = p.max(axis=1) > 0
     chosen = run.manifest.get("selected", {})
@@ -571,8 +572,9 @@ def _probability_view(f: pd.DataFrame, run: RunBundle, lang: str, params: dict |
             row[say("in_run", lang)] = (f"{say('stage', lang).lower()} " + " + ".join(
                 str(n) for n in stages if app in set(chosen.get(str(n), [])))) if r["_in1"] else "—"
         for c in pcols:
-            head = say("p_selected_space", lang, n=c[-1], space=smaa) if params else \
-                f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {c[-1]}"
+            k = str(c).rsplit("stage", 1)[1]  # the stage number (also 10 and beyond)
+            head = say("p_selected_space", lang, n=k, space=smaa) if params else \
+                f"{say('p_selected', lang).capitalize()}, {say('stage', lang).lower()} {k}"
             row[head] = _fmt(float(r[c]) if r[c] == r[c] else None, 2, lang)
         if "core_label" in f.columns:
             lab = r["core_label"]
