@@ -631,9 +631,9 @@ def _sensitivity_svg(run: Path, kind: str, lang: str, names: dict[str, str] | No
         prob, core = b.table("selection-probability.csv"), b.table("core-index.csv")
         if prob is None:
             return None
-        from selection.plot.layout import probability_view  # the report's view too: one reshaping source
+        from selection.plot.layout import probability_view
 
-        ax = plot.selection_probability(probability_view(prob, core), lang=lang)
+        ax = plot.selection_probability(probability_view(prob, core), lang=lang)  # the report's view too
     elif kind == "rank-acceptability":
         acc = b.table("rank-acceptability.csv")
         if acc is None:
