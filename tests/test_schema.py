@@ -129,7 +129,8 @@ def test_engine_column_constants_are_the_schema_columns():
     assert ["stage", *LENIENCY_COLUMNS] == [c for c in schema.LENIENCY.columns]
     assert list(ALTERNATIVE_COLUMNS) == list(schema.ALTERNATIVES.columns)
     assert list(RESERVE_COLUMNS) == list(schema.RESERVE.columns)
-    assert list(SELECTION_COLUMNS) == list(schema.SELECTION.columns + schema.SELECTION.optional)
+    assert list(SELECTION_COLUMNS) == list(schema.SELECTION.columns) + ["reason_code", "facts"]
+    assert set(schema.SELECTION.optional) == {"reason_code", "facts", "requested", "granted"}  # + partial funding
     assert {schema.table_for(f).name for f in SENSITIVITY_FILES} == {t.name for t in schema.tables_of("sensitivity")}
 
 
