@@ -23,7 +23,11 @@ __all__ = ["CODES", "Decision", "Text", "text"]
 #: Every reason code, with the facts its record carries (see :mod:`selection.words` for the words).
 CODES: dict[str, str] = {
     "selected": "forced: the forced-in decision's justification (Text) or null; with partial funding "
-                "granted, requested (whole units) and currency",
+                "granted, requested (whole units) and currency; drawn in a partial lottery: lottery (the "
+                "lottery facts, as for the code 'lottery')",
+    "lottery": "zone ('gray': decided by lot; 'below': below the gray zone), n_gray, expected_rank, q05, q95 "
+               "(its 90 % interval of ranks), funding_line (in expected rank), chance (gray only), drawn "
+               "(selection.bayes's partial lottery)",
     "not_in_earlier_stage": "stage: the earlier stage's number",
     "below_threshold": "failed: the thresholds missed (Text, from the ranking)",
     "regional_share_over_cap": "share, cap: the application's regional share and the stage's cap",

@@ -86,6 +86,9 @@ class CallFolder:
     #: Per stage, the operator's written assessments (application id -> text), from the stage's
     #: ``assessments`` folder (:mod:`selection.io.assessments`).
     assessments: Mapping[int, Mapping[str, Assessment]] = field(default_factory=dict)
+    #: The stages of ``pending`` as data, for readers that word them (the report, in either
+    #: language): ``stage``, ``name``, ``from_stage``, ``scores`` (the folder waited for), ``note``.
+    waiting: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
         error.warnings = warnings  # e.g. the unknown column behind a missing money column
         raise error
     notes = []
+    waiting = tuple({"stage": n, "name": call.stage(n).name, "from_stage": call.stage(n).from_stage,
+                     "scores": _rel(root, score_folder(root, call.scores, n))} for n in pending) if call else ()
     if pending:
         notes = [f"stage {n} is not run yet: no score files in {_rel(root, score_folder(root, call.scores, n))}"
                  + (f" (it chooses from stage {call.stage(n).from_stage})" if call.stage(n).from_stage in pending else "")
@@ -340,7 +345,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
             catalogues = {n: c for n, c in catalogues.items() if n not in pending}
     return CallFolder(root, call, catalogues, apps, experts, assignments, evaluations, scen,
                       tuple(dict.fromkeys(files)), tuple(notes), tuple(warnings), outside, governing,
-                      board=board, assessments=assessed)
+                      board=board, assessments=assessed,
+                      waiting=tuple({**w, "note": note} for w, note in zip(waiting, notes, strict=True)))
 
 
 def _read_record(root: Path, call: Call, known_ids: set[str], files: list[Path], problems: list[Problem]

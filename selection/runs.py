@@ -272,7 +272,7 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
                      "operator": folder.call.operator, "currency": folder.call.currency.code},
         },
         "selected": {str(n): list(sr.outcome.selected) for n, sr in result.stages.items()},
-        "pending_stages": list(folder.pending),
+        "pending_stages": [dict(w) for w in folder.waiting],  # stage, name, from_stage, scores, note
         "objective": {str(n): sr.outcome.objective for n, sr in result.stages.items()},
         "rules": {str(n): rules_record(sr.outcome) for n, sr in result.stages.items()},
         "timings_s": {k: round(v, 6) for k, v in result.timings.items()},

@@ -41,7 +41,7 @@ __all__ = ["SCHEMA_VERSION", "KINDS", "MANIFEST", "Table", "TABLES", "RANKING", 
            "SCENARIO_SUMMARY", "RANK_ACCEPTABILITY", "CENTRAL_WEIGHTS", "SELECTION_PROBABILITY",
            "SCORE_UNCERTAINTY", "WEIGHT_STABILITY", "WEIGHT_SWEEP", "CORE_INDEX", "POSTERIOR",
            "EXPERT_POSTERIOR", "POSTERIOR_DIAGNOSTICS", "LOTTERY", "APPLICATION_ATTRIBUTES", "MANIFEST_FILE",
-           "REPORT_FILES", "report_files", "LAYOUT_CHANGES", "outdated", "folder_version", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
+           "REPORT_FILES", "REPORT_LANGS", "report_files", "LAYOUT_CHANGES", "outdated", "folder_version", "table_for", "tables_of", "read_header", "read_manifest", "check_folder", "validate_folder",
            "LENIENCY_BAND", "LENIENCY_LABELS", "AGREEMENT_MIN_APPLICATIONS", "AGREEMENT_MIN_EXPERTS",
            "agreement_too_little"]
 
@@ -63,15 +63,23 @@ KINDS = {"run": "selection run", "panel": "selection panel", "scenarios": "selec
          "sensitivity": "selection sensitivity"}
 
 MANIFEST_FILE = "manifest.json"
-#: Files ``selection report`` adds to a run folder (not outputs of the run itself): the English
-#: report's; another language's are named by :func:`report_files`.
-REPORT_FILES = ("report.html", "report.xlsx")
+#: The languages ``selection report --lang`` writes.
+REPORT_LANGS = ("en", "da")
 
 
 def report_files(lang: str = "en") -> tuple[str, str]:
     """The report's file names in ``lang``: ``report.html``/``report.xlsx`` in English,
-    ``report.<lang>.html``/``report.<lang>.xlsx`` otherwise (so one language never overwrites another)."""
-    return REPORT_FILES if lang == "en" else (f"report.{lang}.html", f"report.{lang}.xlsx")
+    ``report.<lang>.html``/``report.<lang>.xlsx`` otherwise (so one language never overwrites another).
+
+    >>> report_files("da")
+    ('report.da.html', 'report.da.xlsx')
+    """
+    return ("report.html", "report.xlsx") if lang == "en" else (f"report.{lang}.html", f"report.{lang}.xlsx")
+
+
+#: Files ``selection report`` adds to a run folder (not outputs of the run itself), in every
+#: language it writes: ``report.html``, ``report.xlsx``, ``report.da.html``, ``report.da.xlsx``.
+REPORT_FILES = tuple(f for lang in REPORT_LANGS for f in report_files(lang))
 
 #: Keys every manifest has, and the keys each kind adds.
 MANIFEST: dict[str, tuple[str, ...]] = {

@@ -31,7 +31,7 @@ LANGS = ("en", "da")
 
 #: Decimals per kind of quantity: a selection's value and a cost to include (sums of scores), a
 #: panel score, a weight, a share (as a percentage), money (whole units), a count.
-DECIMALS = {"value": 4, "score": 2, "weight": 3, "share": 1, "money": 0, "count": 0}
+DECIMALS = {"value": 4, "score": 2, "weight": 3, "share": 1, "money": 0, "count": 0, "rank": 1}
 
 
 def fmt(x: float, kind: str, lang: str = "en", *, unit: str = "") -> str:
@@ -71,6 +71,10 @@ def _t(text: Any, lang: str) -> str:
 _W = {
     "en": {
         "selected": "selected", "forced_in": "selected (forced in: {why})",
+        "gray": "{sel}: decided by lot among the {n} applications of the gray zone (expected rank {er}, 90 % "
+                "interval {lo}–{hi}, crosses the funding line at {line}); chance of selection {chance}",
+        "below_gray": "below the gray zone: the 90 % interval of its expected rank ({lo}–{hi}) lies below the "
+                      "funding line at {line}", "not_sel": "not selected",
         "partial": "{sel}, funded at {granted} of {requested} requested",
         "not_in_earlier_stage": "not selected in stage {stage}", "below_threshold": "below threshold: {failed}",
         "regional": "regional share {share} is above the cap of {cap}", "not_eligible": "not eligible: {why}",
@@ -88,7 +92,7 @@ _W = {
         "keeps2": "it keeps every stage-1 rule but lowers the best stage-2 value within it by {d}",
         "keeps2_none": "it keeps every stage-1 rule but leaves no stage-2 selection that keeps the stage-2 rules",
         "keeps1": "it keeps every stage-1 rule and the best stage-2 value, but lowers the stage-1 value by {d}",
-        "kinds": "({n} more kinds of swap)",
+        "kinds": "({n} more kinds of swap)", "kind1": "(1 more kind of swap)",
         "linked": " (linked mode: stage 1 is chosen first for the best stage-2 selection within it, then for "
                   "its own value)",
         "impossible": "; no selection that respects every rule can include it",
@@ -98,6 +102,10 @@ _W = {
     },
     "da": {
         "selected": "udvalgt", "forced_in": "udvalgt ved beslutning ({why})",
+        "gray": "{sel}: afgjort ved lodtrækning blandt gråzonens {n} ansøgninger (forventet placering {er}, "
+                "90 %-interval {lo}–{hi}, krydser finansieringsgrænsen ved {line}); chance for udvælgelse {chance}",
+        "below_gray": "under gråzonen: 90 %-intervallet for dens forventede placering ({lo}–{hi}) ligger under "
+                      "finansieringsgrænsen ved {line}", "not_sel": "ikke udvalgt",
         "partial": "{sel}, bevilget {granted} af de ansøgte {requested}",
         "not_in_earlier_stage": "ikke udvalgt i fase {stage}", "below_threshold": "under tærsklen: {failed}",
         "regional": "regional andel {share} er over loftet på {cap}", "not_eligible": "ikke støtteberettiget: {why}",
@@ -118,7 +126,7 @@ _W = {
                        "overholder reglerne i fase 2",
         "keeps1": "byttet overholder alle regler i fase 1 og bevarer den bedste værdi i fase 2, men sænker "
                   "værdien i fase 1 med {d}",
-        "kinds": "({n} andre slags bytte)",
+        "kinds": "({n} andre slags bytte)", "kind1": "(1 anden slags bytte)",
         "linked": " (koblet tilstand: fase 1 vælges først for den bedste udvælgelse i fase 2 inden for den, "
                   "derefter for sin egen værdi)",
         "impossible": "; ingen udvælgelse, der overholder alle regler, kan omfatte den",
@@ -139,6 +147,7 @@ KINDS = {
     "excluded": ("may not be selected", "kan ikke udvælges"), "outranked": ("outranked", "overgået"),
     "no_gain": ("not selected: no gain in value", "ikke udvalgt: ingen gevinst i værdi"),
     "ranking_deviation": ("ranking deviation", "rangafvigelse"),
+    "lottery": ("not drawn in the lottery", "ikke udtrukket ved lodtrækningen"),
 }
 
 
@@ -183,6 +192,17 @@ def _ids(ids: Sequence[str], more: int, lang: str) -> str:
     return w["instead"].format(ids=w["or"].join(ids)) + (w["more"].format(n=more) if more > 0 else "")
 
 
+def _lottery(f: Mapping[str, Any], lang: str) -> str:
+    """A partial lottery's decision (:func:`selection.bayes.lottery.lottery_facts`) in words."""
+    w = _W[lang]
+    lo, hi, line = fmt(f["q05"], "count", lang), fmt(f["q95"], "count", lang), fmt(f["funding_line"], "rank", lang)
+    if f["zone"] == "gray":
+        return w["gray"].format(sel=w["selected" if f.get("drawn") else "not_sel"], n=fmt(f["n_gray"], "count", lang),
+                                er=fmt(f["expected_rank"], "rank", lang), lo=lo, hi=hi, line=line,
+                                chance=fmt(f["chance"], "share", lang))
+    return w["below_gray"].format(lo=lo, hi=hi, line=line)
+
+
 def render(decision: Decision, lang: str = "en") -> str:
     """One decision in words (``lang`` ``"en"`` or ``"da"``).
 
@@ -194,8 +214,9 @@ def render(decision: Decision, lang: str = "en") -> str:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     w, f, code = _W[lang], decision.facts, decision.code
     if code == "selected":
-        if f.get("lottery"):  # a partial lottery's draw (selection.bayes) states its own words
-            return _t(f["lottery"], lang)
+        if f.get("lottery"):  # drawn in a partial lottery (selection.bayes): its facts
+            lot = f["lottery"]
+            return _lottery(lot, lang) if "zone" in lot else _t(lot, lang)  # older runs: words
         sel = w["forced_in"].format(why=_t(f["forced"], lang)) if f.get("forced") else w["selected"]
         if f.get("granted") is not None and f["granted"] < f.get("requested", 0):  # partial funding
             unit = str(f.get("currency", ""))
@@ -214,6 +235,8 @@ def render(decision: Decision, lang: str = "en") -> str:
         return w["forced_out"].format(why=_t(f["because"], lang))
     if code == "excluded":
         return _t(f["text"], lang)
+    if code == "lottery":
+        return _lottery(f, lang)
     if code == "no_gain":
         return w["no_gain"].format(v=fmt(f["value"], "value", lang))
     if code == "outranked":
@@ -241,7 +264,7 @@ def render(decision: Decision, lang: str = "en") -> str:
                 body = w["keeps"].format(d=fmt(s["value_drop"], "value", lang))
             parts.append(f"{head}: {body}")
         if f.get("more_kinds"):
-            parts.append(w["kinds"].format(n=f["more_kinds"]))
+            parts.append(w["kind1"] if f["more_kinds"] == 1 else w["kinds"].format(n=f["more_kinds"]))
         out = w["deviation"] + "; ".join(parts) + (w["linked"] if f.get("linked") else "")
         if f.get("impossible"):
             out += w["impossible"]

@@ -25,8 +25,15 @@ FORCED = {"rule": "forced:KP-17", "kind": "forced", "sense": ">=", "allowed": 1.
 COUNT = {"rule": "max_selected", "kind": "count", "sense": "<=", "allowed": 8.0, "used": 8.0, "new": 9.0,
          "unit": "applications", "label": text(""), "description": text("at most 8 selected", "højst 8 udvalgt")}
 
+GRAY = {"zone": "gray", "n_gray": 4, "expected_rank": 7.25, "q05": 4, "q95": 11, "funding_line": 8.5,
+        "chance": 0.5, "drawn": True}
+BELOW = {"zone": "below", "n_gray": 4, "expected_rank": 15.5, "q05": 12, "q95": 19, "funding_line": 8.5,
+         "drawn": False}
+
 EXAMPLES = {
-    "selected": [{"forced": None}, {"forced": text("board decision", "bestyrelsens beslutning")}],
+    "selected": [{"forced": None}, {"forced": text("board decision", "bestyrelsens beslutning")},
+                 {"forced": None, "lottery": GRAY}],
+    "lottery": [{**GRAY, "drawn": False}, BELOW],
     "not_in_earlier_stage": [{"stage": 1}],
     "below_threshold": [{"failed": text("Value added 1.00 < 2", "Værditilvækst 1,00 < 2")}],
     "regional_share_over_cap": [{"share": 0.4, "cap": 0.33}],
@@ -74,9 +81,12 @@ def test_known_sentences():
         "ranking deviation: instead of KP-21: without KP-21, \"at least 1 rural/peripheral selected\" would fail "
         "(§1.1 rural areas); excluded by the cap on industry Film & Video (at most 3; 3 already selected); "
         "instead of KP-33 or KP-30 or KP-29 (and 2 more): KP-17 is forced in (board decision); instead of KP-40: "
-        "it keeps every rule but lowers the total value by 0.0708; (1 more kinds of swap); forcing it in costs "
+        "it keeps every rule but lowers the total value by 0.0708; (1 more kind of swap); forcing it in costs "
         "0.1417 in total value (KP-10, KP-33 would leave)")
-    assert render(dev, "da").endswith("at tvinge den ind koster 0,1417 i samlet værdi (KP-10, KP-33 ville udgå)")
+    da = render(dev, "da")  # no calque ("at tvinge den ind", "tvunget ind"): plain Danish (issue 17)
+    assert da.endswith("at tage den med koster 0,1417 i samlet værdi (KP-10, KP-33 ville udgå)")
+    assert "KP-17 er udvalgt ved beslutning (bestyrelsens beslutning)" in da and "tvinge" not in da
+    assert "(1 anden slags bytte)" in da and "(1 more kind of swap)" in render(dev, "en")  # one, not "1 andre"
     out = Decision("outranked", EXAMPLES["outranked"][1])
     assert render(out, "en") == ("outranked within the budget: \"requested grants within 2,000,000 DKK\" would be "
                                  "exceeded by 150,000 DKK")
@@ -97,3 +107,23 @@ def test_number_style_per_language_and_kind():
 def test_unknown_code_is_refused():
     with pytest.raises(ValueError, match="unknown reason code"):
         Decision("because", {})
+
+
+def test_lottery_decisions_rendered_from_their_facts():
+    """A partial lottery's decision is a record (zone, ranks, chance) worded here, in both languages
+    and each language's number style (issue 16: it was prose with "7.2" in the Danish reason)."""
+    drawn = Decision("selected", {"forced": None, "lottery": GRAY})
+    assert render(drawn, "en") == ("selected: decided by lot among the 4 applications of the gray zone (expected rank "
+                                   "7.2, 90 % interval 4–11, crosses the funding line at 8.5); chance of selection "
+                                   "50.0%")
+    assert render(drawn, "da") == ("udvalgt: afgjort ved lodtrækning blandt gråzonens 4 ansøgninger (forventet "
+                                   "placering 7,2, 90 %-interval 4–11, krydser finansieringsgrænsen ved 8,5); chance "
+                                   "for udvælgelse 50,0 %")
+    out = Decision("lottery", {**GRAY, "drawn": False})
+    assert render(out, "en").startswith("not selected: decided by lot") and render(out, "da").startswith(
+        "ikke udvalgt: afgjort ved lodtrækning")
+    assert render(Decision("lottery", BELOW), "da") == ("under gråzonen: 90 %-intervallet for dens forventede placering "
+                                                        "(12–19) ligger under finansieringsgrænsen ved 8,5")
+    # run folders from before the record kept the words themselves
+    old = Decision("selected", {"forced": None, "lottery": text("selected: decided by lot", "udvalgt: ved lod")})
+    assert render(old, "da") == "udvalgt: ved lod"

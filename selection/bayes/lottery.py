@@ -45,12 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from selection.danish import pct
 from selection.model import Application, Stage
 from selection.select.program import StageInput, solve_stage
 
 __all__ = ["LOTTERY_COLUMNS", "EXACT_MAX", "LotteryDraw", "public_seed", "lottery_seed", "provisional_line",
-           "zones", "draw_lottery", "lottery_table", "lottery_reasons"]
+           "zones", "draw_lottery", "lottery_table", "lottery_facts"]
 
 LOTTERY_COLUMNS = ["stage", "application_id", "zone", "probability", "selected"]
 #: Gray zones up to this size get exact chances (every order solved); larger ones Monte Carlo.
@@ -258,27 +257,21 @@ def lottery_table(draw: LotteryDraw, posterior: pd.DataFrame) -> pd.DataFrame:
                          "selected": [a in chosen for a in ids]}, columns=LOTTERY_COLUMNS)
 
 
-def lottery_reasons(draw: LotteryDraw, posterior: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """The decision reason (English, Danish) of each gray-zone and below-zone application."""
+def lottery_facts(draw: LotteryDraw, posterior: pd.DataFrame) -> dict[str, dict]:
+    """The decision facts of each gray-zone application and of each one below the zone that is not
+    selected (reason code ``lottery``, or ``selected`` with these facts under ``lottery``): its
+    zone, the zone's size, its expected rank and 90 % interval, the funding line and, in the gray
+    zone, its chance of selection and whether it was drawn. :mod:`selection.words` words them."""
     p = posterior.set_index("application_id")
     chosen = set(draw.selected)
-    out = {}
+    out: dict[str, dict] = {}
     for a, z in draw.zones.items():
-        chance = draw.probability.get(a, 0.0)
+        if z not in ("gray", "below") or (z == "below" and a in chosen):
+            continue
+        facts = {"zone": z, "n_gray": len(draw.gray_sorted), "expected_rank": float(p.at[a, "expected_rank"]),
+                 "q05": int(p.at[a, "er_q05"]), "q95": int(p.at[a, "er_q95"]),
+                 "funding_line": float(draw.funding_line), "drawn": a in chosen}
         if z == "gray":
-            en = (f"decided by lot among the {len(draw.gray_sorted)} applications of the gray zone "
-                  f"(expected rank {p.at[a, 'expected_rank']:.1f}, 90 % interval {p.at[a, 'er_q05']}-"
-                  f"{p.at[a, 'er_q95']}, crosses the funding line at {draw.funding_line:.1f}); "
-                  f"chance of selection {chance:.0%}")
-            da = (f"afgjort ved lodtrækning blandt gråzonens {len(draw.gray_sorted)} ansøgninger "
-                  f"(forventet placering {p.at[a, 'expected_rank']:.1f}, 90 %-interval {p.at[a, 'er_q05']}-"
-                  f"{p.at[a, 'er_q95']}, krydser finansieringsgrænsen ved {draw.funding_line:.1f}); "
-                  f"chance for udvælgelse {pct(chance)}")
-            out[a] = (("selected: " if a in chosen else "not selected: ") + en,
-                      ("udvalgt: " if a in chosen else "ikke udvalgt: ") + da)
-        elif z == "below" and a not in chosen:
-            out[a] = (f"below the gray zone: the 90 % interval of its expected rank ({p.at[a, 'er_q05']}-"
-                      f"{p.at[a, 'er_q95']}) lies below the funding line at {draw.funding_line:.1f}",
-                      f"under gråzonen: 90 %-intervallet for dens forventede placering ({p.at[a, 'er_q05']}-"
-                      f"{p.at[a, 'er_q95']}) ligger under finansieringsgrænsen ved {draw.funding_line:.1f}")
+            facts["chance"] = float(draw.probability.get(a, 0.0))
+        out[a] = facts
     return out

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from selection.bayes.gibbs import Posterior, SamplerSettings, fit, panel_data
-from selection.bayes.lottery import LotteryDraw, draw_lottery, lottery_reasons, lottery_table
+from selection.bayes.lottery import LotteryDraw, draw_lottery, lottery_facts, lottery_table
 from selection.bayes.summary import (
     EXPERT_POSTERIOR_COLUMNS,
     POSTERIOR_COLUMNS,
@@ -90,41 +91,29 @@ def decide_stage(fitted: BayesStage, stage: Stage, catalogue: CriteriaCatalogue,
     new_outcome = outcome_for(inp, outcome.rules, draw.selected, solver,
                               note=f"partial lottery among the gray zone ({len(draw.gray_sorted)} applications)")
     chosen = set(draw.selected)
-    reasons = lottery_reasons(draw, table)
-    sel = _lottery_decisions(selection, chosen, reasons)
+    sel = _lottery_decisions(selection, chosen, lottery_facts(draw, table))
     fitted = replace(fitted, lottery=draw, lottery_table=lottery_table(draw, table))
     return new_outcome, sel, fitted
 
 
-def _lottery_decisions(selection: pd.DataFrame, chosen: set[str], reasons: Mapping[str, tuple[str, str]]
+def _lottery_decisions(selection: pd.DataFrame, chosen: set[str], facts: Mapping[str, Mapping[str, Any]]
                        ) -> pd.DataFrame:
     """The stage table with the lottery's decisions: ``selected`` from the draw and, for the gray
-    zone and the zone below it, the reason (rendered words in ``reason``/``reason_da`` and/or the
-    decision record ``reason_code``/``facts``, whichever the table carries)."""
+    zone and the zone below it, the decision record (``reason_code``/``facts``: ``selected`` with
+    the lottery facts, or ``lottery``), worded by :func:`selection.words.add_reasons` at the edge."""
     import json
 
     sel = selection.copy()
     sel["selected"] = sel["application_id"].isin(chosen)
-    words = "reason" in sel.columns
-    record = "reason_code" in sel.columns
     for i, a in zip(sel.index, sel["application_id"], strict=True):
-        if a in reasons:
-            en, da = reasons[a]
-            if words:
-                sel.at[i, "reason"], sel.at[i, "reason_da"] = en, da
-            if record:  # rendered by selection.words: "selected" keeps the lottery text as a fact
-                if a in chosen:
-                    sel.at[i, "reason_code"] = "selected"
-                    sel.at[i, "facts"] = json.dumps({"forced": None, "lottery": {"en": en, "da": da}},
-                                                    ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-                else:
-                    sel.at[i, "reason_code"] = "excluded"
-                    sel.at[i, "facts"] = json.dumps({"text": {"en": en, "da": da}}, ensure_ascii=False,
-                                                    sort_keys=True, separators=(",", ":"))
-        elif a in chosen and words and not str(sel.at[i, "reason"]).startswith("selected"):
-            sel.at[i, "reason"], sel.at[i, "reason_da"] = "selected", "udvalgt"
+        if a in facts:
+            record = {"forced": None, "lottery": dict(facts[a])} if a in chosen else dict(facts[a])
+            sel.at[i, "reason_code"] = "selected" if a in chosen else "lottery"
+            sel.at[i, "facts"] = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        elif a in chosen and "reason_code" in sel.columns and sel.at[i, "reason_code"] != "selected":
+            sel.at[i, "reason_code"], sel.at[i, "facts"] = "selected", json.dumps({"forced": None})
     if "cost_to_include" in sel.columns:
-        sel["cost_to_include"] = [c if a not in reasons else float("nan")
+        sel["cost_to_include"] = [c if a not in facts else float("nan")
                                   for a, c in zip(sel["application_id"], sel["cost_to_include"], strict=True)]
     return sel
 

@@ -22,20 +22,28 @@ def _meta(inp: ReportInputs, lang: str) -> list[tuple[str, str]]:
     m = inp.run.manifest
     p = m.get("parameters", {})
     call = p.get("call", {})
-    rows = [("call_id", str(m.get("call_id", ""))), (say("run", lang), inp.run.path.name),
+    rows = [(say("call_id", lang), str(m.get("call_id", ""))), (say("run", lang), inp.run.path.name),
             (say("created", lang), str(m.get("created_utc", ""))),
             (say("scenario_label", lang), str(m.get("scenario", ""))), (say("seed", lang), str(m.get("seed", ""))),
             (say("solver", lang), str(p.get("solver", "")))]
     if call.get("operator"):
-        rows.insert(1, ("operator", call["operator"]))
+        rows.insert(1, (say("operator", lang), call["operator"]))
     versions = m.get("versions", {})
     if versions:
         rows.append((say("versions", lang), ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))))
     for kind, b in (("scenarios", inp.scenarios), ("sensitivity", inp.sensitivity)):
         left = [m for m in inp.left_out if m.kind == kind]
-        rows.append((kind, b.path.name if b is not None else
+        rows.append((say(f"{kind}_run", lang), b.path.name if b is not None else
                      f"— ({mismatch_text(left[0], lang)})" if left else "—"))
     return rows
+
+
+def _notes(inp: ReportInputs, lang: str) -> list[str]:
+    """Which scenarios and sensitivity folders the report chose by itself (the newest matching
+    sibling of the run), in ``lang``; a folder given explicitly needs no note."""
+    return [say(f"picked_{kind}", lang, folder=b.path.name)
+            for kind, b in (("scenarios", inp.scenarios), ("sensitivity", inp.sensitivity))
+            if b is not None and kind in inp.picked]
 
 
 def _say_left_out(sections: list[Section], inp: ReportInputs, lang: str) -> None:
@@ -66,8 +74,8 @@ def build_report(inp: ReportInputs, *, lang: str = "en") -> tuple[str, bytes]:
     call = inp.run.manifest.get("parameters", {}).get("call", {})
     name = (call.get("name") if lang == "da" else call.get("name_en") or call.get("name")) or inp.run.call_id
     title = f"{say('report', lang)}: {name}"
-    return (render_html(sections, meta, list(inp.notes), title=title, lang=lang),
-            render_xlsx(sections, meta, created=_created(inp)))
+    return (render_html(sections, meta, _notes(inp, lang), title=title, lang=lang),
+            render_xlsx(sections, meta, created=_created(inp), lang=lang))
 
 
 def write_report(run_dir: Path | str, *, scenarios: Path | str | None = None, sensitivity: Path | str | None = None,

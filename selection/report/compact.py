@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from selection import schema
-from selection.report.words import say
+from selection.report.words import number, plain, say
 
 __all__ = ["MEASURE_LABELS", "OVERALL", "HEADLINE_PREFERENCE", "DIVERGENCE_CAP", "criterion_order",
            "measure_label", "agreement_view", "agreement_sentence", "leniency_view", "divergence_view"]
@@ -25,6 +25,14 @@ MEASURE_LABELS: dict[str, str] = {
     "krippendorff_alpha_ordinal": "Krippendorff's α (ordinal)",
     "alpha_interval": "Krippendorff's α (interval)", "alpha_ordinal": "Krippendorff's α (ordinal)",
 }
+#: The same names in Danish (the genitive without an apostrophe).
+MEASURE_LABELS_DA: dict[str, str] = {k: v.replace("'s ", "s ") for k, v in MEASURE_LABELS.items()}
+#: Why a measure could not be computed, by measure (the engine's note is English; the Danish report
+#: says the same condition in Danish, from the measure, not from the note's words).
+_WHY_KEY = {"ICC1": "why_icc1", "ICC1k": "why_icc1", "ICC2": "why_same_experts", "ICC2k": "why_same_experts",
+            "ICC3": "why_same_experts", "ICC3k": "why_same_experts", "kendalls_w": "why_same_experts",
+            "krippendorff_alpha_interval": "why_alpha", "krippendorff_alpha_ordinal": "why_alpha",
+            "alpha_interval": "why_alpha", "alpha_ordinal": "why_alpha"}
 #: Criterion ids that stand for the weighted total (agreement) or all criteria (leniency).
 OVERALL = ("total", "overall", "all")
 #: The measure the one-sentence reading is about, first present wins: Krippendorff's alpha works
@@ -46,13 +54,13 @@ def _num(x) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _f2(x) -> str:
+def _f2(x, lang: str = "en") -> str:
     v = _num(x)
-    return "" if v is None else f"{v:.2f}"
+    return "" if v is None else number(v, 2, lang)
 
 
-def measure_label(m: str) -> str:
-    return MEASURE_LABELS.get(m, m)
+def measure_label(m: str, lang: str = "en") -> str:
+    return (MEASURE_LABELS_DA if lang == "da" else MEASURE_LABELS).get(m, m)
 
 
 def criterion_order(ids_in_file_order, manifest_ids) -> list[str]:
@@ -96,11 +104,15 @@ def _cell(row, lang: str = "en") -> str:
         return say("too_little", lang)
     lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
     # the interval never breaks inside (word joiners around the dash): it wraps as a whole below the value
-    return f"{v:.2f} ({lo:.2f}\u2060–\u2060{hi:.2f})" if lo is not None and hi is not None else f"{v:.2f}"
+    return (f"{number(v, 2, lang)} ({number(lo, 2, lang)}\u2060–\u2060{number(hi, 2, lang)})"
+            if lo is not None and hi is not None else number(v, 2, lang))
 
 
-def _reason(measure: str, note) -> str:
-    """The engine's note without its leading measure name ("ICC2 needs ..." -> "needs ...")."""
+def _reason(measure: str, note, lang: str = "en") -> str:
+    """The engine's note without its leading measure name ("ICC2 needs ..." -> "needs ..."); in
+    Danish the measure's condition in Danish."""
+    if lang != "en" and measure in _WHY_KEY:
+        return say(_WHY_KEY[measure], lang)
     text = str(note).strip() if isinstance(note, str) and note.strip() else ""
     for prefix in (measure, measure_label(measure), "Kendall's W", "Krippendorff's alpha"):
         if text.startswith(prefix + " "):
@@ -128,12 +140,12 @@ def agreement_view(frame: pd.DataFrame, order: list[str], names: dict[str, str],
         row = {crit_col: say("weighted_total", lang) if c in OVERALL else names.get(c, c)}
         for m in computed:
             hit = part[part["measure"].astype(str) == m]
-            row[measure_label(m)] = _cell(hit.iloc[0], lang) if len(hit) else "—"
+            row[measure_label(m, lang)] = _cell(hit.iloc[0], lang) if len(hit) else "—"
             little = little or (len(hit) > 0 and _num(hit.iloc[0]["value"]) is not None and _too_little(hit.iloc[0]))
         if counted:
             row[say("based_on", lang)] = _basis(part, lang)
         out.append(row)
-    view = pd.DataFrame(out, columns=[crit_col, *map(measure_label, computed),
+    view = pd.DataFrame(out, columns=[crit_col, *(measure_label(m, lang) for m in computed),
                                       *([say("based_on", lang)] if counted else [])])
     # not computable: group the measures by their (deduplicated) reason
     by_reason: dict[str, list[str]] = {}
@@ -141,8 +153,8 @@ def agreement_view(frame: pd.DataFrame, order: list[str], names: dict[str, str],
         missing = frame[(frame["measure"].astype(str) == m) & values.isna()]
         if not len(missing):
             continue
-        label = measure_label(m) + ("" if m not in computed else f" ({say('for_some_criteria', lang)})")
-        for note in dict.fromkeys(_reason(m, n) for n in missing.get("note", pd.Series([""] * len(missing)))):
+        label = measure_label(m, lang) + ("" if m not in computed else f" ({say('for_some_criteria', lang)})")
+        for note in dict.fromkeys(_reason(m, n, lang) for n in missing.get("note", pd.Series([""] * len(missing)))):
             by_reason.setdefault(note, [])
             if label not in by_reason[note]:
                 by_reason[note].append(label)
@@ -168,11 +180,11 @@ def agreement_sentence(frame: pd.DataFrame, lang: str) -> str | None:
         return None
     v = float(row["value"])
     lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
-    ci = say("ci95", lang, lo=f"{lo:.2f}", hi=f"{hi:.2f}") if lo is not None and hi is not None else ""
+    ci = say("ci95", lang, lo=number(lo, 2, lang), hi=number(hi, 2, lang)) if lo is not None and hi is not None else ""
     n_apps, n_exp = _num(row.get("n_applications")), _num(row.get("n_experts"))
     basis = say("basis", lang, apps=int(n_apps), experts=int(n_exp)) if n_apps and n_exp else ""
     if n_apps is not None and n_exp is not None and _too_little(row):
-        return say("headline_too_little", lang, measure=measure_label(m), apps=int(n_apps), experts=int(n_exp),
+        return say("headline_too_little", lang, measure=measure_label(m, lang), apps=int(n_apps), experts=int(n_exp),
                    min_apps=schema.AGREEMENT_MIN_APPLICATIONS, min_experts=schema.AGREEMENT_MIN_EXPERTS)
     if m.startswith("ICC"):
         band = ("poor" if v < 0.5 else "moderate" if v < 0.75 else "good" if v < 0.9 else "excellent")
@@ -184,7 +196,7 @@ def agreement_sentence(frame: pd.DataFrame, lang: str) -> str | None:
         band = ("very_weak" if v < 0.1 else "weak" if v < 0.3 else "moderate" if v < 0.6 else "strong"
                 if v < 0.9 else "very_strong")
         key, scale = f"w_{band}", "bands_w"
-    return say("headline", lang, measure=measure_label(m), value=f"{v:.2f}", ci=ci, basis=basis,
+    return say("headline", lang, measure=measure_label(m, lang), value=number(v, 2, lang), ci=ci, basis=basis,
                reading=say(key, lang), bands=say(scale, lang))
 
 
@@ -215,9 +227,9 @@ def leniency_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         if "n_scores" in frame.columns:
             n = _num(r["n_scores"])
             row[say("n_scores", lang)] = "" if n is None else int(n)
-        text = "" if v is None else f"{v:+.2f}"
+        text = "" if v is None else number(v, 2, lang, sign=True)
         if v is not None and lo is not None and hi is not None:
-            text += f" ({lo:+.2f} – {hi:+.2f})"
+            text += f" ({number(lo, 2, lang, sign=True)} – {number(hi, 2, lang, sign=True)})"
         row[say("leniency", lang)] = text
         row[say("reading", lang)] = reading
         rows.append(row)
@@ -235,11 +247,17 @@ def _range(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(float("nan"), index=frame.index)
 
 
-def _scores_text(x) -> str:
+def _scores_text(x, lang: str = "en") -> str:
+    """``E01: 4.5; E02: 2`` as ``E01: 4.5, E02: 2`` (Danish ``E01: 4,5, E02: 2``)."""
     if not isinstance(x, str):
         return ""
     parts = [p.strip() for p in x.replace("|", ";").split(";") if p.strip()]
-    return ", ".join(parts)
+
+    def one(p: str) -> str:
+        who, _, score = p.rpartition(":")
+        v = _num(score)
+        return f"{who}: {plain(v, lang)}" if who and v is not None else p
+    return ", ".join(map(one, parts))
 
 
 def divergence_view(frame: pd.DataFrame, titles: dict[str, str], names: dict[str, str], lang: str,
@@ -264,8 +282,8 @@ def divergence_view(frame: pd.DataFrame, titles: dict[str, str], names: dict[str
             row[say("title", lang)] = titles.get(app, "") if first else ""
         cid = str(r.get("criterion_id", ""))
         row[say("criterion", lang)] = names.get(cid, cid)
-        row[say("range", lang)] = _f2(r["_range"])
-        row[say("expert_scores", lang)] = _scores_text(r.get("scores"))
+        row[say("range", lang)] = _f2(r["_range"], lang)
+        row[say("expert_scores", lang)] = _scores_text(r.get("scores"), lang)
         if "comments" in frame.columns:
             c = r.get("comments")
             c = c.replace(" | ", "; ") if isinstance(c, str) else ""

@@ -22,7 +22,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding
 h3{margin-bottom:.3em}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#e8f1f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#e8f1f8}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}
 .notice{background:#fff4e0;border-left:4px solid #E69F00;padding:.5em .8em}
 figure{margin:1em 0}figure img{max-width:100%;height:auto}figcaption{font-size:.8em;color:#555}
@@ -31,8 +31,15 @@ figure{margin:1em 0}figure img{max-width:100%;height:auto}figcaption{font-size:.
 .dossier h3{margin:.3em 0}.dossier table{width:100%}.dossier td:first-child{width:28%;font-weight:bold}
 .scroll{overflow-x:auto}
 nav ol{columns:2}
-@media print{body{max-width:none;margin:0}nav{display:none}h2{break-before:page}
-.scroll{overflow:visible}figure,table{break-inside:avoid}a{color:inherit;text-decoration:none}}
+.keep{break-inside:avoid;page-break-inside:avoid}
+@page{size:A4;margin:16mm 14mm 18mm}
+@media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}
+h2{break-before:page;page-break-before:always}#summary h2{break-before:auto;page-break-before:auto}
+#summary{break-after:page;page-break-after:always}
+h2,h3,caption,figcaption{break-after:avoid;page-break-after:avoid}p{orphans:3;widows:3}
+.scroll{overflow:visible}figure,tr,.dossier{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}figure img{max-height:235mm}
+a{color:inherit;text-decoration:none}}
 """
 
 
@@ -117,6 +124,13 @@ def _block(b, lang: str = "en") -> str:
     raise TypeError(f"unknown report block {type(b).__name__}")
 
 
+def _section(s: Section, lang: str) -> str:
+    """A section; its heading kept on one page with the block that follows it."""
+    blocks = [_block(b, lang) for b in s.blocks]
+    head = f'<div class="keep"><h2>{_e(s.title)}</h2>' + (blocks[0] if blocks else "") + "</div>"
+    return "\n".join([f'<section id="{_e(s.id)}">{head}', *blocks[1:], "</section>"])
+
+
 def render_html(sections: list[Section], meta: list[tuple[str, str]], notes: list[str], *, title: str,
                 lang: str = "en") -> str:
     """The whole report as an HTML5 document (a string)."""
@@ -125,13 +139,15 @@ def render_html(sections: list[Section], meta: list[tuple[str, str]], notes: lis
     parts = [f'<!DOCTYPE html>\n<html lang="{_e(lang)}"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-             f"<header><h1>{_e(title)}</h1><table class=\"meta\">{meta_rows}</table></header>"]
+             f"<header><h1>{_e(title)}</h1></header>"]
+    # the decision summary first (one printed page), then what the report was made from
+    first = [s for s in sections if s.id == "summary"]
+    rest = [s for s in sections if s.id != "summary"]
+    parts.extend(_section(s, lang) for s in first)
+    parts.append(f'<table class="meta">{meta_rows}</table>')
     if notes:
         parts.append(f"<p>{_e(say('notes', lang))}: " + " ".join(_e(n) for n in notes) + "</p>")
     parts.append(f"<nav><h2>{_e(say('contents', lang))}</h2><ol>{nav}</ol></nav>")
-    for s in sections:
-        parts.append(f'<section id="{_e(s.id)}"><h2>{_e(s.title)}</h2>')
-        parts.extend(_block(b, lang) for b in s.blocks)
-        parts.append("</section>")
+    parts.extend(_section(s, lang) for s in rest)
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from selection.io.export import neutralise, reproducible_xlsx
 from selection.report.content import Section, Table
+from selection.report.words import column, say, sheet
 
 __all__ = ["render_xlsx", "sheet_title"]
 
@@ -30,13 +31,28 @@ _HEADER_FILL = PatternFill("solid", fgColor="0072B2")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
+def _cut(text: str, most: int) -> str:
+    """``text`` in at most ``most`` characters, cut between words when it is longer (a single
+    word longer than ``most`` is cut)."""
+    if len(text) <= most:
+        return text
+    head = text[: most + 1]
+    cut = max(head.rfind(" "), head.rfind("-"))
+    return (text[:cut] if cut > 0 else text[:most]).rstrip(" -")
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet title (at most 31 characters, no ``[]:*?/\\``)."""
-    base = _BAD_SHEET.sub("-", name).strip("'")[:31] or "Sheet"
+    """A valid, unique sheet title (at most 31 characters, no ``[]:*?/\\``), shortened between
+    words, never in the middle of one.
+
+    >>> sheet_title("Beslutningsgrundlag pr. ansøgning og fase i alt", set())
+    'Beslutningsgrundlag pr.'
+    """
+    base = _cut(_BAD_SHEET.sub("-", name).strip("'"), 31) or "Sheet"
     title, k = base, 2
     while title.lower() in taken:
         suffix = f" ({k})"
-        title, k = base[: 31 - len(suffix)] + suffix, k + 1
+        title, k = _cut(base, 31 - len(suffix)) + suffix, k + 1
     taken.add(title.lower())
     return title
 
@@ -80,15 +96,36 @@ def _write(ws, frame: pd.DataFrame) -> None:
         ws.append([_value(v) for v in row])
 
 
-def render_xlsx(sections: list[Section], meta: list[tuple[str, str]], *, created: datetime) -> bytes:
-    """Every table of the report (one sheet each, first an overview sheet) as .xlsx bytes."""
+#: English columns that have a Danish twin in the run files (the twin is shown in the Danish workbook),
+#: and the decision records' machine-readable facts (JSON; the reasons render them in words).
+_ENGLISH_TWINS = {"reason": "reason_da", "failed_thresholds": "failed_thresholds_da", "description": "description_da"}
+_RECORD_ONLY = ("facts",)
+#: Words the run files write as codes, in the language of the workbook.
+_CODED = {"label": ("lenient", "severe", "in_line"), "change": ("enters", "leaves"),
+          "core_label": ("core", "borderline", "exterior")}
+
+
+def _in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A run file's table for the workbook in ``lang`` (not English): the English twin of a Danish
+    column and the record-only columns left out, coded words in ``lang``, headers in ``lang``."""
+    drop = [c for c, twin in _ENGLISH_TWINS.items() if c in frame.columns and twin in frame.columns]
+    out = frame.drop(columns=drop + [c for c in _RECORD_ONLY if c in frame.columns])
+    for c, codes in _CODED.items():
+        if c in out.columns:
+            out[c] = out[c].map(lambda v, codes=codes: say(v, lang).split(" (")[0] if v in codes else v)
+    return out.rename(columns=lambda c: column(str(c), lang))
+
+
+def render_xlsx(sections: list[Section], meta: list[tuple[str, str]], *, created: datetime, lang: str = "en") -> bytes:
+    """Every table of the report (one sheet each, first an overview sheet) as .xlsx bytes; sheet
+    names and, in Danish, the run files' column headers in ``lang``."""
     wb = Workbook(write_only=True)
     taken: set[str] = set()
-    _write(wb.create_sheet(sheet_title("Overview", taken)), pd.DataFrame(meta, columns=["", " "]))
+    _write(wb.create_sheet(sheet_title(sheet("overview", lang), taken)), pd.DataFrame(meta, columns=["", " "]))
     for s in sections:
         for b in s.blocks:
             if isinstance(b, Table) and b.sheet is not None:
-                _write(wb.create_sheet(sheet_title(b.sheet, taken)), b.frame)
+                _write(wb.create_sheet(sheet_title(b.sheet, taken)), b.frame if lang == "en" else _in(b.frame, lang))
     wb.properties.creator = "selection"
     wb.properties.created = wb.properties.modified = created
     wb.properties.lastModifiedBy = "selection"

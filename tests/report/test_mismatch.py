@@ -65,7 +65,7 @@ def test_sensitivity_of_another_call_toml_is_left_out_with_a_notice(run, capsys)
     sensitivity_part = text.split("Sensitivity")[-1]
     assert notice in sensitivity_part  # in the section, instead of "none found"
     assert "No sensitivity run found" not in text
-    assert f"sensitivity\n— ({notice})" in text  # and in the header's table of inputs
+    assert f"Sensitivity run\n— ({notice})" in text  # and in the header's table of inputs
     assert "probability selected" not in text  # no robustness from it in the dossiers
     da = _text(run, "da")
     assert f"Følsomhedskørslen {SENS} er udeladt, fordi den ikke er lavet af de samme input" in da

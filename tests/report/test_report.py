@@ -334,7 +334,7 @@ def test_agreement_is_one_row_per_criterion_with_reasons_said_once(folders):
     assert text.count("Not computable: ICC(2,k), Kendall's W: needs at least 2 applications scored by the same 2 "
                       "or more experts.") == 2
     assert text.count("needs at least") == 2
-    assert text.count("Krippendorff's α (interval) for the weighted total is 0.75, over 6 applications and 3 "
+    assert text.count("Krippendorff's α (interval) for the weighted panel score is 0.75, over 6 applications and 3 "
                       "experts: moderate agreement, good enough for tentative conclusions only (Krippendorff 2004") == 2
     # the full long table stays in the workbook
     wb = load_workbook(io.BytesIO(xlsx))
