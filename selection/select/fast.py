@@ -502,29 +502,31 @@ class _Model:
             return "unproved", None
         self.last_lp = None
         self.last_frac = None
-        xs = np.asarray(h.getSolution().col_value)
+        sol = h.getSolution()
+        xs = np.asarray(sol.col_value)
+        # the LP's row duals are the basis multipliers y_N = M^-T v_B (HiGHS's sign convention for a
+        # maximisation: d = v - A^T y is its column dual); certify() keeps only valid-sign ones
+        y = np.asarray(sol.row_dual, dtype=np.float64)
         x = np.round(xs)
-        basis = h.getBasis()
-        # (numpy compares the pybind enums far faster than a Python loop over them)
-        basic_cols = np.nonzero(np.asarray(basis.col_status) == self._basic)[0].astype(np.int64)
-        tight = np.nonzero(np.asarray(basis.row_status) != self._basic)[0].astype(np.int64)
         if np.any(np.abs(xs - x) > 1e-7):
-            if len(basic_cols) == len(tight):
-                y = self._multipliers(v, _Cert(x, tight, basic_cols, None))
-                if y is not None:
-                    self.last_frac = (xs, y)
+            self.last_frac = (xs, y)
             return "unproved", None
-        if len(basic_cols) != len(tight):
-            return "unproved", None
-        cert = _Cert(x, tight, basic_cols, None)
-        y = self._multipliers(v, cert)
-        if y is not None:
-            self.last_lp = (x, y)
-        if y is None or not self.certify(v, x, y):
+        self.last_lp = (x, y)
+        if not self.certify(v, x, y):
             return "unproved", x
-        if X is not None and (self.max_certs > 0 or not stack):
+        if X is not None and (self.max_certs > 0 or not stack):  # the map y(w) needs the basis
+            basis = h.getBasis()
+            # (numpy compares the pybind enums far faster than a Python loop over them)
+            basic_cols = np.nonzero(np.asarray(basis.col_status) == self._basic)[0].astype(np.int64)
+            tight = np.nonzero(np.asarray(basis.row_status) != self._basic)[0].astype(np.int64)
+            if len(basic_cols) != len(tight):
+                return "proved", x
+            cert = _Cert(x, tight, basic_cols, None)
             M = self.A[np.ix_(tight, basic_cols)]
-            cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
+            try:
+                cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
+            except np.linalg.LinAlgError:
+                return "proved", x
             self.last_cert = cert
             if stack:
                 self._stack(cert)
@@ -955,7 +957,11 @@ class FastStage:
             if done[i]:
                 continue
             model.set_free(~B[i])
-            out[i] = self._decide(model, V[i], X, None if weights is None else weights[i],
+            # the certificate's multiplier map is computed only when the cover test below will run
+            paying = nbr is not None and (self._cover_tested < 20 or (self._cover_seen + 1) % 8 == 0
+                                          or 200 * self._cover_hits >= len(cand) * self._cover_tested)
+            lp_before = self.stats.lp
+            out[i] = self._decide(model, V[i], X if paying else None, None if weights is None else weights[i],
                                   partial(reference, i), screen=False,
                                   priority=None if priority is None else partial(priority, i))
             done[i] = True
@@ -963,12 +969,10 @@ class FastStage:
             # test certificates on the neighbours only while that pays: after the first 20 tests,
             # while they prove at least len(cand)/200 samples each (a test costs about as much as
             # len(cand)/200 solves); counted, not timed, so that the statistics are reproducible
-            # (when it does not, every 8th certificate is still tested, so that a change is seen)
-            if cert is None or nbr is None or weights is None:
-                continue
-            self._cover_seen += 1
-            if (self._cover_tested >= 20 and 200 * self._cover_hits < len(cand) * self._cover_tested
-                    and self._cover_seen % 8):
+            # (when it does not, every 8th LP certificate is still tested, so that a change is seen)
+            if self.stats.lp > lp_before:
+                self._cover_seen += 1
+            if cert is None or nbr is None or weights is None or not paying:
                 continue
             rest = nbr[i][~done[nbr[i]]]
             if not len(rest):
