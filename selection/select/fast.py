@@ -395,31 +395,33 @@ class _Model:
     # -- the certificate -------------------------------------------------------------------
     def certify(self, v: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
         """Whether ``x`` is, provably, the unique optimum of ``max v.x`` with the margin."""
-        if np.any(x[~self.free] > 0.5):
+        on = x > 0.5
+        if (on & ~self.free).any():
             return False
         ax = self.A @ x
-        if np.any(ax > self.hi + 1e-9) or np.any(ax < self.lo - 1e-9):
+        hi_gap, lo_gap = ax - self.hi, ax - self.lo
+        if (hi_gap > 1e-9).any() or (lo_gap < -1e-9).any():
             return False
         tol_feas = 1e-9 * (1.0 + np.abs(ax))
-        up = np.abs(ax - self.hi) <= tol_feas
-        down = np.abs(ax - self.lo) <= tol_feas
-        y = np.where((up & (y > 0)) | (down & (y < 0)), y, 0.0)  # keep only valid-sign multipliers
-        d = v - self.A.T @ y
+        # keep only valid-sign multipliers: y > 0 on a tight cap, y < 0 on a tight floor
+        keep = ((np.abs(hi_gap) <= tol_feas) & (y > 0)) | ((np.abs(lo_gap) <= tol_feas) & (y < 0))
+        d = v - (y * keep) @ self.A
         best = float(v @ x)
         tol = TIE_MARGIN * max(1.0, abs(best))
-        on = x > 0.5
-        good = self.free & np.where(on, d >= tol, d <= -tol)
-        z = np.nonzero(self.free & ~good)[0]
-        if len(z) > _MAX_Z:
+        sd = np.where(on, d, -d)  # >= tol: the column keeps x's value by at least the margin
+        good = self.free & (sd >= tol)
+        zmask = self.free & ~good
+        nz = int(zmask.sum())
+        if nz > _MAX_Z:
             return False
-        n_good = np.abs(d[good])
-        if n_good.size and float(n_good.min()) - float(np.abs(d[z]).sum()) <= tol:
+        if good.any() and float(sd[good].min()) - float(np.abs(d[zmask]).sum()) <= tol:
             return False
-        if len(z):
-            delta = np.where(on[z], -1.0, 1.0) * _patterns(len(z))  # (P, k)
+        if nz:
+            z = np.nonzero(zmask)[0]
+            delta = np.where(on[z], -1.0, 1.0) * _patterns(nz)  # (P, k)
             rows = ax[None, :] + delta @ self.A[:, z].T
             feas = np.all((rows <= self.hi + 1e-9) & (rows >= self.lo - 1e-9), axis=1)
-            if np.any(delta[feas] @ v[z] >= -tol):
+            if (delta[feas] @ v[z] >= -tol).any():
                 return False
         return True
 
