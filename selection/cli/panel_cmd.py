@@ -181,7 +181,7 @@ def summary(folder, analyses) -> str:
         ag = ag.reindex(index=[*cat.criterion_ids, "total"], columns=list(_SHOWN)).dropna(axis=1, how="all")
         ag, little = _agreement_cells(a.agreement, ag)
         ag.columns = [_SHOWN.get(c, c) for c in ag.columns]
-        ag.insert(0, "criterion / kriterium", [cat.criterion(c).label if c != "total" else "Vægtet total / weighted total"
+        ag.insert(0, "criterion / kriterium", [cat.criterion(c).label if c != "total" else "Vægtet panelscore / weighted panel score"
                                               for c in ag.index])
         lines += ["", "Agreement / Enighed (1 = full agreement; ICC with 95 % intervals in agreement.csv)",
                   table(ag.reset_index(drop=True))]

@@ -84,7 +84,7 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     Per-criterion minimum scores and the overall minimum, on the weighted total or the plain sum
     of criterion scores (Horizon Europe's "10 of 15") as the catalogue says
     (:func:`threshold_checks`). ``lang="da"`` gives the Danish words (``Værditilvækst 1,67 < 2``,
-    ``vægtet total 9,50 < 10``): criteria are named by their name in that language, not their id.
+    ``vægtet panelscore 9,50 < 10``): criteria are named by their name in that language, not their id.
     """
     from selection.danish import num
 
@@ -95,7 +95,8 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     failed_crit, failed_overall = threshold_checks(x, total, catalogue)
     basis = overall_basis(x, total, catalogue)
     weighted = catalogue.overall_threshold_basis == "weighted_total"
-    basis_word = ("vægtet total" if weighted else "samlet sum") if da else ("weighted total" if weighted else "total")
+    basis_word = (("vægtet panelscore" if weighted else "samlet sum") if da else
+                  ("weighted panel score" if weighted else "total"))  # one word for it in every output
     out = {}
     for i, app in enumerate(panel.index):
         failed = [f"{c.name_da if da else c.name_en} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"

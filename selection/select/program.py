@@ -389,8 +389,8 @@ def build_rules(inp: StageInput) -> list[Rule]:
                               f"{f.application} forced {'in' if f.include else 'out'} ({f.reason})",
                               {f.application: 1.0}, ">=" if f.include else "<=", 1 if f.include else 0,
                               kind="forced", reason=f.reason, reason_da=f.reason_da,
-                              description_da=f"{f.application} tvunget {'ind' if f.include else 'ud'} "
-                                             f"({f.reason_da or f.reason})"))
+                              description_da=f"{f.application} {'udvalgt' if f.include else 'udelukket'} ved "
+                                             f"beslutning ({f.reason_da or f.reason})"))
     return rules
 
 

@@ -287,7 +287,7 @@ def _panel_views(folder: Any, lang: str) -> list[dict[str, Any]]:
                               divergence_range=st.divergence_range)
         names = {cid: (cat.criterion(cid).name_da if lang == "da" else cat.criterion(cid).name_en)
                  for cid in cat.criterion_ids}
-        names["total"] = "Vægtet total" if lang == "da" else "Weighted total"
+        names["total"] = "Vægtet panelscore" if lang == "da" else "Weighted panel score"
         ag = a.agreement.pivot_table(index="criterion_id", columns="measure", values="value", aggfunc="first")
         measures = [m for m in ("ICC1", "ICC2k", "kendalls_w", "krippendorff_alpha_interval") if m in ag.columns]
         agreement = [_agreement_row(a.agreement, cid, names.get(cid, cid), measures)

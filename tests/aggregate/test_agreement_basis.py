@@ -80,7 +80,7 @@ def test_report_says_too_little_data_and_the_counts(tmp_path):
     ag["n_applications"] = 3
     ag.to_csv(run / "agreement.csv", index=False)
     text = reporttext.visible_text(build_report(load_report_inputs(run))[0])
-    assert "for the weighted total rests on 3 applications and 3 experts: too little data to read it" in text
+    assert "for the weighted panel score rests on 3 applications and 3 experts: too little data to read it" in text
 
 
 def test_workbench_row_says_too_little_data_and_the_counts():

@@ -426,7 +426,7 @@ def test_danish_report_quotes_the_danish_reasons(example_dir, tmp_path, capsys):
     assert "ikke støtteberettiget: Kulturelle partnere 0, mindst 1 kræves" in text
     assert "pr. udvalgt inden for 2.660.000 kr." in text
     assert "below threshold" not in text and "outranked" not in text
-    assert "vægtet total 2,39 < 2,5" in text and "weighted total 2.39" not in text  # dossier thresholds
+    assert "vægtet panelscore 2,39 < 2,5" in text and "weighted panel score 2.39" not in text  # dossier thresholds
 
 
 def test_danish_report_falls_back_to_english_reasons(folders):

@@ -40,8 +40,8 @@ def test_forced_in_lower_value_is_the_reason_not_a_free_swap():
         t = add_reasons(table).set_index("application_id")
         assert t.at["B", "reason"] == ("ranking deviation: instead of C: C is forced in (board decision); "
                                        "forcing it in costs 1.0000 in total value (A would leave)")
-        assert t.at["B", "reason_da"] == ("rangafvigelse: i stedet for C: C er tvunget ind (board decision); "
-                                          "at tvinge den ind koster 1,0000 i samlet værdi (A ville udgå)")
+        assert t.at["B", "reason_da"] == ("rangafvigelse: i stedet for C: C er udvalgt ved beslutning (board decision); "
+                                          "at tage den med koster 1,0000 i samlet værdi (A ville udgå)")
         assert "keeps every rule" not in t.at["B", "reason"]
 
 
@@ -154,5 +154,5 @@ def test_bilingual_justifications_reach_each_language():
     _, table = select_stage(stage, _ranking({"A": 4.0, "B": 3.0, "C": 1.0}), apps, solver="highs")
     t = add_reasons(table).set_index("application_id")
     assert t.at["B", "reason"] == "selected (forced in: board decision)"
-    assert t.at["B", "reason_da"] == "udvalgt (tvunget ind: bestyrelsen)"
+    assert t.at["B", "reason_da"] == "udvalgt ved beslutning (bestyrelsen)"
     assert "(rural areas)" in t.at["A", "reason"] and "(landdistrikterne)" in t.at["A", "reason_da"]

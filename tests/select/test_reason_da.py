@@ -43,7 +43,7 @@ def test_known_danish_reasons_of_the_example(example_result):
     # threshold: criteria by their name in each language, numbers with the decimal comma
     assert s1.at["KP-18", "reason"] == "below threshold: Value added 1.00 < 2"
     assert s1.at["KP-18", "reason_da"] == "under tærsklen: Værditilvækst 1,00 < 2"
-    assert s1.at["KP-08", "reason_da"] == "under tærsklen: vægtet total 2,39 < 2,5"
+    assert s1.at["KP-08", "reason_da"] == "under tærsklen: vægtet panelscore 2,39 < 2,5"
     # §7 eligibility on the partner counts, with the requirement's reason
     assert s1.at["KP-24", "reason_da"] == ("ikke støtteberettiget: Kulturelle partnere 0, mindst 1 kræves "
                                            "(§7: kulturelle kompetencer / cultural competences)")
@@ -63,7 +63,7 @@ def test_known_danish_reasons_of_the_example(example_result):
     assert len(dev)
     for _, r in dev.iterrows():
         assert r["reason_da"].startswith("rangafvigelse: i stedet for ")
-        assert f"; at tvinge den ind koster {fmt(r['cost_to_include'], 'value', 'da')} i samlet værdi" in r["reason_da"]
+        assert f"; at tage den med koster {fmt(r['cost_to_include'], 'value', 'da')} i samlet værdi" in r["reason_da"]
         leaving = r["would_leave"].split() if isinstance(r["would_leave"], str) else []
         if leaving:
             assert r["reason_da"].endswith(f"({', '.join(leaving)} ville udgå)")
@@ -81,8 +81,8 @@ def test_forced_and_earlier_stage_reasons(example_folder, example_result):
         ForcedDecision(application=inside[1], include=False, reason="trukket tilbage").model_dump()]})
     _, t = select_stage(forced, ranking, example_folder.applications, candidates=s1[:-1])
     t = add_reasons(t).set_index("application_id")
-    assert t.at[inside[0], "reason_da"] == "udvalgt (tvunget ind: politisk prioritet)"
-    assert t.at[inside[1], "reason_da"] == "tvunget ud: trukket tilbage"
+    assert t.at[inside[0], "reason_da"] == "udvalgt ved beslutning (politisk prioritet)"
+    assert t.at[inside[1], "reason_da"] == "udelukket ved beslutning: trukket tilbage"
     assert t.at[s1[-1], "reason_da"] == "ikke udvalgt i fase 1"
 
 
