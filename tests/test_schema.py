@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selection import schema
 from selection.errors import InputError
@@ -298,3 +300,23 @@ def test_drawn_views_are_not_mistaken_for_the_old_layout():
     assert as_drawn("selection-probability.csv", view) is view
     drawn = pd.DataFrame({"application_id": ["A"], "scenario": ["baseline"], "selected_stage1": [1]})
     assert as_drawn("scenario-matrix.csv", drawn) is drawn
+
+
+@given(st.dictionaries(st.integers(1, 3), st.dictionaries(st.sampled_from(["A", "B", "C", "D"]),
+                                                          st.floats(0, 1, allow_nan=False), min_size=1),
+                       min_size=1))
+@settings(max_examples=40, deadline=None)
+def test_by_stage_reshapes_without_losing_or_inventing_a_value(data):
+    """Property: a long table (a row per stage and application) put side by side by stage holds
+    every value at its (application, stage) cell and nothing where a stage has no row."""
+    from selection.plot.layout import by_stage
+
+    long = pd.DataFrame([(n, a, p) for n, apps in sorted(data.items()) for a, p in apps.items()],
+                        columns=["stage", "application_id", "p"])
+    wide = by_stage(long, ["p"]).set_index("application_id")
+    assert sorted(wide.index) == sorted({a for apps in data.values() for a in apps})
+    assert list(wide.columns) == [f"p_stage{n}" for n in sorted(data)]
+    for n, apps in data.items():
+        for a in wide.index:
+            v = wide.at[a, f"p_stage{n}"]
+            assert (v == apps[a]) if a in apps else pd.isna(v)
