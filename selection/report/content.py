@@ -13,7 +13,7 @@ import pandas as pd
 
 from selection.report import compact, record
 from selection.report.bundle import ReportInputs, RunBundle
-from selection.report.words import WORDS, number, percent, plain, say
+from selection.report.words import WORDS, column, number, percent, plain, say
 from selection.report.words import sheet as _sheet
 from selection.schema import report_files
 
@@ -473,8 +473,9 @@ CHANGE_COLUMNS = ("scenario", "stage", "application_id", "title", "change", "ran
 
 
 def _col(c: str, lang: str) -> str:
-    """A run-file column's heading in words when the report has one, else the column name."""
-    return say(f"col_{c}", lang) if f"col_{c}" in WORDS else c
+    """A run-file column's heading in words when the report has one, else (in Danish) the
+    workbook's Danish header of the column, else the column name."""
+    return say(f"col_{c}", lang) if f"col_{c}" in WORDS else column(str(c), lang)
 
 
 def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Section:

@@ -104,6 +104,9 @@ def audit_text(text: str) -> list[str]:
     problems += [f"calque {c!r}" for c in CALQUES if c in body]
     problems += [f"percent sign without a space: {m!r}" for m in re.findall(r"\d%", body)]
     problems += [f"a file name as a caption: {ln!r}" for ln in lines if ln.startswith("[image:") and ".csv" in ln]
+    # a run file's column id shown as a table header (the synthetic call's criterion id "value" is an id)
+    ids = {c for c, da in COLUMNS_DA.items() if c != da} - set(synthetic.CRITERIA)
+    problems += [f"a column id as a header: {ln!r}" for ln in lines if ln in ids or re.fullmatch(r"[a-z_]+_stage\d+", ln)]
     return problems
 
 
