@@ -245,6 +245,24 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _check_address(address: str) -> None:
+    """A scheduler address Dask can dial (``tcp://host:port``, ``tls://host:port``, ``host:port``),
+    checked before a client is made (a client made from a malformed address fails noisily)."""
+    addressing = importlib.import_module("distributed.comm.addressing")
+    backends = importlib.import_module("distributed.comm.registry").backends
+    hint = "give the address the scheduler printed, such as tcp://10.0.0.5:8786, or 'local'"
+    try:
+        protocol, location = addressing.parse_address(address)
+        if protocol in ("tcp", "tls"):
+            addressing.parse_host_port(location)
+    except ValueError as exc:
+        raise SensitivityError(Problem(f"--scheduler {address!r} is not a scheduler address ({exc})", hint=hint)) from None
+    if protocol not in backends:
+        raise SensitivityError(Problem(
+            f"--scheduler {address!r} uses {protocol}://, which Dask does not speak "
+            f"(it speaks {', '.join(f'{b}://' for b in sorted(backends))})", hint=hint))
+
+
 @contextmanager
 def connect(scheduler: str, workers: int | None = None, *, processes: bool = True,
             timeout: float | None = None, shard_size: int | None = None) -> Iterator[DaskShards]:
@@ -264,11 +282,19 @@ def connect(scheduler: str, workers: int | None = None, *, processes: bool = Tru
     if scheduler == LOCAL:
         # loopback only; no dashboard, and the scheduler's HTTP routes on a free port (not 8787,
         # which another cluster on a shared machine may hold)
-        cluster = dd.LocalCluster(n_workers=workers or _cores(), threads_per_worker=1, processes=processes,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
+        try:
+            cluster = dd.LocalCluster(n_workers=workers or _cores(), threads_per_worker=1, processes=processes,
+                                      host="127.0.0.1", dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
+        except Exception as exc:  # noqa: BLE001 - Dask reports a worker that would not start this way
+            raise SensitivityError(Problem(
+                f"could not start a local Dask cluster of {workers or _cores()} worker processes "
+                f"({type(exc).__name__}: {exc})",
+                hint="from a Python script, call it under `if __name__ == \"__main__\":` (worker processes "
+                     "start a fresh interpreter that imports the script again); or run without a scheduler")) from None
         client = dd.Client(cluster, set_as_default=False)
     else:
+        _check_address(scheduler)
         try:
             client = dd.Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:

@@ -196,3 +196,12 @@ def test_cluster_gone_mid_run_is_a_clear_error(example_context):
 
         with pytest.raises(SensitivityError, match="connection to the Dask scheduler was lost"):
             shards.select_samples(ctx, W, progress=stop)
+
+
+@pytest.mark.parametrize("address, says", [("nonsense", "missing port"), ("tcp://", "missing port"),
+                                           ("http://x:1", "http://, which Dask does not speak")])
+def test_malformed_scheduler_address_is_named(address, says):
+    with pytest.raises(SensitivityError, match=says) as exc:
+        with sd.connect(address, timeout=1):
+            pass
+    assert f"--scheduler {address!r}" in str(exc.value)
