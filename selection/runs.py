@@ -172,12 +172,18 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
     if folder.call.attributes:  # the call's declared attributes, for figures, the report and the web page
         tables[schema.APPLICATION_ATTRIBUTES.file()] = attribute_table(folder.call.attributes, folder.applications)
     tables.update(panel_diagnostics(result))
-    from selection.bayes.stage import (
-        bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages
-    )
+    if _has_bayes(result):  # imported only then: the Bayesian model's modules load scipy.stats (start-up)
+        from selection.bayes.stage import (
+            bayes_tables,  # posterior.csv etc. of panel_model = "bayes" stages
+        )
 
-    tables.update(bayes_tables(result.stages))
+        tables.update(bayes_tables(result.stages))
     return tables
+
+
+def _has_bayes(result) -> bool:
+    """Whether a stage of ``result`` used the Bayesian panel model (``panel_model = "bayes"``)."""
+    return any(getattr(sr, "bayes", None) is not None for sr in result.stages.values())
 
 
 def attribute_table(attributes, applications) -> pd.DataFrame:
@@ -313,6 +319,8 @@ def _record(result) -> dict:
 def _bayes_record(result) -> dict:
     """The manifest's ``bayes`` record (sampler, seeds, convergence, lottery draws) and the call
     folder, so that ``selection lottery --verify`` can re-run it; empty without a Bayesian stage."""
+    if not _has_bayes(result):
+        return {}
     from selection.bayes.stage import bayes_manifest
 
     rec = bayes_manifest(result.stages)

@@ -23,12 +23,55 @@ doi:10.4135/9781071878781
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from selection.aggregate.arrays import PanelError
 from selection.errors import Problem
+
+
+# The F and chi-squared distributions and average ranks through scipy.special and numpy: the same
+# functions scipy.stats evaluates (its f.ppf is special.fdtri, f.sf special.fdtrc, chi2.sf
+# special.chdtrc, with the same argument checks), without importing scipy.stats, which is about
+# half of `selection run`'s start-up on a small call (issue 12; equality tested in
+# tests/select/test_scale.py).
+def _f_ppf(q: float, dfn: float, dfd: float) -> float:
+    """``scipy._f_ppf(q, dfn, dfd)`` for ``0 < q < 1``."""
+    return float(special.fdtri(dfn, dfd, q)) if dfn > 0 and dfd > 0 else float("nan")
+
+
+def _f_sf(x: float, dfn: float, dfd: float) -> float:
+    """``scipy._f_sf(x, dfn, dfd)``."""
+    if not (dfn > 0 and dfd > 0) or x != x:
+        return float("nan")
+    if x == math.inf:
+        return 0.0
+    return 1.0 if x <= 0 else float(special.fdtrc(dfn, dfd, x))
+
+
+def _chi2_sf(x: float, df: float) -> float:
+    """``scipy._chi2_sf(x, df)``."""
+    if not df > 0 or x != x:
+        return float("nan")
+    if x == math.inf:
+        return 0.0
+    return 1.0 if x <= 0 else float(special.chdtrc(df, x))
+
+
+def _rankdata(a: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(a)`` (average ranks of a 1-d array, ties sharing their mean rank)."""
+    a = np.asarray(a).ravel()
+    sorter = np.argsort(a, kind="mergesort")
+    inv = np.empty(sorter.size, dtype=np.intp)
+    inv[sorter] = np.arange(sorter.size, dtype=np.intp)
+    s = a[sorter]
+    obs = np.r_[True, s[1:] != s[:-1]]
+    dense = obs.cumsum()[inv]
+    count = np.r_[np.nonzero(obs)[0], len(obs)]
+    return 0.5 * (count[dense] + count[dense - 1] + 1)
 
 __all__ = ["ICC_FORMS", "icc", "icc_table", "kendalls_w", "krippendorff_alpha"]
 
@@ -100,7 +143,7 @@ def _icc_value_ci(form: str, a: dict, alpha: float) -> tuple[float, float, float
         if form in ("ICC1", "ICC1k"):
             bms, wms = a["BMS"], a["WMS"]
             f0, df1, df2 = bms / wms, a["df_b"], a["df_w"]
-            fl, fu = f0 / stats.f.ppf(q, df1, df2), f0 * stats.f.ppf(q, df2, df1)
+            fl, fu = f0 / _f_ppf(q, df1, df2), f0 * _f_ppf(q, df2, df1)
             if form == "ICC1":
                 v = (bms - wms) / (bms + (k - 1) * wms)
                 return v, (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1), f0, df1, df2
@@ -108,7 +151,7 @@ def _icc_value_ci(form: str, a: dict, alpha: float) -> tuple[float, float, float
         bms, jms, ems = a["BMS"], a["JMS"], a["EMS"]
         f0, df1, df2 = bms / ems, a["df_b"], a["df_e"]
         if form in ("ICC3", "ICC3k"):
-            fl, fu = f0 / stats.f.ppf(q, df1, df2), f0 * stats.f.ppf(q, df2, df1)
+            fl, fu = f0 / _f_ppf(q, df1, df2), f0 * _f_ppf(q, df2, df1)
             if form == "ICC3":
                 return (bms - ems) / (bms + (k - 1) * ems), (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1), \
                     f0, df1, df2
@@ -118,7 +161,7 @@ def _icc_value_ci(form: str, a: dict, alpha: float) -> tuple[float, float, float
         aa = k * icc2 / (n * (1 - icc2))
         bb = 1 + k * icc2 * (n - 1) / (n * (1 - icc2))
         v = (aa * jms + bb * ems) ** 2 / ((aa * jms) ** 2 / (k - 1) + (bb * ems) ** 2 / ((n - 1) * (k - 1)))
-        fs, fs2 = stats.f.ppf(q, n - 1, v), stats.f.ppf(q, v, n - 1)
+        fs, fs2 = _f_ppf(q, n - 1, v), _f_ppf(q, v, n - 1)
         lo = n * (bms - fs * ems) / (fs * (k * jms + (k * n - k - n) * ems) + n * bms)
         hi = n * (fs2 * bms - ems) / (k * jms + (k * n - k - n) * ems + n * fs2 * bms)
         if form == "ICC2":
@@ -187,7 +230,7 @@ def icc(ratings, form: str = "ICC2k", *, confidence: float = 0.95) -> pd.Series:
         n_exp = x.shape[1]
     v, lo, hi, f0, df1, df2 = _icc_value_ci(form, a, 1 - confidence)
     return pd.Series({"form": form, "icc": float(v), "ci_low": float(lo), "ci_high": float(hi), "f": float(f0),
-                      "df1": float(df1), "df2": float(df2), "p_value": float(stats.f.sf(f0, df1, df2)),
+                      "df1": float(df1), "df2": float(df2), "p_value": float(_f_sf(f0, df1, df2)),
                       "n_applications": int(a["n"]), "n_experts": int(n_exp)}, name=form)
 
 
@@ -231,7 +274,7 @@ def kendalls_w(ratings) -> pd.Series:
     if n < 2 or m < 2:
         raise PanelError(Problem(f"Kendall's W needs at least 2 applications scored by the same 2 or more "
                                  f"experts; found {n} application(s) scored by all {m} expert(s)"))
-    ranks = np.apply_along_axis(stats.rankdata, 0, x)
+    ranks = np.apply_along_axis(_rankdata, 0, x)
     r = ranks.sum(axis=1)
     s = ((r - r.mean()) ** 2).sum()
     t = 0.0
@@ -242,7 +285,7 @@ def kendalls_w(ratings) -> pd.Series:
     w = 12 * s / denom if denom > 0 else np.nan
     chi2 = m * (n - 1) * w
     return pd.Series({"w": float(w), "chi2": float(chi2), "df": n - 1,
-                      "p_value": float(stats.chi2.sf(chi2, n - 1)), "n_applications": n, "n_experts": m},
+                      "p_value": float(_chi2_sf(chi2, n - 1)), "n_applications": n, "n_experts": m},
                      name="kendalls_w")
 
 
