@@ -106,11 +106,7 @@ def test_stage2_chooses_among_the_boards_stage1_decision(call_copy, example_resu
 
     rec = list(example_result.stages[1].outcome.selected)
     r1 = example_result.stages[1].ranking
-    out, into = rec[-1], next(a for a in r1.index if a not in rec and bool(r1.loc[a, "eligible"]))
-    rows = "".join(f"1,{a},selected,,,Operatøren,2013-01\n" for a in rec if a != out)
-    rows += f"1,{out},not_selected,withdrew,trak sig,Operatøren,2013-01\n"
-    rows += f"1,{into},selected,moves up from the reserve list,rykker op fra reservelisten,Operatøren,2013-01\n"
-    _set_stage1_record(call_copy, rows)
+    out, into = _stage1_record_with_a_swap(call_copy, example_result)
     result = run_call(load_call_folder(call_copy))
     s2 = result.stages[2]
     assert s2.candidates_from_board and s2.board is None

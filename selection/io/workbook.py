@@ -361,9 +361,9 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     wb.properties.modified = _FIXED_DATE
     wb.properties.title = xlsx_text(f"{call.name} – {expert.id}")
 
-    bold = Font(bold=True)
-    header_font = Font(name="Calibri", bold=True, size=10)  # a named font: no serif fallback in print
-    title_font = Font(bold=True, size=14)
+    bold = Font(name="Calibri", bold=True)
+    header_font = Font(name="Calibri", bold=True, size=10)  # fonts named: no serif fallback in print
+    title_font = Font(name="Calibri", bold=True, size=14)
     wrap = Alignment(wrap_text=True, vertical="top")
     header_fill = PatternFill("solid", fgColor="D9D9D9")
     input_fill = PatternFill("solid", fgColor="FFFFFF")
@@ -388,7 +388,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     st = call.stage(stage)
     lines: list[tuple[str, dict]] = [
         (call.name, {"font": title_font}),
-        (call.name_en, {"font": Font(italic=True)}),
+        (call.name_en, {"font": Font(name="Calibri", italic=True)}),
         (f"Fase / Stage {stage}: {st.name}", {"font": bold}),
         (expert_line(expert), {"font": bold}),
         (stage_dates_line(call, stage), {"font": bold}),
@@ -444,14 +444,14 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
     put(ws, "A3", f"Fase / Stage {stage}: {st.name}" + (f". {dates}" if dates else ""))
     put(ws, "A4", f"Point i de hvide felter; '{ABSTAIN_DA}' for at afstå; røde felter = inhabil. "
                   f"/ Scores in the white cells; '{ABSTAIN_EN}' to abstain; red = conflict of "
-                  f"interest. Se / see '{INSTRUCTIONS_SHEET}'.", font=Font(italic=True))
+                  f"interest. Se / see '{INSTRUCTIONS_SHEET}'.", font=Font(name="Calibri", italic=True))
     labels = header_labels(catalogue)
     for j, h in enumerate(labels, start=1):
         put(ws, f"{_col(j)}{HEADER_ROW}", h, font=header_font, fill=header_fill, border=box,
             alignment=Alignment(wrap_text=True, vertical="top", horizontal="center"))
     for k, c in enumerate(crits):
         put(ws, f"{_col(3 + k)}{SCALE_ROW}", scale_hint(c), fill=header_fill, border=box,
-            font=Font(italic=True, size=9), alignment=Alignment(horizontal="center"))
+            font=Font(name="Calibri", italic=True, size=9), alignment=Alignment(horizontal="center"))
     for j in (1, 2, *range(3 + n, 4 + 2 * n)):
         put(ws, f"{_col(j)}{SCALE_ROW}", "", fill=header_fill, border=box)
     free_rows: list[int] = []
@@ -464,7 +464,7 @@ def workbook_bytes(call: Call, catalogue: CriteriaCatalogue, expert: Expert,
             ref = f"{_col(3 + k)}{r}"
             if conflict:
                 put(ws, ref, CONFLICT_MARK, fill=conflict_fill, border=box,
-                    font=Font(italic=True, color="9C0006", size=9))
+                    font=Font(name="Calibri", italic=True, color="9C0006", size=9))
             else:
                 cell = ws[ref]
                 cell.fill, cell.border, cell.protection = input_fill, box, unlocked
