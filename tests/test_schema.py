@@ -296,7 +296,7 @@ def test_drawn_views_are_not_mistaken_for_the_old_layout():
     from selection.plot.layout import as_drawn
 
     view = pd.DataFrame({"application_id": ["A"], "probability_selected_stage1": [0.5],
-                         "selected_baseline_stage1": [True], "core_label": ["core"]})
+                         "selected_baseline_stage1": [True], "infeasible_share_stage1": [0.0], "core_label": ["core"]})
     assert as_drawn("selection-probability.csv", view) is view
     drawn = pd.DataFrame({"application_id": ["A"], "scenario": ["baseline"], "selected_stage1": [1]})
     assert as_drawn("scenario-matrix.csv", drawn) is drawn
@@ -320,3 +320,16 @@ def test_by_stage_reshapes_without_losing_or_inventing_a_value(data):
         for a in wide.index:
             v = wide.at[a, f"p_stage{n}"]
             assert (v == apps[a]) if a in apps else pd.isna(v)
+
+
+def test_the_written_probabilities_draw_through_their_view(written):
+    """The sensitivity folder's selection-probability.csv as written, and its view with the core
+    labels (what the report and the workbench draw), both reach the figure."""
+    from selection import plot
+    from selection.plot.layout import probability_view
+
+    prob = pd.read_csv(written["sensitivity"] / "selection-probability.csv")
+    core = pd.read_csv(written["sensitivity"] / "core-index.csv")
+    n = prob["application_id"].nunique()
+    assert len(plot.selection_probability(prob).get_yticklabels()) == n
+    assert len(plot.selection_probability(probability_view(prob, core)).get_yticklabels()) == n

@@ -28,7 +28,9 @@ def _old_layout(name: str, cols: set) -> bool:
     if name == "weight-sweep.csv":
         return bool(staged) and not {"selection_stage", "application_id"} & cols
     if name == "selection-probability.csv":
-        return any(re.fullmatch(r"(selected_stage\d+_baseline|infeasible_share_stage\d+)", c) for c in staged)
+        # only version 1 named the baseline column selected_stage<N>_baseline; the drawn view has
+        # infeasible_share_stage<N> too (probability_view), so that name tells nothing
+        return any(re.fullmatch(r"selected_stage\d+_baseline", c) for c in staged)
     return False
 
 
