@@ -53,3 +53,21 @@ def test_report_before_stage_2_is_scored_says_it_is_pending(call_copy, tmp_path)
         summary = text.split("Beslutningen kort" if lang == "da" else "The decision in brief", 1)[1][:3000]
         assert words in summary and ("fase 1" in summary if lang == "da" else "stage 1" in summary)
         assert text.count(words) == 2  # in the summary and in the selection section
+
+
+def test_report_draws_a_sensitivity_folder_with_infeasible_shares(tmp_path):
+    """selection-probability.csv as the engine writes it has ``infeasible_share``; its figure's view
+    (a column per stage) was taken for schema version 1's layout and the report crashed on every
+    real sensitivity folder."""
+    import pandas as pd
+
+    run = synthetic.make_folders(tmp_path)
+    sens = next(tmp_path.glob("*-sensitivity"))
+    prob = pd.read_csv(sens / "selection-probability.csv")
+    prob["selected_baseline"] = prob["probability_selected"] > 0.5
+    prob["infeasible_share"] = 0.0
+    prob.to_csv(sens / "selection-probability.csv", index=False)
+    for lang in ("en", "da"):
+        text = reporttext.visible_text(build_report(load_report_inputs(run), lang=lang)[0])
+        assert ("[image: Probability of selection under the weights drawn]" if lang == "en" else
+                "[image: Sandsynlighed for udvælgelse under de trukne vægte]") in text
