@@ -587,7 +587,7 @@ class _Model:
         top = np.where(self.free, np.maximum(g1, g0), g0)
         U = float(v @ xb) + float(top.sum())
         loss = np.where(self.free, np.abs(g1 - g0), np.inf)
-        tol = TIE_MARGIN * max(1.0, abs(zstar))
+        tol = TIE_MARGIN * max(1.0, abs(zstar), abs(U))  # at least the margin of any value up to U
         slack = U - zstar + 2 * tol + 1e-9 * max(1.0, abs(U))
         F = np.nonzero(self.free & (loss <= slack))[0]
         if len(F) > _MAX_FREE:
