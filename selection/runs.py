@@ -211,7 +211,7 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             have = attribute_values(att, raw)
-            order = sorted(have, key=lambda v, pos=pos: (pos.get(v, len(pos)), v)) if len(have) > 1 else have
+            order = [v for _, v in sorted((pos.get(v, len(pos)), v) for v in have)]  # declared order, then any other
             for v in order:
                 en, da = labels[v] if v in labels else (att.value_label(v, "en"), att.value_label(v, "da"))
                 rows.append((a, att.id, att.type, v, en, da, name_en, name_da))
