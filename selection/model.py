@@ -1269,10 +1269,25 @@ class Scenario(Frozen):
     schema_version: Literal[1]
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
     description: str = ""
+    #: The description in Danish (``description = { en = "...", da = "..." }`` in the file).
+    description_da: str = ""
     stages: dict[int, StageOverride] = Field(default_factory=dict)
     solver: Literal["cbc", "highs"] | None = None
     seed: int | None = Field(default=None, ge=0)
     selection_mode: Literal["sequential", "linked"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bilingual(cls, data: Any) -> Any:
+        """``description = { en = "...", da = "..." }`` -> ``description`` and ``description_da``."""
+        if isinstance(data, dict) and isinstance(data.get("description"), dict):
+            both = dict(data["description"])
+            unknown = sorted(set(both) - {"en", "da"})
+            if unknown or not str(both.get("en", "")).strip():
+                raise ValueError("description must be a text or { en = \"...\", da = \"...\" } with an English "
+                                 "text" + (f"; unknown language keys: {', '.join(unknown)}" if unknown else ""))
+            data = {**data, "description": both["en"], "description_da": both.get("da", "")}
+        return data
 
 
 __all__ += ["StageOverride", "Scenario"]

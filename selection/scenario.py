@@ -98,35 +98,37 @@ def compare_scenarios(results: ScenarioResults) -> dict[str, pd.DataFrame]:
     changes: list[tuple[object, ...]] = []
     summary: list[tuple[object, ...]] = []
 
-    def info(r: RunResult, n: int, a: str) -> tuple[object, str]:
+    def info(r: RunResult, n: int, a: str) -> tuple[object, str, str]:
         t = r.stages[n].selection.set_index("application_id")
         if a not in t.index:
-            return pd.NA, "not a candidate in this stage"
-        return int(t.at[a, "rank"]), str(t.at[a, "reason"])
+            return pd.NA, "not a candidate in this stage", "ikke kandidat i denne fase"
+        da = str(t.at[a, "reason_da"]) if "reason_da" in t.columns else ""
+        return int(t.at[a, "rank"]), str(t.at[a, "reason"]), da
 
     for name, r in results.items():
         if isinstance(r, InfeasibleError):
             for n in stages:
-                summary.append((name, "", n, "infeasible", 0, float("nan"), 0, 0, "", "", r.report()))
+                summary.append((name, "", n, "infeasible", 0, float("nan"), 0, 0, "", "", r.report(), ""))
             continue
         desc = "" if name == BASELINE or r.folder.scenario is None else r.folder.scenario.description
+        desc_da = "" if name == BASELINE or r.folder.scenario is None else r.folder.scenario.description_da
         for n in stages:
             before = set(base.stages[n].outcome.selected)
             after = set(r.stages[n].outcome.selected)
             enter, leave = sorted(after - before), sorted(before - after)
             for a in enter + leave:
-                rb, why_b = info(base, n, a)
-                rs, why_s = info(r, n, a)
+                rb, why_b, why_b_da = info(base, n, a)
+                rs, why_s, why_s_da = info(r, n, a)
                 changes.append((name, n, a, apps[a].title, "enters" if a in after else "leaves",
-                                rb, rs, why_b, why_s))
+                                rb, rs, why_b, why_s, why_b_da, why_s_da))
             summary.append((name, desc, n, "ok", len(after), r.stages[n].outcome.objective, len(enter), len(leave),
-                            " ".join(enter), " ".join(leave), ""))
+                            " ".join(enter), " ".join(leave), "", desc_da))
     changes_frame = pd.DataFrame(changes, columns=[
         "scenario", "stage", "application_id", "title", "change", "rank_baseline", "rank_scenario",
-        "reason_baseline", "reason_scenario"])
+        "reason_baseline", "reason_scenario", "reason_baseline_da", "reason_scenario_da"])
     summary_frame = pd.DataFrame(summary, columns=[
         "scenario", "description", "stage", "status", "n_selected", "total_value", "n_entering", "n_leaving",
-        "entering", "leaving", "infeasibility"])
+        "entering", "leaving", "infeasibility", "description_da"])
     core = {n: " ".join(dict.fromkeys(matrix.loc[(matrix["stage"] == n) & matrix["robust_core"], "application_id"]))
             for n in stages}
     summary_frame["robust_core"] = summary_frame["stage"].map(core)

@@ -252,10 +252,11 @@ SCENARIO_MATRIX = Table("scenario-matrix.csv", ("scenarios",), (
                 "selection), how many feasible scenarios select it, and whether all do (robust core)")
 SCENARIO_CHANGES = Table("scenario-changes.csv", ("scenarios",), (
     "scenario", "stage", "application_id", "title", "change", "rank_baseline", "rank_scenario",
-    "reason_baseline", "reason_scenario"), description="who enters or leaves against the baseline")
+    "reason_baseline", "reason_scenario"), optional=("reason_baseline_da", "reason_scenario_da"),
+    description="who enters or leaves against the baseline (the reasons also in Danish)")
 SCENARIO_SUMMARY = Table("scenario-summary.csv", ("scenarios",), (
     "scenario", "description", "stage", "status", "n_selected", "total_value", "n_entering", "n_leaving",
-    "entering", "leaving", "infeasibility", "robust_core"), required=("scenarios",),
+    "entering", "leaving", "infeasibility", "robust_core"), optional=("description_da",), required=("scenarios",),
     description="per scenario and stage: number selected, value, who enters and leaves")
 RANK_ACCEPTABILITY = Table("rank-acceptability.csv", ("sensitivity",), (
     "stage", "application_id", "baseline_rank", "expected_rank", "probability_top_k", "top_k",

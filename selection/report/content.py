@@ -445,6 +445,9 @@ def _scenario_section(b: RunBundle | None, lang: str) -> Section:
         sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
     summary, changes = b.tables.get("scenario-summary.csv"), b.tables.get("scenario-changes.csv")
     if summary is not None:
+        if lang == "da" and "description_da" in summary.columns:  # the scenario file's Danish description
+            da = summary["description_da"].fillna("").astype(str)
+            summary = summary.assign(description=da.where(da.str.strip() != "", summary["description"]))
         keep = [c for c in SUMMARY_COLUMNS if c in summary.columns]
         view = summary[keep] if {"scenario", "n_selected"} <= set(keep) else summary
         if "infeasibility" in view.columns and not view["infeasibility"].notna().any():

@@ -184,7 +184,8 @@ def _stream_rows(data: bytes, fills: dict[str, pd.DataFrame]) -> bytes:
 
 #: English columns that have a Danish twin in the run files (the twin is shown in the Danish workbook),
 #: and the decision records' machine-readable facts (JSON; the reasons render them in words).
-_ENGLISH_TWINS = {"reason": "reason_da", "failed_thresholds": "failed_thresholds_da", "description": "description_da"}
+_ENGLISH_TWINS = {"reason": "reason_da", "failed_thresholds": "failed_thresholds_da", "description": "description_da",
+                  "reason_baseline": "reason_baseline_da", "reason_scenario": "reason_scenario_da"}
 _RECORD_ONLY = ("facts",)
 #: Words the run files write as codes, in the language of the workbook.
 _CODED = {"label": ("lenient", "severe", "in_line"), "change": ("enters", "leaves"),

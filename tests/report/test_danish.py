@@ -306,3 +306,33 @@ def test_report_files_name_both_languages(tmp_path):
     make_current(run)
     written = write_report(run, lang="da")
     assert tuple(p.name for p in written) == report_files("da") and all(p.is_file() for p in written)
+
+
+def test_scenarios_described_and_reasoned_in_danish(tmp_path):
+    """A scenario file's description may be bilingual; the Danish report shows the Danish one, and the
+    Danish workbook the Danish reasons of who enters and leaves (the English twins stay in the CSV)."""
+    from selection.model import Scenario
+
+    s = Scenario.model_validate({"schema_version": 1, "name": "cut",
+                                 "description": {"en": "Budget cut to 1.5 M DKK", "da": "Budget skåret til 1,5 mio. kr."}})
+    assert (s.description, s.description_da) == ("Budget cut to 1.5 M DKK", "Budget skåret til 1,5 mio. kr.")
+    with pytest.raises(ValueError, match="description"):
+        Scenario.model_validate({"schema_version": 1, "name": "x", "description": {"fr": "non"}})
+    run = synthetic.make_folders(tmp_path)
+    make_current(run)
+    scen = next(tmp_path.glob("*-scenarios"))
+    summary = pd.read_csv(scen / "scenario-summary.csv")
+    summary["description"] = ["", "Equal weights, 7.5 M DKK", "Budget cut"]
+    summary["description_da"] = ["", "Lige vægte, 7,5 mio. kr.", "Budget skåret"]
+    summary.to_csv(scen / "scenario-summary.csv", index=False)
+    changes = pd.read_csv(scen / "scenario-changes.csv")
+    changes["reason_baseline"] = ["outranked: all 4 places went to higher-ranked applications", "selected"]
+    changes["reason_baseline_da"] = ["overgået: alle 4 pladser gik til højere rangerede ansøgninger", "udvalgt"]
+    changes.to_csv(scen / "scenario-changes.csv", index=False)
+    html, xlsx = build_report(load_report_inputs(run), lang="da")
+    text = reporttext.visible_text(html)
+    assert "Lige vægte, 7,5 mio. kr." in text and "Equal weights" not in text
+    assert audit_text(text) == [] and audit_workbook(xlsx) == []
+    sheet_ = load_workbook(io.BytesIO(xlsx))["Scenarieændringer"]
+    header = [c.value for c in next(sheet_.iter_rows(max_row=1))]
+    assert "Begrundelse (grundscenarie)" in header and "Begrundelse (grundscenarie, engelsk)" not in header
