@@ -34,7 +34,8 @@ nav ol{columns:2}
 .keep{break-inside:avoid;page-break-inside:avoid}
 @page{size:A4;margin:16mm 14mm 18mm}
 @media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}
-h2{break-before:page;page-break-before:always}#summary h2{break-before:auto;page-break-before:auto}
+h2{break-before:page;page-break-before:always}
+#summary h2,#call h2{break-before:auto;page-break-before:auto}
 #summary{break-after:page;page-break-after:always}
 h2,h3,caption,figcaption{break-after:avoid;page-break-after:avoid}p{orphans:3;widows:3}
 .scroll{overflow:visible}figure,tr,.dossier{break-inside:avoid;page-break-inside:avoid}
