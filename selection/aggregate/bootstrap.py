@@ -91,8 +91,15 @@ def bootstrap_cube(values: np.ndarray, n_boot: int, rng: np.random.Generator, *,
             w = counts.reshape(b, A, m).astype(np.float64).transpose(1, 0, 2)  # (A, b, m)
             num = np.matmul(w, filled)  # (A, b, C)
             den = np.matmul(w, present.astype(np.float64))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rep = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan).transpose(1, 0, 2)
+            # den == 0 (every drawn expert abstained) implies num == 0: the cell keeps the observed
+            # score. Written straight into the (b, A, C) output, without NaN intermediates.
+            empty = den == 0.0
+            np.divide(num, den, out=num, where=~empty)
+            target = out[start:start + b]
+            np.copyto(target, num.transpose(1, 0, 2))
+            if empty.any():
+                np.copyto(target, np.broadcast_to(observed[None], target.shape), where=empty.transpose(1, 0, 2))
+            continue
         else:
             drawn = padded[np.arange(A)[None, :, None], idx]  # (b, A, m, C)
             drawn = np.where(slot_ok[None, :, :, None], drawn, np.nan)
