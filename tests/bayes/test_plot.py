@@ -18,11 +18,11 @@ def test_caterpillar_with_lottery():
     before = (POST.copy(), LOT.copy())
     ax = expected_ranks(POST, lottery=LOT, funding_line=2.5)
     texts = [t.get_text() for t in ax.texts]
-    assert texts == ["not drawn (chance 50%)", "drawn in (chance 50%)"]
+    assert texts == ["not drawn (chance 50.0%)", "drawn in (chance 50.0%)"]  # a share: one decimal (words.fmt)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C", "D"]
     assert any(list(line.get_xdata()) == [2.5, 2.5] for line in ax.get_lines())  # the funding line
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "Gray zone (decided by lot)" in legend and "Funding line (ER 2.5)" in legend
+    assert "Gray zone (decided by lot)" in legend and "Funding line (ER 2.50)" in legend
     buf = io.BytesIO()
     ax.figure.savefig(buf, format="png")
     assert buf.getvalue()[:4] == b"\x89PNG"
@@ -34,4 +34,4 @@ def test_caterpillar_in_danish_without_lottery():
     ax = expected_ranks(POST, lang="da")
     assert ax.get_xlabel() == "Forventet placering (1 = bedst)" and not ax.texts
     ax = expected_ranks(POST, lottery=LOT, funding_line=2.5, lang="da")
-    assert ax.texts[0].get_text() == "ikke trukket (chance 50 %)"
+    assert ax.texts[0].get_text() == "ikke trukket (chance 50,0 %)"
