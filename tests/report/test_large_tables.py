@@ -82,3 +82,5 @@ def test_streamed_rows_equal_openpyxl_cells(monkeypatch):
     assert filled == [["xl/worksheets/sheet3.xml"]]  # the big table only (sheet 1 is the overview)
     assert _cells(fast) == _cells(slow)
     assert fast == slow
+    monkeypatch.setattr(xlsx_module, "BLOCK_CELLS", 50)  # many blocks of rows (7 rows of 7 columns each)
+    assert render_xlsx(sections, [("Seed", "1")], created=created, fast_cells=10) == slow
