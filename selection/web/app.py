@@ -451,7 +451,8 @@ async def whatif_save(request: Request) -> Response:
     name = str(form.get("scenario_name") or "").strip()
     try:
         whatif, _ = _whatif_from_form(folder, form)
-        path = await asyncio.to_thread(c.bench.save_scenario, name, str(form.get("description") or ""), whatif)
+        path = await asyncio.to_thread(c.bench.save_scenario, name, str(form.get("description") or "").strip(),
+                                       whatif, str(form.get("description_da") or "").strip())
     except (ScenarioError, InputError) as exc:
         return c.render(request, "_saved.html", saved=None, problems=list(exc.problems), job=None)
     job = None

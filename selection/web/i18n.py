@@ -128,6 +128,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "save_scenario": ("Save as a scenario", "Gem som scenarie"),
     "scenario_name": ("Scenario name (letters, digits, - and _)", "Scenariets navn (bogstaver, cifre, - og _)"),
     "description": ("Description", "Beskrivelse"),
+    "description_da": ("Description in Danish", "Beskrivelse på dansk"),
     "saved": ("Saved", "Gemt"),
     "run_scenario": ("Run it into a run folder", "Kør det til en kørselsmappe"),
     "rule_on": ("on", "til"),

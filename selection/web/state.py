@@ -358,9 +358,10 @@ class Workbench:
             return self._folder, self._baseline
 
     def scenario_from(self, whatif: WhatIf, name: str = "what-if", description: str = "",
-                      folder: Any = None) -> Scenario:
+                      folder: Any = None, description_da: str = "") -> Scenario:
         """The :class:`Scenario` a what-if stands for on ``folder`` (default: the call folder as it
-        is now); unknown criteria, stages, rules or applications raise :class:`ScenarioError`."""
+        is now), described in English and (``description_da``) Danish; unknown criteria, stages,
+        rules or applications raise :class:`ScenarioError`."""
         folder = folder if folder is not None else self.folder
         if folder is None:
             raise self.input_error or InputError(Problem("the call folder cannot be read"))
@@ -417,7 +418,8 @@ class Workbench:
                     problems.append(Problem(f"stage {st.number}: {exc}", key=f"stages.{st.number}"))
         if problems:
             raise ScenarioError(problems)
-        return Scenario(schema_version=1, name=name, description=description, stages=stages)
+        return Scenario(schema_version=1, name=name, description=description, description_da=description_da,
+                        stages=stages)
 
     def whatif(self, whatif: WhatIf) -> WhatIfResult:
         """Solve both stages exactly with the what-if applied; compare with the baseline."""
@@ -464,16 +466,17 @@ class Workbench:
             changes.append(StageChange(st.number, st.name, sel, sel, value, value, used, used, st.budget))
         return WhatIfResult(Scenario(schema_version=1, name="baseline"), tuple(changes), base)
 
-    def save_scenario(self, name: str, description: str, whatif: WhatIf) -> Path:
+    def save_scenario(self, name: str, description: str, whatif: WhatIf, description_da: str = "") -> Path:
         """Write ``scenarios/<name>.toml`` (a new file only; never overwrites), validated by
-        reading it back exactly as ``selection run --scenario`` will."""
+        reading it back exactly as ``selection run --scenario`` will; the Danish description
+        (``description_da``) is kept beside the English one."""
         from selection.overrides import apply_scenario, load_scenario
 
         if not SCENARIO_NAME.fullmatch(name or ""):
             raise ScenarioError(Problem(f"{name!r} is not a scenario name", key="name",
                                         hint="use letters, digits, '-' and '_' (at most 64), e.g. budget-cut"))
         current, _ = self.snapshot()
-        scen = self.scenario_from(whatif, name, description, folder=current)
+        scen = self.scenario_from(whatif, name, description, folder=current, description_da=description_da)
         text = scenario_toml(scen)
         folder = self.root / "scenarios"
         folder.mkdir(exist_ok=True)
@@ -514,7 +517,7 @@ class Workbench:
 
 def _toml_str(s: str) -> str:
     out = s.replace("\\", "\\\\").replace('"', '\\"')
-    out = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in out)
+    out = "".join(c if (c >= " " and c != "\x7f") or c == "\t" else f"\\u{ord(c):04x}" for c in out)  # TOML: no DEL
     return f'"{out}"'
 
 
@@ -542,7 +545,13 @@ def _toml_key(k: Any) -> str:
 def scenario_toml(scen: Scenario) -> str:
     """A scenario file's text (only the fields the scenario sets)."""
     lines = ["# Written by the selection workbench (selection serve).", "schema_version = 1",
-             f"name = {_toml_str(scen.name)}", f"description = {_toml_str(scen.description)}"]
+             f"name = {_toml_str(scen.name)}"]
+    if scen.description_da and scen.description:  # the file's bilingual form (model.Scenario)
+        lines.append(f"description = {{ en = {_toml_str(scen.description)}, da = {_toml_str(scen.description_da)} }}")
+    else:  # { en, da } needs an English text: a Danish-only description keeps its own key
+        lines.append(f"description = {_toml_str(scen.description)}")
+        if scen.description_da:
+            lines.append(f"description_da = {_toml_str(scen.description_da)}")
     for n, ov in sorted(scen.stages.items()):
         data = ov.model_dump(exclude_defaults=True)
         lines += ["", f"[stages.{n}]"]

@@ -242,6 +242,50 @@ def test_save_scenario_validates_the_name_and_never_overwrites(tmp_path, csrf):
     assert folder.catalogues[1].effective_weights_raw()["vaerditilvaekst"] == 40
 
 
+def test_save_scenario_keeps_the_danish_description(tmp_path, csrf):
+    """The form's Danish description reaches the file in the bilingual form ``selection run`` reads
+    (it was dropped: only ``description`` was written)."""
+    from selection.pipeline import load_call_folder
+
+    root = copy_call(tmp_path)
+    with client_for(root) as c:
+        set_lang(c, "da")
+        assert 'name="description_da"' in c.get("/whatif").text
+        base = {"csrf": csrf["X-CSRF-Token"], "weight:vaerditilvaekst": "40"}
+        r = c.post("/whatif/save", data={**base, "scenario_name": "both", "description": 'Value "first"',
+                                         "description_da": "Værditilvækst vægter mere \\ æøå"})
+        assert "scenarios/both.toml" in r.text
+        r = c.post("/whatif/save", data={**base, "scenario_name": "da-only", "description_da": "Kun dansk"})
+        assert "scenarios/da-only.toml" in r.text
+    both = load_call_folder(root, "both").scenario
+    assert (both.description, both.description_da) == ('Value "first"', "Værditilvækst vægter mere \\ æøå")
+    only = load_call_folder(root, "da-only").scenario
+    assert (only.description, only.description_da) == ("", "Kun dansk")
+
+
+def test_scenario_toml_round_trips_both_descriptions():
+    """Property: any pair of descriptions written by the workbench reads back unchanged."""
+    import tomllib
+
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from selection.model import Scenario
+    from selection.web.state import scenario_toml
+
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+    @settings(max_examples=60, deadline=None)
+    @given(text, text)
+    @example("tab\tDEL\x7f", 'citat "x" \\ æøå\x00')  # TOML forbids a raw DEL and NUL in a string
+    def check(en: str, da: str) -> None:
+        scen = Scenario(schema_version=1, name="s", description=en, description_da=da)
+        back = Scenario.model_validate(tomllib.loads(scenario_toml(scen)))
+        assert (back.description, back.description_da) == (scen.description, scen.description_da)
+
+    check()
+
+
 # -- import --------------------------------------------------------------------------------------
 
 def test_upload_dry_run_then_import_all_or_nothing(tmp_path, csrf):
