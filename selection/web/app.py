@@ -72,6 +72,9 @@ class _Ctx:
         base = {
             "lang": lang,
             "t": lambda key: i18n.t(key, lang),
+            "col": lambda name: i18n.column(name, lang),
+            "col_kind": lambda name: i18n.COLUMN_KINDS.get(name, "value"),
+            "val": lambda v: i18n.value(v, lang),
             "num": lambda x, kind="score": i18n.number(x, lang, kind),
             "money": lambda x: i18n.money(x, lang, folder.call.currency if folder else None),
             "currency": folder.call.currency.symbol(lang) if folder else "",

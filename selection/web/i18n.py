@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["LANGS", "TEXT", "t", "number", "money"]
+__all__ = ["LANGS", "TEXT", "COLUMNS", "COLUMN_KINDS", "VALUES", "t", "column", "value", "number", "money"]
 
 LANGS = ("en", "da")
 
@@ -171,6 +171,56 @@ TEXT: dict[str, tuple[str, str]] = {
     "back": ("Back", "Tilbage"),
     "error": ("Something is wrong", "Noget er galt"),
 }
+
+
+#: Table headers for run-file columns the pages show as tables (a column id is never a header).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "stage": ("Stage", "Fase"),
+    "application_id": ("Application", "Ansøgning"),
+    "core_index": ("Core index", "Kerneindeks"),
+    "core_label": ("Robust portfolio", "Robust portefølje"),
+    "n_nondominated": ("Non-dominated portfolios", "Ikke-dominerede porteføljer"),
+    "weight_information": ("Weight information", "Vægtinformation"),
+    "probability_selected": ("Probability of selection", "Sandsynlighed for udvælgelse"),
+}
+
+#: How a numeric column is written (the glossary's kinds, :data:`selection.words.DECIMALS`); others: "value".
+COLUMN_KINDS: dict[str, str] = {"stage": "count", "n_nondominated": "count", "probability_selected": "share",
+                                "core_index": "score"}  # two decimals, as the report
+
+#: Coded values shown in those tables (robust portfolio modelling's labels).
+VALUES: dict[str, tuple[str, str]] = {
+    "core": ("core", "kerne"),
+    "borderline": ("borderline", "grænsetilfælde"),
+    "exterior": ("exterior", "yderkreds"),
+}
+
+
+def column(name: str, lang: str) -> str:
+    """The header of a run file's column ``name`` in ``lang``; a column without its own words
+    gets the report's Danish header, else its id in plain words (``n_selected`` -> "N selected").
+
+    >>> column("core_label", "da"), column("n_nondominated", "en"), column("new_thing", "en")
+    ('Robust portefølje', 'Non-dominated portfolios', 'New thing')
+    """
+    if name in COLUMNS:
+        en, da = COLUMNS[name]
+        return da if lang == "da" else en
+    if lang == "da":
+        from selection.report.words import COLUMNS_DA
+
+        if name in COLUMNS_DA:
+            return COLUMNS_DA[name]
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def value(v: Any, lang: str) -> Any:
+    """A coded value (``core``, ``borderline``, ``exterior``) in ``lang``; anything else unchanged."""
+    if isinstance(v, str) and v in VALUES:
+        en, da = VALUES[v]
+        return da if lang == "da" else en
+    return v
 
 
 def t(key: str, lang: str) -> str:

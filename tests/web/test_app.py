@@ -388,6 +388,44 @@ def test_sensitivity_page_shows_the_latest_run_and_its_figures(tmp_path):
         assert c.get("/runs/..%2F..%2Fx/figure/rank-acceptability.svg").status_code == 404
 
 
+def test_robust_portfolio_table_has_words_not_column_ids_as_headers(tmp_path):
+    """The sensitivity page's robust-portfolio table: headers and labels in the page's language,
+    never a run file's column id (it showed core_index, n_nondominated, ...)."""
+    import json
+    import re
+
+    from selection.schema import CORE_INDEX
+    from selection.web import i18n
+    from tests.report.synthetic import sensitivity_tables
+
+    for col in (*CORE_INDEX.columns, "probability_selected"):  # every column the page can show
+        assert col in i18n.COLUMNS, col
+    root = copy_call(tmp_path)
+    runs = tmp_path / "runs"
+    folder = runs / "20260102T050000Z-sensitivity"
+    folder.mkdir(parents=True)
+    for name, frame in sensitivity_tables().items():
+        frame.to_csv(folder / name, index=False)
+    (folder / "manifest.json").write_text(json.dumps({"kind": "sensitivity", "call_id": "x",
+                                                      "created_utc": "2026-01-02T05:00:00Z", "schema_version": 2}))
+    with client_for(root, runs) as c:
+        for lang in ("en", "da"):
+            set_lang(c, lang)
+            html = c.get("/sensitivity").text
+            table = html[html.index('<table class="sortable">'):]
+            heads = re.findall(r'<th scope="col">([^<]*)</th>', table[:table.index("</thead>")])
+            assert heads and not any("_" in h for h in heads), heads
+            assert i18n.column("core_label", lang) in heads and i18n.column("application_id", lang) in heads
+            cells = re.findall(r"<td[^>]*>([^<]*)</td>", table[:table.index("</table>")])
+            assert i18n.value("borderline", lang) in cells
+            if lang == "da":
+                assert not {"core", "borderline", "exterior"} & set(cells), cells
+    from selection.web.i18n import number
+
+    assert number(1, "da", i18n.COLUMN_KINDS["stage"]) == "1"  # a stage is not "1,0000"
+    assert number(0.85, "da", i18n.COLUMN_KINDS["probability_selected"]) == "85,0 %"
+
+
 def test_overview_shows_which_assigned_applications_an_expert_has_not_scored(tmp_path):
     import csv
 
