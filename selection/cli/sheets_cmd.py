@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import sys
 from pathlib import Path
 
 
@@ -82,7 +82,13 @@ def run(args) -> int:
     new_key = not (Path(args.call_dir) / KEY_FILE).exists()
     key = ensure_sheet_key(args.call_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".sheets.", dir=out))
+    from selection.io.export import partial_folder, sweep_partial_folders
+
+    for folder, removed in sweep_partial_folders(out):  # staging folders of killed runs, as for run folders
+        print(f"note: removed {folder}, the temporary folder of an interrupted run" if removed else
+              f"note: {folder} is the temporary folder of a run on another computer that did not finish; "
+              "delete it if that run is not going on", file=sys.stderr)
+    tmp = partial_folder(out, "sheets")  # swept by the next run if this process is killed
     try:  # write everything first, then move into place: nothing half-written
         staged = []
         for e, ids, target, source in plan:

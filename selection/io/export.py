@@ -16,7 +16,7 @@ import pandas as pd
 
 __all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "is_id_column", "write_csv", "write_json",
            "atomic_folder", "current_umask",
-           "claim_name", "sweep_partial_folders"]
+           "claim_name", "sweep_partial_folders", "partial_folder"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Characters XML 1.0 (and so .xlsx) cannot hold: C0 controls other than tab, newline, return.
@@ -199,6 +199,15 @@ def claim_name(tmp: Path, target: Path) -> Path:
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY) and k < 10_000:
                 continue  # taken between the check and the rename
             raise
+
+
+def partial_folder(parent: Path | str, name: str) -> Path:
+    """A new hidden temporary folder in ``parent`` named as :class:`atomic_folder` names its own
+    (``.<name>.partial.<pid>.<host>.<random>``), so that :func:`sweep_partial_folders` removes it
+    once this process is gone (a staging folder whose files are moved elsewhere, e.g. score sheets)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.partial.{os.getpid()}.{_host()}.", dir=parent))
+    os.chmod(tmp, 0o777 & ~current_umask())
+    return tmp
 
 
 def sweep_partial_folders(parent: Path | str) -> list[tuple[Path, bool]]:
