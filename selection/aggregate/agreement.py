@@ -209,25 +209,45 @@ def icc(ratings, form: str = "ICC2k", *, confidence: float = 0.95) -> pd.Series:
     form = _form(form)
     if not 0 < confidence < 1:
         raise PanelError(Problem(f"confidence is {confidence}; use a level between 0 and 1, e.g. 0.95"))
-    x = _matrix(ratings)
-    x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
-    x = x[~np.isnan(x).all(axis=1)] if x.size else x
-    if form in ("ICC1", "ICC1k"):
-        counts = (~np.isnan(x)).sum(axis=1) if x.size else np.zeros(0)
-        if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
-            raise PanelError(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
-                                     f"or more experts; found {len(counts)} application(s)"))
-        a = _anova_one_way(x)
-        n_exp = x.shape[1]
-    else:
-        x = x[~np.isnan(x).any(axis=1)]
-        if x.shape[0] < 2 or x.shape[1] < 2:
+    return _icc_prepared(_IccDesign(_matrix(ratings)), form, confidence)
+
+
+class _IccDesign:
+    """A ratings matrix with its all-missing experts and applications dropped, and each form's analysis
+    of variance computed once (``ICC1``/``ICC1k`` share the one-way table, the two-way forms theirs)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
+        self.x = x[~np.isnan(x).all(axis=1)] if x.size else x
+        self._one: dict | None = None
+        self._two: tuple[np.ndarray, dict | None] | None = None
+
+    def one_way(self, form: str) -> tuple[dict, int]:
+        x = self.x
+        if self._one is None:
+            counts = (~np.isnan(x)).sum(axis=1) if x.size else np.zeros(0)
+            if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
+                raise PanelError(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
+                                         f"or more experts; found {len(counts)} application(s)"))
+            self._one = _anova_one_way(x)
+        return self._one, x.shape[1]
+
+    def two_way(self, form: str) -> tuple[dict, int]:
+        if self._two is None:
+            x = self.x[~np.isnan(self.x).any(axis=1)]
+            self._two = (x, _anova_two_way(x) if x.shape[0] >= 2 and x.shape[1] >= 2 else None)
+        x, a = self._two
+        if a is None:
             raise PanelError(Problem(
                 f"{form} needs at least 2 applications scored by the same 2 or more experts; "
                 f"{x.shape[0]} application(s) were scored by every expert",
                 hint="use ICC1, which allows each application its own experts"))
-        a = _anova_two_way(x)
-        n_exp = x.shape[1]
+        return a, x.shape[1]
+
+
+def _icc_prepared(design: _IccDesign, form: str, confidence: float) -> pd.Series:
+    """:func:`icc` of a canonical ``form`` on a prepared design (shared by the six forms of one matrix)."""
+    a, n_exp = design.one_way(form) if form in ("ICC1", "ICC1k") else design.two_way(form)
     v, lo, hi, f0, df1, df2 = _icc_value_ci(form, a, 1 - confidence)
     return pd.Series({"form": form, "icc": float(v), "ci_low": float(lo), "ci_high": float(hi), "f": float(f0),
                       "df1": float(df1), "df2": float(df2), "p_value": float(_f_sf(f0, df1, df2)),
@@ -267,7 +287,11 @@ def kendalls_w(ratings) -> pd.Series:
     >>> round(float(kendalls_w(r)["w"]), 4)
     0.9111
     """
-    x = _matrix(ratings)
+    return _kendalls_w_matrix(_matrix(ratings))
+
+
+def _kendalls_w_matrix(x: np.ndarray) -> pd.Series:
+    """:func:`kendalls_w` of a checked ratings matrix (:func:`_matrix`)."""
     x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
     x = x[~np.isnan(x).any(axis=1)] if x.size else x
     n, m = x.shape if x.ndim == 2 else (0, 0)
@@ -323,7 +347,11 @@ def krippendorff_alpha(ratings, level: str = "interval") -> float:
     """
     if level not in ("interval", "ordinal", "nominal", "ratio"):
         raise PanelError(Problem(f"unknown level {level!r}", hint="use 'interval' or 'ordinal'"))
-    x = _matrix(ratings)
+    return _alpha_from(*_coincidences(_matrix(ratings)), level)
+
+
+def _coincidences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairable values and their coincidence matrix (one per ratings matrix, any level)."""
     present = ~np.isnan(x)
     mu = present.sum(axis=1)
     x, mu = x[mu >= 2], mu[mu >= 2]
@@ -331,10 +359,16 @@ def krippendorff_alpha(ratings, level: str = "interval") -> float:
         raise PanelError(Problem("Krippendorff's alpha needs at least one application scored by 2 or more experts"))
     values, inv = np.unique(x[~np.isnan(x)], return_inverse=True)
     rows = np.nonzero(~np.isnan(x))[0]
-    h = np.zeros((len(x), len(values)))
-    np.add.at(h, (rows, inv), 1.0)
+    # value counts per unit: whole numbers, so counting them at once gives exactly np.add.at's table
+    h = np.bincount(rows * len(values) + inv.ravel(), minlength=len(x) * len(values)).reshape(
+        len(x), len(values)).astype(np.float64)
     wgt = 1.0 / (mu - 1)
     o = (h * wgt[:, None]).T @ h - np.diag((h * wgt[:, None]).sum(axis=0))
+    return values, o
+
+
+def _alpha_from(values: np.ndarray, o: np.ndarray, level: str) -> float:
+    """Krippendorff's alpha at ``level`` from :func:`_coincidences`."""
     nc = o.sum(axis=1)
     n = nc.sum()
     if level == "nominal":

@@ -16,7 +16,7 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.errors import InputError, Problem
 
-__all__ = ["PanelError", "ScoreCube", "score_cube", "aggregate_kernel", "AGGREGATIONS"]
+__all__ = ["PanelError", "ScoreCube", "score_cube", "aggregate_kernel", "expert_rows", "AGGREGATIONS"]
 
 AGGREGATIONS = ("mean", "median", "trimmed_mean")
 
@@ -81,6 +81,24 @@ def score_cube(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> S
     values = np.full((len(apps), len(experts), len(criteria)), np.nan)
     values[a, e, c] = s
     return ScoreCube(apps, experts, criteria, values)
+
+
+def expert_rows(values: np.ndarray) -> list[np.ndarray]:
+    """Per expert ``e``, the sorted application indices ``a`` where ``values[a, e, :]`` holds a score.
+
+    The cube is sparse (each application is scored by a few of many experts): per-expert loops
+    gather ``values[rows[e], e, c]`` instead of scanning every application, and get the same
+    values in the same (application) order as a boolean mask over the whole column.
+
+    >>> v = np.full((3, 2, 1), np.nan); v[0, 1, 0] = v[2, 1, 0] = 1.0; v[1, 0, 0] = 2.0
+    >>> [r.tolist() for r in expert_rows(v)]
+    [[1], [0, 2]]
+    """
+    values = np.asarray(values)
+    scored = ~np.isnan(values).all(axis=2) if values.shape[2] else np.zeros(values.shape[:2], dtype=bool)
+    e, a = np.nonzero(scored.T)  # sorted by expert, then application
+    cuts = np.searchsorted(e, np.arange(values.shape[1] + 1))
+    return [a[cuts[i]:cuts[i + 1]] for i in range(values.shape[1])]
 
 
 def aggregate_kernel(x: np.ndarray, method: str = "mean", trim: float = 0.1, axis: int = 1) -> np.ndarray:

@@ -28,7 +28,7 @@ from selection.aggregate.arrays import AGGREGATIONS, PanelError, aggregate_kerne
 from selection.errors import Problem
 from selection.rank import competition_ranks, reflect_costs
 
-__all__ = ["bootstrap_panels", "bootstrap_cube", "rank_intervals", "competition_ranks",
+__all__ = ["bootstrap_panels", "bootstrap_cube", "rank_intervals", "rank_intervals_cube", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
 
 RANK_INTERVAL_COLUMNS = ["expected_rank", "rank_q05", "rank_q25", "rank_q50", "rank_q75", "rank_q95",
@@ -209,7 +209,21 @@ def rank_intervals(evaluation: pd.DataFrame, catalogue, n_boot: int, rng: np.ran
     criteria = catalogue.criterion_ids
     w = _weights(catalogue, weights)  # validate before the expensive part
     del w
-    apps, reps = bootstrap_panels(evaluation, criteria, n_boot, rng, method=method, trim=trim)
+    cube = score_cube(evaluation, list(criteria))
+    return rank_intervals_cube(cube.applications, cube.values, catalogue, n_boot, rng, top_k=top_k,
+                               weights=weights, method=method, trim=trim)
+
+
+def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: int, rng: np.random.Generator, *,
+                        top_k: int, weights: Mapping[str, float] | None = None, method: str = "mean",
+                        trim: float = 0.1) -> pd.DataFrame:
+    """:func:`rank_intervals` of an (already calibrated) score cube ``values[a, e, c]`` whose applications
+    are ``apps`` and criteria the catalogue's, in its order: the panel diagnostics reuse the cube and
+    calibration they computed instead of rebuilding both from the long table (same result)."""
+    if int(top_k) < 1:
+        raise PanelError(Problem(f"top_k is {top_k}; use at least 1"))
+    _weights(catalogue, weights)  # validate before the expensive part
+    reps = bootstrap_cube(values, n_boot, rng, method=method, trim=trim)
     nan_apps = [apps[i] for i in np.nonzero(np.isnan(reps).any(axis=(0, 2)))[0]]
     if nan_apps:
         raise PanelError([Problem(f"application {a} has no score on some criterion",

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
-from selection.aggregate.arrays import PanelError, ScoreCube, score_cube
+from selection.aggregate.arrays import PanelError, ScoreCube, expert_rows, score_cube
 from selection.errors import Problem
 from selection.schema import LENIENCY_BAND
 
@@ -250,6 +250,7 @@ def calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 
     present = ~np.isnan(x)
     if method == "zscore":
         out = x.copy()
+        rows = expert_rows(x)  # each expert's applications: the same values, in the same order, as a full-column mask
         for c in range(C):
             col = x[:, :, c]
             allv = col[~np.isnan(col)]
@@ -257,8 +258,8 @@ def calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 
                 continue
             mu, sd = allv.mean(), allv.std(ddof=1)
             for e in range(E):
-                v = col[:, e]
-                ok = ~np.isnan(v)
+                vv = x[rows[e], e, c]
+                ok = ~np.isnan(vv)
                 k = int(ok.sum())
                 if k == 0:
                     continue
@@ -266,11 +267,12 @@ def calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 
                     _warn(notes, f"z-score calibration: expert {cube.experts[e]} has one score on "
                                  f"{cube.criteria[c]}; kept unadjusted")
                     continue
-                me, se = v[ok].mean(), v[ok].std(ddof=1)
+                at, v = rows[e][ok], vv[ok]
+                me, se = v.mean(), v.std(ddof=1)
                 if se > 0 and sd > 0:
-                    out[ok, e, c] = mu + sd * (v[ok] - me) / se
+                    out[at, e, c] = mu + sd * (v - me) / se
                 else:
-                    out[ok, e, c] = v[ok] - me + mu
+                    out[at, e, c] = v - me + mu
                 effects[e, c] = me - mu
         return Calibration(method, cube, out, effects, notes)
     if basis == "criterion":
@@ -307,31 +309,34 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
         col = x[:, :, c][present[:, :, c]]
         usable = bool(col.size >= 2 and col.std() > 0)
         col_sd.append((float(col.std(ddof=1)) if usable else np.nan, usable))
+    by_expert = expert_rows(x)  # gathers the same values in the same order as a full-column mask
     for e, expert in enumerate(cal.cube.experts):
         devs_all, n_all = [], 0
+        mine = by_expert[e]
         for c, crit in enumerate(cal.cube.criteria):
-            ok = present[:, e, c]
-            k = int(ok.sum())
+            ok = mine[present[mine, e, c]]
+            k = len(ok)
+            xe = x[ok, e, c]
             others = n_ac[ok, c] - 1
             with np.errstate(invalid="ignore", divide="ignore"):
-                dev = x[ok, e, c] - (s_ac[ok, c] - x[ok, e, c]) / others
+                dev = xe - (s_ac[ok, c] - xe) / others
             dev = dev[others > 0]
             devs_all.extend(dev.tolist())
             n_all += k
-            ratio = (x[ok, e, c].std(ddof=1) / col_sd[c][0]) if k >= 2 and col_sd[c][1] else np.nan
+            ratio = (xe.std(ddof=1) / col_sd[c][0]) if k >= 2 and col_sd[c][1] else np.nan
             lenient = float(cal.effects[e, c]) if k else np.nan
             low, high = leniency_interval(lenient, dev)
             rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
-                         "mean_score": float(x[ok, e, c].mean()) if k else np.nan,
+                         "mean_score": float(xe.mean()) if k else np.nan,
                          "mean_deviation": float(dev.mean()) if dev.size else np.nan,
                          "leniency": lenient,
                          "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications",
                          "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
-        scored = present[:, e, :]
+        scored = present[mine, e, :]
         lenient = float(cal.effects[e, scored.any(axis=0)].mean()) if n_all else np.nan
         low, high = leniency_interval(lenient, np.array(devs_all))
         rows.append({"expert_id": expert, "criterion_id": "all", "n_scores": n_all,
-                     "mean_score": float(x[:, e, :][scored].mean()) if n_all else np.nan,
+                     "mean_score": float(x[mine, e, :][scored].mean()) if n_all else np.nan,
                      "mean_deviation": float(np.mean(devs_all)) if devs_all else np.nan,
                      "leniency": lenient, "spread_ratio": np.nan,
                      "note": "" if len(devs_all) >= 2 else "too little data for an interval",

@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
-from selection.aggregate.agreement import ICC_FORMS, icc, kendalls_w, krippendorff_alpha
+from selection.aggregate.agreement import (
+    ICC_FORMS,
+    _alpha_from,
+    _coincidences,
+    _icc_prepared,
+    _IccDesign,
+    _kendalls_w_matrix,
+    _matrix,
+)
 from selection.aggregate.arrays import (
     AGGREGATIONS,
     PanelError,
@@ -108,18 +116,24 @@ def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) ->
 
 def _rows(criterion: str, x: np.ndarray) -> list[dict]:
     """Agreement measures for one ratings matrix (applications x experts)."""
-    rows = []
-    frame = pd.DataFrame(x)
+    rows: list[dict] = []
+    try:
+        x = _matrix(pd.DataFrame(x))  # checked once; each measure then shares the prepared matrix
+    except PanelError as exc:
+        note = exc.problems[0].message
+        return [{"criterion_id": criterion, "measure": m, "note": note}
+                for m in (*ICC_FORMS, "kendalls_w", "krippendorff_alpha_interval", "krippendorff_alpha_ordinal")]
+    design = _IccDesign(x)
     for f in ICC_FORMS:
         try:
-            s = icc(frame, f)
+            s = _icc_prepared(design, f, 0.95)
             rows.append({"criterion_id": criterion, "measure": f, "value": s["icc"], "ci_low": s["ci_low"],
                          "ci_high": s["ci_high"], "n_applications": s["n_applications"],
                          "n_experts": s["n_experts"], "note": ""})
         except PanelError as exc:
             rows.append({"criterion_id": criterion, "measure": f, "note": exc.problems[0].message})
     try:
-        s = kendalls_w(frame)
+        s = _kendalls_w_matrix(x)
         rows.append({"criterion_id": criterion, "measure": "kendalls_w", "value": s["w"],
                      "n_applications": s["n_applications"], "n_experts": s["n_experts"],
                      "note": f"Friedman chi2 = {s['chi2']:.3g}, p = {s['p_value']:.3g}"})
@@ -127,9 +141,17 @@ def _rows(criterion: str, x: np.ndarray) -> list[dict]:
         rows.append({"criterion_id": criterion, "measure": "kendalls_w", "note": exc.problems[0].message})
     n_units = int(((~np.isnan(x)).sum(axis=1) >= 2).sum())
     n_exp = int((~np.isnan(x)).any(axis=0).sum())
+    coincidences: tuple[np.ndarray, np.ndarray] | PanelError | None = None
     for level in ("interval", "ordinal"):
         try:
-            v = krippendorff_alpha(frame, level)
+            if coincidences is None:
+                try:
+                    coincidences = _coincidences(x)
+                except PanelError as exc:
+                    coincidences = exc
+            if isinstance(coincidences, PanelError):
+                raise coincidences
+            v = _alpha_from(*coincidences, level)
             rows.append({"criterion_id": criterion, "measure": f"krippendorff_alpha_{level}", "value": v,
                          "n_applications": n_units, "n_experts": n_exp,
                          "note": "" if np.isfinite(v) else "every score is the same"})
@@ -193,6 +215,8 @@ class PanelAnalysis:
     leniency: pd.DataFrame
     divergence: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the adjusted expert scores of each calibration (``"zscore"``, ``"additive"``), as computed
+    calibrations: dict[str, Calibration] = field(default_factory=dict)
 
 
 def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", trim: float = 0.1,
@@ -252,7 +276,7 @@ def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", 
     leniency = leniency_table(cals["additive"])
     return PanelAnalysis(cube, method, calibration, panel, raw, calibrated, counts,
                          agreement_table(cube, weights), leniency,
-                         divergent_scores(evaluation, criteria, min_range=divergence_range), notes)
+                         divergent_scores(evaluation, criteria, min_range=divergence_range), notes, cals)
 
 
 def panel_long_table(analysis: PanelAnalysis) -> pd.DataFrame:
@@ -287,7 +311,7 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     """
     import warnings
 
-    from selection.aggregate.bootstrap import rank_intervals
+    from selection.aggregate.bootstrap import rank_intervals_cube
     from selection.aggregate.calibration import CalibrationWarning
 
     with warnings.catch_warnings():
@@ -295,9 +319,12 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
         a = analyse_panel(evaluation, catalogue, method=stage.aggregation, trim=stage.trim,
                           calibration=stage.calibration, min_experts=stage.min_experts,
                           divergence_range=stage.divergence_range)
-        ri = rank_intervals(evaluation, catalogue, n_boot, np.random.default_rng([seed, stage.number]),
-                            top_k=stage.max_selected, method=stage.aggregation, trim=stage.trim,
-                            calibration=stage.calibration).reset_index()
+        # the bootstrap resamples the cube (calibrated as the stage says) that the analysis built:
+        # what rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
+        values = a.cube.values if stage.calibration == "none" else a.calibrations[stage.calibration].values
+        ri = rank_intervals_cube(a.cube.applications, values, catalogue, n_boot,
+                                 np.random.default_rng([seed, stage.number]), top_k=stage.max_selected,
+                                 method=stage.aggregation, trim=stage.trim).reset_index()
     out = {"agreement.csv": a.agreement, "expert-leniency.csv": a.leniency, "divergence.csv": a.divergence,
            "rank-intervals.csv": ri}
     return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}
