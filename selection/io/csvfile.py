@@ -23,7 +23,7 @@ from pathlib import Path
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "read_csv", "parse_csv_text", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "read_csv", "parse_csv_text", "parse_csv_records", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @dataclass(frozen=True)
@@ -150,18 +150,39 @@ def duplicate_column_problems(header: list[str], name: str, line: int = 1) -> li
 def parse_csv_text(text: str, *, name: str) -> CsvTable:
     """Parse CSV text with a sniffed separator (or the one an Excel ``sep=`` first line names);
     header names are stripped and lower-cased; a repeated header name is an error."""
+    sep, header, header_line, records = parse_csv_records(text, name=name)
+    width = len(header)
+    rows: list[CsvRow] = []
+    append = rows.append
+    strip = str.strip
+    for line, record in records:
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        # dict(zip(...)) keeps the last of repeated (empty) header names, as a dict display does
+        append(CsvRow(line, dict(zip(header, map(strip, record), strict=True))))
+    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
+
+
+def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, list[tuple[int, list[str]]]]:
+    """The checks and the parse of :func:`parse_csv_text` without a dict per row:
+    ``(separator, header, header_line, [(line, raw values), ...])``.
+
+    Values are as the csv module returns them (not stripped; a row may hold fewer values than the
+    header, never more). Blank rows are skipped; every problem :func:`parse_csv_text` raises is
+    raised here (it is built on this function), so a fast reader keeps every check.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
     if "\x00" in text:
         raise InputError(Problem("the text holds NUL characters, so it is not CSV text", file=name,
                                  hint=_SAVE_AS))
+    head, newline, rest = text.partition("\n")
     declared = None
-    m = _SEP_LINE.match(lines[0]) if lines else None
+    m = _SEP_LINE.match(head)
     if m:  # Excel's "sep=;" line: honour it and keep line numbers (the line becomes blank)
         declared = m.group(1)
-        lines[0] = ""
-        text = "\n".join(lines)
-    first = next((ln for ln in lines if ln.strip()), "")
+        head = ""
+        text = newline + rest
+    first = head if head.strip() else next((ln for ln in rest.split("\n") if ln.strip()), "")
     if not first:
         raise InputError(Problem("the file is empty", file=name, hint="export the table again"))
     sep = declared or _sniff_separator(first)
@@ -171,25 +192,29 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
     reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
     header: list[str] | None = None
     header_line = 1
-    rows: list[CsvRow] = []
+    records: list[tuple[int, list[str]]] = []
+    append = records.append
+    width = 0
     try:
         for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
+            # blank: no value holds anything but whitespace (the joined values tell at once)
+            if not (record and record[0].strip()) and not "".join(record).strip():
                 continue
+            line = reader.line_num
             if header is None:
                 header = [h.strip().lower() for h in record]
                 header_line = line
+                width = len(header)
                 duplicates = duplicate_column_problems(header, name, line)
                 if duplicates:
                     raise InputError(duplicates)
                 continue
             # More values than columns is an error even when the extra ones are empty: in a
             # comma-separated file an unquoted decimal comma ("3,5") splits one value in two.
-            if len(record) > len(header):
+            if len(record) > width:
                 raise InputError(
                     Problem(
-                        f"{len(record)} values but the header has {len(header)} columns",
+                        f"{len(record)} values but the header has {width} columns",
                         file=name,
                         row=line,
                         hint=f"check the separator ({sep!r}) and quoting in that row"
@@ -197,14 +222,13 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
                                 if sep == "," else ""),
                     )
                 )
-            values = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
-            rows.append(CsvRow(line, values))
+            append((line, record))
     except csv.Error as exc:
         raise InputError(Problem(f"not readable as CSV: {exc}", file=name)) from None
     if header is None:  # only separators and blanks, e.g. ";;;"
         raise InputError(Problem("the file holds no header and no data", file=name,
                                  hint="export the table again"))
-    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
+    return sep, header, header_line, records
 
 
 def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:

@@ -23,7 +23,14 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.errors import InputError, Problem, ScoreSheetError
-from selection.io.csvfile import CsvTable, decode_bytes, parse_csv_text, parse_number
+from selection.io.csvfile import (
+    CsvRow,
+    CsvTable,
+    column_letter,
+    decode_bytes,
+    parse_csv_records,
+    parse_number,
+)
 from selection.model import Application, CriteriaCatalogue, Expert
 
 __all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
@@ -123,21 +130,27 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
     digest = hashlib.sha256(raw).hexdigest()
     try:
         text, _enc = decode_bytes(raw, name)
-        table = parse_csv_text(text, name=name)
+        sep, header, header_line, records = parse_csv_records(text, name=name)
     except InputError as exc:
         return ev.empty_evaluation(), exc.problems
     crit_ids = ctx.catalogue.criterion_ids
-    if {"criterion_id", "score"} <= set(table.header):
-        rows, problems = _read_long(table, ctx)
-    elif any(c in table.header for c in crit_ids):
-        rows, problems = _read_wide(table, ctx)
+    columns = [ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE, ev.ABSTAINED, ev.COMMENT, ev.CELL]
+    if {"criterion_id", "score"} <= set(header):
+        fast = None if _reference_only else _read_long_clean(header, records, ctx)
+        problems: list[Problem]
+        if fast is not None:
+            frame, problems = pd.DataFrame(dict(zip(columns, fast, strict=True))), []
+        else:  # a row with a problem: the row-by-row reader words every problem, in file order
+            rows, problems = _read_long(_csv_table(name, sep, header, header_line, records), ctx)
+            frame = pd.DataFrame(rows, columns=columns)
+    elif any(c in header for c in crit_ids):
+        rows, problems = _read_wide(_csv_table(name, sep, header, header_line, records), ctx)
+        frame = pd.DataFrame(rows, columns=columns)
     else:
         return ev.empty_evaluation(), [Problem(
-            f"unrecognised header {', '.join(table.header)}", file=name, row=table.header_line,
+            f"unrecognised header {', '.join(header)}", file=name, row=header_line,
             hint="use a long layout (expert_id, application_id, criterion_id, score, comment) or a "
                  f"wide one (expert_id, application_id, {', '.join(crit_ids)}, comment)")]
-    frame = pd.DataFrame(rows, columns=[ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE,
-                                        ev.ABSTAINED, ev.COMMENT, ev.CELL])
     frame[ev.SOURCE_FILE] = name
     frame[ev.SOURCE_SHA256] = digest
     frame[ev.SHEET] = ""
@@ -145,6 +158,59 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
         problems.append(Problem("the file holds no scores", file=name,
                                 hint="add one row per score (or per application) below the header"))
     return frame.reindex(columns=ev.COLUMNS), problems
+
+
+#: Tests set this to read every long file row by row (the reference the fast path must equal).
+_reference_only = False
+
+
+def _csv_table(name: str, sep: str, header: list[str], header_line: int,
+               records: list[tuple[int, list[str]]]) -> CsvTable:
+    """The :class:`CsvTable` of parsed records (values stripped, short rows padded), exactly as
+    :func:`~selection.io.csvfile.parse_csv_text` builds it."""
+    width = len(header)
+    rows = [CsvRow(line, dict(zip(header, map(str.strip, r + [""] * (width - len(r))), strict=True)))
+            for line, r in records]
+    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
+
+
+def _read_long_clean(header: list[str], records: list[tuple[int, list[str]]], ctx: ScoreContext
+                     ) -> tuple[list, ...] | None:
+    """The columns (expert, application, criterion, score, abstained, comment, cell) of a long
+    score file in which every row is clean, or ``None`` if any row may have a problem (a missing
+    column, a short row, an unknown id or criterion, a score :func:`score_cell` refuses): then
+    :func:`_read_long` reads it row by row and words each problem.
+
+    Column-wise instead of row by row: ids are checked as sets and each distinct (score text,
+    criterion) pair is parsed once by :func:`score_cell`, so the result equals :func:`_read_long`'s
+    (tested in ``tests/io/test_scale_read.py``).
+    """
+    col = {h: i for i, h in enumerate(header)}
+    if not records or any(c not in col for c in ("expert_id", "application_id", "criterion_id", "score")):
+        return None
+    width = len(header)
+    raw = [r for _, r in records]
+    if any(len(r) != width for r in raw):
+        return None
+    columns = list(zip(*raw, strict=True))
+    strip = str.strip
+    e = list(map(strip, columns[col["expert_id"]]))
+    a = list(map(strip, columns[col["application_id"]]))
+    c = list(map(strip, columns[col["criterion_id"]]))
+    if (not ctx.experts.keys() >= set(e) or not ctx.applications.keys() >= set(a)
+            or not set(ctx.catalogue.criterion_ids) >= set(c)):
+        return None
+    pairs = list(zip(map(strip, columns[col["score"]]), c, strict=True))
+    parsed = {p: score_cell(p[0], p[1], ctx) for p in set(pairs)}
+    if any(msg for _, _, msg in parsed.values()):
+        return None
+    cells = [parsed[p] for p in pairs]
+    score = [x[0] for x in cells]
+    abstained = [x[1] for x in cells]
+    comment = list(map(strip, columns[col["comment"]])) if "comment" in col else [""] * len(raw)
+    letter = column_letter(col["score"])
+    where = [f"{letter}{line}" for line, _ in records]
+    return e, a, c, score, abstained, comment, where
 
 
 def _check_ids(e: str, a: str, ctx: ScoreContext, name: str, cell: str) -> list[Problem]:
@@ -264,9 +330,11 @@ def outside_assignment(frame: pd.DataFrame, assignments: Mapping[str, frozenset[
     if assignments is None or frame.empty:
         return pd.DataFrame(columns=cols)
     scored = frame[frame[ev.SCORE].notna()]
-    mine = [a in assignments.get(e, frozenset())
-            for e, a in zip(scored[ev.EXPERT], scored[ev.APPLICATION], strict=True)]
-    out = scored[[not m for m in mine]]
+    none: frozenset[str] = frozenset()
+    get = assignments.get
+    outside = [a not in get(e, none)  # plain lists: iterating pandas string arrays costs ~10x
+               for e, a in zip(scored[ev.EXPERT].tolist(), scored[ev.APPLICATION].tolist(), strict=True)]
+    out = scored[outside]
     if out.empty:
         return pd.DataFrame(columns=cols)
     keys = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET]
