@@ -31,10 +31,21 @@ import numpy as np
 from selection.errors import Problem, RankingError
 from selection.model import Application
 
-__all__ = ["TIE_BREAK_STEPS", "TieBreakResult", "break_ties", "check_chain"]
+__all__ = ["TIE_BREAK_STEPS", "STEP_ALIASES", "TieBreakResult", "attribute_key", "break_ties", "check_chain",
+           "canonical_step"]
 
 TIE_BREAK_STEPS = ("criterion:<id>", "attribute:<id>", "coverage:<id>", "lottery")
-_ALIASES = {"rural": "attribute:rural", "focus_area_coverage": "coverage:focus_area"}
+#: The first call's step names and the steps they stand for.
+STEP_ALIASES = {"rural": "attribute:rural", "focus_area_coverage": "coverage:focus_area"}
+
+
+def canonical_step(step: str) -> str:
+    """A chain step under its general name (``rural`` -> ``attribute:rural``); others unchanged.
+
+    >>> canonical_step("focus_area_coverage"), canonical_step("criterion:impact")
+    ('coverage:focus_area', 'criterion:impact')
+    """
+    return STEP_ALIASES.get(step, step)
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applicati
             if cid not in criteria:
                 problems.append(Problem(f"tie-break {step!r} names an unknown criterion", key=key,
                                         hint=f"use one of {', '.join(map(str, criteria))}"))
-        elif step in _ALIASES or step.startswith(("attribute:", "coverage:")):
+        elif step in STEP_ALIASES or step.startswith(("attribute:", "coverage:")):
             if not have_applications:
                 problems.append(Problem(f"tie-break {step!r} needs the applications", key=key,
                                         hint="pass applications= to rank_applications"))
@@ -69,8 +80,13 @@ def check_chain(chain: Sequence[str], criteria: Sequence[str], *, have_applicati
     return [s for s in chain if s != "lottery"] + ["lottery"]
 
 
-def _attribute_key(value: object) -> float:
-    """Order of an attribute value in a tie-break: yes 1 / no 0, a number itself, none lowest."""
+def attribute_key(value: object) -> float:
+    """Order of an attribute value in an ``attribute:<id>`` step (the higher wins): yes 1 / no 0,
+    a number itself, no value (or a text) lowest.
+
+    >>> attribute_key(True), attribute_key(2_500_000), attribute_key(None)
+    (1.0, 2500000.0, -inf)
+    """
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
@@ -101,11 +117,11 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
     """
     n = len(score)
     draws = rng.permutation(n).astype(np.int64)
-    norm = [_ALIASES.get(s, s) for s in chain]  # the recorded step keeps the chain's own name
+    norm = [canonical_step(s) for s in chain]  # the recorded step keeps the chain's own name
     rank_of: dict[str, list[float]] = {}  # attribute:<id> -> per row, higher wins
     for step in norm:
         if step.startswith("attribute:") and step not in rank_of:
-            rank_of[step] = [_attribute_key(applications[a].attributes.get(step.split(":", 1)[1]))
+            rank_of[step] = [attribute_key(applications[a].attributes.get(step.split(":", 1)[1]))
                              if applications is not None else 0.0 for a in ids]
     cover = next((s.split(":", 1)[1] for s in norm if s.startswith("coverage:")), None)
     areas = ([applications[a].group_values(cover) for a in ids] if applications is not None and cover
@@ -131,10 +147,10 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
                 if step.startswith("criterion:"):
                     key = criterion_scores[step.split(":", 1)[1]]
                     vals = [key[i] for i in candidates]
-                elif _ALIASES.get(step, step).startswith("coverage:"):
+                elif canonical_step(step).startswith("coverage:"):
                     vals = [1 if areas[i] - covered else 0 for i in candidates]
-                elif _ALIASES.get(step, step).startswith("attribute:"):
-                    vals = [rank_of[_ALIASES.get(step, step)][i] for i in candidates]
+                elif canonical_step(step).startswith("attribute:"):
+                    vals = [rank_of[canonical_step(step)][i] for i in candidates]
                 else:  # lottery
                     vals = [int(draws[i]) for i in candidates]
                 best = max(vals)

@@ -27,7 +27,7 @@ from selection.errors import InfeasibleError, Problem, SelectionError
 from selection.model import Application, CriteriaCatalogue, Stage
 from selection.rank import rank_applications, reflect_costs
 from selection.rank.ranking import overall_basis, threshold_failed
-from selection.rank.ties import _ALIASES, _attribute_key, check_chain
+from selection.rank.ties import attribute_key, canonical_step, check_chain
 from selection.select.fast import FastStage, FastStats
 from selection.select.funding import funding_line
 from selection.select.program import StageInput, build_rules, precheck, solve_stage
@@ -134,7 +134,7 @@ def _static_chain(sc: StageContext) -> list[str] | None:
     """The ranking's tie-break chain when every step is a fixed key per application (criterion,
     attribute, lottery), else ``None`` (a coverage step depends on the order built so far)."""
     chain = check_chain(list(sc.catalogue.tie_breaks), sc.criteria, have_applications=True)
-    norm = [_ALIASES.get(s, s) for s in chain]
+    norm = [canonical_step(s) for s in chain]
     return None if any(s.startswith("coverage:") for s in norm) else norm
 
 
@@ -172,7 +172,7 @@ def rank_priority(sc: StageContext, applications, rows: Sequence[int], scores: n
             keys.append(-np.asarray(x[:, crit[step.split(":", 1)[1]]], dtype=float))
         else:  # attribute:<id>
             name = step.split(":", 1)[1]
-            keys.append(-np.array([_attribute_key(applications[a].attributes.get(name)) for a in ids]))
+            keys.append(-np.array([attribute_key(applications[a].attributes.get(name)) for a in ids]))
     keys.append(-np.asarray(total, dtype=float))
     order = np.lexsort(keys)
     prio = np.empty(n)
