@@ -613,31 +613,61 @@ def _stability_view(stab: pd.DataFrame, run: RunBundle, lang: str) -> Table | Pa
     return Table(say("stability_caption", lang), pd.DataFrame(rows), None)
 
 
-def _robustness(app: str, sens: RunBundle | None, scen: RunBundle | None, lang: str) -> str:
-    parts = []
+def _first_rows(values) -> dict:
+    """Each value's first position in ``values`` (a table's first row of an application)."""
+    out: dict = {}
+    for i, v in enumerate(values):
+        out.setdefault(v, i)
+    return out
+
+
+def _robustness_texts(sens: RunBundle | None, scen: RunBundle | None, lang: str) -> Callable[[str], str]:
+    """The dossier's robustness line of an application: its core label and index, its probability
+    of selection per stage, and the scenarios selecting it in the first stage — each table indexed
+    once by application (not filtered once per application)."""
+    core_at: dict = {}
+    probs: dict = {}
+    scen_in: dict | None = None
+    core = prob = None
     if sens is not None:
         core = sens.table("core-index.csv")
-        if core is not None and app in set(core["application_id"]):
-            row = core[core["application_id"] == app].iloc[0]
-            lab = str(row["core_label"])
-            parts.append((say(lab, lang) if lab in ("core", "borderline", "exterior") else lab)
-                         + f", {say('core_index', lang)} {_fmt(float(row['core_index']), 2, lang)}")
+        if core is not None:
+            core_at = _first_rows(core["application_id"])
         prob = sens.table("selection-probability.csv")  # long: a row per stage
-        if prob is not None and app in set(prob["application_id"]):
-            rows = prob[prob["application_id"] == app].sort_values("stage", kind="stable")
-            ps = [f"{say('stage', lang).lower()} {int(r['stage'])}: {_fmt(float(r['probability_selected']), 2, lang)}"
-                  for _, r in rows.iterrows()]
-            parts.append(f"{say('p_selected', lang)} " + ", ".join(ps))
+        if prob is not None:
+            for a, st, v in zip(prob["application_id"], prob["stage"], prob["probability_selected"], strict=True):
+                probs.setdefault(a, []).append((st, v))
     if scen is not None:
         m = scen.table("scenario-matrix.csv")  # long: a row per stage, application and scenario
         if m is not None:
             first = m[m["stage"] == m["stage"].min()]
-            rows = first[(first["application_id"] == app) & (pd.to_numeric(first["selected"], errors="coerce") == 1)]
-            parts.append(f"{say('in_scenarios', lang)}: " + (", ".join(map(str, rows["scenario"])) or "—"))
-    return "; ".join(parts) if parts else say("not_assessed", lang)
+            on = first[pd.to_numeric(first["selected"], errors="coerce") == 1]
+            scen_in = {}
+            for a, name in zip(on["application_id"], on["scenario"], strict=True):
+                scen_in.setdefault(a, []).append(name)
+
+    def text(app: str) -> str:
+        parts = []
+        if core is not None and app in core_at:
+            row = core.iloc[core_at[app]]
+            lab = str(row["core_label"])
+            parts.append((say(lab, lang) if lab in ("core", "borderline", "exterior") else lab)
+                         + f", {say('core_index', lang)} {_fmt(float(row['core_index']), 2, lang)}")
+        if prob is not None and app in probs:
+            rows = sorted(probs[app], key=lambda sv: sv[0])  # by stage, stable
+            ps = [f"{say('stage', lang).lower()} {int(st)}: {_fmt(float(v), 2, lang)}" for st, v in rows]
+            parts.append(f"{say('p_selected', lang)} " + ", ".join(ps))
+        if scen_in is not None:
+            parts.append(f"{say('in_scenarios', lang)}: " + (", ".join(map(str, scen_in.get(app, []))) or "—"))
+        return "; ".join(parts) if parts else say("not_assessed", lang)
+
+    return text
 
 
 def _dossier_section(inp: ReportInputs, lang: str) -> Section:
+    """A dossier per application: everything the run says about it, stage by stage. Each stage's
+    joined table, scores, rank intervals, binding rules and board lines are built once and indexed
+    by application (the report at 3,000 applications spent most of its time re-building them)."""
     run = inp.run
     sec = Section("dossiers", say("s_dossiers", lang), [Para(say("dossier_intro", lang))])
     ranking = run.tables["ranking.csv"]
@@ -647,33 +677,47 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
     first = ranking[ranking["stage"] == stages[0]].sort_values("rank", kind="stable") if stages else ranking
     rows = []
     described = _attribute_facts(run, lang)  # the call's declared attributes (application-attributes.csv)
+    frames = {n: _stage_frame(run, n) for n in stages}
+    at = {n: _first_rows(f["application_id"]) for n, f in frames.items()}
+    params = {n: run.stage_parameters(n) for n in stages}
+    scores: dict = {}
+    if panel is not None:
+        for st, a, c, v in zip(panel["stage"], panel["application_id"], panel["criterion_id"], panel["panel_score"],
+                               strict=True):
+            scores.setdefault((st, a), []).append((c, v))
+    spans: dict = {}
+    if intervals is not None:
+        st_col = intervals["stage"] if "stage" in intervals.columns else [stages[0] if stages else None] * len(intervals)
+        for st, a, lo, hi in zip(st_col, intervals["application_id"], intervals["rank_q05"], intervals["rank_q95"],
+                                 strict=True):
+            spans.setdefault((st, a), (lo, hi))
+    binding_rules = {n: [(set(x.get("members", [])), _rule_words(x, lang)) for x in run.rules(n) if x.get("binding")]
+                     for n in stages}
+    board = {n: record.stage_dossier_facts(run, n, lang) for n in stages}
+    robustness = _robustness_texts(inp.sensitivity, inp.scenarios, lang)
+    first_at = _first_rows(first["application_id"])
     for app in first["application_id"]:
-        r0 = first[first["application_id"] == app].iloc[0]
+        r0 = first.iloc[first_at[app]]
         facts: list[tuple[str, str]] = list(described.get(str(app), []))
         for n in stages:
-            f = _stage_frame(run, n)
+            f = frames[n]
             h = f"{say('stage', lang)} {n} — "
-            if app not in set(f["application_id"]):
+            if app not in at[n]:
                 facts.append((h + say("selected", lang), say("not_in_stage", lang)))
                 continue
-            r = f[f["application_id"] == app].iloc[0]
-            p = run.stage_parameters(n)
+            r = f.iloc[at[n][app]]
+            p = params[n]
             if panel is not None:
-                ps = panel[(panel["stage"] == n) & (panel["application_id"] == app)]
                 facts.append((h + say("scores", lang), "; ".join(
-                    f"{_criterion_name(p, c, lang)} {_fmt(float(v), 2, lang)}" for c, v in zip(ps["criterion_id"],
-                                                                                        ps["panel_score"], strict=True))))
+                    f"{_criterion_name(p, c, lang)} {_fmt(float(v), 2, lang)}" for c, v in scores.get((n, app), []))))
             col = "failed_thresholds_da" if lang == "da" and "failed_thresholds_da" in r.index else "failed_thresholds"
             failed = r[col] if isinstance(r[col], str) else ""
             facts.append((h + say("thresholds", lang), f"{say('failed', lang)}: {failed}" if failed
                           else say("all_passed", lang)))
             rank_text = f"{int(r['rank'])} ({say('score', lang).lower()} {_fmt(float(r['score']), 3, lang)})"
-            if intervals is not None:
-                iv = intervals[(intervals["application_id"] == app)
-                               & ((intervals["stage"] == n) if "stage" in intervals.columns else (n == stages[0]))]
-                if len(iv):
-                    q = iv.iloc[0]
-                    rank_text += f"; {say('rank_interval', lang)} {int(q['rank_q05'])}–{int(q['rank_q95'])}"
+            if (n, app) in spans:
+                lo, hi = spans[(n, app)]
+                rank_text += f"; {say('rank_interval', lang)} {int(lo)}–{int(hi)}"
             facts.append((h + say("rank", lang), rank_text))
             why = str(r.get("reason_da" if lang == "da" and "reason_da" in r.index else "reason", ""))
             cost = r.get("cost_to_include")
@@ -682,12 +726,11 @@ def _dossier_section(inp: ReportInputs, lang: str) -> Section:
                     f"; {say('would_leave', lang).lower()}: {r['would_leave']}" if isinstance(r.get("would_leave"), str)
                     else "") + "]"
             facts.append((h + say("selected", lang), f"{say('yes' if bool(r['selected']) else 'no', lang)} — {why}"))
-            binding = [_rule_words(x, lang) for x in run.rules(n)
-                       if x.get("binding") and app in x.get("members", [])]
             if run.rules(n):
-                facts.append((h + say("binding_for_it", lang), "; ".join(binding) or "—"))
-            facts += record.dossier_facts(run, str(app), n, lang)  # the board's decision, the operator's assessment
-        facts.append((say("robustness", lang), _robustness(app, inp.sensitivity, inp.scenarios, lang)))
+                facts.append((h + say("binding_for_it", lang),
+                              "; ".join(w for members, w in binding_rules[n] if app in members) or "—"))
+            facts += board[n].get(str(app), [])  # the board's decision, the operator's assessment
+        facts.append((say("robustness", lang), robustness(app)))
         title = str(r0["title"]) if "title" in first.columns and isinstance(r0["title"], str) else ""
         rows.append(Dossier(str(app), title, facts))
     sec.blocks.append(rows)
