@@ -115,6 +115,19 @@ constraints = [
     return out
 
 
+#: The applications' columns a call without a vocabulary reads (the one-criterion call's).
+_PLAIN = ("application_id", "title", "lead_organisation", "grant_stage1")
+
+
+def _keep_columns(path: Path, keep: tuple[str, ...]) -> None:
+    """Rewrite the CSV ``path`` with only the columns ``keep`` (in its own order)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    idx = [i for i, h in enumerate(rows[0]) if h in keep]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([[r[i] for i in idx] for r in rows])
+
+
 def write_one_criterion_call(out: Path, n: int = 3000, *, seed: int = 0, per_app: int = 4) -> Path:
     """An ICLR-like call: ``n`` applications rated 1-10 on one criterion by ``per_app`` reviewers
     each (the public ICLR 2021 ratings: 2,965 papers, 11,452 ratings), one stage selecting 29 %."""
@@ -122,6 +135,7 @@ def write_one_criterion_call(out: Path, n: int = 3000, *, seed: int = 0, per_app
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_call(out, n, seed=seed, per_app=1)  # applications.csv and experts.csv of the right size
+    _keep_columns(out / "applications.csv", _PLAIN)  # no vocabulary here: no attribute column it would not read
     for f in (out / "scores").rglob("*.csv"):
         f.unlink()
     (out / "scores" / "stage2").rmdir()
