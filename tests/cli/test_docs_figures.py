@@ -48,3 +48,40 @@ def test_linked_mode_paragraph_matches_a_real_run(call_copy, tmp_path, capsys):
     assert b and (b[1], b[2]) == (seq[2]["used"], seq[2]["budget"])
     assert seq[2]["used"] != seq[2]["budget"]  # money left, and yet binding, as the doc says
     assert f"regional co-financing per year within {seq[2]['budget']} DKK" in seq[2]["binding"]
+
+
+USER_GUIDE = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+
+
+def _block_after(marker: str) -> list[str]:
+    """The lines of the first fenced block after ``marker`` in the user guide ("..." lines left out)."""
+    rest = USER_GUIDE[USER_GUIDE.index(marker) + len(marker):]
+    start = rest.index("\n", rest.index("```")) + 1
+    lines = [ln for ln in rest[start:rest.index("```", start)].splitlines() if ln.strip() and ln.strip() != "..."]
+    assert lines, f"no block after {marker!r}"
+    return lines
+
+
+def test_user_guide_console_and_reason_match_a_real_run(call_copy, tmp_path, capsys):
+    assert main(["run", str(call_copy), "--out", str(tmp_path / "runs")]) == 0
+    text = capsys.readouterr().out
+    stage1 = text.split("== Stage 2")[0].splitlines()
+    for line in _block_after("shows the ranking of each stage and then, for stage 1:"):
+        line = line.removesuffix("; ...")
+        assert any(real.startswith(line) for real in stage1), line
+    import pandas as pd
+
+    (run,) = (tmp_path / "runs").iterdir()
+    table = pd.read_csv(run / "selection-stage1.csv", dtype={"application_id": str})
+    quoted = " ".join(_block_after("A ranking deviation always needs an explanation"))
+    m = re.fullmatch(r"(KP-\d+), rank (\d+): (.+)", quoted)
+    assert m, quoted
+    row = table[table["application_id"] == m[1]].iloc[0]
+    assert (int(row["rank"]), row["reason"]) == (int(m[2]), m[3])
+
+
+def test_user_guide_scenarios_table_matches_a_real_run(call_copy, tmp_path, capsys):
+    assert main(["scenarios", str(call_copy), "--out", str(tmp_path / "runs")]) == 0
+    real = capsys.readouterr().out.splitlines()
+    for line in _block_after("selection scenarios examples/kreative-partnerskaber --out /tmp/ug-runs\n```"):
+        assert line in real, line
