@@ -6,6 +6,7 @@ Numbers are written by the glossary (:func:`selection.words.fmt`), one style per
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 __all__ = ["LANGS", "TEXT", "COLUMNS", "COLUMN_KINDS", "VALUES", "t", "column", "value", "number", "money"]
@@ -193,6 +194,9 @@ VALUES: dict[str, tuple[str, str]] = {
     "core": ("core", "kerne"),
     "borderline": ("borderline", "grænsetilfælde"),
     "exterior": ("exterior", "yderkreds"),
+    # weight_information: the weight space robust portfolio modelling used (sensitivity --rpm-weights)
+    "simplex": ("all weights summing to 1", "alle vægte, der summer til 1"),
+    "ordinal": ("the order of the call's weights", "opslagets rækkefølge af vægtene"),
 }
 
 
@@ -216,10 +220,17 @@ def column(name: str, lang: str) -> str:
 
 
 def value(v: Any, lang: str) -> Any:
-    """A coded value (``core``, ``borderline``, ``exterior``) in ``lang``; anything else unchanged."""
+    """A coded value (``core``, ``borderline``, ``exterior``; a weight space such as ``interval ±20%``)
+    in ``lang``; anything else unchanged.
+
+    >>> value("borderline", "da"), value("interval ±20%", "da"), value("KP-05", "da")
+    ('grænsetilfælde', 'inden for ±20 % af opslagets vægte', 'KP-05')
+    """
     if isinstance(v, str) and v in VALUES:
         en, da = VALUES[v]
         return da if lang == "da" else en
+    if isinstance(v, str) and (m := re.fullmatch(r"interval ±(\d+)%", v)):  # within ±20% of the call's weights
+        return f"inden for ±{m[1]} % af opslagets vægte" if lang == "da" else f"within ±{m[1]}% of the call's weights"
     return v
 
 

@@ -393,6 +393,7 @@ def test_robust_portfolio_table_has_words_not_column_ids_as_headers(tmp_path):
     never a run file's column id (it showed core_index, n_nondominated, ...)."""
     import json
     import re
+    from html import unescape
 
     from selection.schema import CORE_INDEX
     from selection.web import i18n
@@ -405,6 +406,8 @@ def test_robust_portfolio_table_has_words_not_column_ids_as_headers(tmp_path):
     folder = runs / "20260102T050000Z-sensitivity"
     folder.mkdir(parents=True)
     for name, frame in sensitivity_tables().items():
+        if name == CORE_INDEX.name:  # every column the engine writes (analysis.py)
+            frame = frame.assign(stage=1, n_nondominated=12, weight_information="interval ±20%")
         frame.to_csv(folder / name, index=False)
     (folder / "manifest.json").write_text(json.dumps({"kind": "sensitivity", "call_id": "x",
                                                       "created_utc": "2026-01-02T05:00:00Z", "schema_version": 2}))
@@ -416,10 +419,11 @@ def test_robust_portfolio_table_has_words_not_column_ids_as_headers(tmp_path):
             heads = re.findall(r'<th scope="col">([^<]*)</th>', table[:table.index("</thead>")])
             assert heads and not any("_" in h for h in heads), heads
             assert i18n.column("core_label", lang) in heads and i18n.column("application_id", lang) in heads
-            cells = re.findall(r"<td[^>]*>([^<]*)</td>", table[:table.index("</table>")])
+            cells = [unescape(x) for x in re.findall(r"<td[^>]*>([^<]*)</td>", table[:table.index("</table>")])]
             assert i18n.value("borderline", lang) in cells
+            assert len(heads) == 7 and "12" in cells and i18n.value("interval ±20%", lang) in cells, (heads, cells)
             if lang == "da":
-                assert not {"core", "borderline", "exterior"} & set(cells), cells
+                assert not {"core", "borderline", "exterior", "interval ±20%"} & set(cells), cells
     from selection.web.i18n import number
 
     assert number(1, "da", i18n.COLUMN_KINDS["stage"]) == "1"  # a stage is not "1,0000"
