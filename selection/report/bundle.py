@@ -17,6 +17,7 @@ import pandas as pd
 
 from selection import schema
 from selection.errors import InputError, Problem
+from selection.report.words import say
 
 __all__ = ["RunBundle", "ReportInputs", "Mismatch", "engine_layout", "load_bundle", "find_sibling", "input_mismatch",
            "load_report_inputs", "REQUIRED_COLUMNS", "manifest_problems"]
@@ -51,14 +52,24 @@ def _required(name: str) -> list[str] | None:
 class RunBundle:
     """One run folder as read: its manifest and tables by file name.
 
-    ``unusable`` maps a table's file name to why the report cannot draw it (missing columns);
-    such a table is still shown as it is.
+    ``unusable`` maps a table's file name to why the report cannot draw it (missing columns, an
+    older version's layout), in English; such a table is still shown as it is. ``unusable_facts``
+    holds the same reasons as data (a glossary key of :mod:`selection.report.words` and its facts),
+    so the report says them in its own language (:meth:`why`).
     """
 
     path: Path
     manifest: dict
     tables: dict[str, pd.DataFrame]
     unusable: dict[str, str] = field(default_factory=dict)
+    unusable_facts: dict[str, tuple[str, dict]] = field(default_factory=dict)
+
+    def why(self, name: str, lang: str = "en") -> str:
+        """Why the table ``name`` cannot be drawn, in ``lang`` (English: as :attr:`unusable` says it)."""
+        if lang == "en" or name not in self.unusable_facts:
+            return self.unusable[name]
+        key, facts = self.unusable_facts[name]
+        return say(key, lang, **facts)
 
     @property
     def kind(self) -> str:
@@ -210,6 +221,7 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
                                 hint=f"give a folder written by `selection {kind}`"))
     tables: dict[str, pd.DataFrame] = {}
     unusable: dict[str, str] = {}
+    facts: dict[str, tuple[str, dict]] = {}
     for csv in sorted(path.glob("*.csv")):
         try:
             frame = pd.read_csv(csv, encoding="utf-8", keep_default_na=True)
@@ -221,7 +233,11 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
         old = None if manifest is None or table is None else schema.outdated(table, schema.folder_version(manifest))
         if old is not None and table is not None and manifest is not None:  # an older version's layout: say so
             tables[csv.name] = frame
-            unusable[csv.name] = (old.removeprefix(f"{table.name} ") + f"; run `{schema.KINDS.get(str(manifest.get('kind')), 'the command')}` again")
+            command = schema.KINDS.get(str(manifest.get('kind')), 'the command')
+            unusable[csv.name] = (old.removeprefix(f"{table.name} ") + f"; run `{command}` again")
+            facts[csv.name] = ("old_layout", {"version": max(schema.folder_version(manifest), 1),
+                                              "current": schema.SCHEMA_VERSION,
+                                              "command": schema.KINDS.get(str(manifest.get("kind")), "kommandoen")})
             continue
         frame = engine_layout(csv.name, frame)
         tables[csv.name] = frame
@@ -229,6 +245,7 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
         missing = [c for c in (need or []) if c not in frame.columns]
         if missing:
             unusable[csv.name] = f"lacks the column(s) {', '.join(missing)}"
+            facts[csv.name] = ("lacks_columns", {"columns": ", ".join(missing)})
     if manifest is not None and manifest.get("kind") == "run":
         for name in ("ranking.csv",):
             if name not in tables:
@@ -245,7 +262,7 @@ def load_bundle(path: Path | str, *, kind: str | None = None) -> RunBundle:
                                         hint="the folder is from another version; run `selection run` again"))
     if problems or manifest is None:
         raise InputError(problems)
-    return RunBundle(path, manifest, tables, unusable)
+    return RunBundle(path, manifest, tables, unusable, facts)
 
 
 def _siblings(run_dir: Path, kind: str, call_id: str) -> list[tuple[str, str, Path, dict]]:

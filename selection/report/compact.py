@@ -7,6 +7,7 @@ and format numbers (nothing is computed beyond picking, sorting and grouping wha
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -108,11 +109,29 @@ def _cell(row, lang: str = "en") -> str:
             if lo is not None and hi is not None else number(v, 2, lang))
 
 
+#: The counts the engine's note on a measure it could not compute ends with
+#: (selection.aggregate.agreement), and their Danish wording: the Danish note carries them too.
+_FOUND = ((re.compile(r"; found (\d+) application\(s\) scored by all (\d+) expert\(s\)$"), "found_all"),
+          (re.compile(r"; (\d+) application\(s\) were scored by every expert$"), "found_every"),
+          (re.compile(r"; found (\d+) application\(s\)$"), "found_apps"))
+
+
+def _found(note, lang: str) -> str:
+    """The counts at the end of the engine's English note (how many applications, and experts, the
+    measure found), in ``lang``; empty when the note names none."""
+    text = str(note).strip() if isinstance(note, str) else ""
+    for pattern, key in _FOUND:
+        m = pattern.search(text)
+        if m:
+            return say(key, lang, **{k: plain(int(v), lang) for k, v in zip(("n", "m"), m.groups(), strict=False)})
+    return ""
+
+
 def _reason(measure: str, note, lang: str = "en") -> str:
     """The engine's note without its leading measure name ("ICC2 needs ..." -> "needs ..."); in
     Danish the measure's condition in Danish."""
     if lang != "en" and measure in _WHY_KEY:
-        return say(_WHY_KEY[measure], lang)
+        return say(_WHY_KEY[measure], lang) + _found(note, lang)
     text = str(note).strip() if isinstance(note, str) and note.strip() else ""
     for prefix in (measure, measure_label(measure), "Kendall's W", "Krippendorff's alpha"):
         if text.startswith(prefix + " "):

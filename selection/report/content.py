@@ -199,7 +199,7 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                                      measure=drawn["measure"].astype(str).map(lambda m: compact.measure_label(m, lang)))
                 sec.blocks.append(Figure(title, lambda d=drawn: plot.agreement(d, lang=lang)))
     elif "agreement.csv" in run.unusable:
-        sec.blocks.append(Para(say("not_drawable", lang, file="agreement.csv", why=run.unusable["agreement.csv"]),
+        sec.blocks.append(Para(say("not_drawable", lang, file="agreement.csv", why=run.why("agreement.csv", lang)),
                                notice=True))
         sec.blocks.append(Table("agreement.csv", run.tables["agreement.csv"], None))
     if "agreement.csv" in run.tables:
@@ -225,7 +225,7 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                                          lambda d=overall: plot.expert_leniency(d, lang=lang)))
     elif "expert-leniency.csv" in run.unusable:
         sec.blocks.append(Para(say("not_drawable", lang, file="expert-leniency.csv",
-                                   why=run.unusable["expert-leniency.csv"]), notice=True))
+                                   why=run.why("expert-leniency.csv", lang)), notice=True))
         sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"], None))
     if "expert-leniency.csv" in run.tables:
         sec.blocks.append(Table("expert-leniency.csv", run.tables["expert-leniency.csv"],
@@ -319,7 +319,7 @@ def _ranking_section(run: RunBundle, lang: str) -> Section:
     if intervals is None:
         sec.blocks.append(Para(say("no_intervals", lang) if "rank-intervals.csv" not in run.unusable else
                                say("not_drawable", lang, file="rank-intervals.csv",
-                                   why=run.unusable["rank-intervals.csv"]), notice=True))
+                                   why=run.why("rank-intervals.csv", lang)), notice=True))
     sec.blocks.append(Table("ranking.csv", run.tables["ranking.csv"], _sheet("ranking", lang), in_html=False))
     sheets = [_sheet("ranking", lang)]
     if "rank-intervals.csv" in run.tables:
@@ -441,8 +441,8 @@ def _scenario_section(b: RunBundle | None, lang: str) -> Section:
     m = b.table("scenario-matrix.csv")
     if m is not None:
         sec.blocks.append(Figure(say("fig_scenario_matrix", lang), lambda: plot.scenario_matrix(m, lang=lang)))
-    for name, why in b.unusable.items():
-        sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
+    for name in b.unusable:
+        sec.blocks.append(Para(say("not_drawable", lang, file=name, why=b.why(name, lang)), notice=True))
     summary, changes = b.tables.get("scenario-summary.csv"), b.tables.get("scenario-changes.csv")
     if summary is not None:
         if lang == "da" and "description_da" in summary.columns:  # the scenario file's Danish description
@@ -518,8 +518,8 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
                                          lambda c=c, cur=cur, n=n, p=p: plot.weight_sweep(
                                              sweep, criterion=c, current=cur, stage=n,
                                              names={c: _criterion_name(p, c, lang)}, lang=lang)))
-    for name, why in b.unusable.items():
-        sec.blocks.append(Para(say("not_drawable", lang, file=name, why=why), notice=True))
+    for name in b.unusable:
+        sec.blocks.append(Para(say("not_drawable", lang, file=name, why=b.why(name, lang)), notice=True))
     if prob is not None:
         sec.blocks.append(_probability_view(f, run, lang, b.manifest.get("parameters", {})))
         if "core_label" in f.columns and b.manifest.get("parameters"):

@@ -222,6 +222,13 @@ WORDS: dict[str, tuple[str, str]] = {
                           "Afhænger indstillingen af én vilkårlig vægt? Vægtene er varieret tilfældigt, og hele "
                           "udvælgelsen er genberegnet for hver trækning."),
     "not_drawable": ("{file} {why}; shown as a table only.", "{file} {why}; vises kun som tabel."),
+    # why a table cannot be drawn (selection.report.bundle: RunBundle.unusable_facts); English as the bundle says it
+    "old_layout": ("was written in the layout of schema version {version} (one column per stage, <name>_stage<N>); "
+                   "this program reads version {current} (a stage column and a row per stage); run `{command}` again",
+                   "er skrevet i det ældre layout fra skemaversion {version} (én kolonne pr. fase, <navn>_stage<N>); "
+                   "dette program læser version {current} (en kolonne for fasen og en række pr. fase); kør "
+                   "`{command}` igen"),
+    "lacks_columns": ("lacks the column(s) {columns}", "mangler kolonne(r): {columns}"),
     "dossier_intro": ("For each application: its scores, thresholds, rank, whether it was selected and why, the "
                       "binding rules that concern it, and how robust the decision is.",
                       "For hver ansøgning: scorer, tærskler, placering, om den blev udvalgt og hvorfor, de "
@@ -303,6 +310,11 @@ WORDS: dict[str, tuple[str, str]] = {
                          "kræver mindst 2 ansøgninger bedømt af de samme 2 eller flere eksperter"),
     "why_alpha": ("needs at least one application scored by 2 or more experts",
                   "kræver mindst én ansøgning bedømt af 2 eller flere eksperter"),
+    # the counts the engine's note ends with (report.compact._found); English as the engine writes it
+    "found_all": ("; found {n} application(s) scored by all {m} expert(s)",
+                  "; fandt {n} ansøgning(er) bedømt af alle {m} eksperter"),
+    "found_every": ("; {n} application(s) were scored by every expert", "; {n} ansøgning(er) blev bedømt af alle eksperter"),
+    "found_apps": ("; found {n} application(s)", "; fandt {n} ansøgning(er)"),
     "title": ("Title", "Titel"),
     "name": ("Name", "Navn"),
     "mean": ("the mean", "gennemsnittet"),
