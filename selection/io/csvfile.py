@@ -15,15 +15,37 @@ names a column twice is refused (naming both positions): the last copy would sil
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "read_csv", "parse_csv_text", "parse_csv_records", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "parse_number", "parse_money", "parse_bool", "parse_list"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a reader builds its rows (a decorator too).
+
+    The readers make millions of small lists, tuples and strings and no reference cycles; each
+    burst of new objects otherwise triggers collections that scan the whole growing heap (at
+    20,000 applications most of the reading time). Results do not change; collection resumes at
+    the end (nested uses resume at the outermost).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -147,6 +169,7 @@ def duplicate_column_problems(header: list[str], name: str, line: int = 1) -> li
     return problems
 
 
+@gc_paused()
 def parse_csv_text(text: str, *, name: str) -> CsvTable:
     """Parse CSV text with a sniffed separator (or the one an Excel ``sep=`` first line names);
     header names are stripped and lower-cased; a repeated header name is an error."""
@@ -163,6 +186,7 @@ def parse_csv_text(text: str, *, name: str) -> CsvTable:
     return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
 
 
+@gc_paused()
 def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, list[tuple[int, list[str]]]]:
     """The checks and the parse of :func:`parse_csv_text` without a dict per row:
     ``(separator, header, header_line, [(line, raw values), ...])``.
@@ -189,6 +213,10 @@ def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, lis
     if declared and declared not in first:
         raise InputError(Problem(f"the first line says sep={declared!r}, but the header holds no {declared!r}",
                                  file=name, row=1, hint="delete the sep= line, or save the file with that separator"))
+    if '"' not in text:  # no quoting, so one record per line: split without the csv module
+        lines = text.split("\n")
+        if max(map(len, lines)) <= csv.field_size_limit():  # longer: the csv module's error
+            return _split_records(lines, sep, name)
     reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
     header: list[str] | None = None
     header_line = 1
@@ -209,19 +237,8 @@ def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, lis
                 if duplicates:
                     raise InputError(duplicates)
                 continue
-            # More values than columns is an error even when the extra ones are empty: in a
-            # comma-separated file an unquoted decimal comma ("3,5") splits one value in two.
             if len(record) > width:
-                raise InputError(
-                    Problem(
-                        f"{len(record)} values but the header has {width} columns",
-                        file=name,
-                        row=line,
-                        hint=f"check the separator ({sep!r}) and quoting in that row"
-                             + ('; a decimal comma in a comma-separated file needs quotes ("3,5")'
-                                if sep == "," else ""),
-                    )
-                )
+                raise _too_many_values(len(record), width, sep, name, line)
             append((line, record))
     except csv.Error as exc:
         raise InputError(Problem(f"not readable as CSV: {exc}", file=name)) from None
@@ -231,15 +248,67 @@ def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, lis
     return sep, header, header_line, records
 
 
+#: The last few tables read, by the SHA-256 of the file's bytes: reading a call
+#: folder reads applications.csv and assignments.csv several times (once per check and stage).
+_RECENT: dict[str, CsvTable] = {}
+_RECENT_MAX = 4
+
+
+def _too_many_values(n: int, width: int, sep: str, name: str, line: int) -> InputError:
+    # More values than columns is an error even when the extra ones are empty: in a
+    # comma-separated file an unquoted decimal comma ("3,5") splits one value in two.
+    return InputError(Problem(
+        f"{n} values but the header has {width} columns", file=name, row=line,
+        hint=f"check the separator ({sep!r}) and quoting in that row"
+             + ('; a decimal comma in a comma-separated file needs quotes ("3,5")' if sep == "," else "")))
+
+
+def _split_records(lines: list[str], sep: str, name: str
+                   ) -> tuple[str, list[str], int, list[tuple[int, list[str]]]]:
+    """:func:`parse_csv_records` of text without a quote character: each line is one record,
+    split at ``sep`` exactly as the csv module splits it (an empty line is blank either way)."""
+    split = [ln.split(sep) for ln in lines]
+    # blank: no value holds anything but whitespace (the joined values tell at once)
+    filled = [i for i, r in enumerate(split) if r[0].strip() or "".join(r).strip()]
+    if not filled:  # only separators and blanks, e.g. ";;;"
+        raise InputError(Problem("the file holds no header and no data", file=name,
+                                 hint="export the table again"))
+    first = filled[0]
+    header = [h.strip().lower() for h in split[first]]
+    duplicates = duplicate_column_problems(header, name, first + 1)
+    if duplicates:
+        raise InputError(duplicates)
+    width = len(header)
+    records = [(i + 1, split[i]) for i in filled[1:]]
+    if records and max(len(r) for _, r in records) > width:
+        line, r = next((line, r) for line, r in records if len(r) > width)
+        raise _too_many_values(len(r), width, sep, name, line)
+    return sep, header, first + 1, records
+
+
 def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
-    """Read a CSV file in any of the supported dialects."""
+    """Read a CSV file in any of the supported dialects.
+
+    Bytes read before without a problem give the same table without parsing them again (its rows
+    are shared: callers never modify them; the table carries this call's name); different bytes
+    are always parsed.
+    """
     path = Path(path)
     name = display_name or str(path)
     if not path.is_file():
         raise InputError(Problem("file not found", file=name))
-    text, encoding = decode_bytes(path.read_bytes(), name)
-    table = parse_csv_text(text, name=name)
-    return CsvTable(name, encoding, table.separator, table.header, table.rows, table.header_line)
+    data = path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    table = _RECENT.get(key)
+    if table is not None:  # parsed without a problem before: only the name may differ
+        return table if table.name == name else replace(table, name=name)
+    text, encoding = decode_bytes(data, name)
+    parsed = parse_csv_text(text, name=name)
+    table = CsvTable(name, encoding, parsed.separator, parsed.header, parsed.rows, parsed.header_line)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.pop(next(iter(_RECENT)))
+    _RECENT[key] = table
+    return table
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")

@@ -28,6 +28,7 @@ from selection.io.csvfile import (
     CsvTable,
     column_letter,
     decode_bytes,
+    gc_paused,
     parse_csv_records,
     parse_number,
 )
@@ -121,6 +122,7 @@ def _score_hint(cid: str, ctx: ScoreContext) -> str:
             "'abstain' to abstain")
 
 
+@gc_paused()
 def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = None
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one long or wide score CSV. Returns (rows, problems); nothing is raised for bad data."""
@@ -404,6 +406,7 @@ def _blank_file(frame: pd.DataFrame, problems: list[Problem], name: str
                                 "expert's returned copy")]
 
 
+@gc_paused()
 def combine_scores(frames: list[pd.DataFrame], problems: list[Problem], ctx: ScoreContext
                    ) -> pd.DataFrame:
     """Concatenate score rows, add the cross-file checks (duplicates, conflicts of interest) and

@@ -41,6 +41,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.errors import InputError, Problem, ScoreSheetError
+from selection.io.csvfile import gc_paused
 from selection.io.export import neutralise, write_csv
 from selection.io.scores import (
     SCORE_SUFFIXES,
@@ -130,6 +131,7 @@ def stage_input_files(root: Path, scores_dir: str, stage: int) -> list[Path]:
     return files + ([sp] if sp.is_file() or sp.is_symlink() else [])
 
 
+@gc_paused()
 def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
                ) -> tuple[pd.DataFrame, list[tuple[str | None, Problem]]]:
     """Read a stage's store; returns (rows, [(expert id or None, problem)]).
@@ -160,6 +162,7 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     problems: list[tuple[str | None, Problem]] = []
     rows = []
     checked: dict[str, str | None] = {}
+    parsed: dict[tuple[str, str], tuple[float | None, bool, str | None]] = {}
     crit_ids = set(ctx.catalogue.criterion_ids)
     for line, rec in enumerate(reader, start=2):
         if len(rec) != len(STORE_COLUMNS):
@@ -182,7 +185,10 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
             problems.append((e, Problem(f"abstained must be True or False, not "
                                         f"{v[ev.ABSTAINED]!r}", **where)))
         elif not abstained:
-            score, _, msg = score_cell(v[ev.SCORE], c, ctx)
+            key = (v[ev.SCORE], c)  # score_cell is pure: each distinct text x criterion once
+            if key not in parsed:
+                parsed[key] = score_cell(v[ev.SCORE], c, ctx)
+            score, _, msg = parsed[key]
             if msg:
                 problems.append((e, Problem(msg, **where)))
         src = v[ev.SOURCE_FILE]
@@ -228,6 +234,7 @@ def _read_loose(root: Path, files: list[Path], ctx: ScoreContext
     return frames, problems
 
 
+@gc_paused()
 def load_stage_scores(root: Path, scores_dir: str, stage: int, ctx: ScoreContext) -> pd.DataFrame:
     """A stage's evaluation: the hand-placed files of ``<scores>/stage<N>/`` plus the store.
 

@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from selection.errors import ApplicationError, InputError, Problem
 from selection.io.csvfile import (
     CsvTable,
+    gc_paused,
     parse_bool,
     parse_list,
     parse_money,
@@ -120,6 +121,7 @@ def _missing_columns(table: CsvTable, required: list[str]) -> list[Problem]:
     ]
 
 
+@gc_paused()
 def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) -> list[Application]:
     """Read and validate ``applications.csv``; every problem is reported at once.
 
@@ -205,6 +207,7 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
 _COLUMN_OF = {"id": "application_id", "grant_requested": "grant_stage"}
 
 
+@gc_paused()
 def read_experts(path: Path | str, application_ids: set[str] | None = None) -> list[Expert]:
     """Read and validate ``experts.csv``; conflicts must name known applications."""
     table = _read(Path(path), ApplicationError)
@@ -246,6 +249,7 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
     return experts
 
 
+@gc_paused()
 def read_assignments(
     path: Path | str, expert_ids: set[str], application_ids: set[str], stage: int | None = None
 ) -> dict[str, frozenset[str]]:

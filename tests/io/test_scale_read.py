@@ -231,3 +231,13 @@ def test_whole_call_reads_the_same(tmp_path, example_dir, n):
     for k in fast.evaluations:
         pd.testing.assert_frame_equal(fast.evaluations[k], ref.evaluations[k], check_exact=True)
     assert fast.applications == ref.applications and fast.input_files == ref.input_files
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n" + "x" * 140_000 + ",1\n",  # a value over the csv module's field limit: its error, as before
+    "a;b\n\n1;2\n ; \n3;4;5\n",  # blank lines keep line numbers; too many values on line 5
+    "sep=,\na,b\n1,2\n",
+    ";;;\n",
+])
+def test_parse_csv_text_unquoted_edges_equal_previous(text):
+    assert _outcome(parse_csv_text, text) == _outcome(_reference_parse, text)
