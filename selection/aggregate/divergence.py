@@ -48,30 +48,33 @@ def divergent_scores(evaluation: pd.DataFrame, criteria: list[str] | None = None
         raise PanelError(Problem(f"the divergence range is {min_range}; use a positive number of points"))
     crit = list(criteria) if criteria is not None else sorted(evaluation[ev.CRITERION].astype(str).unique())
     rows = evaluation[evaluation[ev.SCORE].notna() & evaluation[ev.CRITERION].astype(str).isin(crit)]
+    rows = rows.sort_values([ev.APPLICATION, ev.CRITERION, ev.EXPERT], kind="stable")
+    keys = [ev.APPLICATION, ev.CRITERION]
+    g = rows.groupby(keys, sort=True)[ev.SCORE]
+    spread = g.transform("max") - g.transform("min")
+    rows = rows[(spread >= min_range - 1e-9).to_numpy()]  # only the divergent cells' rows are written out
     if ev.COMMENT in rows.columns:
         comments = rows[ev.COMMENT].fillna("").astype(str).str.strip()
     else:
         comments = pd.Series("", index=rows.index)
-    rows = rows.assign(_comment=comments).sort_values([ev.APPLICATION, ev.CRITERION, ev.EXPERT], kind="stable")
-    keys = [ev.APPLICATION, ev.CRITERION]
-    g = rows.groupby(keys, sort=True)[ev.SCORE]
-    spread = g.transform("max") - g.transform("min")
-    rows = rows[(spread >= min_range - 1e-9).to_numpy()]
     experts = rows[ev.EXPERT].astype(str)
     rows = rows.assign(
+        _comment=comments,
         _score=experts + ": " + rows[ev.SCORE].map(lambda v: f"{v:g}"),
-        _text=np.where(rows["_comment"] != "", experts + ": " + rows["_comment"], ""),
+        _text=np.where(comments != "", experts + ": " + comments, ""),
     )
     grouped = rows.groupby(keys, sort=True)
     stats_ = grouped[ev.SCORE].agg(["count", "min", "max", "std"])
-    scores = grouped["_score"].agg(" | ".join)
-    texts = rows[rows["_text"] != ""].groupby(keys, sort=True)["_text"].agg(" | ".join).reindex(
-        stats_.index, fill_value="")
+    # each cell's scores and comments joined in row (expert) order, in one pass over the rows
+    # (a Python join per group through pandas costs ~70 us a cell: 2 s at 28,000 divergent cells)
+    cell = grouped.ngroup().to_numpy()
+    scores = _joined(cell, rows["_score"].tolist(), len(stats_))
+    texts = _joined(cell, rows["_text"].tolist(), len(stats_))
     out = pd.DataFrame({
         "application_id": [k[0] for k in stats_.index], "criterion_id": [k[1] for k in stats_.index],
         "n_scores": stats_["count"].to_numpy().astype(int), "min_score": stats_["min"].to_numpy(),
         "max_score": stats_["max"].to_numpy(), "score_range": (stats_["max"] - stats_["min"]).to_numpy(),
-        "score_sd": stats_["std"].fillna(0.0).to_numpy(), "scores": scores.to_numpy(), "comments": texts.to_numpy(),
+        "score_sd": stats_["std"].fillna(0.0).to_numpy(), "scores": scores, "comments": texts,
     })
     table = out.reindex(columns=DIVERGENCE_COLUMNS)
     if table.empty:
@@ -80,3 +83,12 @@ def divergent_scores(evaluation: pd.DataFrame, criteria: list[str] | None = None
     table["_c"] = table["criterion_id"].map(order)
     table = table.sort_values(["score_range", "application_id", "_c"], ascending=[False, True, True], kind="stable")
     return table.drop(columns="_c").reset_index(drop=True)
+
+
+def _joined(group: np.ndarray, texts: list[str], n: int) -> np.ndarray:
+    """``" | "``-joined non-empty ``texts`` per group number (``0..n-1``), in the order given."""
+    parts: list[list[str]] = [[] for _ in range(n)]
+    for i, t in zip(group.tolist(), texts, strict=True):
+        if t:
+            parts[i].append(t)
+    return np.array([" | ".join(p) for p in parts], dtype=object)
