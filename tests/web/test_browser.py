@@ -132,12 +132,16 @@ def test_whatif_in_the_browser_matches_the_cli(browser, server):
     # save the what-if as a scenario file
     page.fill("#scenario_name", "heavier-partnership")
     page.fill("#description", "Partnership weighs more")
+    page.fill("#description_da", "Partnerskab vægter mere")
     page.click("button:has-text('Save as a scenario')")
     page.wait_for_selector("#saved .ok, #saved .problems", timeout=60_000)
     assert page.locator("#saved .ok").count() == 1, page.inner_text("#saved")
     saved = server["root"] / "scenarios" / "heavier-partnership.toml"
     assert saved.is_file(), (page.inner_text("#saved"), sorted(p.name for p in saved.parent.iterdir()))
-    assert load_call_folder(server["root"], "heavier-partnership").catalogues[1].effective_weights_raw()["partnerskab"] == value
+    scenario = load_call_folder(server["root"], "heavier-partnership")
+    assert scenario.catalogues[1].effective_weights_raw()["partnerskab"] == value
+    assert (scenario.scenario.description, scenario.scenario.description_da) == (
+        "Partnership weighs more", "Partnerskab vægter mere")
     assert not seen["errors"], seen["errors"]
     assert seen["hosts"] <= {"127.0.0.1"}, seen["hosts"]
     page.close()
