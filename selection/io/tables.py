@@ -136,6 +136,7 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
         raise ApplicationError(problems)
     apps: list[Application] = []
     seen: dict[str, int] = {}
+    seen_values: dict[tuple[str, str], tuple[Any, str | None, str | None]] = {}
     for row in table.rows:
         v = row.values
         data: dict = {
@@ -149,7 +150,11 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
             col = a.column_name
             if col not in table.header:
                 continue
-            value, problem, hint = _attribute_value(a, v.get(col, "") or "")
+            text = v.get(col, "") or ""
+            parsed = seen_values.get((col, text))  # _attribute_value is pure: each distinct cell once
+            if parsed is None:
+                parsed = seen_values[(col, text)] = _attribute_value(a, text)
+            value, problem, hint = parsed
             if problem:
                 row_problems.append(Problem(problem, file=table.name, row=row.line, column=col, hint=hint))
             elif value is None and a.required:

@@ -241,3 +241,75 @@ def test_whole_call_reads_the_same(tmp_path, example_dir, n):
 ])
 def test_parse_csv_text_unquoted_edges_equal_previous(text):
     assert _outcome(parse_csv_text, text) == _outcome(_reference_parse, text)
+
+
+def test_read_csv_reuses_only_identical_bytes(tmp_path):
+    """A table read again is reused only for the same bytes; another name gets its own name;
+    changed bytes (even of the same size, at once) are parsed again; a refused file stays refused."""
+    from selection.io.csvfile import read_csv
+
+    f = tmp_path / "t.csv"
+    f.write_text("id;x\nA;1\n", encoding="utf-8")
+    first = read_csv(f)
+    again = read_csv(f, display_name="shown.csv")
+    assert again.rows == first.rows and again.name == "shown.csv" and first.name == str(f)
+    assert read_csv(f).name == str(f)
+    f.write_text("id;x\nB;2\n", encoding="utf-8")  # same size, same second
+    assert read_csv(f).rows[0].values == {"id": "B", "x": "2"}
+    f.write_text("id;id\nB;2\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(InputError, match="appears twice"):
+            read_csv(f)
+
+
+def test_applications_read_the_same_with_repeated_cells(tmp_path, example_dir):
+    """read_applications parses each distinct attribute cell once: the applications and every
+    problem equal a reading of a copy in which no cell repeats the one above it."""
+    from selection.errors import ApplicationError
+    from selection.io.tables import read_applications
+    from selection.pipeline import load_call_folder
+
+    attrs = load_call_folder(example_dir).call.attributes
+    lines = (example_dir / "applications.csv").read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(lines))
+    rural = rows[0].index("rural")
+    for r in rows[1:3]:
+        r[rural] = "maybe"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows[:3])
+    bad = out.getvalue().splitlines()
+    f = tmp_path / "a.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    apps = read_applications(f, attrs)
+    one_by_one = [read_applications(_single(tmp_path, lines, i), attrs)[0] for i in range(1, len(lines))]
+    assert apps == one_by_one
+    f.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    with pytest.raises(ApplicationError) as got:
+        read_applications(f, attrs)
+    messages = [p.message for p in got.value.problems]
+    assert len(messages) == 2 and messages[0] == messages[1] and "maybe" in messages[0]
+
+
+def _single(tmp_path: Path, lines: list[str], i: int) -> Path:
+    f = tmp_path / f"one-{i}.csv"
+    f.write_text(lines[0] + "\n" + lines[i] + "\n", encoding="utf-8")
+    return f
+
+
+def test_run_folder_byte_identical_to_row_by_row_reading(tmp_path, example_dir, monkeypatch):
+    """``selection run`` on the example writes the same bytes whether the scores are read
+    column-wise or row by row (the manifest aside: it holds the time and the command)."""
+    from selection.cli import main
+
+    outs = []
+    for reference in (False, True):
+        csvfile._RECENT.clear()
+        monkeypatch.setattr(scores, "_reference_only", reference)
+        out = tmp_path / f"out-{reference}"
+        assert main(["run", str(example_dir), "--out", str(out)]) == 0
+        (folder,) = [p for p in out.iterdir() if p.is_dir()]
+        outs.append({p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()})
+    fast, ref = outs
+    assert fast.keys() == ref.keys() and len(fast) > 5
+    different = [str(p) for p in fast if fast[p] != ref[p] and p.name != "manifest.json"]
+    assert different == []
