@@ -26,7 +26,8 @@ import numpy as np
 
 from selection.errors import Problem, SolverError
 
-__all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver", "quiet_highs", "highs_model"]
+__all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver", "quiet_highs", "highs_model",
+           "lp_point"]
 
 SOLVERS = ("cbc", "highs")
 #: The solver used unless the user names one (``--solver``, a scenario's ``solver``): HiGHS in
@@ -52,6 +53,10 @@ class Milp:
     row_lower: list[float] = field(default_factory=list)
     row_upper: list[float] = field(default_factory=list)
     rows: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: HiGHS options for this program and every copy of it (e.g. ``{"presolve": "off"}`` for the
+    #: explanations' small what-ifs, where presolve costs more than it saves); they change how the
+    #: optimum is found, never which optimum is proved (the gap stays zero).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -77,7 +82,8 @@ class Milp:
 
     def copy(self) -> Milp:
         return Milp(self.maximize, list(self.cost), list(self.lower), list(self.upper),
-                    list(self.integer), list(self.row_lower), list(self.row_upper), list(self.rows))
+                    list(self.integer), list(self.row_lower), list(self.row_upper), list(self.rows),
+                    dict(self.options))
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,7 @@ def highs_model(m: Milp, *, relax: bool = False, exact: bool = False) -> Any:
     """
     import highspy
 
-    h = quiet_highs(exact=exact)
+    h = quiet_highs(exact=exact, **m.options)
     lp = highspy.HighsLp()
     lp.num_col_ = m.n
     lp.num_row_ = len(m.rows)
@@ -249,3 +255,21 @@ def lp_reduced_costs(m: Milp) -> tuple[float, np.ndarray] | None:
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_dual, dtype=float)
+
+
+def lp_point(m: Milp) -> tuple[float, np.ndarray] | None:
+    """The LP relaxation of ``m`` solved by HiGHS: its optimal value and an optimal (basic) point,
+    or ``None`` when it does not end optimal. A basic optimum of a program with ``r`` rows has at
+    most ``r`` fractional variables, so rounding it is a good first guess at a 0-1 optimum (the
+    explanations' what-ifs use it as a lower bound beside the LP value as the upper bound)."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover
+        return None
+    if m.n == 0 or not m.rows:
+        return None
+    h = highs_model(m, relax=True)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value, dtype=float)
