@@ -1,0 +1,97 @@
+"""Speed of the panel diagnostics `selection run` writes (agreement, leniency, divergence, rank intervals).
+
+For each size, a generated call (``callgen.py``: 3 experts per application, 8 criteria in stage 1,
+about N x 3 / 300 experts) is read once; then stage 1's diagnostics (every application, 1,000
+bootstrap replicates: the part that grows with the call) are timed three ways in the same run:
+
+- the engine (``selection.aggregate.stage_diagnostics``);
+- the previous implementation, kept verbatim in ``tests/aggregate/test_scale_identity.py``
+  (``ref_stage_diagnostics``): the same-run baseline the ratio is taken against;
+- the floor any diagnostics pays: the score cube and its plain panel means.
+
+The four tables of both implementations are written as CSV and compared byte for byte (the run
+stops if they differ). Timings print wall and CPU seconds and the load average (shared machine).
+
+Run: ``.venv/bin/python benchmarks/bench_diagnostics.py [--sizes 2000,20000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from callgen import write_call  # noqa: E402
+
+from selection.aggregate import score_cube, stage_diagnostics  # noqa: E402
+from selection.aggregate.arrays import aggregate_kernel  # noqa: E402
+from selection.io.export import write_csv  # noqa: E402
+from selection.pipeline import load_call_folder  # noqa: E402
+
+
+def _reference():
+    spec = importlib.util.spec_from_file_location(
+        "test_scale_identity", ROOT / "tests" / "aggregate" / "test_scale_identity.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ref_stage_diagnostics
+
+
+def timed(fn):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c, os.getloadavg()[0]
+
+
+def one_size(tmp: Path, n: int, reference, repeat: int) -> None:
+    folder = load_call_folder(write_call(tmp / f"call-{n}", n))
+    evaluation, cat, stage = folder.evaluations[1], folder.catalogues[1], folder.call.stage(1)
+    seed = folder.call.seed
+    print(f"N = {n:,}: {len(evaluation):,} score rows, stage 1, 1,000 replicates, best of {repeat}", flush=True)
+    runs: dict[str, list] = {"engine": [], "previous": [], "floor": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(repeat):  # alternated, so a change of load touches both alike
+            runs["engine"].append(timed(lambda: stage_diagnostics(evaluation, cat, stage, seed=seed)))
+            runs["previous"].append(timed(lambda: reference(evaluation, cat, stage, seed=seed)))
+            runs["floor"].append(timed(lambda: aggregate_kernel(
+                score_cube(evaluation, cat.criterion_ids).values, "mean", axis=1)))
+    new, old = runs["engine"][0][0], runs["previous"][0][0]
+    for name in new:
+        write_csv(new[name], tmp / "new.csv")
+        write_csv(old[name], tmp / "old.csv")
+        if (tmp / "new.csv").read_bytes() != (tmp / "old.csv").read_bytes():
+            raise SystemExit(f"{name} differs from the previous implementation's at N = {n}")
+    best = {k: min(v, key=lambda r: r[2]) for k, v in runs.items()}  # by CPU seconds
+    for label, key in (("engine", "engine"), ("previous (base)", "previous"), ("floor: cube+mean", "floor")):
+        _, w, c, load = best[key]
+        print(f"  {label:17s} wall {w:7.2f} s  CPU {c:7.2f} s  (load {load:.1f})")
+    (_, w_new, c_new, _), (_, w_old, c_old, _) = best["engine"], best["previous"]
+    print(f"  speed-up vs previous: CPU {c_old / c_new:.2f}x, wall {w_old / w_new:.2f}x; "
+          f"engine / floor: CPU {c_new / max(best['floor'][2], 1e-9):.1f}x; files byte-identical", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2000,20000")
+    parser.add_argument("--repeat", type=int, default=0, help="timings per size (default 3 below 10,000, else 1)")
+    args = parser.parse_args()
+    reference = _reference()
+    with tempfile.TemporaryDirectory(prefix="bench-diag-") as tmp:
+        one_size(Path(tmp), 200, reference, 1)  # warm-up: lazy imports (scipy.sparse, ...) paid once, untimed below
+        print("(warm-up above)\n")
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            one_size(Path(tmp), n, reference, args.repeat or (3 if n < 10_000 else 1))
+
+
+if __name__ == "__main__":
+    main()
