@@ -93,7 +93,6 @@ def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, 
     filled = np.where(present, padded, 0.0)
     slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
     n_draw = np.maximum(n_a, 1)
-    exact = method == "mean" and _exact_sums(filled, m)
     chunk = max(1, _CHUNK_CELLS // max(A * m * (C if method != "mean" else 1), 1))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
@@ -103,22 +102,6 @@ def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, 
             # how often each expert slot was drawn: a weighted mean is the mean of the resample
             flat = ((np.arange(b)[:, None, None] * A + np.arange(A)[None, :, None]) * m + idx)
             counts = np.bincount(flat[np.broadcast_to(slot_ok, flat.shape)], minlength=b * A * m)
-            if exact:
-                # every product and partial sum is a whole number of 2^-_EXACT_BITS below 2^53, so
-                # summing slot by slot from +0.0 gives the matrix product's result exactly, in (b, A, C)
-                # order (no transposed copy); den counts draws, exact in any order too
-                wb = counts.reshape(b, A, m).astype(np.float64)
-                num = np.zeros((b, A, C))
-                den = np.zeros((b, A, C))
-                for k in range(m):
-                    num += wb[:, :, k, None] * filled[None, :, k, :]
-                    den += wb[:, :, k, None] * present[None, :, k, :]
-                empty = den == 0.0
-                np.divide(num, den, out=num, where=~empty)
-                if empty.any():
-                    np.copyto(num, np.broadcast_to(observed[None], num.shape), where=empty)
-                yield start, num
-                continue
             w = counts.reshape(b, A, m).astype(np.float64).transpose(1, 0, 2)  # (A, b, m)
             num = np.matmul(w, filled)  # (A, b, C)
             den = np.matmul(w, present.astype(np.float64))
@@ -137,22 +120,6 @@ def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, 
             drawn = np.where(slot_ok[None, :, :, None], drawn, np.nan)
             rep = aggregate_kernel(drawn, method, trim, axis=2)
         yield start, np.where(np.isnan(rep), observed[None], rep)
-
-
-#: Scores that are whole multiples of 2^-_EXACT_BITS (half points, quarter points, whole numbers...)
-_EXACT_BITS = 10
-
-
-def _exact_sums(filled: np.ndarray, m: int) -> bool:
-    """Whether every count-weighted sum of ``m`` slots of ``filled`` is computed without rounding:
-    each value a whole multiple of ``2^-_EXACT_BITS`` and ``m * m * max|value|`` in those units below
-    2^53. Then any order of summation (a BLAS kernel's, fused multiply-adds or not) gives the same
-    double, and the bootstrap's weighted means need no matrix product. Calibrated scores are not on
-    such a grid and keep the matrix product."""
-    scaled = np.asarray(filled, dtype=np.float64) * float(2**_EXACT_BITS)
-    if scaled.size == 0 or not np.isfinite(scaled).all():
-        return False
-    return bool((scaled == np.round(scaled)).all() and float(np.abs(scaled).max()) * m * m < 2.0**52)
 
 
 def bootstrap_panels(evaluation: pd.DataFrame, criteria: list[str], n_boot: int, rng: np.random.Generator,

@@ -717,26 +717,3 @@ def test_divergent_scores_are_the_plain_ones(seed, n, with_comments, min_range, 
     pd.testing.assert_frame_equal(new, ref, check_exact=True)
     assert new.to_csv(lineterminator="\n") == ref.to_csv(lineterminator="\n")
 
-
-@pytest.mark.parametrize("grid", ["half", "whole_with_negative_zero", "tenths", "calibrated"])
-def test_bootstrap_mean_without_matrix_product_is_exact(grid, small_blocks):
-    """Scores on a dyadic grid take the slot-by-slot sums (exact, so the matrix product's double
-    whatever its order); tenths and calibrated scores keep the matrix product. Both as before."""
-    x = sparse_cube(31, A=26, E=7, C=3, abstain=0.2)
-    if grid == "whole_with_negative_zero":
-        x = np.round(x)
-        x[x == 0] = -0.0
-        x[:5] = np.where(np.isnan(x[:5]), np.nan, -0.0)
-    elif grid == "tenths":
-        x = np.round(x / 5 * 10 + 0.1 * (x > 2), 1)
-    elif grid == "calibrated":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CalibrationWarning)
-            x = calibrate_cube(labelled(x), "zscore").values
-    filled = np.where(np.isnan(x), 0.0, x)
-    assert bootstrap_module._exact_sums(filled, 3) == (grid in ("half", "whole_with_negative_zero"))
-    new = bootstrap_cube(x, 29, np.random.default_rng(4))
-    ref = ref_bootstrap_cube(x, 29, np.random.default_rng(4))
-    same_array(new, ref)
-    assert not bootstrap_module._exact_sums(np.array([[[np.inf]]]), 3)
-    assert not bootstrap_module._exact_sums(np.array([[[2.0**50]]]), 3)
