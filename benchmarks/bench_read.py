@@ -1,0 +1,72 @@
+"""Reading a call folder at scale (issue 12): ``load_call_folder`` on generated calls
+(``callgen.py``; 3 experts per application, long score files, two stages) against a lean
+baseline measured in the same run: pandas' C engine reading every CSV of the call as text
+(``pd.read_csv(dtype=str, keep_default_na=False)``), which checks nothing.
+
+Also times the engine with its score files read row by row (``scores._reference_only``: the
+reader every faulty file still goes through), to show what the column-wise path saves.
+
+    .venv/bin/python benchmarks/bench_read.py [--sizes 2000,20000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import callgen  # noqa: E402
+
+from selection.io import csvfile, scores  # noqa: E402
+from selection.pipeline import load_call_folder  # noqa: E402
+
+
+def _timed(fn) -> tuple[float, float]:
+    csvfile._RECENT.clear()
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def _lean(folder: Path) -> None:
+    for f in sorted(folder.rglob("*.csv")):
+        pd.read_csv(f, dtype=str, keep_default_na=False)  # callgen writes comma-separated UTF-8
+
+
+def _row_by_row(folder: Path) -> None:
+    scores._reference_only = True
+    try:
+        load_call_folder(folder)
+    finally:
+        scores._reference_only = False
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="2000,20000")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp:
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            folder = callgen.write_call(Path(tmp) / f"call{n}", n)
+            runs = {"engine": lambda folder=folder: load_call_folder(folder),
+                    "engine, scores row by row": lambda folder=folder: _row_by_row(folder),
+                    "lean: pandas C engine, no checks": lambda folder=folder: _lean(folder)}
+            got = {k: [_timed(f) for _ in range(args.repeat)] for k, f in runs.items()}
+            base_cpu = statistics.median(c for _, c in got["lean: pandas C engine, no checks"])
+            print(f"N = {n:,} applications ({n * 3 * 14:,} scores), load {os.getloadavg()[0]:.1f}")
+            for k, times in got.items():
+                wall = statistics.median(w for w, _ in times)
+                cpu = statistics.median(c for _, c in times)
+                print(f"  {k:34s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  {cpu / base_cpu:5.1f}x the lean CPU")
+
+
+if __name__ == "__main__":
+    main()
