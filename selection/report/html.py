@@ -39,7 +39,7 @@ h2{break-before:page;page-break-before:always}
 #summary{break-after:page;page-break-after:always}
 h2,h3,caption,figcaption{break-after:avoid;page-break-after:avoid}p{orphans:3;widows:3}
 .scroll{overflow:visible}figure,tr,.dossier{break-inside:avoid;page-break-inside:avoid}
-thead{display:table-header-group}figure img{max-height:235mm}
+thead{display:table-header-group}figure img{max-height:235mm}.keep figure img{max-height:175mm}
 a{color:inherit;text-decoration:none}}
 """
 
@@ -125,11 +125,25 @@ def _block(b, lang: str = "en") -> str:
     raise TypeError(f"unknown report block {type(b).__name__}")
 
 
+def _kept(blocks: list) -> int:
+    """How many of a section's first blocks print on one page with its heading: the first block;
+    or its opening paragraphs (up to three) and the figure after them, so a page-tall first figure
+    does not leave the heading and its introduction alone on a page (the kept figure is drawn at
+    most 175 mm tall in print, ``.keep figure img`` in the CSS, so heading, introduction, figure and
+    caption fit on an A4 page)."""
+    lead = 0
+    while lead < min(len(blocks), 3) and isinstance(blocks[lead], Para):
+        lead += 1
+    return lead + 1 if lead < len(blocks) and isinstance(blocks[lead], Figure) else min(len(blocks), 1)
+
+
 def _section(s: Section, lang: str) -> str:
-    """A section; its heading kept on one page with the block that follows it."""
+    """A section; its heading kept on one page with the block that follows it (with the figure
+    after its opening paragraphs, see :func:`_kept`)."""
     blocks = [_block(b, lang) for b in s.blocks]
-    head = f'<div class="keep"><h2>{_e(s.title)}</h2>' + (blocks[0] if blocks else "") + "</div>"
-    return "\n".join([f'<section id="{_e(s.id)}">{head}', *blocks[1:], "</section>"])
+    k = _kept(s.blocks)
+    head = f'<div class="keep"><h2>{_e(s.title)}</h2>' + "".join(blocks[:k]) + "</div>"
+    return "\n".join([f'<section id="{_e(s.id)}">{head}', *blocks[k:], "</section>"])
 
 
 def render_html(sections: list[Section], meta: list[tuple[str, str]], notes: list[str], *, title: str,

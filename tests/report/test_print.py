@@ -9,6 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 import reporttext  # noqa: E402
 import synthetic  # noqa: E402
@@ -71,3 +73,65 @@ def test_report_draws_a_sensitivity_folder_with_infeasible_shares(tmp_path):
         text = reporttext.visible_text(build_report(load_report_inputs(run), lang=lang)[0])
         assert ("[image: Probability of selection under the weights drawn]" if lang == "en" else
                 "[image: Sandsynlighed for udvælgelse under de trukne vægte]") in text
+
+
+def _tall_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 30))  # a ranking of thousands of applications: far taller than a page
+    ax.barh(range(300), range(300))
+    return ax
+
+
+def _sections():
+    import pandas as pd
+
+    from selection.report.content import Figure, Para, Section, Table
+
+    intro = Para("An introduction of a few lines. " * 8)
+    return [Section("first", "A figure first", [intro, Figure("The tall figure", _tall_figure), Para("After it.")]),
+            Section("table", "A table first", [Table("A table", pd.DataFrame({"x": [1]}), None), Para("More.")]),
+            Section("direct", "Figure at once", [Figure("Another tall figure", _tall_figure)])]
+
+
+def test_heading_kept_with_its_intro_and_first_figure():
+    """A section whose first figure follows its introduction keeps heading, introduction and
+    figure together, and the kept figure is capped so all of it fits on an A4 page."""
+    from selection.report.html import render_html
+
+    html = render_html(_sections(), [], [], title="Print", lang="en")
+    first = html.split('<section id="first">', 1)[1].split("</section>", 1)[0]
+    keep = first.split('<div class="keep">', 1)[1].split("</div>", 1)[0]
+    assert "<h2>A figure first</h2>" in keep and "An introduction" in keep and "The tall figure</figcaption>" in keep
+    assert "After it." not in keep
+    table = html.split('<section id="table">', 1)[1].split("</section>", 1)[0]
+    assert "<caption>A table</caption>" in table.split('<div class="keep">', 1)[1] and \
+        "More." not in table.split("</div></div>", 1)[0]
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    cap = float(re.search(r"\.keep figure img\{max-height:(\d+)mm\}", css).group(1))
+    top, _, bottom = (float(x) for x in re.search(r"@page\{size:A4;margin:(\d+)mm (\d+)mm (\d+)mm", css).groups())
+    assert cap + 70 <= 297 - top - bottom  # heading, up to three lines of introduction, caption: about 70 mm
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
+                    reason="needs chromium and pdftotext (Debian: chromium, poppler-utils)")
+def test_a_page_tall_first_figure_does_not_leave_its_heading_alone_in_print(tmp_path):
+    """Printed by Chromium to A4: the heading's page also holds the figure's caption."""
+    import subprocess
+
+    from selection.report.html import render_html
+
+    page = tmp_path / "print.html"
+    page.write_text(render_html(_sections(), [], [], title="Print", lang="en"), encoding="utf-8")
+    pdf = tmp_path / "print.pdf"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages = text.split("\f")
+    for heading, caption in (("A figure first", "The tall figure"), ("Figure at once", "Another tall figure")):
+        (on,) = [p for p in pages if heading in p]
+        assert caption in on, f"{heading!r} printed without its figure"
