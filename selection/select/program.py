@@ -45,6 +45,7 @@ from selection.select.milp import (
     Milp,
     MilpSolution,
     check_solver,
+    lp_point,
     lp_reduced_costs,
     solve_milp,
 )
@@ -529,11 +530,17 @@ def _integral_lp(m: Milp) -> MilpSolution | None:
     sol = solve_milp(relax, "highs")
     if sol.status != "optimal":
         return None
-    x = np.round(sol.x)
+    return _integral_point(m, sol.objective, sol.x)
+
+
+def _integral_point(m: Milp, objective: float, point: np.ndarray) -> MilpSolution | None:
+    """``point``, an optimum of ``m``'s LP relaxation of value ``objective``, as the 0-1 optimum of
+    ``m`` when it is integral on ``m``'s integer variables and keeps every row exactly, else ``None``."""
+    x = np.round(point)
     ints = np.asarray(m.integer, dtype=bool)
-    if np.any(np.abs(sol.x[ints] - x[ints]) > 1e-9) or not _feasible(m, x, tol=1e-9):
+    if np.any(np.abs(point[ints] - x[ints]) > 1e-9) or not _feasible(m, x, tol=1e-9):
         return None
-    if float(np.dot(m.cost, x)) < sol.objective - 1e-9 * max(1.0, abs(sol.objective)):
+    if float(np.dot(m.cost, x)) < objective - 1e-9 * max(1.0, abs(objective)):
         return None
     return MilpSolution("optimal", x, float(np.dot(m.cost, x)))
 
@@ -632,11 +639,12 @@ def lex_refine(opt: Milp, levels: Sequence[tuple[np.ndarray, np.ndarray]], x: np
             trial.cost = [float(c) for c in integer_goal] + [0.0] * (trial.n - len(integer_goal))
             trial.maximize = True
             target = float(np.dot(integer_goal, x[:len(integer_goal)]))
-            bound = lp_reduced_costs(_relaxation(trial))
-            if bound is not None and bound[0] < target - 0.5:
+            relaxed = lp_point(_relaxation(trial))  # one LP: the bound, and the point if integral
+            if relaxed is not None and relaxed[0] < target - 0.5:
                 done[lvl] = cand[0] + 1
                 continue
-            sol = _integral_lp(trial) or solve_milp(trial, solver)
+            sol = (_integral_point(trial, *relaxed) if relaxed is not None else _integral_lp(trial)) \
+                or solve_milp(trial, solver)
             if sol.status == "optimal":
                 y = np.round(sol.x)
                 if float(np.dot(integer_goal, y[:len(integer_goal)])) >= target - 0.5 and check(y):
