@@ -20,7 +20,7 @@ from selection.aggregate import score_counts, stage_panel_scores
 from selection.board import BoardDecisions, compare, comparison_columns, read_board_decisions
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.assessments import Assessment, read_assessments
-from selection.io.csvfile import read_csv
+from selection.io.csvfile import forget_tables, read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import (
     load_stage_scores,
@@ -226,6 +226,13 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
     (``selection validate``); if every stage waits, the returned call keeps its stages and
     ``evaluations`` is empty.
     """
+    try:
+        return _load_call_folder(call_dir, scenario, before_scores=before_scores)
+    finally:
+        forget_tables()  # the tables read more than once are not kept for the rest of the run
+
+
+def _load_call_folder(call_dir: Path | str, scenario: str | None, *, before_scores: bool) -> CallFolder:
     root = Path(call_dir)
     problems: list[Problem] = []
     if not (root / CALL_FILE).is_file():

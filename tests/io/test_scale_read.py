@@ -313,3 +313,10 @@ def test_run_folder_byte_identical_to_row_by_row_reading(tmp_path, example_dir, 
     assert fast.keys() == ref.keys() and len(fast) > 5
     different = [str(p) for p in fast if fast[p] != ref[p] and p.name != "manifest.json"]
     assert different == []
+
+
+def test_load_call_folder_keeps_no_table(example_dir):
+    from selection.pipeline import load_call_folder
+
+    load_call_folder(example_dir)
+    assert csvfile._RECENT == {}
