@@ -188,11 +188,25 @@ def _best_swap(m: Milp, j: int, screen: Screen, ceiling: float) -> np.ndarray | 
         return trial
     on = np.flatnonzero(x[:k] > 0.5)
     lower = np.asarray(m.lower, dtype=float)
-    for b in on[np.argsort(goal[on], kind="stable")]:
-        if base + goal[j] - goal[b] < ceiling:
-            return None  # every further swap is worth less: no proof
-        if lower[b] > 0.5:
-            continue  # forced in: it stays
+    order = on[np.argsort(goal[on], kind="stable")]
+    order = order[(base + goal[j] - goal[order] >= ceiling) & (lower[order] <= 0.5)]  # worth enough, not forced in
+    if not len(order):
+        return None
+    # every swap's rows at once (``A trial`` minus the dropped column), then the exact check of each
+    # that passes, cheapest dropped value first
+    act = np.zeros(len(m.rows))
+    drop = np.zeros((len(m.rows), len(order)))
+    where = np.full(m.n, -1, dtype=np.int64)
+    where[order] = np.arange(len(order))
+    for r, (idx, val) in enumerate(m.rows):
+        act[r] = float(np.dot(val, trial[idx])) if len(idx) else 0.0
+        at = where[idx]
+        np.add.at(drop[r], at[at >= 0], val[at >= 0])
+    lo, hi = np.asarray(m.row_lower, dtype=float), np.asarray(m.row_upper, dtype=float)
+    new = act[:, None] - drop
+    slack = 1e-5 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))[:, None]  # looser than _feasible's
+    fits = np.all((new >= lo[:, None] - slack) & (new <= hi[:, None] + slack), axis=0)
+    for b in order[fits]:
         trial[b] = 0.0
         if _feasible(m, trial):
             return trial
