@@ -74,6 +74,14 @@ def _value(v):
 _WIDTH_ROWS = 2000
 
 
+def _widest(column: pd.Series, header: str) -> int:
+    """The longest text of a column's header and its values as the sheet shows them (a float
+    column read straight from its array: NaN empty, the same texts as through :func:`_value`)."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return max([len(header), *(len(str(x)) for x in column.to_numpy().tolist() if x == x)])
+    return max([len(header), *(0 if v is None else len(str(v)) for v in column.map(_value))])
+
+
 def _write(ws, frame: pd.DataFrame, fast_cells: int | None = None) -> pd.DataFrame | None:
     """One table on a write-only (streamed) sheet: widths, frozen header and filter are declared
     first, then the styled header and the rows are streamed, so memory stays flat however large
@@ -85,8 +93,7 @@ def _write(ws, frame: pd.DataFrame, fast_cells: int | None = None) -> pd.DataFra
     header = [neutralise(_ILLEGAL.sub("", str(c))) for c in frame.columns]
     sample = frame.iloc[:_WIDTH_ROWS]
     for j, col in enumerate(header, start=1):
-        values = [str(col)] + ["" if v is None else str(v) for v in sample.iloc[:, j - 1].map(_value)]
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, max(map(len, values)) + 2))
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, _widest(sample.iloc[:, j - 1], str(col)) + 2))
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
@@ -131,14 +138,33 @@ def _cell_xml(v, ref: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+def _column_values(series: pd.Series) -> tuple[str, object]:
+    """A column prepared once for :func:`_cells_xml`: its kind (``f`` float, ``i`` integer, ``o``
+    other) and its values (a float64 array, the integer column's own array, or the Series)."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "f", series.to_numpy(dtype=np.float64)
+    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return "i", series.to_numpy() if isinstance(series.dtype, np.dtype) else series
+    return "o", series
+
+
+def _block_values(seq, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of a prepared column as Python values (as ``Series.tolist`` gives them)."""
+    return seq[start:stop].tolist() if isinstance(seq, np.ndarray) else seq.iloc[start:stop].tolist()
+
+
 def _column_xml(series: pd.Series, letter: str, first_row: int) -> list[str]:
     """A column's cells as XML, numbers formatted column-wise where the column is numeric."""
-    n = len(series)
-    rows = range(first_row, first_row + n)
-    if pd.api.types.is_float_dtype(series.dtype):
-        vals = series.to_numpy(dtype=np.float64)
+    kind, seq = _column_values(series)
+    return _cells_xml(kind, _block_values(seq, 0, len(series)), letter, first_row)
+
+
+def _cells_xml(kind: str, vals: list, letter: str, first_row: int) -> list[str]:
+    """Cells of one column (``vals``, of :func:`_column_values`'s ``kind``) from row ``first_row`` on."""
+    rows = range(first_row, first_row + len(vals))
+    if kind == "f":
         out = []
-        for r, x in zip(rows, vals.tolist(), strict=True):
+        for r, x in zip(rows, vals, strict=True):
             if x != x:  # NaN: an empty cell
                 out.append("")
             elif x in (math.inf, -math.inf):
@@ -146,9 +172,9 @@ def _column_xml(series: pd.Series, letter: str, first_row: int) -> list[str]:
             else:
                 out.append(f'<c r="{letter}{r}" t="n"><v>{x:.16g}</v></c>')
         return out
-    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        return [f'<c r="{letter}{r}" t="n"><v>{x:.16g}</v></c>' for r, x in zip(rows, series.tolist(), strict=True)]
-    return [_cell_xml(_value(v), f"{letter}{r}") for r, v in zip(rows, series.tolist(), strict=True)]
+    if kind == "i":
+        return [f'<c r="{letter}{r}" t="n"><v>{x:.16g}</v></c>' for r, x in zip(rows, vals, strict=True)]
+    return [_cell_xml(_value(v), f"{letter}{r}") for r, v in zip(rows, vals, strict=True)]
 
 
 def _stream_rows(data: bytes, fills: dict[str, pd.DataFrame]) -> bytes:
@@ -178,9 +204,10 @@ def _stream_rows(data: bytes, fills: dict[str, pd.DataFrame]) -> bytes:
                           force_zip64=True) as fh:
                 fh.write(head)
                 block = max(1, BLOCK_CELLS // max(1, len(letters)))  # rows per block
+                prepared = [_column_values(frame.iloc[:, j]) for j in range(len(letters))]  # once per column
                 for start in range(0, len(frame), block):
-                    part = frame.iloc[start:start + block]
-                    cols = [_column_xml(part.iloc[:, j], letters[j], start + 2) for j in range(len(letters))]
+                    cols = [_cells_xml(kind, _block_values(seq, start, start + block), letters[j], start + 2)
+                            for j, (kind, seq) in enumerate(prepared)]
                     rows = [f'<row r="{start + 2 + i}">' + "".join(cells) + "</row>"
                             for i, cells in enumerate(zip(*cols, strict=True))] if cols else []
                     fh.write("".join(rows).encode("utf-8"))

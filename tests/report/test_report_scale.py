@@ -182,3 +182,26 @@ def test_shuffled_long_tables_keep_each_applications_lines(tmp_path):
         got, want = _dossiers(inp, lang), _ref_dossiers(inp, lang)
         assert [(d.application_id, d.facts) for d in got] == [(d.application_id, d.facts) for d in want]
         assert any(k == say("robustness", lang) and say("p_selected", lang) in v for d in got for k, v in d.facts)
+
+
+def test_column_width_and_cells_from_arrays_equal_the_per_value_form():
+    """The workbook's column widths and streamed cells read float columns straight from their
+    arrays, prepared once per column: the same as through ``_value`` per cell, block by block."""
+    from selection.report import xlsx as X
+
+    frame = pd.DataFrame({"f": [0.1, float("nan"), float("inf"), -float("inf"), 1234567.891, -0.0, 1e-12],
+                          "i": [1, -2, 3, 40_000, 5, 6, 7],
+                          "o": ["a", None, "=1+1", "x" * 70, "", " pad ", "b"],
+                          "b": [True, False, True, True, False, True, False],
+                          "n": pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64").astype("float64")})
+    for name in frame.columns:
+        col = frame[name]
+        old = max(map(len, [name] + ["" if v is None else str(v) for v in col.map(X._value)]))
+        assert X._widest(col, name) == old, name
+        whole = X._column_xml(col, "C", 2)
+        kind, seq = X._column_values(col)
+        blocks = [c for s in range(0, len(col), 3) for c in X._cells_xml(kind, X._block_values(seq, s, s + 3), "C",
+                                                                           2 + s)]
+        assert blocks == whole, name
+        per_value = [X._cell_xml(X._value(v), f"C{2 + r}") for r, v in enumerate(col.tolist())]
+        assert whole == per_value, name  # the fast paths write what one cell per value would
