@@ -241,7 +241,8 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
                 view, left = compact.divergence_view(part, titles, names, lang)
                 sec.blocks.append(Table(say("divergence", lang) + _stage_word(n, lang), view, None))
                 if left:
-                    sec.blocks.append(Para(say("divergence_more", lang, shown=len(view), total=len(part), left=left,
+                    sec.blocks.append(Para(say("divergence_more", lang, shown=plain(len(view), lang), total=plain(len(part), lang),
+                                               left=plain(left, lang),
                                                sheet=_sheet("divergence", lang), workbook=report_files(lang)[1])))
         else:
             sec.blocks.append(Table(say("divergence", lang), div, None))

@@ -81,10 +81,11 @@ def _summary(t: Table, rows: int, cols: int, lang: str) -> str:
              f" The complete table is on the sheet \u201c{t.sheet}\u201d of the workbook ({book}).") \
         if t.sheet else ""
     if lang == "da":
-        shown = f"Viser de første {rows:,} af {n:,} rækker".replace(",", ".") + \
-            (f" og {cols} af {m} kolonner" if cols < m else "")
+        shown = f"Viser de første {plain(rows, lang)} af {plain(n, lang)} rækker" + \
+            (f" og {plain(cols, lang)} af {plain(m, lang)} kolonner" if cols < m else "")
     else:
-        shown = f"Showing the first {rows:,} of {n:,} rows" + (f" and {cols} of {m} columns" if cols < m else "")
+        shown = f"Showing the first {plain(rows, lang)} of {plain(n, lang)} rows" + \
+            (f" and {plain(cols, lang)} of {plain(m, lang)} columns" if cols < m else "")
     return f'<p class="notice">{_e(shown + "." + where)}</p>'
 
 

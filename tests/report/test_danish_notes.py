@@ -79,3 +79,13 @@ def test_not_computable_notes_carry_the_counts_in_danish():
     assert _ints(" ".join(en_notes)) == _ints(" ".join(da_notes))  # 1, 3, 0, 1250 and the conditions' 2s
     assert any("fandt 0 ansøgning(er) bedømt af alle 1.250 eksperter" in n for n in da_notes)
     assert any("3 ansøgning(er) blev bedømt af alle eksperter" in n for n in da_notes)
+
+
+def test_counts_in_the_shown_in_part_notes_are_grouped_in_each_language():
+    from selection.report.content import Table
+    from selection.report.html import _table
+
+    wide = pd.DataFrame(0.5, index=range(3000), columns=[f"r{j}" for j in range(1745)])
+    t = Table("wide", wide, "rank-acceptability")
+    assert "Viser de første 200 af 3.000 rækker og 40 af 1.745 kolonner." in _table(t, "da")
+    assert "Showing the first 200 of 3,000 rows and 40 of 1,745 columns." in _table(t, "en")
