@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "is_id_column", "write_csv", "write_json",
@@ -74,7 +75,16 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         col = out.iloc[:, j]
         if is_id_column(out.columns[j]):
             continue
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
+        text = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if text and pd.api.types.infer_dtype(col, skipna=True) == "string":
+            # text only: each distinct text neutralised once (a 255,500-row attribute table holds
+            # a few hundred); missing cells kept as they are, as ``map`` keeps them
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            cells = col.to_numpy(dtype=object, copy=True)
+            known = codes >= 0
+            cells[known] = np.array([neutralise(u) for u in uniques], dtype=object)[codes[known]]
+            out.isetitem(j, pd.Series(cells, index=col.index, name=col.name, dtype=object))
+        elif text:
             out.isetitem(j, col.map(neutralise))
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
@@ -95,6 +105,12 @@ def csv_text(frame: pd.DataFrame) -> str:
     """
     # "\r\n" here only so that pandas quotes every field holding either character
     raw = safe_frame(frame).to_csv(index=False, lineterminator="\r\n", float_format="%.12g")
+    body = raw.replace("\r\n", "")
+    if ";" not in raw and "\t" not in raw and "\r" not in body and "\n" not in body \
+            and raw.count("\r\n") == len(frame) + 1:
+        # no field holds ; a tab or a line break: pandas quoted exactly the fields the loop below
+        # would (those holding , or "), so only the line ends change
+        return raw.replace("\r\n", "\n")
     out = io.StringIO()
     for row in csv.reader(io.StringIO(raw, newline="")):  # pandas' cell texts, re-quoted
         if row == [""]:
