@@ -139,3 +139,35 @@ def test_explanations_identical_to_the_plain_full_solve(solver, monkeypatch):
     outcome2, plain = select_stage(stage, ranking, apps, solver=solver)
     assert outcome2.selected == outcome.selected
     pd.testing.assert_frame_equal(fast, plain)
+
+
+def test_second_lp_bound_proves_what_the_reduced_cost_bound_cannot():
+    """On a call where the reduced-cost bound leaves a deviation unproved, the LP with it forced in
+    proves a swap optimal; that point has the full solve's value (the second bound is used, and right)."""
+    from selection.select.explain import _best_swap, _floor
+
+    stage, ranking, apps = _deviating_call(60, 3)
+    inp = stage_input(stage, ranking, apps)
+    out = solve_stage(inp, "highs")
+    program = stage_program(inp, out.rules)
+    ids, on = list(inp.values), set(out.selected)
+    screen = stage_screen(program, np.array([1.0 if b in on else 0.0 for b in ids]))
+    assert screen is not None
+    worst = max(inp.ranks[b] for b in on)
+    only_second = []
+    for a in ids:
+        if a in on or a in inp.excluded or inp.ranks[a] > worst:
+            continue
+        j = ids.index(a)
+        m = program[0].copy()
+        m.lower = list(m.lower)
+        m.lower[j] = 1.0
+        first = _best_swap(m, j, screen, _floor(screen.bound + min(float(screen.reduced[j]), 0.0)))
+        proved = _proved_swap(m, j, screen)
+        if first is None and proved is not None:
+            only_second.append((a, proved))
+    assert only_second
+    for a, proved in only_second:
+        full = _plain_what_if(inp, a, program)
+        assert full is not None
+        assert math.fsum(inp.values[b] for b, x in zip(ids, proved, strict=True) if x > 0.5) == pytest.approx(full[0], abs=1e-9)
