@@ -301,6 +301,22 @@ def test_report_shows_recommendation_and_decision_side_by_side(example_reports):
     assert sum(1 for r in rows if r and isinstance(r[1], str) and r[1].startswith("KP-")) == 8
 
 
+def test_the_one_page_summary_says_recommended_and_what_the_board_decided(example_reports):
+    """The decision in brief must not call the recommendation the selection once the board has decided
+    otherwise: stage 2 is 'recommended', followed by the board's decision and its deviation count."""
+    for lang, rec, decided, dev in (
+            ("en", "Recommended: 5 of at most 5.", "Vækstforum (the regional growth forum) decided October 2013: "
+             "4 selected (KP-05, KP-20, KP-03, KP-21).", "Deviations from the recommendation: 1"),
+            ("da", "Indstillet: 5 af højst 5.", "Vækstforum besluttede oktober 2013: 4 udvalgt (KP-05, KP-20, KP-03, "
+             "KP-21).", "Afvigelser fra indstillingen: 1")):
+        html, _, _ = example_reports[lang]
+        summary = html.split('id="summary"', 1)[1].split("</section>", 1)[0]
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary))
+        assert rec in text and decided in text and dev in text, lang
+        stage1 = text.split("Fase 2" if lang == "da" else "Stage 2", 1)[0]
+        assert ("Udvalgt: 8 af højst 8." if lang == "da" else "Selected: 8 of at most 8.") in stage1  # not decided
+
+
 def test_dossiers_carry_the_decision_and_the_operators_assessment(example_reports):
     _, en, _ = example_reports["en"]
     _, da, _ = example_reports["da"]

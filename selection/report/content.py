@@ -796,12 +796,15 @@ def _summary_section(run: RunBundle, lang: str) -> Section:
         p = run.stage_parameters(n)
         f = _stage_frame(run, n)
         chosen = f[f["selected"].astype(bool)]
+        decision = record.stage_decision(run, n, lang)  # the board decided: the selection is its recommendation
         sec.blocks.append(Para(f"{say('stage', lang)} {n}" + (f": {p['name']}" if p.get("name") else "") + ". "
-                               + say("selected_n", lang, n=len(chosen), k=p.get("max_selected", "?"))))
+                               + say("recommended_n" if decision else "selected_n", lang, n=len(chosen),
+                                     k=p.get("max_selected", "?"))))
         view = pd.DataFrame({say(k, lang): chosen[k] for k in ("rank", "application_id", "title") if k in chosen.columns})
         if "score" in chosen.columns:
             view[say("score", lang)] = chosen["score"].map(lambda v: _fmt(float(v), 3, lang))
-        sec.blocks.append(Table(say("selected_caption", lang, n=n), view, None))
+        sec.blocks.append(Table(say("recommended_caption" if decision else "selected_caption", lang, n=n), view, None))
+        sec.blocks.extend(Para(t) for t in decision)
         money = [r for r in run.rules(n) if r.get("sense") == "<=" and r.get("unit", "applications") != "applications"
                  and r.get("rule") in ("budget", "total_budget")]
         for r in money:

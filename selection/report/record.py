@@ -49,6 +49,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_deviation": ("The decision follows the recommendation.", "Beslutningen følger indstillingen."),
     "deviations": ("Deviations from the recommendation: {k} (with the reason of {board}, in the table below).",
                    "Afvigelser fra indstillingen: {k} (med {board}s begrundelse, i tabellen nedenfor)."),
+    "deviations_brief": ("Deviations from the recommendation: {k} (the reasons are in the section "
+                         "“Recommendation and decision”).",
+                         "Afvigelser fra indstillingen: {k} (begrundelserne står i afsnittet "
+                         "“Indstilling og beslutning”)."),
     "side_by_side": ("Stage {n}: recommended and decided", "Fase {n}: indstillet og besluttet"),
     "from_board": ("Stage {n} chose among {board}'s decision of stage {m}, not among the recommendation.",
                    "Fase {n} valgte blandt {board}s beslutning i fase {m}, ikke blandt indstillingen."),
@@ -169,6 +173,21 @@ def board_summary(run: RunBundle, lang: str) -> list[str]:
         dev = t[t["deviation"].astype(bool)]
         out.append(say("deviations", lang, k=len(dev), board=_short(run)) if len(dev) else say("no_deviation", lang))
     return out
+
+
+def stage_decision(run: RunBundle, n: int, lang: str) -> list[str]:
+    """For the one-page summary: what the board decided in stage ``n`` and how many deviations from
+    the recommendation that makes (empty when the board has not decided the stage)."""
+    t = run.table(schema.BOARD_DECISIONS.file(n))
+    if t is None or not _board(run):
+        return []
+    board = _board_name(run, lang)
+    decided = t[t["decided"].astype(bool)]
+    when = ", ".join(_when({"start": d}, lang) for d in sorted(set(t["decided_on"].dropna().astype(str))))
+    dev = t[t["deviation"].astype(bool)]
+    return [say("stage_decided", lang, n=n, board=board, date=when, k=len(decided),
+                apps=", ".join(decided["application_id"].astype(str))),
+            say("deviations_brief", lang, k=len(dev)) if len(dev) else say("no_deviation", lang)]
 
 
 def _text(x) -> str:

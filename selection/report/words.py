@@ -131,6 +131,7 @@ WORDS: dict[str, tuple[str, str]] = {
                     "De fulde tabeller står i projektmappen {workbook}: {sheets}."),
     "sheet": ("sheet", "ark"),
     "selected_caption": ("Selected in stage {n}", "Udvalgt i fase {n}"),
+    "recommended_caption": ("Recommended in stage {n}", "Indstillet i fase {n}"),
     "not_selected_caption": ("Not selected in stage {n}, by kind of reason (each application's full reason is in "
                              "its decision dossier)",
                              "Ikke udvalgt i fase {n}, efter slags begrundelse (hver ansøgnings fulde begrundelse "
@@ -201,6 +202,7 @@ WORDS: dict[str, tuple[str, str]] = {
                         "ansøgning, giver et spænd af placeringer: den tykke streg rummer halvdelen, den tynde ni "
                         "ud af ti."),
     "selected_n": ("Selected: {n} of at most {k}.", "Udvalgt: {n} af højst {k}."),
+    "recommended_n": ("Recommended: {n} of at most {k}.", "Indstillet: {n} af højst {k}."),
     "binding_rules": ("Binding rules (they decided the selection)", "Bindende regler (de afgjorde udvælgelsen)"),
     "no_binding": ("No rule was binding.", "Ingen regel var bindende."),
     "no_rules": ("This run folder does not record the stage's rules (an older run); budget use is not shown.",
