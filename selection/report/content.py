@@ -16,6 +16,7 @@ from selection.report.bundle import ReportInputs, RunBundle
 from selection.report.words import WORDS, column, number, percent, plain, say
 from selection.report.words import sheet as _sheet
 from selection.schema import report_files
+from selection.words import DECIMALS
 
 __all__ = ["Para", "Figure", "Table", "Dossier", "Section", "build_sections"]
 
@@ -38,6 +39,9 @@ class Table:
     frame: pd.DataFrame
     sheet: str | None = None  # workbook sheet name (None: HTML only)
     in_html: bool = True
+    #: Fixed decimals per column in the HTML (a kind of quantity, ``words.DECIMALS``); other numbers
+    #: are written plainly. The workbook keeps the full values.
+    digits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ def _call_section(run: RunBundle, lang: str) -> Section:
                          say("name_en", lang): names[1], say("weight", lang): w,
                          say("threshold", lang): p.get("thresholds", {}).get(cid)})
     if crit:
-        sec.blocks.append(Table(say("criteria", lang), pd.DataFrame(crit), _sheet("criteria", lang)))
+        sec.blocks.append(Table(say("criteria", lang), pd.DataFrame(crit), _sheet("criteria", lang),
+                                digits={say("weight", lang): DECIMALS["weight"],
+                                        say("threshold", lang): DECIMALS["score"]}))
     dates = record.timeline_frame(run, lang)  # the call's time table and stage dates (record)
     if dates is not None:
         sec.blocks.append(Table(record.say("timeline", lang), dates, record.say("timeline_sheet", lang)))
@@ -259,8 +265,9 @@ def _panel_section(run: RunBundle, lang: str) -> Section:
             caption = f"{say('panel_scores', lang)}, {say('stage', lang).lower()} {n}"
             sec.blocks.append(Table(caption, wide, _sheet("panel-scores", lang, int(n)), in_html=False))
             _, names = _criteria(run, int(n), lang)
-            sec.blocks.append(Table(caption, wide.rename(columns={"application_id": say("application", lang), **names}),
-                                    None))
+            shown = wide.rename(columns={"application_id": say("application", lang), **names})
+            sec.blocks.append(Table(caption, shown, None,
+                                    digits={c: DECIMALS["score"] for c in shown.columns[1:]}))
     if sheets:
         sec.blocks.append(_workbook_note(sheets, lang))
     return sec

@@ -10,7 +10,7 @@ import io
 import pandas as pd
 
 from selection.report.content import Dossier, Figure, Para, Section, Table
-from selection.report.words import plain, say
+from selection.report.words import number, plain, say
 from selection.schema import report_files
 
 __all__ = ["render_html", "figure_png"]
@@ -55,13 +55,16 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
 
-def _cell(v, lang: str = "en") -> str:
-    """One table cell: a number in the style of ``lang`` (at most four decimals, thousands grouped;
-    never wrapped), yes/no in words, text escaped."""
+def _cell(v, lang: str = "en", digits: int | None = None) -> str:
+    """One table cell: a number in the style of ``lang`` (``digits`` fixed decimals for a column of
+    one kind of quantity, else at most four decimals; thousands grouped; never wrapped), yes/no in
+    words, text escaped."""
     if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
         return "<td></td>"
     if isinstance(v, bool):
         return f"<td>{_e(say('yes' if v else 'no', lang))}</td>"
+    if digits is not None and isinstance(v, int | float):
+        return f'<td class="num">{_e(number(v, digits, lang))}</td>'
     if isinstance(v, float):
         return f'<td class="num">{_e(plain(v, lang, most=4 if abs(v) < 1e4 else 0))}</td>'
     if isinstance(v, int):
@@ -95,8 +98,9 @@ def _table(t: Table, lang: str = "en") -> str:
     note = _summary(t, rows, cols, lang) if (rows, cols) != f.shape else ""
     f = f.iloc[:rows, :cols]
     head = "".join(f"<th>{_e(c)}</th>" for c in f.columns)
-    body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v, lang) for v in row) + "</tr>"
-                   for row in f.itertuples(index=False))
+    fixed = [t.digits.get(str(c)) for c in f.columns]
+    body = "".join("<tr>" + "".join(_cell(v.item() if hasattr(v, "item") else v, lang, d) for v, d in zip(row, fixed, strict=True))
+                   + "</tr>" for row in f.itertuples(index=False))
     return (f'<div class="scroll"><table><caption>{_e(t.caption)}</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>{note}")
 
