@@ -244,15 +244,8 @@ def lp_reduced_costs(m: Milp) -> tuple[float, np.ndarray] | None:
     §I.2.5 "reduced-cost fixing"). The tie rule uses it to rule out, without a solve, applications
     that no optimal selection can contain.
     """
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover
-        return None
-    if m.n == 0 or not m.rows:
-        return None
-    h = highs_model(m, relax=True)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    h = _solved_relaxation(m)
+    if h is None:
         return None
     return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_dual, dtype=float)
 
@@ -262,6 +255,16 @@ def lp_point(m: Milp) -> tuple[float, np.ndarray] | None:
     or ``None`` when it does not end optimal. A basic optimum of a program with ``r`` rows has at
     most ``r`` fractional variables, so rounding it is a good first guess at a 0-1 optimum (the
     explanations' what-ifs use it as a lower bound beside the LP value as the upper bound)."""
+    h = _solved_relaxation(m)
+    if h is None:
+        return None
+    return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def _solved_relaxation(m: Milp):
+    """HiGHS after solving the LP relaxation of ``m`` to optimality, or ``None`` (no highspy, an
+    empty program, or a relaxation that does not end optimal): the one solve behind
+    :func:`lp_reduced_costs` and :func:`lp_point`."""
     try:
         import highspy
     except ImportError:  # pragma: no cover
@@ -272,4 +275,4 @@ def lp_point(m: Milp) -> tuple[float, np.ndarray] | None:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value, dtype=float)
+    return h
