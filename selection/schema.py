@@ -194,7 +194,9 @@ RESERVE = Table("reserve-stage{n}.csv", ("run",), (
     description="the ordered reserve list")
 AGREEMENT = Table("agreement.csv", ("run", "panel"), (
     "stage", "criterion_id", "measure", "value", "ci_low", "ci_high", "n_applications", "n_experts", "note"),
-    description="agreement per criterion and on the weighted total")
+    optional=("found_applications", "found_experts"),
+    description="agreement per criterion and on the weighted total (a measure not computable: what it "
+    "found, found_applications/found_experts, beside its note)")
 #: An agreement statistic of ``agreement.csv`` resting on fewer applications (``n_applications``)
 #: or fewer experts per application (``n_experts``) than these is "too little data": the engine's
 #: ``note`` says so and the console, the report and the workbench do not read it against the bands

@@ -212,6 +212,16 @@ def icc(ratings, form: str = "ICC2k", *, confidence: float = 0.95) -> pd.Series:
     return _icc_prepared(_IccDesign(_matrix(ratings)), form, confidence)
 
 
+class NotComputable(PanelError):
+    """A measure that cannot be computed on this panel, with what it found as data (``applications``,
+    and ``experts`` when the measure counts them), so that readers say it in any language without
+    reading the message."""
+
+    def __init__(self, problem: Problem, applications: int, experts: int | None = None) -> None:
+        super().__init__(problem)
+        self.applications, self.experts = int(applications), None if experts is None else int(experts)
+
+
 class _IccDesign:
     """A ratings matrix with its all-missing experts and applications dropped, and each form's analysis
     of variance computed once (``ICC1``/``ICC1k`` share the one-way table, the two-way forms theirs)."""
@@ -227,8 +237,8 @@ class _IccDesign:
         if self._one is None:
             counts = (~np.isnan(x)).sum(axis=1) if x.size else np.zeros(0)
             if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
-                raise PanelError(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
-                                         f"or more experts; found {len(counts)} application(s)"))
+                raise NotComputable(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
+                                            f"or more experts; found {len(counts)} application(s)"), len(counts))
             self._one = _anova_one_way(x)
         return self._one, x.shape[1]
 
@@ -238,10 +248,10 @@ class _IccDesign:
             self._two = (x, _anova_two_way(x) if x.shape[0] >= 2 and x.shape[1] >= 2 else None)
         x, a = self._two
         if a is None:
-            raise PanelError(Problem(
+            raise NotComputable(Problem(
                 f"{form} needs at least 2 applications scored by the same 2 or more experts; "
                 f"{x.shape[0]} application(s) were scored by every expert",
-                hint="use ICC1, which allows each application its own experts"))
+                hint="use ICC1, which allows each application its own experts"), x.shape[0])
         return a, x.shape[1]
 
 
@@ -296,8 +306,8 @@ def _kendalls_w_matrix(x: np.ndarray) -> pd.Series:
     x = x[~np.isnan(x).any(axis=1)] if x.size else x
     n, m = x.shape if x.ndim == 2 else (0, 0)
     if n < 2 or m < 2:
-        raise PanelError(Problem(f"Kendall's W needs at least 2 applications scored by the same 2 or more "
-                                 f"experts; found {n} application(s) scored by all {m} expert(s)"))
+        raise NotComputable(Problem(f"Kendall's W needs at least 2 applications scored by the same 2 or more "
+                                    f"experts; found {n} application(s) scored by all {m} expert(s)"), n, m)
     ranks = np.apply_along_axis(_rankdata, 0, x)
     r = ranks.sum(axis=1)
     s = ((r - r.mean()) ** 2).sum()

@@ -16,6 +16,7 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.aggregate.agreement import (
     ICC_FORMS,
+    NotComputable,
     _alpha_from,
     _coincidences,
     _icc_prepared,
@@ -43,6 +44,8 @@ __all__ = ["AGGREGATIONS", "AGREEMENT_COLUMNS", "PanelAnalysis", "panel_scores",
            "analyse_panel", "agreement_table", "panel_long_table", "stage_panel_scores", "stage_diagnostics"]
 
 AGREEMENT_COLUMNS = ["criterion_id", "measure", "value", "ci_low", "ci_high", "n_applications", "n_experts", "note"]
+#: Written only when a measure could not be computed: what it found (counts), beside its note.
+_FOUND_COLUMNS = ["found_applications", "found_experts"]
 
 
 def _frame(values: np.ndarray, cube: ScoreCube) -> pd.DataFrame:
@@ -114,6 +117,15 @@ def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) ->
     return out
 
 
+def _found(exc: PanelError) -> dict:
+    """What a measure that could not be computed found (``found_applications``, ``found_experts``):
+    data beside the English note, so the report says it in Danish without reading the note."""
+    if not isinstance(exc, NotComputable):
+        return {}
+    return {"found_applications": exc.applications,
+            **({} if exc.experts is None else {"found_experts": exc.experts})}
+
+
 def _rows(criterion: str, x: np.ndarray) -> list[dict]:
     """Agreement measures for one ratings matrix (applications x experts)."""
     rows: list[dict] = []
@@ -131,14 +143,15 @@ def _rows(criterion: str, x: np.ndarray) -> list[dict]:
                          "ci_high": s["ci_high"], "n_applications": s["n_applications"],
                          "n_experts": s["n_experts"], "note": ""})
         except PanelError as exc:
-            rows.append({"criterion_id": criterion, "measure": f, "note": exc.problems[0].message})
+            rows.append({"criterion_id": criterion, "measure": f, "note": exc.problems[0].message, **_found(exc)})
     try:
         s = _kendalls_w_matrix(x)
         rows.append({"criterion_id": criterion, "measure": "kendalls_w", "value": s["w"],
                      "n_applications": s["n_applications"], "n_experts": s["n_experts"],
                      "note": f"Friedman chi2 = {s['chi2']:.3g}, p = {s['p_value']:.3g}"})
     except PanelError as exc:
-        rows.append({"criterion_id": criterion, "measure": "kendalls_w", "note": exc.problems[0].message})
+        rows.append({"criterion_id": criterion, "measure": "kendalls_w", "note": exc.problems[0].message,
+                     **_found(exc)})
     n_units = int(((~np.isnan(x)).sum(axis=1) >= 2).sum())
     n_exp = int((~np.isnan(x)).any(axis=0).sum())
     coincidences: tuple[np.ndarray, np.ndarray] | PanelError | None = None
@@ -197,7 +210,10 @@ def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.Da
     C = len(cube.criteria)
     w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
     rows += _rows("total", np.einsum("aec,c->ae", cube.values, w))
-    return pd.DataFrame(_too_little(rows), columns=AGREEMENT_COLUMNS)
+    out = pd.DataFrame(_too_little(rows), columns=AGREEMENT_COLUMNS + _FOUND_COLUMNS)
+    found = [c for c in _FOUND_COLUMNS if out[c].notna().any()]
+    out[found] = out[found].astype("Int64")  # counts, written as whole numbers
+    return out.drop(columns=[c for c in _FOUND_COLUMNS if c not in found])
 
 
 @dataclass(frozen=True)

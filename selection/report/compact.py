@@ -7,7 +7,6 @@ and format numbers (nothing is computed beyond picking, sorting and grouping wha
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
@@ -109,29 +108,25 @@ def _cell(row, lang: str = "en") -> str:
             if lo is not None and hi is not None else number(v, 2, lang))
 
 
-#: The counts the engine's note on a measure it could not compute ends with
-#: (selection.aggregate.agreement), and their Danish wording: the Danish note carries them too.
-_FOUND = ((re.compile(r"; found (\d+) application\(s\) scored by all (\d+) expert\(s\)$"), "found_all"),
-          (re.compile(r"; (\d+) application\(s\) were scored by every expert$"), "found_every"),
-          (re.compile(r"; found (\d+) application\(s\)$"), "found_apps"))
+def _found(row, measure: str, lang: str) -> str:
+    """What a measure that could not be computed found (``agreement.csv``'s ``found_applications``
+    and ``found_experts``, written by the engine beside its English note), in ``lang``; empty when
+    the row has none (an older folder, or a measure that counts nothing)."""
+    n = _num(row.get("found_applications")) if row is not None else None
+    if n is None:
+        return ""
+    m = _num(row.get("found_experts"))
+    if m is not None:
+        return say("found_all", lang, n=plain(int(n), lang), m=plain(int(m), lang))
+    key = "found_every" if _WHY_KEY.get(measure) == "why_same_experts" else "found_apps"
+    return say(key, lang, n=plain(int(n), lang))
 
 
-def _found(note, lang: str) -> str:
-    """The counts at the end of the engine's English note (how many applications, and experts, the
-    measure found), in ``lang``; empty when the note names none."""
-    text = str(note).strip() if isinstance(note, str) else ""
-    for pattern, key in _FOUND:
-        m = pattern.search(text)
-        if m:
-            return say(key, lang, **{k: plain(int(v), lang) for k, v in zip(("n", "m"), m.groups(), strict=False)})
-    return ""
-
-
-def _reason(measure: str, note, lang: str = "en") -> str:
+def _reason(measure: str, note, lang: str = "en", row=None) -> str:
     """The engine's note without its leading measure name ("ICC2 needs ..." -> "needs ..."); in
-    Danish the measure's condition in Danish."""
+    Danish the measure's condition in Danish, with what it found (``row``: its agreement row)."""
     if lang != "en" and measure in _WHY_KEY:
-        return say(_WHY_KEY[measure], lang) + _found(note, lang)
+        return say(_WHY_KEY[measure], lang) + _found(row, measure, lang)
     text = str(note).strip() if isinstance(note, str) and note.strip() else ""
     for prefix in (measure, measure_label(measure), "Kendall's W", "Krippendorff's alpha"):
         if text.startswith(prefix + " "):
@@ -173,7 +168,7 @@ def agreement_view(frame: pd.DataFrame, order: list[str], names: dict[str, str],
         if not len(missing):
             continue
         label = measure_label(m, lang) + ("" if m not in computed else f" ({say('for_some_criteria', lang)})")
-        for note in dict.fromkeys(_reason(m, n, lang) for n in missing.get("note", pd.Series([""] * len(missing)))):
+        for note in dict.fromkeys(_reason(m, r.get("note", ""), lang, r) for _, r in missing.iterrows()):
             by_reason.setdefault(note, [])
             if label not in by_reason[note]:
                 by_reason[note].append(label)

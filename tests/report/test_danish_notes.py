@@ -70,7 +70,10 @@ def test_not_computable_notes_carry_the_counts_in_danish():
                  "ICC2 needs at least 2 applications scored by the same 2 or more experts; 3 application(s) were "
                  "scored by every expert",
                  "Kendall's W needs at least 2 applications scored by the same 2 or more experts; found 0 "
-                 "application(s) scored by all 1250 expert(s)", ""]})
+                 "application(s) scored by all 1250 expert(s)", ""],
+        # what the engine found, as data beside its English note (the report never reads the note's numbers)
+        "found_applications": pd.array([1, 3, 0, None], dtype="Int64"),
+        "found_experts": pd.array([None, None, 1250, None], dtype="Int64")})
     _, en = agreement_view(frame, ["value"], {"value": "Value"}, "en")
     _, da = agreement_view(frame, ["value"], {"value": "Værdi"}, "da")
     en_notes = [n for n in en if n.startswith("Not computable")]
@@ -79,6 +82,34 @@ def test_not_computable_notes_carry_the_counts_in_danish():
     assert _ints(" ".join(en_notes)) == _ints(" ".join(da_notes))  # 1, 3, 0, 1250 and the conditions' 2s
     assert any("fandt 0 ansøgning(er) bedømt af alle 1.250 eksperter" in n for n in da_notes)
     assert any("3 ansøgning(er) blev bedømt af alle eksperter" in n for n in da_notes)
+
+
+def test_the_danish_counts_come_from_the_data_not_from_the_english_note():
+    """Issue 13: no module parses prose back into data. With the counts as columns and a note whose
+    numbers differ, the Danish note says the columns' counts."""
+    frame = pd.DataFrame({"stage": 1, "criterion_id": ["value"], "measure": ["kendalls_w"], "value": [float("nan")],
+                          "ci_low": float("nan"), "ci_high": float("nan"), "n_applications": [None],
+                          "n_experts": [None], "note": ["Kendall's W needs ...; found 9 application(s) scored by all "
+                                                        "9 expert(s)"],
+                          "found_applications": pd.array([2], dtype="Int64"),
+                          "found_experts": pd.array([4], dtype="Int64")})
+    _, da = agreement_view(frame, ["value"], {"value": "Værdi"}, "da")
+    assert any("fandt 2 ansøgning(er) bedømt af alle 4 eksperter" in n for n in da) and "9" not in " ".join(da)
+
+
+def test_the_engine_writes_what_a_measure_found_as_counts():
+    import numpy as np
+
+    from selection.aggregate.panel import agreement_table
+    from tests.aggregate.test_scale_identity import labelled
+
+    x = np.full((3, 4, 1), np.nan)
+    x[0, :2, 0], x[1, 2:, 0], x[2, 1, 0] = 3.0, 4.0, 2.0  # nobody scores every application
+    t = agreement_table(labelled(x))
+    w = t[(t["measure"] == "kendalls_w") & (t["criterion_id"] == "c0")].iloc[0]
+    assert (int(w["found_applications"]), int(w["found_experts"])) == (0, 4)
+    icc2 = t[(t["measure"] == "ICC2") & (t["criterion_id"] == "c0")].iloc[0]
+    assert int(icc2["found_applications"]) == 0 and pd.isna(icc2["found_experts"])
 
 
 def test_counts_in_the_shown_in_part_notes_are_grouped_in_each_language():
