@@ -24,22 +24,33 @@ from .conftest import brute_force, instances, lex_best
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def solved_with_screen(inst):
+    """A random instance solved by the engine, with what its what-ifs start from: ``(input, outcome,
+    program, screen, brute-force selections)``, or ``None`` when the instance has no feasible selection."""
+    stage, ranking, apps = inst
+    inp = stage_input(stage, ranking, apps)
+    try:
+        out = solve_stage(inp, "highs")
+    except InfeasibleError:
+        return None
+    program = stage_program(inp, out.rules)
+    chosen = set(out.selected)
+    screen = stage_screen(program, np.array([1.0 if a in chosen else 0.0 for a in inp.values]))
+    return inp, out, program, screen, brute_force(stage, ranking, apps)
+
+
 @SETTINGS
 @given(instances(max_n=8))
 def test_what_if_shortcut_equals_the_full_solve_and_brute_force(inst):
     """For every eligible application left out: the what-if with the LP-bound shortcut gives the
     same value and selection as the full solve with the tie rule, and both equal the brute-force
     lexicographic optimum among the selections containing it."""
-    stage, ranking, apps = inst
-    inp = stage_input(stage, ranking, apps)
-    try:
-        out = solve_stage(inp, "highs")
-    except InfeasibleError:
+    solved = solved_with_screen(inst)
+    if solved is None:
         return
-    program = stage_program(inp, out.rules)
+    inp, out, program, screen, feas = solved
+    ranking = inst[1]
     chosen = set(out.selected)
-    screen = stage_screen(program, np.array([1.0 if a in chosen else 0.0 for a in inp.values]))
-    feas = brute_force(stage, ranking, apps)
     for a in inp.values:
         if a in chosen or a in inp.excluded:
             continue

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import selection.select.explain as explain_module
-from selection.errors import InfeasibleError
 from selection.model import Application, Stage
 from selection.select import select_stage, solve_stage, stage_input
 from selection.select.explain import (
@@ -25,7 +24,8 @@ from selection.select.explain import (
 )
 from selection.select.milp import Milp, highs_model, lp_point, lp_reduced_costs
 
-from .conftest import brute_force, instances, lex_best
+from .conftest import instances, lex_best
+from .test_scale import solved_with_screen
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -37,16 +37,12 @@ def test_lp_bound_and_what_if_options_against_brute_force(inst):
     optimum from above and lies under the reduced-cost bound; a point the shortcut proves optimal is
     optimal by brute force; the what-if (shortcut, no presolve) equals brute force's lexicographic
     optimum and the full solve with HiGHS' defaults."""
-    stage, ranking, apps = inst
-    inp = stage_input(stage, ranking, apps)
-    try:
-        out = solve_stage(inp, "highs")
-    except InfeasibleError:
+    solved = solved_with_screen(inst)
+    if solved is None:
         return
-    program = stage_program(inp, out.rules)
+    inp, out, program, screen, feas = solved
+    ranking = inst[1]
     chosen = set(out.selected)
-    screen = stage_screen(program, np.array([1.0 if a in chosen else 0.0 for a in inp.values]))
-    feas = brute_force(stage, ranking, apps)
     ids = list(inp.values)
     for a in ids:
         if a in chosen or a in inp.excluded:
