@@ -40,6 +40,9 @@ problems. *Technometrics* 12(1), 55-67. doi:10.1080/00401706.1970.10488634
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +55,7 @@ from selection.schema import LENIENCY_BAND
 
 __all__ = ["CALIBRATIONS", "CalibrationWarning", "Calibration", "islands", "fit_additive", "calibrate_cube",
            "leniency_table",
-           "calibrate_evaluation", "LENIENCY_COLUMNS", "leniency_interval", "leniency_label"]
+           "calibrate_evaluation", "calibration_warnings_silenced", "warn_calibration", "LENIENCY_COLUMNS", "leniency_interval", "leniency_label"]
 
 CALIBRATIONS = ("none", "zscore", "additive")
 LENIENCY_COLUMNS = ["expert_id", "criterion_id", "n_scores", "mean_score", "mean_deviation", "leniency",
@@ -187,9 +190,33 @@ def fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndar
     return alpha, beta
 
 
+#: Set (per thread and task: a context variable) while calibration warnings are silenced; see
+#: :func:`calibration_warnings_silenced`.
+_SILENCED: ContextVar[bool] = ContextVar("selection_calibration_warnings_silenced", default=False)
+
+
+@contextmanager
+def calibration_warnings_silenced() -> Iterator[None]:
+    """Calibration notes are still collected (``Calibration.notes``) but not issued as
+    :class:`CalibrationWarning` inside this block -- in this thread only. ``warnings.catch_warnings``
+    would change the process-wide filters, which a run's panel diagnostics, computed in a background
+    thread while the selection runs, must not do (another thread's warnings would be lost)."""
+    token = _SILENCED.set(True)
+    try:
+        yield
+    finally:
+        _SILENCED.reset(token)
+
+
+def warn_calibration(text: str, stacklevel: int = 2) -> None:
+    """Issue ``text`` as a :class:`CalibrationWarning`, unless silenced in this thread."""
+    if not _SILENCED.get():
+        warnings.warn(text, CalibrationWarning, stacklevel=stacklevel + 1)
+
+
 def _warn(notes: list[str], text: str) -> None:
     notes.append(text)
-    warnings.warn(text, CalibrationWarning, stacklevel=3)
+    warn_calibration(text, stacklevel=3)
 
 
 def _describe_islands(parts, limit: int = 6) -> str:

@@ -260,9 +260,7 @@ def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", 
 
     Calibration warnings are collected in ``notes`` (and issued as warnings).
     """
-    import warnings
-
-    from selection.aggregate.calibration import CalibrationWarning
+    from selection.aggregate.calibration import calibration_warnings_silenced, warn_calibration
 
     if calibration not in CALIBRATIONS:
         raise PanelError(Problem(f"unknown calibration {calibration!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
@@ -273,8 +271,7 @@ def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", 
     weights = np.array([catalogue.weights()[c] for c in criteria])
     notes: list[str] = []
     cals: dict[str, Calibration] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)
+    with calibration_warnings_silenced():  # this thread only (diagnostics run beside the selection)
         for m in ("zscore", "additive"):
             cals[m] = calibrate_cube(cube, m, ridge=ridge)
     raw = _frame(aggregate_kernel(cube.values, method, trim, axis=1), cube)
@@ -283,7 +280,7 @@ def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", 
     if calibration != "none":
         for text in cals[calibration].notes:
             notes.append(text)
-            warnings.warn(text, CalibrationWarning, stacklevel=2)
+            warn_calibration(text, stacklevel=2)
     panel = raw if calibration == "none" else calibrated[calibration]
     counts = score_counts(evaluation, min_experts=min_experts)
     few = counts.index[counts["too_few_experts"]].tolist()
@@ -325,13 +322,10 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     The bootstrap uses ``numpy.random.default_rng([seed, stage.number])`` with ``n_boot``
     replicates, the stage's aggregation and calibration, and ``top_k = stage.max_selected``.
     """
-    import warnings
-
     from selection.aggregate.bootstrap import rank_intervals_cube
-    from selection.aggregate.calibration import CalibrationWarning
+    from selection.aggregate.calibration import calibration_warnings_silenced
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalibrationWarning)  # the ranking's own calibration warns once
+    with calibration_warnings_silenced():  # the ranking's own calibration warns once
         a = analyse_panel(evaluation, catalogue, method=stage.aggregation, trim=stage.trim,
                           calibration=stage.calibration, min_experts=stage.min_experts,
                           divergence_range=stage.divergence_range)
