@@ -6,9 +6,12 @@ everything first (reporting every problem in every file at once), :func:`run_cal
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -118,6 +121,67 @@ class RunResult:
     stages: Mapping[int, StageResult]
     solver: str
     timings: Mapping[str, float] = field(default_factory=dict)
+    #: Each stage's panel diagnostics (:func:`stage_panel_diagnostics` with
+    #: :data:`DIAGNOSTIC_REPLICATES`), computing in a background thread since the stage was ranked,
+    #: when :func:`run_call` was asked for them (``diagnostics=True``); ``selection.runs`` waits for them.
+    diagnostics: Mapping[int, Future] = field(default_factory=dict)
+
+
+#: Bootstrap replicates of a run's rank intervals (``rank-intervals.csv``).
+DIAGNOSTIC_REPLICATES = 1000
+
+
+def stage_panel_diagnostics(folder: CallFolder, number: int, applications, n_boot: int = DIAGNOSTIC_REPLICATES
+                            ) -> dict[str, pd.DataFrame]:
+    """A run folder's panel diagnostics of stage ``number`` (``agreement.csv``, ``expert-leniency.csv``,
+    ``divergence.csv``, ``rank-intervals.csv``; :func:`selection.aggregate.stage_diagnostics`) over the
+    ``applications`` the stage ranked, bootstrapped with the call's seed."""
+    from selection.aggregate import stage_diagnostics
+
+    return stage_diagnostics(*_diagnostics_input(folder, number, applications), seed=folder.call.seed, n_boot=n_boot)
+
+
+def _diagnostics_input(folder: CallFolder, number: int, applications) -> tuple[pd.DataFrame, CriteriaCatalogue, Any]:
+    """The scores of the ranked ``applications`` (a frame of their own), the catalogue and the stage."""
+    evaluation = folder.evaluations[number]
+    evaluation = evaluation[evaluation[ev.APPLICATION].isin(applications)]
+    return evaluation, folder.catalogues[number], folder.call.stage(number)
+
+
+class _Background:
+    """Jobs run one after another in one daemon thread, each giving a :class:`~concurrent.futures.Future`.
+
+    A run's panel diagnostics (numpy) overlap its selection (HiGHS): both release the GIL. The thread
+    is a daemon so that a run failing in a later stage exits at once instead of waiting for the
+    diagnostics nobody will read. The jobs share no state with the main thread (their inputs are
+    their own frames; calibration warnings are silenced per thread), so results do not depend on timing.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future: Future = Future()
+        self._jobs.put((future, fn, args, kwargs))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="selection-diagnostics", daemon=True)
+            self._thread.start()
+        return future
+
+    def close(self) -> None:
+        """No more jobs: the thread ends after the queued ones."""
+        self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, fn, args, kwargs = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever waits for the result
+                future.set_exception(exc)
 
 
 def _collect(problems: list[Problem], fn, *args):
@@ -413,21 +477,35 @@ def with_scenario(base: CallFolder, scenario: str, *, before_scores: bool = Fals
                    input_files=tuple(dict.fromkeys((*base.input_files, spath))))
 
 
-def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int = 0) -> RunResult:
+def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int = 0,
+             diagnostics: bool = False) -> RunResult:
     """Compute every stage: panel scores, ranking with thresholds, and the selection program.
 
     A later stage with ``from_stage`` chooses only among the earlier stage's selection. With
     ``selection_mode = "linked"`` an earlier stage is chosen so that the best later-stage selection
     within it is as good as possible. ``alternatives`` > 0 adds the k best distinct selections
-    of each stage.
+    of each stage. ``diagnostics=True`` starts each stage's panel diagnostics in a background thread
+    as soon as the stage is ranked (``RunResult.diagnostics``; the same tables as computing them
+    afterwards, which ``selection.runs.run_tables`` does when they were not asked for here).
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
+    background = _Background() if diagnostics else None
+    try:
+        return _run_call(folder, solver, alternatives, background)
+    except BaseException:
+        if background is not None:
+            background.close()
+        raise
+
+
+def _run_call(folder: CallFolder, solver: str | None, alternatives: int, background: _Background | None) -> RunResult:
     solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else DEFAULT_SOLVER)
     unknown = forced_problems(folder)
     if unknown:  # invalid input, not an infeasible selection
         raise InputError(unknown)
     timings: dict[str, float] = {}
     stages: dict[int, StageResult] = {}
+    futures: dict[int, Future] = {}
     for st in folder.call.stages:
         t0 = time.perf_counter()
         cat = folder.catalogues[st.number]
@@ -454,6 +532,12 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
                                         method=st.ranking_method, method_params=st.ranking_params)
         except RankingError as exc:  # name the file and key the setting comes from
             raise RankingError([locate_stage_problem(folder, st.number, p) for p in exc.problems]) from None
+        if background is not None:  # the diagnostics need only the ranked applications: start them now
+            from selection.aggregate import stage_diagnostics
+
+            # the input is cut here, in this thread: the background job reads only its own frame
+            futures[st.number] = background.submit(stage_diagnostics, *_diagnostics_input(folder, st.number, panel.index),
+                                                   seed=folder.call.seed, n_boot=DIAGNOSTIC_REPLICATES)
         t1 = time.perf_counter()
         later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
         if folder.call.selection_mode == "linked" and later is not None:
@@ -487,7 +571,9 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
         stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted,
                                         reserve=reserve, board=board, candidates_from_board=from_board,
                                         board_warnings=board_warnings)
-    return RunResult(folder, stages, solver, timings)
+    if background is not None:
+        background.close()
+    return RunResult(folder, stages, solver, timings, futures)
 
 
 def _board_table(folder: CallFolder, number: int, ranking: pd.DataFrame, recommended

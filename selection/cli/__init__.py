@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import re
 import sys
 import warnings
@@ -118,8 +119,30 @@ def _bug(exc: BaseException) -> int:
     return EXIT_BUG
 
 
+#: Environment variables that set how many threads a BLAS library (OpenBLAS, MKL, OpenMP builds)
+#: starts when numpy is first imported.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _one_blas_thread() -> None:
+    """Let numpy's BLAS use one thread in a command's process, unless the user set it.
+
+    The engine parallelises above BLAS: a run's panel diagnostics overlap its selection in a second
+    thread, sensitivity shards run in worker processes (one per core by default). BLAS threads on
+    top of those oversubscribe the cores, and OpenBLAS's threads spin while they wait: a
+    20,000 x 200 matrix product took 0.70 s with its default threads on a busy 2-core machine and
+    0.09 s with one. Set before numpy is first imported (it reads these once); worker processes
+    inherit it; a variable the user set is kept.
+    """
+    if "numpy" in sys.modules:  # called from Python with numpy loaded: too late, and not ours to change
+        return
+    for var in BLAS_THREADS:
+        os.environ.setdefault(var, "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     _safe_streams()
+    _one_blas_thread()
     parser = _build_parser()
     args = parser.parse_args(argv)
     caught: list[warnings.WarningMessage] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,9 +45,8 @@ def run(args) -> int:
         from selection.errors import InputError, Problem
         raise InputError(Problem("--alternatives is not available in the linked selection mode",
                                  hint="run the alternatives with selection_mode = \"sequential\" (e.g. in a scenario)"))
-    result = run_call(folder, solver=args.solver, alternatives=getattr(args, "alternatives", 0))
-    timings = {"load_s": t1 - t0, **result.timings}
-    result = type(result)(result.folder, result.stages, result.solver, timings)
+    result = run_call(folder, solver=args.solver, alternatives=getattr(args, "alternatives", 0), diagnostics=True)
+    result = replace(result, timings={"load_s": t1 - t0, **result.timings})
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, args.scenario or "baseline", started)
     target = write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)

@@ -1,0 +1,81 @@
+"""A run's panel diagnostics computed in a background thread beside the selection
+(``run_call(..., diagnostics=True)``, what ``selection run`` does) give exactly the tables computed
+afterwards; an error in them reaches the caller; a run failing in a later stage does not wait for
+them; and the CLI lets BLAS use one thread unless the user said otherwise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import pandas as pd
+import pytest
+
+from selection import pipeline
+from selection.aggregate.arrays import PanelError
+from selection.errors import Problem
+from selection.runs import panel_diagnostics, run_tables
+
+
+def test_background_equals_afterwards(example_folder):
+    before = set(threading.enumerate())
+    late = run_tables(pipeline.run_call(example_folder))
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    assert sorted(result.diagnostics) == [st.number for st in example_folder.call.stages]
+    early = run_tables(result)
+    assert sorted(early) == sorted(late)
+    for name in late:
+        pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
+    for t in set(threading.enumerate()) - before:  # the worker ends with its jobs
+        t.join(5)
+        assert not t.is_alive()
+
+
+def test_other_replicate_count_is_computed_afresh(example_folder):
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    few = panel_diagnostics(result, n_boot=20)
+    assert len(few["rank-intervals.csv"]) == len(panel_diagnostics(pipeline.run_call(example_folder), n_boot=20)
+                                                 ["rank-intervals.csv"])
+    pd.testing.assert_frame_equal(few["rank-intervals.csv"],
+                                  panel_diagnostics(pipeline.run_call(example_folder), n_boot=20)["rank-intervals.csv"])
+
+
+def test_error_in_background_reaches_the_caller(example_folder, monkeypatch):
+    import selection.aggregate as aggregate
+
+    def broken(*args, **kwargs):
+        raise PanelError(Problem("planted diagnostics error"))
+
+    monkeypatch.setattr(aggregate, "stage_diagnostics", broken)
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    with pytest.raises(PanelError, match="planted diagnostics error"):
+        run_tables(result)
+
+
+def test_failing_stage_closes_the_worker(example_folder, monkeypatch):
+    calls = []
+
+    def failing_select(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("planted selection failure")
+
+    monkeypatch.setattr(pipeline, "select_stage", failing_select)
+    before = set(threading.enumerate())
+    with pytest.raises(RuntimeError, match="planted selection failure"):
+        pipeline.run_call(example_folder, diagnostics=True)
+    assert calls == [1]
+    for t in set(threading.enumerate()) - before:
+        assert t.daemon  # never holds the process open
+        t.join(30)
+        assert not t.is_alive()  # and ends once its queued job is done
+
+
+@pytest.mark.parametrize(("env", "expected"), [({}, "1"), ({"OPENBLAS_NUM_THREADS": "3"}, "3")])
+def test_cli_one_blas_thread_unless_set(env, expected):
+    code = ("import os, sys; from selection.cli import _one_blas_thread; assert 'numpy' not in sys.modules; "
+            "_one_blas_thread(); import numpy; print(os.environ['OPENBLAS_NUM_THREADS'])")
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
