@@ -51,6 +51,22 @@ def text(en: str, da: str | None = None) -> dict[str, str]:
 
 
 def _plain(x: Any) -> Any:
+    """``x`` as JSON can hold it: a non-finite float as ``null``/``"inf"``/``"-inf"``, a mapping as a
+    dict with text keys, a set sorted into a list. The exact built-in types of a decision's facts
+    are dispatched first (20,500 records at 20,000 applications); anything else by :func:`_plain_any`."""
+    t = type(x)
+    if t is str or t is int or t is bool or x is None:
+        return x
+    if t is float:
+        return x if x - x == 0 else _plain_any(x)  # x - x is 0 for a finite x, NaN for NaN and inf
+    if t is dict:
+        return {(k if type(k) is str else str(k)): _plain(v) for k, v in x.items()}
+    if t is list or t is tuple:
+        return [_plain(v) for v in x]
+    return _plain_any(x)
+
+
+def _plain_any(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
     if isinstance(x, Mapping):

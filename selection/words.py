@@ -281,9 +281,19 @@ def add_reasons(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd
     ``facts`` columns (a new frame; the record columns are kept), its columns in the order
     ``columns`` (default: ``reason`` after ``selected``, ``reason_da`` after ``eligible``)."""
     out = table.copy()
-    records = [Decision.from_json(c, f) for c, f in zip(out["reason_code"], out["facts"], strict=True)]
-    out["reason"] = [render(d, "en") for d in records]
-    out["reason_da"] = [render(d, "da") for d in records]
+    # each distinct record rendered once (the words depend on the code and the facts only): at
+    # 20,000 applications 20,000 rows hold about 2,400 distinct records
+    said: dict[tuple[str, str], tuple[str, str]] = {}
+    reasons, reasons_da = [], []
+    for record in zip(out["reason_code"], out["facts"], strict=True):
+        words = said.get(record)
+        if words is None:
+            d = Decision.from_json(*record)
+            words = said[record] = (render(d, "en"), render(d, "da"))
+        reasons.append(words[0])
+        reasons_da.append(words[1])
+    out["reason"] = reasons
+    out["reason_da"] = reasons_da
     if columns is None:
         cols = [c for c in table.columns if c not in ("reason", "reason_da")]
         for name, after in (("reason", "selected"), ("reason_da", "eligible")):
