@@ -512,7 +512,10 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
     if stages:
         p = run.stage_parameters(stages[0])
         names = {c: _criterion_name(p, c, lang) for c in p.get("weights", {})}
-    if stab is not None:
+    one_weight = stab is not None and stab.empty and _one_criterion(run, stages)
+    if one_weight:  # nothing was varied (the sensitivity run skipped it): say so, draw no empty figure
+        sec.blocks.append(Para(say("no_weight_to_vary", lang)))
+    elif stab is not None and not stab.empty:
         s1 = stab[stab["stage"] == stab["stage"].min()] if "stage" in stab.columns else stab
         sec.blocks.append(Figure(say("fig_stability", lang), lambda: plot.weight_stability(s1, names=names, lang=lang)))
     sweep = b.table("weight-sweep.csv")
@@ -534,13 +537,18 @@ def _sensitivity_section(b: RunBundle | None, run: RunBundle, lang: str) -> Sect
             smaa, rpm = _weight_spaces(b.manifest.get("parameters", {}), lang)
             sec.blocks.append(Para(say("spaces_differ", lang, smaa=smaa, rpm=rpm)))
     stab_raw = b.tables.get("weight-stability.csv")
-    if stab_raw is not None:
+    if stab_raw is not None and not stab_raw.empty:
         sec.blocks.append(_stability_view(stab_raw, run, lang))
     for name in sorted(b.tables):
         sec.blocks.append(Table(name, b.tables[name], _sheet(name.removesuffix(".csv"), lang), in_html=False))
     if b.tables:
         sec.blocks.append(_workbook_note([_sheet(n.removesuffix(".csv"), lang) for n in sorted(b.tables)], lang))
     return sec
+
+
+def _one_criterion(run: RunBundle, stages: list[int]) -> bool:
+    """Whether every stage of the run has a single weighted criterion (nothing to vary)."""
+    return bool(stages) and all(len(run.stage_parameters(n).get("weights", {})) <= 1 for n in stages)
 
 
 def _weight_spaces(params: dict, lang: str) -> tuple[str, str]:

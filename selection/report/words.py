@@ -167,6 +167,10 @@ WORDS: dict[str, tuple[str, str]] = {
                           "Vægtspænd, inden for hvilket udvælgelsen er den samme (de øvrige vægte uændrede i "
                           "forhold til hinanden)"),
     "sweep_caption": ("Selection as the weight of {criterion} varies", "Udvælgelsen, når vægten af {criterion} varieres"),
+    "no_weight_to_vary": ("The call has one criterion, so there is no weight to vary: the weight ranges within which "
+                          "the selection stays the same, and the selection as one weight varies, are not computed.",
+                          "Opslaget har ét kriterium, så der er ingen vægt at variere: vægtspænd, inden for hvilke "
+                          "udvælgelsen er den samme, og udvælgelsen, når én vægt varieres, beregnes ikke."),
     "stable_range": ("Selection unchanged from–to", "Udvælgelse uændret fra–til"),
     "col_scenario": ("Scenario", "Scenarie"),
     "col_description": ("Description", "Beskrivelse"),
