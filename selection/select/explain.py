@@ -40,14 +40,12 @@ import pandas as pd
 
 from selection.decisions import Decision, text
 from selection.errors import SolverError
-from selection.select.milp import Milp, lp_point, lp_reduced_costs
+from selection.select.milp import LexCore, Milp
 from selection.select.program import (
     Rule,
     StageInput,
     StageOutcome,
-    _feasible,
     integer_grid,
-    lex_refine,
     solve_with_ties,
     stage_milp,
     tie_weights,
@@ -81,28 +79,28 @@ def forced_in_value(inp: StageInput, a: str, solver: str, *,
 
     ``program`` is the stage's program with its values and tie weights (:func:`stage_program`),
     built once for many what-ifs; by default it is built here. ``screen`` (:func:`stage_screen`,
-    also built once) lets a what-if skip the branch-and-bound solve when a one-for-one swap (or
-    adding ``a`` alone) is proved optimal by the LP bound (:func:`_proved_swap`); the tie rule then
-    runs from that point exactly as from the solver's. The answer is the same either way.
+    also built once) holds one warm LP relaxation of the program for all what-ifs: with ``a``
+    fixed, its duals bound every selection containing ``a``, and the few selections the bound
+    leaves possible are listed and checked exactly (:class:`~selection.select.milp.LexCore`), which
+    proves the optimum and the tie rule together without branch and bound. When that listing
+    would be too long, the stage is re-solved with ``a`` forced in. The answer is the same either way.
     """
     ids = list(inp.values)
     m0, values, tie = program if program is not None else stage_program(inp)
-    m = m0.copy()
-    m.options = {**m.options, **WHAT_IF_OPTIONS}
-    m.lower = list(m.lower)
     j = ids.index(a)
-    m.lower[j] = 1.0
-    x0 = _proved_swap(m, j, screen) if screen is not None else None
-    if x0 is not None:
-        assert screen is not None  # for the type checker
-        order = np.argsort(-np.asarray(tie, dtype=float), kind="stable")
-        k = len(values)
-        x = lex_refine(m, [(order, values[order])], x0, solver, check=lambda y: _feasible(m, y) and
-                       float(np.dot(screen.goal, y[:k])) >= float(np.dot(screen.goal, x0[:k])) - 0.5,
-                       what=f"stage {inp.stage.number} what-if", integer_goal=screen.goal)
-        found: tuple[np.ndarray, float] | None = (x, math.fsum(values[x[:k] > 0.5]))
+    k = len(values)
+    found: tuple[np.ndarray, float] | None
+    proved = screen.core.solve({j: 1.0}) if screen is not None and solver == "highs" else None
+    if proved is not None:
+        x = proved[1]
+        found = None if x is None else (x, math.fsum(values[x[:k] > 0.5]))
     else:
-        found = solve_with_ties(m, values, tie, solver, what=f"stage {inp.stage.number} what-if")
+        m = m0.copy()
+        m.options = {**m.options, **WHAT_IF_OPTIONS}
+        m.lower = list(m.lower)
+        m.lower[j] = 1.0
+        found = solve_with_ties(m, values, tie, solver, what=f"stage {inp.stage.number} what-if",
+                                core=screen is None)
     if found is None:
         return None
     x, obj = found
@@ -111,107 +109,27 @@ def forced_in_value(inp: StageInput, a: str, solver: str, *,
 
 @dataclass(frozen=True)
 class Screen:
-    """What a stage's what-ifs share: its values as integers on their grid (``goal``), the optimal
-    selection ``x`` (0-1 over the program's variables), and the LP relaxation's optimal value
-    ``bound`` with its reduced costs ``reduced`` (of the same integer goal)."""
+    """What a stage's what-ifs share: its values as integers on their grid (``goal``) and the
+    :class:`~selection.select.milp.LexCore` of the stage's program under that goal (one warm LP
+    relaxation for every what-if)."""
 
     goal: np.ndarray
-    x: np.ndarray
-    bound: float
-    reduced: np.ndarray
+    core: LexCore
 
 
-def stage_screen(program: tuple[Milp, np.ndarray, np.ndarray], selected_x: np.ndarray) -> Screen | None:
-    """The :class:`Screen` of a stage's program and optimal point, or ``None`` when the values lie
-    on no integer grid or the program has variables besides the applications' (then every what-if
-    is solved in full)."""
-    m, values, _ = program
+def stage_screen(program: tuple[Milp, np.ndarray, np.ndarray],
+                 selected_x: np.ndarray | None = None) -> Screen | None:
+    """The :class:`Screen` of a stage's program, or ``None`` when the values lie on no integer grid
+    or the program has variables besides the applications' (then every what-if is solved in full).
+    ``selected_x`` (the optimal selection) is accepted for older callers and not needed."""
+    m, values, tie = program
     grid = integer_grid(values)
     if grid is None or m.n != len(values) or len(values) == 0:
         return None
     goal = np.round(values * grid)
-    if float(np.sum(np.abs(goal))) * (2.0 * len(values) + 1.0) >= 2.0 ** 40:
-        return None  # lex_refine keeps the value in its objective only below this size
-    lp = m.copy()
-    lp.cost = goal.tolist()
-    lp.maximize = True
-    found = lp_reduced_costs(lp)
-    if found is None:
-        return None
-    return Screen(goal, np.round(np.asarray(selected_x, dtype=float)), found[0], found[1])
-
-
-def _proved_swap(m: Milp, j: int, screen: Screen) -> np.ndarray | None:
-    """A 0-1 point of ``m`` (the stage's program with ``x_j >= 1``) proved optimal without a
-    branch-and-bound solve, or ``None``.
-
-    Upper bound: by LP duality, any point of the stage's program with ``x_j = 1`` has value at most
-    ``LP* + min(d_j, 0)`` (``LP*`` the relaxation's optimum, ``d_j`` its reduced cost; the dual
-    solution stays feasible when a bound is tightened: reduced-cost fixing, Nemhauser & Wolsey
-    1988, *Integer and Combinatorial Optimization*, §I.2.5; Crowder, Johnson & Padberg 1983,
-    doi:10.1287/opre.31.5.803). Lower bound: the optimal selection with ``j`` added, or with ``j``
-    swapped for one selected application, whichever keeps every row and is worth most (cheapest
-    dropped value first). On the integer grid, a point at the floor of the upper bound is optimal.
-
-    When that does not close the gap, the relaxation with ``x_j = 1`` is solved itself (one LP,
-    :func:`~selection.select.milp.lp_point`): its value is the tighter upper bound (it is at most
-    ``LP* + min(d_j, 0)``), and the same swaps are tried against it. Every point is checked exactly
-    against every row of ``m`` before it is returned.
-    """
-    goal = screen.goal
-    found = _best_swap(m, j, screen, _floor(screen.bound + min(float(screen.reduced[j]), 0.0)))
-    if found is not None:
-        return found
-    lp = m.copy()
-    lp.cost = goal.tolist()
-    lp.maximize = True
-    relaxed = lp_point(lp)
-    if relaxed is None:
-        return None
-    return _best_swap(m, j, screen, _floor(relaxed[0]))
-
-
-def _floor(upper: float) -> float:
-    """The largest integer value a 0-1 point can reach under the (LP) bound ``upper``."""
-    return float(math.floor(upper + 1e-6 * max(1.0, abs(upper))))
-
-
-def _best_swap(m: Milp, j: int, screen: Screen, ceiling: float) -> np.ndarray | None:
-    """The optimal selection with ``j`` added, or ``j`` swapped for one selected application, if
-    one keeps every row of ``m`` and reaches ``ceiling`` (cheapest dropped value first)."""
-    goal, x = screen.goal, screen.x
-    k = len(goal)
-    base = float(np.dot(goal, x[:k]))
-    trial = x.copy()
-    trial[j] = 1.0
-    if base + goal[j] >= ceiling and _feasible(m, trial):
-        return trial
-    on = np.flatnonzero(x[:k] > 0.5)
-    lower = np.asarray(m.lower, dtype=float)
-    order = on[np.argsort(goal[on], kind="stable")]
-    order = order[(base + goal[j] - goal[order] >= ceiling) & (lower[order] <= 0.5)]  # worth enough, not forced in
-    if not len(order):
-        return None
-    # every swap's rows at once (``A trial`` minus the dropped column), then the exact check of each
-    # that passes, cheapest dropped value first
-    act = np.zeros(len(m.rows))
-    drop = np.zeros((len(m.rows), len(order)))
-    where = np.full(m.n, -1, dtype=np.int64)
-    where[order] = np.arange(len(order))
-    for r, (idx, val) in enumerate(m.rows):
-        act[r] = float(np.dot(val, trial[idx])) if len(idx) else 0.0
-        at = where[idx]
-        np.add.at(drop[r], at[at >= 0], val[at >= 0])
-    lo, hi = np.asarray(m.row_lower, dtype=float), np.asarray(m.row_upper, dtype=float)
-    new = act[:, None] - drop
-    slack = 1e-5 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, lo)))[:, None]  # looser than _feasible's
-    fits = np.all((new >= lo[:, None] - slack) & (new <= hi[:, None] + slack), axis=0)
-    for b in order[fits]:
-        trial[b] = 0.0
-        if _feasible(m, trial):
-            return trial
-        trial[b] = 1.0
-    return None
+    if float(np.sum(np.abs(goal))) >= 2.0 ** 50:
+        return None  # integer sums of the goal stay exact in floating point below this
+    return Screen(goal, LexCore(m, goal, np.argsort(-np.asarray(tie, dtype=float), kind="stable")))
 
 
 def stage_program(inp: StageInput, rules: Sequence[Rule] | None = None) -> tuple[Milp, np.ndarray, np.ndarray]:
@@ -406,8 +324,7 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
         def resolve(a: str) -> tuple[float, tuple[str, ...]] | None:
             if not program:
                 program.append(stage_program(inp, outcome.rules))
-                on = set(outcome.selected)
-                screens.append(stage_screen(program[0], np.array([1.0 if b in on else 0.0 for b in inp.values])))
+                screens.append(stage_screen(program[0]))
             return forced_in_value(inp, a, solver, program=program[0], screen=screens[0])
     forced_in = _forced_reasons(inp)
     chosen = set(outcome.selected)

@@ -27,7 +27,7 @@ import numpy as np
 from selection.errors import Problem, SolverError
 
 __all__ = ["SOLVERS", "DEFAULT_SOLVER", "Milp", "MilpSolution", "solve_milp", "check_solver", "quiet_highs", "highs_model",
-           "lp_point"]
+           "lp_point", "LexCore", "WarmRelaxation"]
 
 SOLVERS = ("cbc", "highs")
 #: The solver used unless the user names one (``--solver``, a scenario's ``solver``): HiGHS in
@@ -276,3 +276,209 @@ def _solved_relaxation(m: Milp):
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return h
+
+
+class WarmRelaxation:
+    """The LP relaxation of one :class:`Milp` under an integer ``goal`` (maximised), held in one
+    HiGHS instance and re-solved warm (dual simplex from the last basis) after a few column bounds
+    are fixed and then restored: the explanations' what-ifs share one model instead of building one
+    each. Which optimal dual solution a re-solve ends at may depend on the path; the bounds built
+    from it (:func:`lex_optimum`) are valid for any, so answers never depend on it."""
+
+    def __init__(self, m: Milp, goal: np.ndarray):
+        lp = m.copy()
+        lp.cost = np.asarray(goal, dtype=float).tolist()
+        lp.maximize = True
+        self.lower = np.asarray(lp.lower, dtype=float)
+        self.upper = np.asarray(lp.upper, dtype=float)
+        self._h = highs_model(lp, relax=True) if lp.n and lp.rows else None
+
+    def row_duals(self, fix: dict[int, float] | None = None) -> np.ndarray | None:
+        """The row duals of an optimal solution of the relaxation with ``fix`` (column -> value)
+        applied, or ``None`` when it does not end optimal (infeasible, or no model)."""
+        import highspy
+
+        if self._h is None:
+            return None
+        fix = fix or {}
+        for j, v in fix.items():
+            self._h.changeColBounds(int(j), float(v), float(v))
+        try:
+            self._h.run()
+            if self._h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            return np.asarray(self._h.getSolution().row_dual, dtype=float)
+        finally:
+            for j in fix:
+                self._h.changeColBounds(int(j), float(self.lower[j]), float(self.upper[j]))
+
+
+class LexCore:
+    """Exact optimum and lexicographic tie rule of a 0-1 program by Lagrangian (reduced-cost)
+    enumeration, without branch and bound.
+
+    For any row multipliers ``u`` (signed so that ``u_r * (A x)_r`` is bounded above on the row's
+    range), every point ``x`` satisfies ``goal.x = u.(A x) + d.x`` with ``d = goal - A^T u``, so
+    ``goal.x <= B - sum of |d_j| over the variables j where x differs from x_b``, where ``x_b`` puts
+    each variable at the bound its ``d_j`` prefers and ``B`` is the Lagrangian bound (LP duality;
+    reduced-cost fixing, Nemhauser, G. L. & Wolsey, L. A. (1988). *Integer and Combinatorial
+    Optimization*. Wiley, §I.2.5; the same bound drives the core algorithms for knapsack problems,
+    Balas, E. & Zemel, E. (1980). An algorithm for large zero-one knapsack problems. *Operations
+    Research* 28(5), 1130-1154. doi:10.1287/opre.28.5.1130). With integer goals, every point of
+    value at least ``T`` (an integer) differs from ``x_b`` only on a set of variables whose ``|d_j|``
+    sum to at most ``B - T``: all such sets are listed, each point is checked exactly against every
+    row, and ``T`` is lowered one step at a time from ``floor(B)`` until a point is found. The points
+    found at that level are then *all* the optimal points, so the lexicographically best of them
+    (``priority``: variable indices, first = most important; 1 beats 0) is the tie rule's answer —
+    the same as sequential fixing (Isermann 1982, doi:10.1007/BF01782758) proves it with solves.
+
+    ``u`` comes from the LP relaxation (:class:`WarmRelaxation`), but the bound is recomputed here
+    from ``u`` alone, so its validity does not rest on the LP solver's tolerances; a margin covers
+    float rounding. When the listing would exceed ``max_points`` sets the answer is ``None``
+    (unproved) and the caller solves in full.
+    """
+
+    def __init__(self, m: Milp, goal: np.ndarray, priority: np.ndarray, *, max_points: int = 1 << 15):
+        self.m = m
+        self.n = m.n
+        self.goal = np.asarray(goal, dtype=float)
+        self.priority = np.asarray(priority, dtype=np.int64)
+        lens = np.array([len(i) for i, _ in m.rows], dtype=np.int64)
+        self.ri = np.repeat(np.arange(len(m.rows), dtype=np.int64), lens)
+        self.ci = np.concatenate([i for i, _ in m.rows]).astype(np.int64) if m.rows else np.zeros(0, np.int64)
+        self.val = np.concatenate([v for _, v in m.rows]).astype(float) if m.rows else np.zeros(0)
+        self.rlo = np.asarray(m.row_lower, dtype=float)
+        self.rhi = np.asarray(m.row_upper, dtype=float)
+        self.max_points = max_points
+        self.binary = bool(np.all(np.asarray(m.integer, dtype=bool))) and \
+            bool(np.all(np.asarray(m.lower) >= 0.0)) and bool(np.all(np.asarray(m.upper) <= 1.0))
+        self.relaxation: WarmRelaxation | None = None
+
+    def solve(self, fix: dict[int, float] | None = None) -> tuple[str, np.ndarray | None] | None:
+        """The lexicographically best optimal point with the variables of ``fix`` fixed:
+        ``("optimal", x)``, ``("infeasible", None)`` when every point was listed and none keeps
+        every row, or ``None`` when not proved this way (not 0-1, no LP optimum, too many sets)."""
+        if not self.binary or self.n == 0 or not self.m.rows:
+            return None
+        if self.relaxation is None:
+            self.relaxation = WarmRelaxation(self.m, self.goal)
+        u = self.relaxation.row_duals(fix)
+        if u is None:
+            return None
+        lo = np.asarray(self.m.lower, dtype=float).copy()
+        hi = np.asarray(self.m.upper, dtype=float).copy()
+        for j, v in (fix or {}).items():
+            lo[j] = hi[j] = float(v)
+        lo, hi = np.round(lo), np.round(hi)
+        if np.any(lo > hi):
+            return None
+        best = None
+        for sign in (1.0, -1.0):  # HiGHS' sign convention for duals, whichever bounds tighter
+            bound = self._bound(sign * u, lo, hi)
+            if bound is not None and (best is None or bound[0] < best[0]):
+                best = bound
+        if best is None:
+            return None
+        return self._enumerate(best, lo, hi)
+
+    def _bound(self, u: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+        """The Lagrangian bound of the multipliers ``u``: (B, x_b, penalties |d_j|, float margin)."""
+        u = u.copy()
+        u[(u > 0) & ~np.isfinite(self.rhi)] = 0.0  # a multiplier must not reward an open side
+        u[(u < 0) & ~np.isfinite(self.rlo)] = 0.0
+        rows = np.where(u > 0, u * np.where(np.isfinite(self.rhi), self.rhi, 0.0),
+                        u * np.where(np.isfinite(self.rlo), self.rlo, 0.0))
+        d = self.goal - np.bincount(self.ci, weights=self.val * u[self.ri], minlength=self.n)
+        xb = np.where(d > 0, hi, lo)
+        cols = d * xb
+        bound = math.fsum(rows.tolist()) + math.fsum(cols.tolist())
+        margin = 1e-9 * (float(np.sum(np.abs(rows))) + float(np.sum(np.abs(cols))) +
+                         float(np.sum(np.abs(self.val * u[self.ri])))) + 1e-9
+        if not math.isfinite(bound):
+            return None
+        pen = np.where(hi > lo, np.abs(d), math.inf)
+        return bound, xb, pen, margin
+
+    def _enumerate(self, found, lo: np.ndarray, hi: np.ndarray) -> tuple[str, np.ndarray | None] | None:
+        bound, xb, pen, margin = found
+        base_value = float(np.dot(self.goal, xb))
+        act0 = np.bincount(self.ri, weights=self.val * xb[self.ci], minlength=len(self.rlo))
+        free_all = np.flatnonzero(np.isfinite(pen))
+        total = float(np.sum(pen[free_all]))
+        level = math.floor(bound + margin)
+        for _ in range(64):
+            budget = bound - level + margin  # every point of value >= level flips at most this much
+            cols = free_all[pen[free_all] <= budget]
+            cols = cols[np.argsort(pen[cols], kind="stable")]
+            sets = self._sets(pen[cols], budget)
+            if sets is None:
+                return None
+            complete = budget >= total + margin and len(cols) == len(free_all)  # every point listed
+            points = self._feasible_points(sets, cols, xb, act0, base_value)
+            if points is not None:
+                sets, values = points
+                top = float(values.max())
+                if top >= level - 0.5 or complete:  # every point of value >= top is listed
+                    return "optimal", self._lex_best(sets[values == top], cols, xb)
+                level = max(int(round(top)), level - 1)  # the optimum lies in [top, level - 1]
+                continue
+            if complete:  # every point listed, none keeps every row
+                return "infeasible", None
+            rest = pen[free_all][pen[free_all] > budget]
+            step = math.floor(bound + margin - float(rest.min())) if len(rest) else \
+                math.floor(bound + margin - 2.0 * budget - 1.0)
+            level = min(level - 1, step)
+        return None
+
+    def _sets(self, p: np.ndarray, budget: float) -> np.ndarray | None:
+        """Every subset of the columns (sorted by penalty ``p``) whose penalties sum to at most
+        ``budget``, as a boolean matrix (one row per subset), or ``None`` beyond ``max_points``."""
+        k = len(p)
+        sums = np.zeros(1)
+        sets = np.zeros((1, k), dtype=bool)
+        for c in range(k):
+            ext = np.flatnonzero(sums + p[c] <= budget)
+            if not len(ext):
+                break  # p is sorted: no later column fits either
+            if len(sums) + len(ext) > self.max_points:
+                return None
+            new = sets[ext].copy()
+            new[:, c] = True
+            sets = np.vstack([sets, new])
+            sums = np.concatenate([sums, sums[ext] + p[c]])
+        return sets
+
+    def _feasible_points(self, sets: np.ndarray, cols: np.ndarray, xb: np.ndarray, act0: np.ndarray,
+                         base_value: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The flips ``sets`` of ``xb`` on ``cols`` that keep every row (checked exactly, as
+        :func:`~selection.select.program._feasible` with a 1e-9 tolerance), with their values; or
+        ``None`` when none does."""
+        sign = np.where(xb[cols] > 0.5, -1.0, 1.0)
+        values = base_value + sets.astype(float) @ (sign * self.goal[cols])
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[cols] = np.arange(len(cols))
+        at = pos[self.ci]
+        nz = at >= 0
+        a_f = np.zeros((len(self.rlo), len(cols)))
+        np.add.at(a_f, (self.ri[nz], at[nz]), self.val[nz])
+        act = act0[None, :] + sets.astype(float) @ (a_f * sign[None, :]).T
+        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(self.rlo), self.rlo, 0.0)))
+        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(self.rhi), self.rhi, 0.0)))
+        ok = np.all((act >= self.rlo - tol_lo) & (act <= self.rhi + tol_hi), axis=1)
+        if not np.any(ok):
+            return None
+        return sets[ok], values[ok]
+
+    def _lex_best(self, sets: np.ndarray, cols: np.ndarray, xb: np.ndarray) -> np.ndarray:
+        """The point among the flips ``sets`` of ``xb`` on ``cols`` that is lexicographically best
+        in ``priority`` order (the first variable where two differ is 1 in the better)."""
+        rank = np.full(self.n, self.n, dtype=np.int64)
+        rank[self.priority] = np.arange(len(self.priority))
+        chosen = sets == (xb[cols] < 0.5)[None, :]  # True where the variable ends at 1
+        for c in np.argsort(rank[cols], kind="stable"):  # best priority first
+            if np.any(chosen[:, c]) and not np.all(chosen[:, c]):
+                keep = chosen[:, c]
+                chosen, sets = chosen[keep], sets[keep]
+        x = xb.copy()
+        x[cols[sets[0]]] = 1.0 - x[cols[sets[0]]]
+        return x

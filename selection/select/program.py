@@ -42,6 +42,7 @@ from selection.errors import InfeasibleError, Problem, SolverError
 from selection.model import Application, ShareRule, Stage
 from selection.select.milp import (
     SOLVERS,
+    LexCore,
     Milp,
     MilpSolution,
     check_solver,
@@ -461,7 +462,7 @@ TIE_TOLERANCE = 1e-9
 
 
 def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *,
-                    what: str) -> tuple[np.ndarray, float] | None:
+                    what: str, core: bool = True) -> tuple[np.ndarray, float] | None:
     """Maximise ``values.x`` over ``m`` exactly, then pick among the optimal points by the tie rule.
 
     The tie rule is lexicographic by rank: among the selections of optimal value, the one whose
@@ -471,12 +472,26 @@ def solve_with_ties(m: Milp, values: np.ndarray, tie: np.ndarray, solver: str, *
     no optimal selection is lexicographically better, or finds it. The result is the same for
     every solver and version.
 
+    With HiGHS and values on an integer grid, the answer is first sought without branch and bound
+    (:class:`~selection.select.milp.LexCore`: one LP relaxation, then every point its dual bound
+    leaves possible is listed and checked exactly, so the optimum and the tie rule are proved
+    together); only when that listing would be too long (or ``core`` is false) do the solves below
+    run. CBC always solves in full, as an independent cross-check.
+
     Returns the 0-1 point and its exact value (:func:`math.fsum`), or ``None`` when infeasible.
     """
     k = len(values)
     first = m.copy()
     grid = integer_grid(values)
     cost = np.round(values * grid) if grid else values
+    if core and solver == "highs" and grid is not None and float(np.sum(np.abs(cost))) < 2.0 ** 50:
+        proved = LexCore(m, np.r_[cost, np.zeros(m.n - k)],
+                         np.argsort(-np.asarray(tie, dtype=float), kind="stable")).solve()
+        if proved is not None:
+            xc = proved[1]
+            if xc is None:  # every point listed, none keeps every row
+                return None
+            return xc, math.fsum(values[xc[:k] > 0.5])
     big = float(np.sum(np.sort(np.abs(tie))[::-1][:max(1, int(min(k, _cardinality(m, k))))])) + 1.0
     single = grid is not None and np.all(tie == np.round(tie)) and \
         float(np.sum(np.abs(cost))) * big < 2.0 ** 40
