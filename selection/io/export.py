@@ -93,6 +93,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 #: A field holding any of these is quoted, so that the file splits into the same fields whether a
 #: spreadsheet reads it with ``,`` or with ``;`` (Danish Excel) as the separator, or as tab-separated.
 _QUOTE_IF = re.compile(r'[,;"\n\r\t]')
+_QUOTE_CHARS = ',;"\n\r\t'
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -153,9 +154,27 @@ def _float_cells(values: np.ndarray) -> list[str]:
 
 def _text_cells(column: pd.Series, *, neutral: bool) -> list[str] | None:
     """A text column's fields (each distinct text neutralised unless ``neutral`` is false, quoted
-    if needed, missing values empty), or ``None`` if it holds anything but text and missing values."""
-    if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+    if needed, missing values empty), or ``None`` if it holds anything but text and missing values.
+
+    A column none of whose distinct texts needs quoting or neutralising (ids, labels) is written
+    as it is; otherwise each distinct text is made safe once."""
+    if not isinstance(column.dtype, pd.StringDtype) and \
+            pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
         return None
+    values = column.to_numpy(dtype=object)
+    cells: list[str] = values.tolist()
+    distinct = set(cells)
+    if any(type(u) is not str for u in distinct):  # missing values (or str subclasses)
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = ""
+            cells = values.tolist()
+            distinct = set(cells)
+    joined = "\x00".join(distinct)
+    if not any(c in joined for c in _QUOTE_CHARS) and not (
+            neutral and any(u.startswith(_FORMULA_START) for u in distinct)):
+        return cells  # without the quoting characters _INNER_FORMULA cannot match either
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = [_quoted(neutralise(u) if neutral else u) for u in uniques.tolist()]
     texts.append("")  # code -1: a missing value

@@ -47,7 +47,7 @@ def reference_csv_text(frame: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-TEXT = st.text(alphabet=st.sampled_from(list("ab Å=+-@,;\"'\t\r\n|0.5")), max_size=6)
+TEXT = st.text(alphabet=st.sampled_from(list("ab Å=+-@,;\"'\t\r\n|0.5\x00")), max_size=6)  # NUL too
 #: Floats whose "%.12g" text is easy to get wrong by hand: signed zero, exponents either side of the
 #: switch to scientific notation, integers stored as float, 12 and 13 significant digits, extremes.
 AWKWARD = [-0.0, 0.0, 1e-7, 1e-5, 1e-4, 0.0001234, 1e16, 1e15, 1e12, 999999999999.0, 1e11, 3.0, -2.0,
