@@ -36,6 +36,73 @@ RANK_INTERVAL_COLUMNS = ["expected_rank", "rank_q05", "rank_q25", "rank_q50", "r
 
 #: Cells of the (replicate x application x expert-slot x criterion) work array per chunk.
 _CHUNK_CELLS = 4_000_000
+#: Largest table of resample means (:func:`_resample_table`: application x possible resample x
+#: criterion cells) the mean bootstrap looks its replicates up in; beyond it, matrix products.
+_TABLE_CELLS = 8_000_000
+
+
+def _exact_sums(filled: np.ndarray, slots: int) -> bool:
+    """Whether every sum of at most ``slots`` draws of the values ``filled`` (each drawn value
+    weighted by a whole count, any order of the additions) is exact in float64: all values are
+    whole multiples of one power of two (scores on a whole, half- or quarter-point grid) small
+    enough that no such sum needs more than 53 bits. Then each replicate's mean is the same double
+    whichever way it is summed -- the matrix product's way or a table's."""
+    if not np.isfinite(filled).all():
+        return False
+    top = float(np.abs(filled).max()) if filled.size else 0.0
+    for bits in range(0, 31):
+        scaled = filled * 2.0 ** bits  # exact: a power of two
+        if top * 2.0 ** bits * max(slots, 1) >= 2.0 ** 53:
+            return False
+        if (scaled == np.floor(scaled)).all():
+            return True
+    return False
+
+
+def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarray, n_a: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every possible resample mean of each application, for the exact case (:func:`_exact_sums`).
+
+    A resample of an application scored by ``n`` experts is fixed by how often each of its ``n``
+    expert slots was drawn: one of ``C(2n - 1, n)`` count vectors (10 for 3 experts). Returns
+    ``(table, base, power, local)``: ``table[base[a] + local[code]]`` is the ``(C,)`` mean of the
+    resample whose counts ``k_j`` encode as ``code = sum_j k_j * power[j]``; a cell every drawn
+    expert abstained on keeps the observed score, as in the matrix products. ``None`` when the
+    table would exceed ``_TABLE_CELLS``.
+    """
+    from itertools import combinations_with_replacement
+
+    A, m, C = filled.shape
+    radix = m + 1  # a count is at most m
+    power = radix ** np.arange(m, dtype=np.int64)
+    sizes = {int(n): len(list(combinations_with_replacement(range(n), n))) if n else 1 for n in np.unique(n_a)}
+    if sum(sizes[int(n)] * int(k) for n, k in zip(*np.unique(n_a, return_counts=True), strict=True)) * C \
+            > _TABLE_CELLS or radix ** m > _TABLE_CELLS:
+        return None
+    local = np.full(radix ** m, -1, dtype=np.int64)
+    patterns: dict[int, np.ndarray] = {}
+    for n in sizes:
+        counts = np.zeros((sizes[n], m), dtype=np.int64)
+        for i, draw in enumerate(combinations_with_replacement(range(n), n) if n else [()]):
+            np.add.at(counts[i], list(draw), 1)
+        local[counts @ power] = np.arange(sizes[n])
+        patterns[n] = counts
+    per_app = np.array([sizes[int(n)] for n in n_a], dtype=np.int64)
+    base = np.concatenate([[0], np.cumsum(per_app)[:-1]]).astype(np.int64)
+    table = np.empty((int(per_app.sum()), C))
+    for n, counts in patterns.items():
+        apps = np.nonzero(n_a == n)[0]
+        w = counts.astype(np.float64)  # (P, m)
+        num = np.zeros((len(apps), len(w), C))  # from +0.0, as a matrix product's sums (a zero sum is +0.0)
+        den = np.zeros((len(apps), len(w), C))
+        for j in range(m):
+            num += w[None, :, j, None] * filled[apps, None, j, :]
+            den += w[None, :, j, None] * present[apps, None, j, :]
+        empty = den == 0.0
+        np.divide(num, den, out=num, where=~empty)
+        num = np.where(empty, observed[apps, None, :], num)
+        table[(base[apps, None] + np.arange(len(w))[None, :]).reshape(-1)] = num.reshape(-1, C)
+    return table, base, power, local
 
 
 def bootstrap_cube(values: np.ndarray, n_boot: int, rng: np.random.Generator, *, method: str = "mean",
@@ -94,10 +161,22 @@ def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, 
     slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
     n_draw = np.maximum(n_a, 1)
     chunk = max(1, _CHUNK_CELLS // max(A * m * (C if method != "mean" else 1), 1))
+    # the mean of scores on a grid: each replicate looked up among its application's possible
+    # resamples (the same doubles as the matrix products below, which sum the same exact numbers)
+    lookup = _resample_table(filled, present, observed, n_a) if method == "mean" and _exact_sums(filled, m) else None
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         u = rng.random((b, A, m))
-        idx = np.minimum((u * n_draw[None, :, None]).astype(np.int64), n_draw[None, :, None] - 1)
+        u *= n_draw[None, :, None]
+        idx = u.astype(np.int64)
+        np.minimum(idx, n_draw[None, :, None] - 1, out=idx)
+        if lookup is not None:
+            table, base, power, local = lookup
+            code = np.zeros((b, A), dtype=np.int64)  # how often each slot was drawn, encoded
+            for d in range(m):
+                code += np.where(slot_ok[None, :, d], power[idx[:, :, d]], 0)
+            yield start, np.take(table, base[None, :] + local[code], axis=0)
+            continue
         if method == "mean":
             # how often each expert slot was drawn: a weighted mean is the mean of the resample
             flat = ((np.arange(b)[:, None, None] * A + np.arange(A)[None, :, None]) * m + idx)
@@ -251,7 +330,12 @@ def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: 
                                   hint="every application needs at least one score per criterion")
                           for a in nan_apps])
     ranks = competition_ranks(totals)
-    q = np.quantile(ranks, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method="inverted_cdf")
+    # type-1 quantiles are order statistics: each application's ranks sorted once (small integers,
+    # a fast sort), at the positions np.quantile(ranks, q, axis=0, method="inverted_cdf") picks
+    # (found by asking it on the positions 0..n_boot-1 themselves)
+    pick = np.quantile(np.arange(len(ranks), dtype=np.float64), [0.05, 0.25, 0.5, 0.75, 0.95],
+                       method="inverted_cdf").astype(np.int64)
+    q = np.sort(ranks.T.astype(np.int32 if ranks.shape[1] < 2**31 else np.int64), axis=1)[:, pick].T
     sq = np.quantile(totals, [0.05, 0.95], axis=0)
     out = pd.DataFrame({
         "expected_rank": ranks.mean(axis=0),

@@ -150,7 +150,31 @@ def islands(mask: np.ndarray, applications: list[str], experts: list[str]) -> li
     return out
 
 
-def fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Design:
+    """What :func:`fit_additive` derives from the scored cells alone (not from the scores): criteria
+    scored on the same cells share it -- one ``A x E`` information-matrix product per distinct design
+    instead of one per criterion (the same arrays, so the same fit, bit for bit)."""
+
+    mask: np.ndarray
+    m: np.ndarray
+    n_a: np.ndarray
+    n_e: np.ndarray
+    inv_na: np.ndarray
+    L: np.ndarray
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> _Design:
+        m = mask.astype(np.float64)
+        n_a = m.sum(axis=1)
+        n_e = m.sum(axis=0)
+        inv_na = np.where(n_a > 0, 1.0 / np.maximum(n_a, 1), 0.0)
+        L = np.diag(n_e) - (m * inv_na[:, None]).T @ m
+        return cls(mask, m, n_a, n_e, inv_na, L)
+
+
+def fit_additive(x: np.ndarray, ridge: float = 1.0, *, design: _Design | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``x[a, e] = alpha[a] + beta[e] + noise`` on the present cells by penalised least squares.
 
     Minimises ``sum (x - alpha_a - beta_e)^2 + ridge * sum beta_e^2``. Eliminating ``alpha``
@@ -171,14 +195,12 @@ def fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndar
         raise PanelError(Problem(f"ridge is {ridge}; use a number >= 0"))
     x = np.asarray(x, dtype=np.float64)
     mask = ~np.isnan(x)
-    m = mask.astype(np.float64)
-    n_a = m.sum(axis=1)
-    n_e = m.sum(axis=0)
+    if design is None or not np.array_equal(design.mask, mask):
+        design = _Design.of(mask)
+    m, n_a, n_e, L = design.m, design.n_a, design.n_e, design.L
     xz = np.where(mask, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xbar = np.where(n_a > 0, xz.sum(axis=1) / np.maximum(n_a, 1), 0.0)
-    inv_na = np.where(n_a > 0, 1.0 / np.maximum(n_a, 1), 0.0)
-    L = np.diag(n_e) - (m * inv_na[:, None]).T @ m
     r = (m * (xz - xbar[:, None])).sum(axis=0)
     if ridge > 0:
         beta = np.linalg.solve(L + ridge * np.eye(len(n_e)), r)
@@ -229,8 +251,10 @@ def _describe_islands(parts, limit: int = 6) -> str:
     return "; ".join(out)
 
 
-def _additive_ok(mask: np.ndarray, cube: ScoreCube, what: str, notes: list[str]) -> bool:
-    parts = islands(mask, cube.applications, cube.experts)
+def _additive_ok(mask: np.ndarray, cube: ScoreCube, what: str, notes: list[str],
+                 parts: list[tuple[list[str], list[str]]] | None = None) -> bool:
+    if parts is None:
+        parts = islands(mask, cube.applications, cube.experts)
     if len(parts) > 1:
         _warn(notes, f"additive calibration of {what}: the expert-application design is not connected "
                      f"({len(parts)} separate islands: {_describe_islands(parts)}); leniencies cannot be "
@@ -302,18 +326,41 @@ def calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 
                     out[at, e, c] = v - me + mu
                 effects[e, c] = me - mu
         return Calibration(method, cube, out, effects, notes)
+    effects = _additive_effects(cube, ridge, basis, weights, notes)
+    out = np.where(present, x - effects[None, :, :], np.nan)
+    return Calibration(method, cube, out, effects, notes)
+
+
+def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criterion",
+                      weights: np.ndarray | None = None, notes: list[str] | None = None) -> np.ndarray:
+    """The ``(E, C)`` expert effects of :func:`calibrate_cube`'s additive calibration (zero where the
+    design does not allow a fit; warnings added to ``notes``), without the adjusted ``(A, E, C)``
+    scores: the leniency table needs only these."""
+    x = cube.values
+    A, E, C = x.shape
+    notes = [] if notes is None else notes
+    effects = np.zeros((E, C))
     if basis == "criterion":
+        present = ~np.isnan(x)
+        # criteria scored on the same cells (every criterion, unless someone abstained) share the
+        # design: its islands and information matrix are computed once
+        designs: list[list] = []  # [scored cells, their islands, their _Design once needed]
         for c in range(C):
             mask = present[:, :, c]
-            if _additive_ok(mask, cube, f"criterion {cube.criteria[c]}", notes):
-                effects[:, c] = fit_additive(x[:, :, c], ridge)[1]
+            seen = next((d for d in designs if np.array_equal(d[0], mask)), None)
+            if seen is None:
+                seen = [mask, islands(mask, cube.applications, cube.experts), None]
+                designs.append(seen)
+            if _additive_ok(mask, cube, f"criterion {cube.criteria[c]}", notes, seen[1]):
+                if seen[2] is None:
+                    seen[2] = _Design.of(mask)
+                effects[:, c] = fit_additive(x[:, :, c], ridge, design=seen[2])[1]
     else:
         w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
         total = np.einsum("aec,c->ae", x, w)  # NaN when the expert missed a criterion
         if _additive_ok(~np.isnan(total), cube, "the weighted total", notes):
             effects[:] = fit_additive(total, ridge)[1][:, None]
-    out = np.where(present, x - effects[None, :, :], np.nan)
-    return Calibration(method, cube, out, effects, notes)
+    return effects
 
 
 def leniency_table(cal: Calibration) -> pd.DataFrame:
@@ -324,7 +371,12 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
     than the panel. ``leniency_low``/``leniency_high`` bound its approximate 95 % interval
     (:func:`leniency_interval`) and ``label`` reads it (:func:`leniency_label`: beyond
     ±``LENIENCY_BAND`` points with an interval excluding zero)."""
-    x = cal.cube.values
+    return _leniency(cal.cube, cal.effects)
+
+
+def _leniency(cube: ScoreCube, effects: np.ndarray) -> pd.DataFrame:
+    """:func:`leniency_table` of the scores ``cube`` and the calibration's ``(E, C)`` expert ``effects``."""
+    x = cube.values
     A, E, C = x.shape
     rows = []
     present = ~np.isnan(x)
@@ -337,10 +389,10 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
         usable = bool(col.size >= 2 and col.std() > 0)
         col_sd.append((float(col.std(ddof=1)) if usable else np.nan, usable))
     by_expert = expert_rows(x)  # gathers the same values in the same order as a full-column mask
-    for e, expert in enumerate(cal.cube.experts):
+    for e, expert in enumerate(cube.experts):
         devs_all, n_all = [], 0
         mine = by_expert[e]
-        for c, crit in enumerate(cal.cube.criteria):
+        for c, crit in enumerate(cube.criteria):
             ok = mine[present[mine, e, c]]
             k = len(ok)
             xe = x[ok, e, c]
@@ -351,7 +403,7 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
             devs_all.extend(dev.tolist())
             n_all += k
             ratio = (xe.std(ddof=1) / col_sd[c][0]) if k >= 2 and col_sd[c][1] else np.nan
-            lenient = float(cal.effects[e, c]) if k else np.nan
+            lenient = float(effects[e, c]) if k else np.nan
             low, high = leniency_interval(lenient, dev)
             rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
                          "mean_score": float(xe.mean()) if k else np.nan,
@@ -360,7 +412,7 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
                          "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications",
                          "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
         scored = present[mine, e, :]
-        lenient = float(cal.effects[e, scored.any(axis=0)].mean()) if n_all else np.nan
+        lenient = float(effects[e, scored.any(axis=0)].mean()) if n_all else np.nan
         low, high = leniency_interval(lenient, np.array(devs_all))
         rows.append({"expert_id": expert, "criterion_id": "all", "n_scores": n_all,
                      "mean_score": float(x[mine, e, :][scored].mean()) if n_all else np.nan,

@@ -34,6 +34,8 @@ from selection.aggregate.arrays import (
 from selection.aggregate.calibration import (
     CALIBRATIONS,
     Calibration,
+    _additive_effects,
+    _leniency,
     calibrate_cube,
     leniency_table,
 )
@@ -325,16 +327,25 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     from selection.aggregate.bootstrap import rank_intervals_cube
     from selection.aggregate.calibration import calibration_warnings_silenced
 
+    if stage.calibration not in CALIBRATIONS:
+        raise PanelError(Problem(f"unknown calibration {stage.calibration!r}",
+                                 hint=f"use one of {', '.join(CALIBRATIONS)}"))
+    criteria = catalogue.criterion_ids
     with calibration_warnings_silenced():  # the ranking's own calibration warns once
-        a = analyse_panel(evaluation, catalogue, method=stage.aggregation, trim=stage.trim,
-                          calibration=stage.calibration, min_experts=stage.min_experts,
-                          divergence_range=stage.divergence_range)
-        # the bootstrap resamples the cube (calibrated as the stage says) that the analysis built:
-        # what rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
-        values = a.cube.values if stage.calibration == "none" else a.calibrations[stage.calibration].values
-        ri = rank_intervals_cube(a.cube.applications, values, catalogue, n_boot,
+        # only what the four files read: analyse_panel's tables without its panel scores and counts,
+        # the stage's own calibration, and of the additive one (leniency) only the expert effects
+        cube = score_cube(evaluation, criteria)
+        cal = calibrate_cube(cube, stage.calibration) if stage.calibration != "none" else None
+        agreement = agreement_table(cube, np.array([catalogue.weights()[c] for c in criteria]))
+        leniency = _leniency(cube, cal.effects if cal is not None and cal.method == "additive"
+                             else _additive_effects(cube))
+        divergence = divergent_scores(evaluation, criteria, min_range=stage.divergence_range)
+        # the bootstrap resamples this cube (calibrated as the stage says): what
+        # rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
+        values = cube.values if cal is None else cal.values
+        ri = rank_intervals_cube(cube.applications, values, catalogue, n_boot,
                                  np.random.default_rng([seed, stage.number]), top_k=stage.max_selected,
                                  method=stage.aggregation, trim=stage.trim).reset_index()
-    out = {"agreement.csv": a.agreement, "expert-leniency.csv": a.leniency, "divergence.csv": a.divergence,
+    out = {"agreement.csv": agreement, "expert-leniency.csv": leniency, "divergence.csv": divergence,
            "rank-intervals.csv": ri}
     return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}

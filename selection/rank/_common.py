@@ -105,13 +105,18 @@ def competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.n
     """
     s = np.round(np.asarray(scores, dtype=np.float64), 12)
     key = -s if higher_is_better else s
-    order = np.argsort(key, axis=-1, kind="stable")
-    ss = np.take_along_axis(key, order, axis=-1)
-    n = s.shape[-1]
-    pos = np.broadcast_to(np.arange(n), ss.shape)
+    # equal keys share their rank whatever their order, so any sort gives the same ranks (numpy's
+    # default sort is ~4x the stable one on 1,000 x 20,000 bootstrap totals); NaN keys are not
+    # equal to each other and each takes its own position, so their order must stay the stable one
+    order = np.argsort(key, axis=-1, kind="stable" if np.isnan(key).any() else None)
+    ss = np.sort(key, axis=-1)  # = key in that order (equal keys are equal values); cheaper than gathering
     first = np.ones(ss.shape, dtype=bool)
     first[..., 1:] = ss[..., 1:] != ss[..., :-1]
-    start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1) + 1
+    # each element's rank is 1 + the sorted position where its group of equal keys starts: each group's
+    # start repeated over the group (every row starts a group, so no group spans two rows)
+    starts = np.flatnonzero(first)
+    sizes = np.diff(starts, append=first.size)
+    start = np.repeat(starts % max(s.shape[-1], 1) + 1, sizes).reshape(ss.shape)
     ranks = np.empty(s.shape, dtype=np.int64)
     np.put_along_axis(ranks, order, start, axis=-1)
     return ranks

@@ -1,7 +1,7 @@
 """Panel diagnostics at scale (issue 12): the fast kernels give the files of the plain ones, bit for bit.
 
-The ``ref_*`` functions below are the engine's implementations before the speed-up (commit fe09cc6),
-kept verbatim (renamed, and calling each other): the dense per-expert scans of the z-score
+The ``ref_*`` functions below are the engine's implementations before the speed-up (commit fe09cc6;
+``ref_fit_additive`` and ``ref_competition_ranks`` as of 24b12d5), kept verbatim (renamed, and calling each other): the dense per-expert scans of the z-score
 calibration and the leniency table, one matrix copy and analysis of variance per ICC form,
 ``np.add.at`` coincidence counts per Krippendorff level, the whole ``(n_boot, A, C)`` replicate cube
 before the weighted totals, a pandas join per divergent cell, and the bootstrap rebuilding cube and
@@ -51,7 +51,6 @@ from selection.aggregate.bootstrap import (
     RANK_INTERVAL_COLUMNS,
     _weights,
     bootstrap_cube,
-    competition_ranks,
     weighted_totals,
 )
 from selection.aggregate.calibration import (
@@ -61,7 +60,6 @@ from selection.aggregate.calibration import (
     CalibrationWarning,
     _additive_ok,
     _warn,
-    fit_additive,
     leniency_interval,
     leniency_label,
 )
@@ -76,6 +74,50 @@ _CHUNK_CELLS = 4_000_000  # the reference bootstrap's block size (the tests shri
 # ---------------------------------------------------------------------------------------------
 # The reference implementations (verbatim before the speed-up, renamed)
 # ---------------------------------------------------------------------------------------------
+
+# The engine's fit_additive and competition_ranks before the wave-3 speed-up (commit 24b12d5), verbatim:
+# the references below call these, not the engine's (which now share one design per criterion mask,
+# and sort without the stable argsort).
+def ref_fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's ``fit_additive`` before the wave-3 speed-up (docstring left out)."""
+    if ridge < 0 or not np.isfinite(ridge):
+        raise PanelError(Problem(f"ridge is {ridge}; use a number >= 0"))
+    x = np.asarray(x, dtype=np.float64)
+    mask = ~np.isnan(x)
+    m = mask.astype(np.float64)
+    n_a = m.sum(axis=1)
+    n_e = m.sum(axis=0)
+    xz = np.where(mask, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xbar = np.where(n_a > 0, xz.sum(axis=1) / np.maximum(n_a, 1), 0.0)
+    inv_na = np.where(n_a > 0, 1.0 / np.maximum(n_a, 1), 0.0)
+    L = np.diag(n_e) - (m * inv_na[:, None]).T @ m
+    r = (m * (xz - xbar[:, None])).sum(axis=0)
+    if ridge > 0:
+        beta = np.linalg.solve(L + ridge * np.eye(len(n_e)), r)
+    else:
+        beta = np.linalg.lstsq(L, r, rcond=None)[0]
+        beta = np.where(n_e > 0, beta, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(n_a > 0, (m * (xz - beta[None, :])).sum(axis=1) / np.maximum(n_a, 1), np.nan)
+    return alpha, beta
+
+
+def ref_competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    """The engine's ``competition_ranks`` before the wave-3 speed-up (docstring left out)."""
+    s = np.round(np.asarray(scores, dtype=np.float64), 12)
+    key = -s if higher_is_better else s
+    order = np.argsort(key, axis=-1, kind="stable")
+    ss = np.take_along_axis(key, order, axis=-1)
+    n = s.shape[-1]
+    pos = np.broadcast_to(np.arange(n), ss.shape)
+    first = np.ones(ss.shape, dtype=bool)
+    first[..., 1:] = ss[..., 1:] != ss[..., :-1]
+    start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1) + 1
+    ranks = np.empty(s.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, start, axis=-1)
+    return ranks
+
 
 def ref_calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: float = 1.0, basis: str = "criterion",
                    weights: np.ndarray | None = None) -> Calibration:
@@ -120,12 +162,12 @@ def ref_calibrate_cube(cube: ScoreCube, method: str = "additive", *, ridge: floa
         for c in range(C):
             mask = present[:, :, c]
             if _additive_ok(mask, cube, f"criterion {cube.criteria[c]}", notes):
-                effects[:, c] = fit_additive(x[:, :, c], ridge)[1]
+                effects[:, c] = ref_fit_additive(x[:, :, c], ridge)[1]
     else:
         w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
         total = np.einsum("aec,c->ae", x, w)  # NaN when the expert missed a criterion
         if _additive_ok(~np.isnan(total), cube, "the weighted total", notes):
-            effects[:] = fit_additive(total, ridge)[1][:, None]
+            effects[:] = ref_fit_additive(total, ridge)[1][:, None]
     out = np.where(present, x - effects[None, :, :], np.nan)
     return Calibration(method, cube, out, effects, notes)
 
@@ -418,7 +460,7 @@ def ref_rank_intervals(evaluation: pd.DataFrame, catalogue, n_boot: int, rng: np
                                   hint="every application needs at least one score per criterion")
                           for a in nan_apps])
     totals = weighted_totals(reps, catalogue, weights)
-    ranks = competition_ranks(totals)
+    ranks = ref_competition_ranks(totals)
     q = np.quantile(ranks, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method="inverted_cdf")
     sq = np.quantile(totals, [0.05, 0.95], axis=0)
     out = pd.DataFrame({
@@ -738,3 +780,84 @@ def test_divergent_scores_are_the_plain_ones(seed, n, with_comments, min_range, 
     pd.testing.assert_frame_equal(new, ref, check_exact=True)
     assert new.to_csv(lineterminator="\n") == ref.to_csv(lineterminator="\n")
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Wave 3 kernels: each against its verbatim predecessor above
+# ---------------------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), shape=st.sampled_from([(0,), (1,), (7,), (3, 0), (4, 1), (3, 9), (2, 3, 11)]),
+       higher=st.booleans(), nan=st.booleans())
+def test_competition_ranks_are_the_stable_sorts(seed, shape, higher, nan):
+    """Ties (also -0.0 beside 0.0, and values equal after rounding to 12 decimals), infinities and
+    NaN (each NaN its own rank, in the stable order) give the ranks of the stable argsort."""
+    from selection.rank import competition_ranks
+
+    rng = np.random.default_rng(seed)
+    pool = [0.0, -0.0, 1.0, 2.5, 1.0 + 1e-13, np.inf, -np.inf] + ([np.nan] if nan else [])
+    x = rng.choice(pool, size=shape)
+    same_array(competition_ranks(x, higher), ref_competition_ranks(x, higher))
+
+
+def test_competition_ranks_of_bootstrap_sized_totals():
+    from selection.rank import competition_ranks
+
+    x = np.round(np.random.default_rng(4).random((40, 5_000)) * 4, 2)  # many ties per row
+    same_array(competition_ranks(x), ref_competition_ranks(x))
+
+
+@pytest.mark.parametrize(("values", "slots", "exact"), [
+    ([0.0, 0.5, 5.0, -0.0, 2.25], 3, True), ([1.0, 3.0], 8, True), ([0.1, 0.5], 3, False), ([np.inf], 3, False),
+    ([np.nan], 3, False), ([2.0 ** 52], 3, False), ([2.0 ** 51], 3, True), ([2.0 ** 40 + 0.5], 3, True), ([1 / 3], 2, False)])
+def test_exact_sums_only_on_a_grid_with_room(values, slots, exact):
+    assert bootstrap_module._exact_sums(np.array(values), slots) is exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), per_app=st.integers(1, 4), C=st.integers(1, 3),
+       abstain=st.sampled_from([0.0, 0.1, 0.5]), step=st.sampled_from([1.0, 0.5, 0.25, 0.1]),
+       unscored=st.booleans(), negative=st.booleans())
+def test_bootstrap_table_is_the_matrix_products(seed, per_app, C, abstain, step, unscored, negative):
+    """The mean bootstrap's lookup among each application's possible resamples (scores on a grid)
+    against the matrix products, bit for bit (the sign of a zero too): abstentions, applications
+    nobody scored, negative scores and -0.0, many blocks; off the grid it falls back to the products."""
+    x = sparse_cube(seed, A=17, E=6, C=C, per_app=per_app, abstain=abstain, step=step)
+    if negative:
+        x = np.where(np.isnan(x), np.nan, 2.0 - x)  # 2.0 - 2.0 = 0.0; and one -0.0
+        x[~np.isnan(x)] = np.where(x[~np.isnan(x)] == 0.0, -0.0, x[~np.isnan(x)])
+    if unscored:
+        x[3] = np.nan
+    used: list[bool] = []
+    table = bootstrap_module._resample_table
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bootstrap_module, "_resample_table", lambda *a: (used.append(True), table(*a))[1])
+        mp.setattr(bootstrap_module, "_CHUNK_CELLS", 120)
+        mp.setitem(globals(), "_CHUNK_CELLS", 120)  # the same blocks (off the grid, products depend on them)
+        new = bootstrap_cube(x, 29, np.random.default_rng(seed))
+        ref = ref_bootstrap_cube(x, 29, np.random.default_rng(seed))
+    same_array(new, ref)
+    assert used == ([True] if step != 0.1 else [])
+
+
+def test_bootstrap_table_too_large_falls_back(monkeypatch):
+    x = sparse_cube(2, A=30, E=8, C=2, per_app=4)
+    monkeypatch.setattr(bootstrap_module, "_TABLE_CELLS", 10)
+    assert bootstrap_module._resample_table(np.nan_to_num(x[:, :4]), ~np.isnan(x[:, :4]), x[:, 0],
+                                            np.full(30, 4)) is None
+    same_array(bootstrap_cube(x, 9, np.random.default_rng(1)), ref_bootstrap_cube(x, 9, np.random.default_rng(1)))
+
+
+def test_additive_calibration_shares_a_design_only_between_equal_masks(tmp_path):
+    """Criteria 0 and 2 scored on the same cells, criterion 1 with abstentions: the shared and the
+    separate designs give the plain fit's effects, scores and notes."""
+    x = sparse_cube(31, A=60, E=12, C=3, abstain=0.0, lone=False)
+    x[np.random.default_rng(0).random(x.shape[:2]) < 0.1, 1] = np.nan
+    cube = labelled(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        new, ref = calibrate_cube(cube, "additive", ridge=0.0), ref_calibrate_cube(cube, "additive", ridge=0.0)
+    same_array(new.values, ref.values)
+    same_array(new.effects, ref.effects)
+    assert new.notes == ref.notes
+    same_frame(leniency_table(new), ref_leniency_table(ref), tmp_path)
