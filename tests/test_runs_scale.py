@@ -211,3 +211,24 @@ def test_add_reasons_equals_rendering_every_row(example_result):
         cols = list(sr.selection.columns)
         pd.testing.assert_frame_equal(add_reasons(big, cols), reference_add_reasons(big, cols))
         assert add_reasons(big, cols)["reason_da"].tolist() == reference_add_reasons(big, cols)["reason_da"].tolist()
+
+
+def test_run_summary_looks_rows_up_by_id(example_result):
+    """The console summary finds each ranked application's row of the selection table by its id
+    (one vectorised look-up): the same text whatever the order of the selection table's rows."""
+    from dataclasses import replace
+
+    from selection.cli.run_cmd import summary
+
+    text = summary(example_result)
+    rng = np.random.default_rng(11)
+    stages = {n: replace(sr, selection=sr.selection.iloc[rng.permutation(len(sr.selection))].reset_index(drop=True))
+              for n, sr in example_result.stages.items()}
+    shuffled = type(example_result)(example_result.folder, stages, example_result.solver, example_result.timings)
+    def tables(t):  # the deviations' line lists them in the selection table's order
+        return [ln for ln in t.splitlines() if not ln.startswith("Ranking deviations:")]
+
+    assert tables(summary(shuffled)) == tables(text)
+    first = example_result.stages[1].selection.iloc[0]
+    line = next(ln for ln in text.splitlines() if f" {first['application_id']} " in ln)
+    assert ("YES" in line) == bool(first["selected"])

@@ -75,9 +75,12 @@ def summary(result) -> str:
         r = sr.ranking
         shown = r.reset_index()[["rank", "application_id", "score"]].copy()
         shown.insert(2, "title", shown["application_id"].map(lambda a: shorten(folder.applications[a].title, 38)))
-        shown["eligible"] = [bool(sel.at[a, "eligible"]) for a in shown["application_id"]]
-        shown["selected"] = ["YES" if sel.at[a, "selected"] else "" for a in shown["application_id"]]
-        shown["reason"] = [shorten(str(sel.at[a, "reason"]), 60) for a in shown["application_id"]]
+        at = sel.index.get_indexer(shown["application_id"])  # one look-up, not three per row (20,000 rows)
+        if (at < 0).any():
+            raise KeyError(f"stage {st.number}: ranked applications missing from the selection table")
+        shown["eligible"] = [bool(v) for v in sel["eligible"].to_numpy()[at].tolist()]
+        shown["selected"] = ["YES" if v else "" for v in sel["selected"].to_numpy()[at].tolist()]
+        shown["reason"] = [shorten(str(v), 60) for v in sel["reason"].to_numpy(dtype=object)[at].tolist()]
         if st.from_stage:
             shown = shown[shown["application_id"].isin(sr.ranking.index)]  # the candidates it chose among
         lines += ["", f"== Stage {st.number}: {st.name} (choose at most {st.max_selected}"
