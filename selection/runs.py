@@ -21,7 +21,7 @@ import pandas as pd
 
 from selection import schema
 from selection.errors import SelectionNote
-from selection.io.export import atomic_folder, write_csv, write_json
+from selection.io.export import atomic_folder, csv_text, write_json
 from selection.schema import SCHEMA_VERSION
 from selection.select import solver_versions
 
@@ -114,11 +114,16 @@ def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, inp
     ``target-2``... if another run took that name meanwhile); returns the folder written."""
     folder = atomic_folder(target)
     with folder as tmp:
+        written: dict[str, str] = {}  # name -> SHA-256 of the bytes just written (not read back)
         for name, frame in tables.items():
-            write_csv(frame, tmp / name)
+            data = csv_text(frame).encode("utf-8")  # what write_csv writes
+            (tmp / name).write_bytes(data)
+            written[name] = hashlib.sha256(data).hexdigest()
         for name, data in (extra_files or {}).items():
             (tmp / name).write_bytes(data)
-        outputs = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir())}
+            written[name] = hashlib.sha256(data).hexdigest()
+        outputs = {p.name: written.get(p.name) or hashlib.sha256(p.read_bytes()).hexdigest()
+                   for p in sorted(tmp.iterdir())}
         full = {
             **manifest,
             "schema_version": SCHEMA_VERSION,
