@@ -219,7 +219,9 @@ def _direct_csv_text(frame: pd.DataFrame) -> str | None:
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str, *, index: bool = False) -> None:
-    """Write a table as UTF-8 CSV with ``\\n`` line ends and round-trip float formatting.
+    """Write a table as UTF-8 CSV with ``\\n`` line ends and floats to 12 significant digits
+    (``%.12g``: ``0.1 + 0.2`` is written ``0.3``, ``1e16`` ``1e+16``, ``3.0`` ``3``, ``-0.0`` ``-0``,
+    a missing value as an empty field), so the same numbers give the same bytes on any platform.
 
     Safe in a spreadsheet whichever separator it splits at: every field holding ``,``, ``;``,
     ``"``, a tab or a line break is quoted, and free text a spreadsheet would run as a formula
