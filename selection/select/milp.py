@@ -397,55 +397,88 @@ class LexCore:
         if not math.isfinite(bound):
             return None
         pen = np.where(hi > lo, np.abs(d), math.inf)
-        return bound, xb, pen, margin
+        return bound, xb, pen, margin, u
 
     def _enumerate(self, found, lo: np.ndarray, hi: np.ndarray) -> tuple[str, np.ndarray | None] | None:
-        bound, xb, pen, margin = found
+        """List every point of value >= a level (``floor(B)``, then 1, 3, 7, ... lower) until one
+        keeps every row; the best of those listed is then the optimum, and every optimal point is
+        among them. ``("infeasible", None)`` once the level is below the lowest value any point
+        can have and still none fits."""
+        bound, xb, pen, margin, u = found
         base_value = float(np.dot(self.goal, xb))
         act0 = np.bincount(self.ri, weights=self.val * xb[self.ci], minlength=len(self.rlo))
         free_all = np.flatnonzero(np.isfinite(pen))
-        total = float(np.sum(pen[free_all]))
-        level = math.floor(bound + margin)
-        for _ in range(64):
-            budget = bound - level + margin  # every point of value >= level flips at most this much
+        lowest = math.fsum(np.minimum(self.goal * lo, self.goal * hi).tolist())
+        top = math.floor(bound + margin)
+        for step in range(64):
+            level = top - (2 ** step - 1)
+            budget = bound - level + margin  # by how much a point of value >= level may fall short of B
             cols = free_all[pen[free_all] <= budget]
             cols = cols[np.argsort(pen[cols], kind="stable")]
-            sets = self._sets(pen[cols], budget)
+            sets = self._sets(cols, xb, act0, u, pen, budget)
             if sets is None:
                 return None
-            complete = budget >= total + margin and len(cols) == len(free_all)  # every point listed
             points = self._feasible_points(sets, cols, xb, act0, base_value)
             if points is not None:
                 sets, values = points
-                top = float(values.max())
-                if top >= level - 0.5 or complete:  # every point of value >= top is listed
-                    return "optimal", self._lex_best(sets[values == top], cols, xb)
-                level = max(int(round(top)), level - 1)  # the optimum lies in [top, level - 1]
-                continue
-            if complete:  # every point listed, none keeps every row
+                best = float(values.max())
+                if best >= level - 0.5:  # every point of value >= level is listed, so best is optimal
+                    return "optimal", self._lex_best(sets[values == best], cols, xb)
+            if level <= lowest:  # every point listed, none keeps every row
                 return "infeasible", None
-            rest = pen[free_all][pen[free_all] > budget]
-            step = math.floor(bound + margin - float(rest.min())) if len(rest) else \
-                math.floor(bound + margin - 2.0 * budget - 1.0)
-            level = min(level - 1, step)
         return None
 
-    def _sets(self, p: np.ndarray, budget: float) -> np.ndarray | None:
-        """Every subset of the columns (sorted by penalty ``p``) whose penalties sum to at most
-        ``budget``, as a boolean matrix (one row per subset), or ``None`` beyond ``max_points``."""
-        k = len(p)
-        sums = np.zeros(1)
+    def _sets(self, cols: np.ndarray, xb: np.ndarray, act0: np.ndarray, u: np.ndarray, pen: np.ndarray,
+              budget: float) -> np.ndarray | None:
+        """Every set of flips of ``xb`` on ``cols`` (sorted by penalty) that a point of value >= the
+        level can have, as a boolean matrix (one row per set), or ``None`` beyond ``max_points``.
+
+        A point falls short of the bound ``B`` by exactly its flips' penalties plus, per row,
+        ``|u_r|`` times its distance from the side ``u_r`` prices (``goal.x = u.Ax + d.x``). The sets
+        are grown one column at a time; a partial set is dropped when no choice on the remaining
+        columns can keep a row, or bring the shortfall within ``budget`` (each row's least shortfall
+        over the activities still reachable): sets that break the count row, or leave places unused
+        that the bound prices, are never listed."""
+        k = len(cols)
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[cols] = np.arange(k)
+        at = pos[self.ci]
+        nz = at >= 0
+        delta = np.zeros((len(self.rlo), k))
+        np.add.at(delta, (self.ri[nz], at[nz]), self.val[nz])
+        delta *= np.where(xb[cols] > 0.5, -1.0, 1.0)[None, :]  # what flipping each column changes
+        lo_r, hi_r = self.rlo, self.rhi
+        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(lo_r), lo_r, 0.0)))
+        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi_r), hi_r, 0.0)))
+        hi_fin, lo_fin = np.where(np.isfinite(hi_r), hi_r, 0.0), np.where(np.isfinite(lo_r), lo_r, 0.0)
+        # what the columns from c on can still add to each row, at most / at least
+        zero = np.zeros((len(lo_r), 1))
+        up = np.concatenate([np.cumsum(np.maximum(delta, 0.0)[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
+        down = np.concatenate([np.cumsum(np.minimum(delta, 0.0)[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
+
+        def keep(act: np.ndarray, spent: np.ndarray, c: int) -> np.ndarray:
+            """Which partial sets (decided on the columns before ``c``) can still be completed."""
+            most, least = act + up[:, c], act + down[:, c]
+            ok = np.all((most >= lo_r - tol_lo) & (least <= hi_r + tol_hi), axis=1)
+            short = np.where(u > 0, u * np.maximum(0.0, hi_fin - most),
+                             np.where(u < 0, -u * np.maximum(0.0, least - lo_fin), 0.0))
+            return ok & (spent + short.sum(axis=1) <= budget)
+
         sets = np.zeros((1, k), dtype=bool)
+        act = act0[None, :].copy()
+        spent = np.zeros(1)
+        ok = keep(act, spent, 0)
+        sets, act, spent = sets[ok], act[ok], spent[ok]
         for c in range(k):
-            ext = np.flatnonzero(sums + p[c] <= budget)
-            if not len(ext):
-                break  # p is sorted: no later column fits either
-            if len(sums) + len(ext) > self.max_points:
+            flip = sets.copy()
+            flip[:, c] = True
+            sets = np.vstack([sets, flip])
+            act = np.vstack([act, act + delta[:, c][None, :]])
+            spent = np.concatenate([spent, spent + pen[cols[c]]])
+            ok = keep(act, spent, c + 1)
+            sets, act, spent = sets[ok], act[ok], spent[ok]
+            if len(sets) > self.max_points:
                 return None
-            new = sets[ext].copy()
-            new[:, c] = True
-            sets = np.vstack([sets, new])
-            sums = np.concatenate([sums, sums[ext] + p[c]])
         return sets
 
     def _feasible_points(self, sets: np.ndarray, cols: np.ndarray, xb: np.ndarray, act0: np.ndarray,
