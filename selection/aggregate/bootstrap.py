@@ -27,6 +27,7 @@ from selection import evaluation as ev
 from selection.aggregate.arrays import AGGREGATIONS, PanelError, aggregate_kernel, score_cube
 from selection.errors import Problem
 from selection.rank import competition_ranks, reflect_costs
+from selection.rank._common import benefit_mask
 
 __all__ = ["bootstrap_panels", "bootstrap_cube", "bootstrap_blocks", "rank_intervals", "rank_intervals_cube", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
@@ -133,72 +134,105 @@ def bootstrap_cube(values: np.ndarray, n_boot: int, rng: np.random.Generator, *,
     return out
 
 
-def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, *, method: str = "mean",
-                     trim: float = 0.1) -> Iterator[tuple[int, np.ndarray]]:
-    """:func:`bootstrap_cube` block by block: ``(start, replicates[start:start + b])``, each block a
-    ``(b, A, C)`` array, drawn in order from ``rng``. A consumer that needs only a summary of each
-    replicate (weighted totals) never holds the whole ``(n_boot, A, C)`` cube (1.3 GB at 20,000
-    applications x 8 criteria x 1,000 replicates); the values are the same, bit for bit."""
+class _Resampling:
+    """The arrays every replicate of :func:`bootstrap_blocks` is drawn from, prepared once: each
+    application's scoring experts as slots ``(A, m, C)``, its observed panel scores, and (the mean
+    of scores on a grid) the table of its possible resample means (:func:`_resample_table`)."""
+
+    def __init__(self, values: np.ndarray, method: str, trim: float) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        A, _, C = values.shape
+        scored = ~np.isnan(values).all(axis=2)
+        n_a = scored.sum(axis=1)
+        m = max(int(n_a.max()) if A else 0, 1)
+        order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored come first
+        padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
+        if padded.shape[1] < m:  # fewer experts than slots (E < 1)
+            padded = np.full((A, m, C), np.nan)
+        self.A, self.m, self.C, self.method, self.trim = A, m, C, method, trim
+        self.n_a, self.padded = n_a, padded
+        self.observed = aggregate_kernel(padded, method, trim, axis=1)  # (A, C)
+        self.present = ~np.isnan(padded)
+        self.filled = np.where(self.present, padded, 0.0)
+        self.slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
+        self.n_draw = np.maximum(n_a, 1)
+        # the mean of scores on a grid: each replicate looked up among its application's possible
+        # resamples (the same doubles as the matrix products, which sum the same exact numbers)
+        self.lookup = _resample_table(self.filled, self.present, self.observed, n_a) \
+            if method == "mean" and _exact_sums(self.filled, m) else None
+
+    def draws(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, idx)`` per block: ``idx[r, a, d]``, the slot replicate ``start + r`` draws for
+        application ``a``'s ``d``-th draw (only ``d < n_a`` count), from ``rng`` in order."""
+        A, m = self.A, self.m
+        chunk = max(1, _CHUNK_CELLS // max(A * m * (self.C if self.method != "mean" else 1), 1))
+        for start in range(0, n_boot, chunk):
+            b = min(chunk, n_boot - start)
+            u = rng.random((b, A, m))
+            u *= self.n_draw[None, :, None]
+            idx = u.astype(np.int64)
+            np.minimum(idx, self.n_draw[None, :, None] - 1, out=idx)
+            yield start, idx
+
+    def codes(self, idx: np.ndarray) -> np.ndarray:
+        """``(b, A)`` table rows (:attr:`lookup`) of the replicates drawn as ``idx``."""
+        assert self.lookup is not None
+        _, base, power, local = self.lookup
+        code = np.zeros(idx.shape[:2], dtype=np.int64)  # how often each slot was drawn, encoded
+        for d in range(self.m):
+            code += np.where(self.slot_ok[None, :, d], power[idx[:, :, d]], 0)
+        return base[None, :] + local[code]
+
+    def blocks(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
+        """:func:`bootstrap_blocks` of the prepared arrays."""
+        A, m, C = self.A, self.m, self.C
+        for start, idx in self.draws(n_boot, rng):
+            b = len(idx)
+            if self.lookup is not None:
+                yield start, np.take(self.lookup[0], self.codes(idx), axis=0)
+                continue
+            if self.method == "mean":
+                # how often each expert slot was drawn: a weighted mean is the mean of the resample
+                flat = ((np.arange(b)[:, None, None] * A + np.arange(A)[None, :, None]) * m + idx)
+                counts = np.bincount(flat[np.broadcast_to(self.slot_ok, flat.shape)], minlength=b * A * m)
+                w = counts.reshape(b, A, m).astype(np.float64).transpose(1, 0, 2)  # (A, b, m)
+                num = np.matmul(w, self.filled)  # (A, b, C)
+                den = np.matmul(w, self.present.astype(np.float64))
+                # den == 0 (every drawn expert abstained) implies num == 0: the cell keeps the observed
+                # score. Written straight into the (b, A, C) output, without NaN intermediates.
+                empty = den == 0.0
+                np.divide(num, den, out=num, where=~empty)
+                target = np.empty((b, A, C))
+                np.copyto(target, num.transpose(1, 0, 2))
+                if empty.any():
+                    np.copyto(target, np.broadcast_to(self.observed[None], target.shape),
+                              where=empty.transpose(1, 0, 2))
+                yield start, target
+                continue
+            drawn = self.padded[np.arange(A)[None, :, None], idx]  # (b, A, m, C)
+            drawn = np.where(self.slot_ok[None, :, :, None], drawn, np.nan)
+            rep = aggregate_kernel(drawn, self.method, self.trim, axis=2)
+            yield start, np.where(np.isnan(rep), self.observed[None], rep)
+
+
+def _check(method: str, rng, n_boot) -> int:
     if method not in AGGREGATIONS:
         raise PanelError(Problem(f"unknown aggregation {method!r}", hint=f"use one of {', '.join(AGGREGATIONS)}"))
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed)")
     if int(n_boot) < 1:
         raise PanelError(Problem(f"n_boot is {n_boot}; use at least 1 replicate"))
-    n_boot = int(n_boot)
-    values = np.asarray(values, dtype=np.float64)
-    A, _, C = values.shape
-    scored = ~np.isnan(values).all(axis=2)
-    n_a = scored.sum(axis=1)
-    m = max(int(n_a.max()) if A else 0, 1)
-    order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored come first
-    padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
-    if padded.shape[1] < m:  # fewer experts than slots (E < 1)
-        padded = np.full((A, m, C), np.nan)
-    observed = aggregate_kernel(padded, method, trim, axis=1)  # (A, C)
-    present = ~np.isnan(padded)
-    filled = np.where(present, padded, 0.0)
-    slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
-    n_draw = np.maximum(n_a, 1)
-    chunk = max(1, _CHUNK_CELLS // max(A * m * (C if method != "mean" else 1), 1))
-    # the mean of scores on a grid: each replicate looked up among its application's possible
-    # resamples (the same doubles as the matrix products below, which sum the same exact numbers)
-    lookup = _resample_table(filled, present, observed, n_a) if method == "mean" and _exact_sums(filled, m) else None
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        u = rng.random((b, A, m))
-        u *= n_draw[None, :, None]
-        idx = u.astype(np.int64)
-        np.minimum(idx, n_draw[None, :, None] - 1, out=idx)
-        if lookup is not None:
-            table, base, power, local = lookup
-            code = np.zeros((b, A), dtype=np.int64)  # how often each slot was drawn, encoded
-            for d in range(m):
-                code += np.where(slot_ok[None, :, d], power[idx[:, :, d]], 0)
-            yield start, np.take(table, base[None, :] + local[code], axis=0)
-            continue
-        if method == "mean":
-            # how often each expert slot was drawn: a weighted mean is the mean of the resample
-            flat = ((np.arange(b)[:, None, None] * A + np.arange(A)[None, :, None]) * m + idx)
-            counts = np.bincount(flat[np.broadcast_to(slot_ok, flat.shape)], minlength=b * A * m)
-            w = counts.reshape(b, A, m).astype(np.float64).transpose(1, 0, 2)  # (A, b, m)
-            num = np.matmul(w, filled)  # (A, b, C)
-            den = np.matmul(w, present.astype(np.float64))
-            # den == 0 (every drawn expert abstained) implies num == 0: the cell keeps the observed
-            # score. Written straight into the (b, A, C) output, without NaN intermediates.
-            empty = den == 0.0
-            np.divide(num, den, out=num, where=~empty)
-            target = np.empty((b, A, C))
-            np.copyto(target, num.transpose(1, 0, 2))
-            if empty.any():
-                np.copyto(target, np.broadcast_to(observed[None], target.shape), where=empty.transpose(1, 0, 2))
-            yield start, target
-            continue
-        else:
-            drawn = padded[np.arange(A)[None, :, None], idx]  # (b, A, m, C)
-            drawn = np.where(slot_ok[None, :, :, None], drawn, np.nan)
-            rep = aggregate_kernel(drawn, method, trim, axis=2)
-        yield start, np.where(np.isnan(rep), observed[None], rep)
+    return int(n_boot)
+
+
+def bootstrap_blocks(values: np.ndarray, n_boot: int, rng: np.random.Generator, *, method: str = "mean",
+                     trim: float = 0.1) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`bootstrap_cube` block by block: ``(start, replicates[start:start + b])``, each block a
+    ``(b, A, C)`` array, drawn in order from ``rng``. A consumer that needs only a summary of each
+    replicate (weighted totals) never holds the whole ``(n_boot, A, C)`` cube (1.3 GB at 20,000
+    applications x 8 criteria x 1,000 replicates); the values are the same, bit for bit."""
+    n_boot = _check(method, rng, n_boot)
+    yield from _Resampling(values, method, trim).blocks(n_boot, rng)
 
 
 def bootstrap_panels(evaluation: pd.DataFrame, criteria: list[str], n_boot: int, rng: np.random.Generator,
@@ -316,14 +350,33 @@ def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: 
     if int(top_k) < 1:
         raise PanelError(Problem(f"top_k is {top_k}; use at least 1"))
     _weights(catalogue, weights)  # validate before the expensive part
-    values = np.asarray(values, dtype=np.float64)
-    # block by block: each replicate's totals are the same stacked matrix product as over the whole
-    # cube (numpy multiplies stack by stack), without holding the (n_boot, A, C) replicates
-    totals = np.empty((int(n_boot), values.shape[0]))
-    unscored = np.zeros(values.shape[0], dtype=bool)
-    for start, block in bootstrap_blocks(values, n_boot, rng, method=method, trim=trim):
-        unscored |= np.isnan(block).any(axis=(0, 2))
-        totals[start:start + len(block)] = weighted_totals(block, catalogue, weights)
+    n_boot = _check(method, rng, n_boot)
+    res = _Resampling(values, method, trim)
+    totals = np.empty((n_boot, res.A))
+    if res.lookup is not None and benefit_mask([c.direction for c in catalogue.criteria], res.C).all():
+        # scores on a grid, no cost criterion (whose reflection depends on the whole replicate):
+        # each application's weighted total of each of its possible resamples, by the same stacked
+        # matrix-vector products as the replicates' (numpy multiplies stack by stack, so a row's total
+        # depends on that row and its position only); each replicate then looks its totals up
+        table, base, _, _ = res.lookup
+        per_app = np.diff(np.append(base, len(table)))
+        rows = base[None, :] + np.minimum(np.arange(int(per_app.max(initial=1)))[:, None], per_app[None, :] - 1)
+        stacked = np.take(table, rows, axis=0)  # (P, A, C): resample p of each application
+        possible = weighted_totals(stacked, catalogue, weights)  # (P, A)
+        # every resample of an application keeps the observed NaN of a criterion nobody scored
+        unscored = np.isnan(stacked).any(axis=(0, 2))
+        pattern = np.empty(len(table), dtype=np.int64)  # table row -> its pattern's number p
+        pattern[:] = np.arange(len(table)) - np.repeat(base, per_app)
+        for start, idx in res.draws(n_boot, rng):
+            totals[start:start + len(idx)] = np.take(possible.reshape(-1), pattern[res.codes(idx)] * res.A
+                                                     + np.arange(res.A)[None, :])
+    else:
+        # block by block: each replicate's totals are the same stacked matrix product as over the
+        # whole cube (numpy multiplies stack by stack), without holding the (n_boot, A, C) replicates
+        unscored = np.zeros(res.A, dtype=bool)
+        for start, block in res.blocks(n_boot, rng):
+            unscored |= np.isnan(block).any(axis=(0, 2))
+            totals[start:start + len(block)] = weighted_totals(block, catalogue, weights)
     nan_apps = [apps[i] for i in np.nonzero(unscored)[0]]
     if nan_apps:
         raise PanelError([Problem(f"application {a} has no score on some criterion",

@@ -861,3 +861,26 @@ def test_additive_calibration_shares_a_design_only_between_equal_masks(tmp_path)
     same_array(new.effects, ref.effects)
     assert new.notes == ref.notes
     same_frame(leniency_table(new), ref_leniency_table(ref), tmp_path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), per_app=st.integers(1, 4), abstain=st.sampled_from([0.0, 0.2]),
+       step=st.sampled_from([1.0, 0.5, 0.1]), n_boot=st.sampled_from([1, 7, 40]))
+def test_rank_intervals_from_the_totals_table_are_the_plain_ones(seed, per_app, abstain, step, n_boot, h, tmp_path_factory):
+    """Scores on a grid and no cost criterion: each replicate's totals looked up among its
+    applications' possible resamples' totals, against the whole replicate cube's (off the grid: the
+    blocks); uneven weights, applications scored by different numbers of experts, many blocks."""
+    x = sparse_cube(seed, A=25, E=7, C=3, per_app=per_app, abstain=abstain, step=step)
+    cat = h.make_catalogue(["c0", "c1", "c2"], weights={"c0": 0.55, "c1": 0.3, "c2": 0.15})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bootstrap_module, "_CHUNK_CELLS", 100)
+        mp.setitem(globals(), "_CHUNK_CELLS", 100)
+        try:
+            new = rank_intervals(h.long_table(x), cat, n_boot, np.random.default_rng(seed), top_k=4)
+        except PanelError as exc:  # an application with no score on a criterion: named as before
+            with pytest.raises(PanelError) as ref:
+                ref_rank_intervals(h.long_table(x), cat, n_boot, np.random.default_rng(seed), top_k=4)
+            assert [p.message for p in exc.problems] == [p.message for p in ref.value.problems]
+            return
+        ref = ref_rank_intervals(h.long_table(x), cat, n_boot, np.random.default_rng(seed), top_k=4)
+    same_frame(new, ref, tmp_path_factory.mktemp("ri"))
