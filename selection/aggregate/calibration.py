@@ -191,6 +191,16 @@ def fit_additive(x: np.ndarray, ridge: float = 1.0, *, design: _Design | None = 
         ``(A,)`` application effects (``NaN`` for an application with no score) and ``(E,)``
         expert effects (0 for an expert with no score).
     """
+    beta, design, xz = _additive_beta(x, ridge, design)
+    m, n_a = design.m, design.n_a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(n_a > 0, (m * (xz - beta[None, :])).sum(axis=1) / np.maximum(n_a, 1), np.nan)
+    return alpha, beta
+
+
+def _additive_beta(x: np.ndarray, ridge: float, design: _Design | None) -> tuple[np.ndarray, _Design, np.ndarray]:
+    """:func:`fit_additive`'s expert effects ``beta`` (with the design and the zero-filled scores),
+    without the application effects the calibration does not use."""
     if ridge < 0 or not np.isfinite(ridge):
         raise PanelError(Problem(f"ridge is {ridge}; use a number >= 0"))
     x = np.asarray(x, dtype=np.float64)
@@ -207,9 +217,7 @@ def fit_additive(x: np.ndarray, ridge: float = 1.0, *, design: _Design | None = 
     else:
         beta = np.linalg.lstsq(L, r, rcond=None)[0]
         beta = np.where(n_e > 0, beta, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha = np.where(n_a > 0, (m * (xz - beta[None, :])).sum(axis=1) / np.maximum(n_a, 1), np.nan)
-    return alpha, beta
+    return beta, design, xz
 
 
 #: Set (per thread and task: a context variable) while calibration warnings are silenced; see
@@ -354,12 +362,12 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
             if _additive_ok(mask, cube, f"criterion {cube.criteria[c]}", notes, seen[1]):
                 if seen[2] is None:
                     seen[2] = _Design.of(mask)
-                effects[:, c] = fit_additive(x[:, :, c], ridge, design=seen[2])[1]
+                effects[:, c] = _additive_beta(x[:, :, c], ridge, seen[2])[0]
     else:
         w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
         total = np.einsum("aec,c->ae", x, w)  # NaN when the expert missed a criterion
         if _additive_ok(~np.isnan(total), cube, "the weighted total", notes):
-            effects[:] = fit_additive(total, ridge)[1][:, None]
+            effects[:] = _additive_beta(total, ridge, None)[0][:, None]
     return effects
 
 
