@@ -62,7 +62,7 @@ def pair(name: str, new, old, repeat: int, same=lambda a, b: a == b) -> tuple[fl
     co, wo, b = _timed(old, repeat)
     assert same(a, b), f"{name}: the new form differs from the previous one"
     load = os.getloadavg()[0]
-    print(f"  {name:34s} new {cn:7.3f} s CPU {wn:7.3f} s wall | previous {co:7.3f} s CPU {wo:7.3f} s wall"
+    print(f"  {name:46s} new {cn:7.3f} s CPU {wn:7.3f} s wall | previous {co:7.3f} s CPU {wo:7.3f} s wall"
           f" | {co / max(cn, 1e-9):6.1f}x CPU  (load {load:.2f})", flush=True)
     return cn, co
 
@@ -112,7 +112,7 @@ def bench(n: int, repeat: int) -> None:
                       lambda b=bare, c=cols: reference_add_reasons(b, c), repeat,
                       same=lambda a, b: a.equals(b))
         total_new, total_old = total_new + cn, total_old + co
-    print(f"  {'all of the above':34s} new {total_new:7.3f} s CPU | previous {total_old:7.3f} s CPU | "
+    print(f"  {'all of the above':46s} new {total_new:7.3f} s CPU | previous {total_old:7.3f} s CPU | "
           f"{total_old / max(total_new, 1e-9):6.1f}x  (load {os.getloadavg()[0]:.2f})\n", flush=True)
 
 
