@@ -43,7 +43,7 @@ def _reference():
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.ref_stage_diagnostics
+    return module
 
 
 def timed(fn):
@@ -52,7 +52,8 @@ def timed(fn):
     return out, time.perf_counter() - w, time.process_time() - c, os.getloadavg()[0]
 
 
-def one_size(tmp: Path, n: int, reference, repeat: int) -> None:
+def one_size(tmp: Path, n: int, module, repeat: int) -> None:
+    reference = module.ref_stage_diagnostics
     folder = load_call_folder(write_call(tmp / f"call-{n}", n))
     evaluation, cat, stage = folder.evaluations[1], folder.catalogues[1], folder.call.stage(1)
     seed = folder.call.seed
@@ -67,7 +68,8 @@ def one_size(tmp: Path, n: int, reference, repeat: int) -> None:
                 score_cube(evaluation, cat.criterion_ids).values, "mean", axis=1)))
     new, old = runs["engine"][0][0], runs["previous"][0][0]
     for name in new:
-        write_csv(new[name], tmp / "new.csv")
+        # agreement.csv's found_* counts came after the reference (the test checks them against the note)
+        write_csv(module.without_found(new[name]) if name == "agreement.csv" else new[name], tmp / "new.csv")
         write_csv(old[name], tmp / "old.csv")
         if (tmp / "new.csv").read_bytes() != (tmp / "old.csv").read_bytes():
             raise SystemExit(f"{name} differs from the previous implementation's at N = {n}")

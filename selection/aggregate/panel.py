@@ -132,7 +132,7 @@ def _rows(criterion: str, x: np.ndarray) -> list[dict]:
     """Agreement measures for one ratings matrix (applications x experts)."""
     rows: list[dict] = []
     try:
-        x = _matrix(pd.DataFrame(x))  # checked once; each measure then shares the prepared matrix
+        x = _matrix(np.asarray(x))  # checked once; each measure then shares the prepared matrix
     except PanelError as exc:
         note = exc.problems[0].message
         return [{"criterion_id": criterion, "measure": m, "note": note}

@@ -884,3 +884,17 @@ def test_rank_intervals_from_the_totals_table_are_the_plain_ones(seed, per_app, 
             return
         ref = ref_rank_intervals(h.long_table(x), cat, n_boot, np.random.default_rng(seed), top_k=4)
     same_frame(new, ref, tmp_path_factory.mktemp("ri"))
+
+
+@pytest.mark.parametrize("layout", ["strided", "C", "F", "total", "empty", "one_column"])
+def test_ratings_matrix_of_an_array_is_laid_out_as_through_pandas(layout):
+    """The agreement measures' sums follow the matrix's memory order: an array's copy has pandas' layout."""
+    from selection.aggregate.agreement import _matrix
+
+    cube = sparse_cube(3, A=30, E=6, C=3)
+    x = {"strided": cube[:, :, 1], "C": np.ascontiguousarray(cube[:, :, 1]), "F": np.asfortranarray(cube[:, :, 1]),
+         "total": np.einsum("aec,c->ae", cube, np.array([0.5, 0.3, 0.2])), "empty": cube[:0, :, 0],
+         "one_column": cube[:, :1, 0]}[layout]
+    new, ref = _matrix(x), _matrix(pd.DataFrame(x))
+    same_array(new, ref)
+    assert new.strides == ref.strides and new is not x
