@@ -234,10 +234,12 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
                                              (att.value_label(v, "en"), att.value_label(v, "da"))), name_en, name_da)
                      for v in order)
 
-    # the rows of each distinct (attribute, value) are made once (keyed by the value's type too, as
-    # True, 1 and 1.0 are equal keys but different values: "true" and "1"; a list by its items) and
-    # the table is put together column by column with numpy: 255,500 rows at 20,000 applications
-    # must not be built as tuples one by one
+    # the rows of each distinct (attribute, value) are made once and the table is put together
+    # column by column with numpy: 255,500 rows at 20,000 applications must not be built as tuples
+    # one by one. Only values whose equal keys give equal rows share them: text, numbers and yes/no
+    # keyed by their type too (True, 1 and 1.0 are equal keys but give "true", "1", "1"), a set or
+    # list by its items when they are all text ({1} and {1.0} are equal but give "1" and "1.0");
+    # any other value is made for its row alone
     done: dict[tuple, int] = {}
     made: list[tuple[tuple[str, ...], ...]] = []
     owners: list[str] = []
@@ -248,11 +250,13 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
             raw = values.get(d[0].id)
             if raw is None:
                 continue
-            key: tuple | None = (k, type(raw), tuple(raw) if isinstance(raw, list) else raw)
-            try:
-                m = done.get(key)  # type: ignore[arg-type]
-            except TypeError:  # an unhashable value: made for this row only
-                key, m = None, None
+            kind = type(raw)
+            key: tuple | None = None
+            if kind is str or kind is bool or kind is int or kind is float:
+                key = (k, kind, raw)
+            elif kind in (frozenset, set, list, tuple) and set(map(type, raw)) <= {str}:
+                key = (k, frozenset, raw if kind is frozenset else frozenset(raw))
+            m = done.get(key) if key is not None else None
             if m is None:
                 m = len(made)
                 made.append(tails(*d, raw))

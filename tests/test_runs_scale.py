@@ -6,6 +6,7 @@ previous implementations (kept here verbatim as the reference), for any input.""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
@@ -67,6 +68,9 @@ RAW = st.one_of(
     st.sampled_from(["", "  ", "Aarhus", "Herning", "Odense", "music", "=1+1", "a,b"]),
     st.frozensets(st.sampled_from(["music", "film", "games", "theatre"]), max_size=3),
     st.lists(st.sampled_from(["music", "film", "games"]), max_size=3),
+    st.frozensets(st.sampled_from([1, 1.0, True, "1", 2]), max_size=2),  # equal items written apart
+    st.lists(st.sampled_from([1, 1.0, "1", Decimal("1.0")]), max_size=2).map(tuple),
+    st.sampled_from([Decimal("1"), Decimal("1.0"), Decimal("-0")]),  # equal, written differently
 )
 
 
@@ -92,6 +96,11 @@ def test_attribute_table_keeps_equal_looking_values_apart():
             "C": SimpleNamespace(attributes={"rural": False, "partners": -0.0, "industry": ["games", "music"]})}
     table = attribute_table(ATTRIBUTES, apps)
     assert list(table["value"]) == ["true", "1", "1", "1", "music", "games", "false", "0"]
+    pd.testing.assert_frame_equal(table, reference_attribute_table(ATTRIBUTES, apps))
+    apps = {"A": SimpleNamespace(attributes={"industry": frozenset({1}), "note": Decimal("1")}),
+            "B": SimpleNamespace(attributes={"industry": frozenset({1.0}), "note": Decimal("1.0")})}
+    table = attribute_table(ATTRIBUTES, apps)
+    assert list(table["value"]) == ["1", "1", "1.0", "1.0"]
     pd.testing.assert_frame_equal(table, reference_attribute_table(ATTRIBUTES, apps))
 
 
