@@ -371,14 +371,18 @@ def _coincidences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairable values and their coincidence matrix (one per ratings matrix, any level)."""
     present = ~np.isnan(x)
     mu = present.sum(axis=1)
-    x, mu = x[mu >= 2], mu[mu >= 2]
-    if len(x) == 0:
+    pairable = mu >= 2
+    mu = mu[pairable]
+    if len(mu) == 0:
         raise PanelError(Problem("Krippendorff's alpha needs at least one application scored by 2 or more experts"))
-    values, inv = np.unique(x[~np.isnan(x)], return_inverse=True)
-    rows = np.nonzero(~np.isnan(x))[0]
+    # the scores of the pairable units, row by row, without copying the (sparse) matrix's pairable rows
+    row, col = np.nonzero(present)
+    keep = pairable[row]
+    unit = (np.cumsum(pairable) - 1)[row[keep]]
+    values, inv = np.unique(x[row[keep], col[keep]], return_inverse=True)
     # value counts per unit: whole numbers, so counting them at once gives exactly np.add.at's table
-    h = np.bincount(rows * len(values) + inv.ravel(), minlength=len(x) * len(values)).reshape(
-        len(x), len(values)).astype(np.float64)
+    h = np.bincount(unit * len(values) + inv.ravel(), minlength=len(mu) * len(values)).reshape(
+        len(mu), len(values)).astype(np.float64)
     wgt = 1.0 / (mu - 1)
     o = (h * wgt[:, None]).T @ h - np.diag((h * wgt[:, None]).sum(axis=0))
     return values, o
