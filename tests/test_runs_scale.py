@@ -120,13 +120,15 @@ def test_attribute_table_at_scale_same_frame():
 def evaluations(draw):
     apps = [f"A{i}" for i in range(draw(st.integers(1, 6)))]
     crits = [f"c{i}" for i in range(draw(st.integers(1, 4)))]
-    rows = draw(st.lists(st.tuples(st.sampled_from(apps + ["X"]), st.sampled_from(crits + ["z"]),
+    rows = draw(st.lists(st.tuples(st.sampled_from(apps + ["X", None]), st.sampled_from(crits + ["z", None]),
                                    st.one_of(st.just(math.nan), st.floats(0, 5))), max_size=40))
     scored = pd.DataFrame(rows, columns=[ev.APPLICATION, ev.CRITERION, ev.SCORE]).astype(
         {ev.APPLICATION: "str", ev.CRITERION: "str", ev.SCORE: "float64"})
     panel = pd.DataFrame(np.ones((len(apps), len(crits))), index=pd.Index(apps, name=ev.APPLICATION),
                          columns=pd.Index(crits, name=ev.CRITERION))
     long = panel.stack().rename("panel_score").reset_index()
+    if draw(st.booleans()) and len(long):  # a missing id among the pairs: no score is counted for it
+        long[ev.APPLICATION] = long[ev.APPLICATION].where(np.arange(len(long)) != 0, None)
     return scored, long
 
 
