@@ -18,6 +18,7 @@ ranking. *The Annals of Statistics* 37(6B), 3929-3959. doi:10.1214/09-AOS699
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -75,10 +76,12 @@ def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarra
 
     A, m, C = filled.shape
     radix = m + 1  # a count is at most m
-    power = radix ** np.arange(m, dtype=np.int64)
-    sizes = {int(n): len(list(combinations_with_replacement(range(n), n))) if n else 1 for n in np.unique(n_a)}
+    if radix ** m > _TABLE_CELLS:  # (9 experts or more on one application)
+        return None
+    power = radix ** np.arange(m, dtype=np.int32)
+    sizes = {int(n): math.comb(2 * int(n) - 1, int(n)) if n else 1 for n in np.unique(n_a)}
     if sum(sizes[int(n)] * int(k) for n, k in zip(*np.unique(n_a, return_counts=True), strict=True)) * C \
-            > _TABLE_CELLS or radix ** m > _TABLE_CELLS:
+            > _TABLE_CELLS:
         return None
     local = np.full(radix ** m, -1, dtype=np.int64)
     patterns: dict[int, np.ndarray] = {}
@@ -156,6 +159,8 @@ class _Resampling:
         self.filled = np.where(self.present, padded, 0.0)
         self.slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
         self.n_draw = np.maximum(n_a, 1)
+        self.slot_type = np.int8 if m < 128 else np.int64
+        self.last_slot = (self.n_draw - 1).astype(self.slot_type)
         # the mean of scores on a grid: each replicate looked up among its application's possible
         # resamples (the same doubles as the matrix products, which sum the same exact numbers)
         self.lookup = _resample_table(self.filled, self.present, self.observed, n_a) \
@@ -170,17 +175,18 @@ class _Resampling:
             b = min(chunk, n_boot - start)
             u = rng.random((b, A, m))
             u *= self.n_draw[None, :, None]
-            idx = u.astype(np.int64)
-            np.minimum(idx, self.n_draw[None, :, None] - 1, out=idx)
+            idx = u.astype(self.slot_type)  # small whole numbers: the same slots in a narrower type
+            np.minimum(idx, self.last_slot[None, :, None], out=idx)
             yield start, idx
 
     def codes(self, idx: np.ndarray) -> np.ndarray:
         """``(b, A)`` table rows (:attr:`lookup`) of the replicates drawn as ``idx``."""
         assert self.lookup is not None
         _, base, power, local = self.lookup
-        code = np.zeros(idx.shape[:2], dtype=np.int64)  # how often each slot was drawn, encoded
+        code = np.zeros(idx.shape[:2], dtype=np.int32)  # how often each slot was drawn, encoded (< _TABLE_CELLS)
         for d in range(self.m):
-            code += np.where(self.slot_ok[None, :, d], power[idx[:, :, d]], 0)
+            slot = power[idx[:, :, d]]
+            code += slot if self.slot_ok[:, d].all() else np.where(self.slot_ok[None, :, d], slot, 0)
         return base[None, :] + local[code]
 
     def blocks(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:

@@ -898,3 +898,12 @@ def test_ratings_matrix_of_an_array_is_laid_out_as_through_pandas(layout):
     new, ref = _matrix(x), _matrix(pd.DataFrame(x))
     same_array(new, ref)
     assert new.strides == ref.strides and new is not x
+
+
+def test_bootstrap_of_an_application_scored_by_many_experts_uses_the_products():
+    """20 experts on one application: C(39, 20) possible resamples are never listed (the table is refused at once)."""
+    x = sparse_cube(5, A=6, E=22, C=2, per_app=3, abstain=0.0)
+    x[2, :20, :] = 3.0
+    assert bootstrap_module._resample_table(np.nan_to_num(x[:, :20]), ~np.isnan(x[:, :20]), x[:, 0],
+                                            (~np.isnan(x[:, :20, 0])).sum(axis=1)) is None
+    same_array(bootstrap_cube(x, 5, np.random.default_rng(2)), ref_bootstrap_cube(x, 5, np.random.default_rng(2)))
