@@ -24,12 +24,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import callgen  # noqa: E402
 
-from selection.io import csvfile, scores  # noqa: E402
+from selection.io import scores  # noqa: E402
 from selection.pipeline import load_call_folder  # noqa: E402
 
 
 def _timed(fn) -> tuple[float, float]:
-    csvfile._RECENT.clear()
     w, c = time.perf_counter(), time.process_time()
     fn()
     return time.perf_counter() - w, time.process_time() - c

@@ -10,6 +10,7 @@ import queue
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from selection.aggregate import score_counts, stage_panel_scores
 from selection.board import BoardDecisions, compare, comparison_columns, read_board_decisions
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.assessments import Assessment, read_assessments
-from selection.io.csvfile import forget_tables, read_csv
+from selection.io.csvfile import CsvTable, gc_paused, read_csv
 from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import (
     load_stage_scores,
@@ -32,6 +33,7 @@ from selection.io.store import (
     symlink_problems,
 )
 from selection.io.tables import (
+    TableSource,
     application_warnings,
     assignments_for_stage,
     money_basis_problems,
@@ -268,17 +270,26 @@ def ranking_problems(folder: CallFolder) -> list[Problem]:
 def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
     """``(application, experts who scored it)`` for each of ``ids`` scored by fewer than ``need``
     experts (abstentions do not count), in id order."""
-    counts = evaluation[evaluation[ev.SCORE].notna()].groupby(ev.APPLICATION)[ev.EXPERT].nunique()
-    return [(a, int(counts.get(a, 0))) for a in sorted(ids) if int(counts.get(a, 0)) < need]
+    scored = evaluation[evaluation[ev.SCORE].notna()]
+    pairs = set(zip(scored[ev.APPLICATION].tolist(), scored[ev.EXPERT].tolist(), strict=True))
+    counts = Counter(a for a, _ in pairs)  # distinct experts per application, as pandas' nunique
+    return [(a, counts[a]) for a in sorted(ids) if counts[a] < need]
 
 
-def _raw_ids(app_file: Path) -> set[str]:
+def _raw_ids(app_table: TableSource) -> set[str]:
     """The application ids listed in an applications table that did not validate (or none)."""
+    if not isinstance(app_table, CsvTable):
+        return set()  # not readable at all (see _parsed)
+    return {r.values.get("application_id", "") for r in app_table.rows} - {""}
+
+
+def _parsed(path: Path) -> TableSource:
+    """The table of a CSV file that several readers read (parsed once, handed on), or the path
+    itself if it cannot be read: then each reader reports why, as it did on its own."""
     try:
-        table = read_csv(app_file)
+        return read_csv(path)
     except InputError:
-        return set()
-    return {r.values.get("application_id", "") for r in table.rows} - {""}
+        return path
 
 
 def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
@@ -290,10 +301,8 @@ def load_call_folder(call_dir: Path | str, scenario: str | None = None, *,
     (``selection validate``); if every stage waits, the returned call keeps its stages and
     ``evaluations`` is empty.
     """
-    try:
+    with gc_paused():  # millions of small objects and no reference cycles (see gc_paused)
         return _load_call_folder(call_dir, scenario, before_scores=before_scores)
-    finally:
-        forget_tables()  # the tables read more than once are not kept for the rest of the run
 
 
 def _load_call_folder(call_dir: Path | str, scenario: str | None, *, before_scores: bool) -> CallFolder:
@@ -327,25 +336,28 @@ def _load_call_folder(call_dir: Path | str, scenario: str | None, *, before_scor
     app_file = root / (call.applications if call else "applications.csv")
     exp_file = root / (call.experts if call else "experts.csv")
     files += [app_file, exp_file]
-    apps_list = _collect(problems, read_applications, app_file, call.attributes if call else ()) or []
+    app_table = _parsed(app_file)  # read by four readers below: parsed once
+    apps_list = _collect(problems, read_applications, app_table, call.attributes if call else ()) or []
     apps = {a.id: a for a in apps_list}
     warnings: list[Problem] = []
     if call is not None:
-        problems += money_basis_problems(app_file, call.stages, _rel(root, app_file))
-        warnings += application_warnings(app_file, call.attributes, _rel(root, app_file))
+        problems += money_basis_problems(app_table, call.stages, _rel(root, app_file))
+        warnings += application_warnings(app_table, call.attributes, _rel(root, app_file))
     # call file, catalogues, vocabulary, scenario, tables: links are followed only inside the folder
     problems += symlink_problems(root, [*files, *([root / call.vocabulary] if call and call.vocabulary else []),
                                         *([root / call.assignments] if call and call.assignments else [])])
     # When applications.csv has problems, the score files are still checked against the ids it
     # lists, so that one report holds every problem.
-    known_ids = set(apps) or _raw_ids(app_file)
+    known_ids = set(apps) or _raw_ids(app_table)
     experts_list = _collect(problems, read_experts, exp_file, known_ids or None) or []
     experts = {e.id: e for e in experts_list}
     assignments = None
+    assignment_table: TableSource = root / (call.assignments if call and call.assignments else "assignments.csv")
     if call is not None and call.assignments and (root / call.assignments).is_file():
         files.append(root / call.assignments)
+        assignment_table = _parsed(root / call.assignments)  # read for every stage too: parsed once
         if known_ids and experts:
-            assignments = _collect(problems, read_assignments, root / call.assignments, set(experts), known_ids)
+            assignments = _collect(problems, read_assignments, assignment_table, set(experts), known_ids)
     evaluations: dict[int, pd.DataFrame] = {}
     outside: dict[int, pd.DataFrame] = {}
     governing: dict[int, Mapping[str, frozenset[str]]] = {}
@@ -372,7 +384,7 @@ def _load_call_folder(call_dir: Path | str, scenario: str | None, *, before_scor
                 continue
             stage_assignments = None
             if assignments is not None:  # this stage's rows (see assignments_for_stage)
-                stage_assignments = _collect(problems, assignments_for_stage, root / call.assignments,
+                stage_assignments = _collect(problems, assignments_for_stage, assignment_table,
                                              set(experts), known_ids, st.number, st.from_stage is not None)
             key = (_collect(problems, load_sheet_key, root)  # signs personal workbooks (.xlsx)
                    if any(f.suffix.lower() == ".xlsx" for f in score_files) else None)

@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import csv
 import gc
-import hashlib
 import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "gc_paused", "forget_tables", "read_csv", "parse_csv_text", "parse_csv_records", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @contextmanager
@@ -248,12 +247,6 @@ def parse_csv_records(text: str, *, name: str) -> tuple[str, list[str], int, lis
     return sep, header, header_line, records
 
 
-#: The last few tables read, by the SHA-256 of the file's bytes: reading a call
-#: folder reads applications.csv and assignments.csv several times (once per check and stage).
-_RECENT: dict[str, CsvTable] = {}
-_RECENT_MAX = 4
-
-
 def _too_many_values(n: int, width: int, sep: str, name: str, line: int) -> InputError:
     # More values than columns is an error even when the extra ones are empty: in a
     # comma-separated file an unquoted decimal comma ("3,5") splits one value in two.
@@ -286,35 +279,68 @@ def _split_records(lines: list[str], sep: str, name: str
     return sep, header, first + 1, records
 
 
-def forget_tables() -> None:
-    """Drop the tables :func:`read_csv` keeps for reuse (at 20,000 applications about 50 MB);
-    :func:`selection.pipeline.load_call_folder` calls it when the call folder is read."""
-    _RECENT.clear()
+def split_plain_columns(text: str, *, name: str) -> tuple[str, list[str], list[list[str]]] | None:
+    """The separator, header and columns (raw values, as :func:`parse_csv_records` gives them)
+    of CSV text in the plainest dialect, split column-wise at once; ``None`` for any other text.
+
+    Plain: no quote character or NUL (any line ends); the header (no repeated name, no ``sep=``
+    line before it) on line 1; then one record per line with exactly as many values as the
+    header, none of them blank, up to the end (empty trailing lines aside); no line longer than
+    the csv module's field limit. The data rows are then lines 2, 3, ... and the columns equal
+    the transposed records of :func:`parse_csv_records` (tested in
+    ``tests/io/test_scale_read.py``). Any other text (``None``) goes through
+    :func:`parse_csv_records`, which raises every problem there is.
+
+    >>> split_plain_columns("id;x\\nA;1\\nB; 2\\n", name="t.csv")
+    (';', ['id', 'x'], [['A', 'B'], ['1', ' 2']])
+    >>> split_plain_columns('id;x\\n"A";1\\n', name="t.csv") is None
+    True
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:  # line ends as parse_csv_records reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first, _, body = text.partition("\n")
+    if not first.strip() or _SEP_LINE.match(first):
+        return None
+    sep = _sniff_separator(first)
+    header = [h.strip().lower() for h in first.split(sep)]
+    if duplicate_column_problems(header, name):
+        return None
+    body = body.rstrip("\n")
+    if not body:
+        return None
+    lines = body.split("\n")
+    width = len(header)
+    limit = csv.field_size_limit()
+    if len(first) > limit or (len(body) > limit and max(map(len, lines)) > limit):
+        return None
+    if set(map(str.count, lines, [sep] * len(lines))) != {width - 1}:
+        return None
+    flat = body.replace("\n", sep).split(sep) if width > 1 else lines
+    columns = [flat[j::width] for j in range(width)]
+    first_column = columns[0]
+    if not all(v.strip() for v in set(first_column)):  # a blank row is skipped by the parser
+        blank = [i for i, v in enumerate(first_column) if not v.strip()]
+        if any(not "".join(c[i] for c in columns).strip() for i in blank):
+            return None
+    return sep, header, columns
 
 
 def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
     """Read a CSV file in any of the supported dialects.
 
-    Bytes read before without a problem give the same table without parsing them again (its rows
-    are shared: callers never modify them; the table carries this call's name); different bytes
-    are always parsed.
+    Every call reads and parses the file: a caller that needs one table in several readers reads
+    it once and hands the table on (e.g. :func:`selection.pipeline.load_call_folder` with the
+    readers of :mod:`selection.io.tables`).
     """
     path = Path(path)
     name = display_name or str(path)
     if not path.is_file():
         raise InputError(Problem("file not found", file=name))
-    data = path.read_bytes()
-    key = hashlib.sha256(data).hexdigest()
-    table = _RECENT.get(key)
-    if table is not None:  # parsed without a problem before: only the name may differ
-        return table if table.name == name else replace(table, name=name)
-    text, encoding = decode_bytes(data, name)
+    text, encoding = decode_bytes(path.read_bytes(), name)
     parsed = parse_csv_text(text, name=name)
-    table = CsvTable(name, encoding, parsed.separator, parsed.header, parsed.rows, parsed.header_line)
-    if len(_RECENT) >= _RECENT_MAX:
-        _RECENT.pop(next(iter(_RECENT)))
-    _RECENT[key] = table
-    return table
+    return CsvTable(name, encoding, parsed.separator, parsed.header, parsed.rows, parsed.header_line)
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")

@@ -15,10 +15,13 @@ A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
@@ -31,11 +34,12 @@ from selection.io.csvfile import (
     gc_paused,
     parse_csv_records,
     parse_number,
+    split_plain_columns,
 )
 from selection.model import Application, CriteriaCatalogue, Expert
 
 __all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
-           "score_folder", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
+           "score_folder", "read_clean_score_csv", "score_columns_frame", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
 
 #: File types a score file may have.
 SCORE_SUFFIXES = (".csv", ".xlsx")
@@ -130,18 +134,21 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
     name = display_name or str(path)
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    columns = _LONG_COLUMNS
     try:
         text, _enc = decode_bytes(raw, name)
+        plain = _read_plain_long(text, name, ctx)
+        if plain is not None:  # a clean long file in the plainest dialect: no problem to word
+            return _with_source(_long_frame(plain), name, digest), []
         sep, header, header_line, records = parse_csv_records(text, name=name)
     except InputError as exc:
         return ev.empty_evaluation(), exc.problems
     crit_ids = ctx.catalogue.criterion_ids
-    columns = [ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE, ev.ABSTAINED, ev.COMMENT, ev.CELL]
     if {"criterion_id", "score"} <= set(header):
         fast = None if _reference_only else _read_long_clean(header, records, ctx)
         problems: list[Problem]
         if fast is not None:
-            frame, problems = pd.DataFrame(dict(zip(columns, fast, strict=True))), []
+            frame, problems = _long_frame(fast), []
         else:  # a row with a problem: the row-by-row reader words every problem, in file order
             rows, problems = _read_long(_csv_table(name, sep, header, header_line, records), ctx)
             frame = pd.DataFrame(rows, columns=columns)
@@ -153,13 +160,76 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
             f"unrecognised header {', '.join(header)}", file=name, row=header_line,
             hint="use a long layout (expert_id, application_id, criterion_id, score, comment) or a "
                  f"wide one (expert_id, application_id, {', '.join(crit_ids)}, comment)")]
-    frame[ev.SOURCE_FILE] = name
-    frame[ev.SOURCE_SHA256] = digest
-    frame[ev.SHEET] = ""
     if frame.empty and not problems:
         problems.append(Problem("the file holds no scores", file=name,
                                 hint="add one row per score (or per application) below the header"))
-    return frame.reindex(columns=ev.COLUMNS), problems
+    return _with_source(frame, name, digest), problems
+
+
+def _long_frame(columns: tuple[Any, ...]) -> pd.DataFrame:
+    """The frame of :func:`_clean_columns`' columns, as the row-by-row reader makes it (a score
+    column of abstentions only holds ``None``)."""
+    e, a, c, score, abstained, comment, cell = columns
+    data = [e, a, c, [None] * len(e) if abstained.all() else score, abstained, comment, cell]
+    return pd.DataFrame(dict(zip(_LONG_COLUMNS, data, strict=True)))
+
+
+_LONG_COLUMNS = [ev.EXPERT, ev.APPLICATION, ev.CRITERION, ev.SCORE, ev.ABSTAINED, ev.COMMENT, ev.CELL]
+
+
+def _with_source(frame: pd.DataFrame, name: str, digest: str) -> pd.DataFrame:
+    frame[ev.SOURCE_FILE] = name
+    frame[ev.SOURCE_SHA256] = digest
+    frame[ev.SHEET] = ""
+    return frame.reindex(columns=ev.COLUMNS)
+
+
+def _read_plain_long(text: str, name: str, ctx: ScoreContext) -> tuple[Any, ...] | None:
+    """The columns of :func:`_read_long_clean` for a clean long score file in the plainest CSV
+    dialect (:func:`~selection.io.csvfile.split_plain_columns`: split column-wise, no record
+    list), or ``None``: then the file is parsed with every check."""
+    if _reference_only:
+        return None
+    plain = split_plain_columns(text, name=name)
+    if plain is None or not {"criterion_id", "score"} <= set(plain[1]):
+        return None
+    _sep, header, columns = plain
+    return _clean_columns(header, columns, None, ctx)
+
+
+def read_clean_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = None
+                         ) -> list[Any] | None:
+    """The columns (:data:`selection.evaluation.COLUMNS`, as lists) of a score CSV that
+    :func:`read_score_file` reads without a problem through the plain column-wise path, or
+    ``None`` for any other file (read it with :func:`read_score_file`, which words its problems).
+
+    Several clean files are made into one frame at once (:func:`score_columns_frame`) instead of
+    one frame each; the rows equal those of :func:`read_score_file`.
+    """
+    path = Path(path)
+    name = display_name or str(path)
+    if path.suffix.lower() != ".csv":
+        return None
+    raw = path.read_bytes()
+    try:
+        text, _enc = decode_bytes(raw, name)
+    except InputError:
+        return None
+    plain = _read_plain_long(text, name, ctx)
+    if plain is None:
+        return None
+    n = len(plain[0])
+    digest = hashlib.sha256(raw).hexdigest()
+    e, a, c, score, abstained, comment, cell = plain
+    return [e, a, c, score, abstained, comment, [name] * n, [digest] * n, [""] * n, cell]
+
+
+def score_columns_frame(blocks: list[list[Any]]) -> pd.DataFrame:
+    """One frame (columns of :data:`selection.evaluation.COLUMNS`) of the rows of several
+    :func:`read_clean_score_csv` results, in order."""
+    arrays = (ev.SCORE, ev.ABSTAINED)
+    return pd.DataFrame({c: np.concatenate([b[j] for b in blocks]) if c in arrays
+                         else list(chain.from_iterable(b[j] for b in blocks)) for j, c in enumerate(ev.COLUMNS)})
 
 
 #: Tests set this to read every long file row by row (the reference the fast path must equal).
@@ -177,7 +247,7 @@ def _csv_table(name: str, sep: str, header: list[str], header_line: int,
 
 
 def _read_long_clean(header: list[str], records: list[tuple[int, list[str]]], ctx: ScoreContext
-                     ) -> tuple[list, ...] | None:
+                     ) -> tuple[Any, ...] | None:
     """The columns (expert, application, criterion, score, abstained, comment, cell) of a long
     score file in which every row is clean, or ``None`` if any row may have a problem (a missing
     column, a short row, an unknown id or criterion, a score :func:`score_cell` refuses): then
@@ -187,32 +257,78 @@ def _read_long_clean(header: list[str], records: list[tuple[int, list[str]]], ct
     criterion) pair is parsed once by :func:`score_cell`, so the result equals :func:`_read_long`'s
     (tested in ``tests/io/test_scale_read.py``).
     """
-    col = {h: i for i, h in enumerate(header)}
-    if not records or any(c not in col for c in ("expert_id", "application_id", "criterion_id", "score")):
+    if not records:
         return None
     width = len(header)
     raw = [r for _, r in records]
     if any(len(r) != width for r in raw):
         return None
-    columns = list(zip(*raw, strict=True))
-    strip = str.strip
-    e = list(map(strip, columns[col["expert_id"]]))
-    a = list(map(strip, columns[col["application_id"]]))
-    c = list(map(strip, columns[col["criterion_id"]]))
-    if (not ctx.experts.keys() >= set(e) or not ctx.applications.keys() >= set(a)
-            or not set(ctx.catalogue.criterion_ids) >= set(c)):
+    return _clean_columns(header, list(zip(*raw, strict=True)), [line for line, _ in records], ctx)
+
+
+def _stripped(values: Sequence[str]) -> tuple[list[str], set[str]]:
+    """``values`` with each value stripped, and the distinct stripped values (a column repeats a
+    few distinct values: when none of them needs it, the values are kept as they are)."""
+    distinct = set(values)
+    if all(v == v.strip() for v in distinct):
+        return (values if isinstance(values, list) else list(values)), distinct
+    out = list(map(str.strip, values))
+    return out, set(out)
+
+
+def _codes(values: list[str], distinct: set[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's index in ``list(distinct)``, and that list."""
+    order = list(distinct)
+    index = {v: i for i, v in enumerate(order)}
+    return np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values)), order
+
+
+def _clean_columns(header: list[str], columns: Sequence[Sequence[str]], lines: Sequence[int] | None,
+                   ctx: ScoreContext) -> tuple[Any, ...] | None:
+    """:func:`_read_long_clean` of a file's raw columns (all of the header's width) and the line
+    of each row (``None``: lines 2, 3, ...); the scores (NaN for an abstention) and abstentions
+    as arrays. Each distinct (score text, criterion) pair is parsed once, and looked up by codes."""
+    col = {h: i for i, h in enumerate(header)}
+    if any(c not in col for c in ("expert_id", "application_id", "criterion_id", "score")):
         return None
-    pairs = list(zip(map(strip, columns[col["score"]]), c, strict=True))
-    parsed = {p: score_cell(p[0], p[1], ctx) for p in set(pairs)}
-    if any(msg for _, _, msg in parsed.values()):
+    n = len(columns[0])
+    if not n:
         return None
-    cells = [parsed[p] for p in pairs]
-    score = [x[0] for x in cells]
-    abstained = [x[1] for x in cells]
-    comment = list(map(strip, columns[col["comment"]])) if "comment" in col else [""] * len(raw)
+    e, e_set = _stripped(columns[col["expert_id"]])
+    a, a_set = _stripped(columns[col["application_id"]])
+    c, c_set = _stripped(columns[col["criterion_id"]])
+    if (not ctx.experts.keys() >= e_set or not ctx.applications.keys() >= a_set
+            or not set(ctx.catalogue.criterion_ids) >= c_set):
+        return None
+    s_codes, s_order = _codes(*_stripped(columns[col["score"]]))
+    c_codes, c_order = _codes(c, c_set)
+    pair = s_codes * len(c_order) + c_codes
+    used = np.unique(pair)
+    value = np.full(len(s_order) * len(c_order), np.nan)
+    abstain = np.zeros(len(value), dtype=bool)
+    for k in used.tolist():
+        x, abstained, msg = score_cell(s_order[k // len(c_order)], c_order[k % len(c_order)], ctx)
+        if msg:
+            return None
+        value[k] = np.nan if x is None else x
+        abstain[k] = abstained
+    comment = _stripped(columns[col["comment"]])[0] if "comment" in col else [""] * n
     letter = column_letter(col["score"])
-    where = [f"{letter}{line}" for line, _ in records]
-    return e, a, c, score, abstained, comment, where
+    where = (_cell_names(letter, n) if lines is None else [f"{letter}{line}" for line in lines])
+    return e, a, c, value[pair], abstain[pair], comment, where
+
+
+#: Cell names of a column's data rows from row 2 on (``D2``, ``D3``, ...), by column letter: the
+#: many score files of a call share them (see :func:`_cell_names`).
+_CELL_NAMES: dict[str, list[str]] = {}
+
+
+def _cell_names(letter: str, n: int) -> list[str]:
+    """``[f"{letter}{line}" for line in range(2, n + 2)]``, made once per letter and length."""
+    names = _CELL_NAMES.get(letter, [])
+    if len(names) < n:
+        names = _CELL_NAMES[letter] = [f"{letter}{line}" for line in range(2, max(n, 2 * len(names)) + 2)]
+    return names[:n]
 
 
 def _check_ids(e: str, a: str, ctx: ScoreContext, name: str, cell: str) -> list[Problem]:
@@ -278,12 +394,16 @@ def _read_wide(table: CsvTable, ctx: ScoreContext) -> tuple[list, list[Problem]]
     return rows, problems
 
 
-def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
+def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext, distinct: bool = False) -> list[Problem]:
+    """The problems between rows (``distinct``: no two rows of ``frame`` have the same expert,
+    application and criterion, so none can clash)."""
     problems = []
     # Only filled cells (a score or an abstention) can clash; empty ones are reported already.
     filled = frame[frame[ev.SCORE].notna() | frame[ev.ABSTAINED].astype(bool)]
-    dup = filled[filled.duplicated([ev.EXPERT, ev.APPLICATION, ev.CRITERION], keep=False)]
-    groups = list(dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True))
+    groups = []
+    if not distinct:
+        dup = filled[filled.duplicated([ev.EXPERT, ev.APPLICATION, ev.CRITERION], keep=False)]
+        groups = list(dup.groupby([ev.EXPERT, ev.APPLICATION, ev.CRITERION], sort=True))
     # Clashes between the same files for the same expert are summarised when there are many
     # (typically the same sheet imported beside an older copy of it).
     by_files: dict[tuple, list] = {}
@@ -311,14 +431,46 @@ def _cross_checks(frame: pd.DataFrame, ctx: ScoreContext) -> list[Problem]:
     pairs = [(e.id, a) for e in ctx.experts.values() for a in sorted(e.conflicts)]
     if not pairs or frame.empty:
         return problems
-    keys = pd.MultiIndex.from_arrays([frame[ev.EXPERT].astype(str), frame[ev.APPLICATION].astype(str)])
-    hit = keys.isin(pairs) & ~frame[ev.ABSTAINED].astype(bool).to_numpy()
+    conflicted = set(pairs)
+    keys = zip(frame[ev.EXPERT].astype(str).tolist(), frame[ev.APPLICATION].astype(str).tolist(), strict=True)
+    hit = (np.fromiter(map(conflicted.__contains__, keys), dtype=bool, count=len(frame))
+           & ~frame[ev.ABSTAINED].astype(bool).to_numpy())
     for row in frame[hit].itertuples(index=False):
         problems.append(Problem(
             f"expert {row.expert_id} declared a conflict of interest with {row.application_id} "
             "but scored it", file=row.source_file, sheet=row.sheet or None, cell=row.cell,
             hint="remove the score; conflicted scores are never used"))
     return problems
+
+
+def _row_keys(frame: pd.DataFrame) -> np.ndarray | None:
+    """One integer per row that orders the rows as :func:`selection.evaluation.sort_evaluation`
+    does (application, expert, criterion: ranks of the distinct ids, in mixed radix; equal keys
+    for equal ids), or ``None`` when an id is not a string. Python orders strings as pandas sorts
+    them (by code point)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    size = 1
+    for c in (ev.APPLICATION, ev.EXPERT, ev.CRITERION):
+        values = frame[c].tolist()
+        distinct = set(values)
+        if not all(type(v) is str for v in distinct):
+            return None
+        rank = {v: i for i, v in enumerate(sorted(distinct))}
+        size *= max(len(rank), 1)
+        if size >= 2 ** 62:
+            return None
+        key = key * len(rank) + np.fromiter(map(rank.__getitem__, values), dtype=np.int64, count=len(values))
+    return key
+
+
+def _sorted_evaluation(frame: pd.DataFrame, order: np.ndarray | None) -> pd.DataFrame:
+    """:func:`selection.evaluation.sort_evaluation` of ``frame``, given its order (the stable
+    argsort of :func:`_row_keys`; pandas' multi-column string sort costs ~10x more at 20,000
+    applications); equal frames (tested in ``tests/io/test_scale_read.py``)."""
+    if order is None:
+        return ev.sort_evaluation(frame)
+    out = frame.astype(ev.empty_evaluation().dtypes.to_dict())[ev.COLUMNS]
+    return out.take(order).reset_index(drop=True)
 
 
 def outside_assignment(frame: pd.DataFrame, assignments: Mapping[str, frozenset[str]] | None
@@ -332,11 +484,10 @@ def outside_assignment(frame: pd.DataFrame, assignments: Mapping[str, frozenset[
     if assignments is None or frame.empty:
         return pd.DataFrame(columns=cols)
     scored = frame[frame[ev.SCORE].notna()]
-    none: frozenset[str] = frozenset()
-    get = assignments.get
-    outside = [a not in get(e, none)  # plain lists: iterating pandas string arrays costs ~10x
-               for e, a in zip(scored[ev.EXPERT].tolist(), scored[ev.APPLICATION].tolist(), strict=True)]
-    out = scored[outside]
+    assigned = {(e, a) for e, apps in assignments.items() for a in apps}
+    # plain lists: iterating pandas string arrays costs ~10x
+    pairs = zip(scored[ev.EXPERT].tolist(), scored[ev.APPLICATION].tolist(), strict=True)
+    out = scored[~np.fromiter(map(assigned.__contains__, pairs), dtype=bool, count=len(scored))]
     if out.empty:
         return pd.DataFrame(columns=cols)
     keys = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET]
@@ -414,10 +565,13 @@ def combine_scores(frames: list[pd.DataFrame], problems: list[Problem], ctx: Sco
     frames = [f for f in frames if not f.empty]
     frame = pd.concat(frames, ignore_index=True) if frames else ev.empty_evaluation()
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
-    problems = [*problems, *_cross_checks(frame, ctx)]
+    key = _row_keys(frame)
+    order = None if key is None else np.argsort(key, kind="stable")
+    distinct = key is not None and order is not None and not (np.diff(key[order]) == 0).any()
+    problems = [*problems, *_cross_checks(frame, ctx, distinct)]
     if problems:
         raise ScoreSheetError(problems)
-    return ev.sort_evaluation(frame)
+    return _sorted_evaluation(frame, order)
 
 
 def read_score_files(files: list[Path], ctx: ScoreContext, base: Path | None = None) -> pd.DataFrame:

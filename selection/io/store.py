@@ -47,8 +47,10 @@ from selection.io.scores import (
     SCORE_SUFFIXES,
     ScoreContext,
     combine_scores,
+    read_clean_score_csv,
     read_score_file,
     score_cell,
+    score_columns_frame,
     score_folder,
 )  # fmt: skip
 from selection.model import Call
@@ -221,16 +223,31 @@ def _empty_store() -> pd.DataFrame:
 
 def _read_loose(root: Path, files: list[Path], ctx: ScoreContext
                 ) -> tuple[list[pd.DataFrame], list[Problem]]:
-    frames, problems = [], []
+    """:func:`read_score_file` of each file, in order (a link out of the folder is a problem);
+    consecutive clean plain CSVs (:func:`~selection.io.scores.read_clean_score_csv`) become one
+    frame instead of one each, with the same rows in the same order."""
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    clean: list[list[Any]] = []
+    root_abs = Path(os.path.abspath(root))
     for f in files:
         link = symlink_problem(root, f)
         if link is not None:
             problems.append(link)
             continue
-        frame, probs = read_score_file(f, ctx, display_name=_rel_lexical(Path(os.path.abspath(root)),
-                                                                         Path(os.path.abspath(f))))
+        name = _rel_lexical(root_abs, Path(os.path.abspath(f)))
+        columns = read_clean_score_csv(f, ctx, display_name=name)
+        if columns is not None:
+            clean.append(columns)
+            continue
+        if clean:
+            frames.append(score_columns_frame(clean))
+            clean = []
+        frame, probs = read_score_file(f, ctx, display_name=name)
         frames.append(frame)
         problems += probs
+    if clean:
+        frames.append(score_columns_frame(clean))
     return frames, problems
 
 

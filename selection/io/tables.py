@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from selection.io.toml import validation_problems
 from selection.model import Application, Expert
 from selection.vocabulary import Attribute
 
-__all__ = ["read_applications", "read_experts", "read_assignments", "APPLICATION_COLUMNS",
+__all__ = ["TableSource", "read_applications", "read_experts", "read_assignments", "APPLICATION_COLUMNS",
            "application_columns", "unknown_column_warnings", "money_basis_problems",
            "assignments_for_stage", "formula_id_problems", "FORMULA_STARTS", "application_warnings"]
 
@@ -97,9 +98,22 @@ def _attribute_value(attr: Attribute, text: str) -> tuple[Any, str | None, str |
     return (frozenset(values) if attr.type == "several" else text), None, None
 
 
-def _read(path: Path, error: type[InputError]) -> CsvTable:
+#: What the readers take: a file's path, or its table as :func:`~selection.io.csvfile.read_csv`
+#: parsed it (so that a caller that needs one file in several readers parses it once).
+TableSource = Path | str | CsvTable
+
+
+def _table(source: TableSource, display_name: str | None = None) -> CsvTable:
+    """The parsed table of ``source`` (named ``display_name`` if given); raises
+    :class:`InputError` as :func:`~selection.io.csvfile.read_csv` does."""
+    if isinstance(source, CsvTable):
+        return source if display_name is None or source.name == display_name else replace(source, name=display_name)
+    return read_csv(source, display_name=display_name)
+
+
+def _read(source: TableSource, error: type[InputError]) -> CsvTable:
     try:
-        return read_csv(path)
+        return _table(source)
     except InputError as exc:
         raise error(exc.problems) from None
 
@@ -122,21 +136,29 @@ def _missing_columns(table: CsvTable, required: list[str]) -> list[Problem]:
 
 
 @gc_paused()
-def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) -> list[Application]:
-    """Read and validate ``applications.csv``; every problem is reported at once.
+def read_applications(path: TableSource, attributes: Sequence[Attribute] = ()) -> list[Application]:
+    """Read and validate ``applications.csv`` (a path, or its parsed table); every problem is
+    reported at once.
 
     ``attributes`` are the call's declared attributes; each is read from its column (a missing
     required column or empty required cell is a problem; values are checked against the declared
     vocabulary).
     """
-    table = _read(Path(path), ApplicationError)
+    table = _read(path, ApplicationError)
     required = _REQUIRED_APP + [a.column_name for a in attributes if a.required]
     problems = _missing_columns(table, required)
     if problems:
         raise ApplicationError(problems)
     apps: list[Application] = []
     seen: dict[str, int] = {}
-    seen_values: dict[tuple[str, str], tuple[Any, str | None, str | None]] = {}
+    # each column's reading, found once (not per row): the declared attributes the table has and
+    # its grant columns; each distinct cell is parsed once (the parsers are pure)
+    declared: list[tuple[Attribute, str, dict[str, tuple[Any, str | None, str | None]]]] = [
+        (a, a.column_name, {}) for a in attributes if a.column_name in table.header]
+    grant_columns = [(int(col[len("grant_stage"):]), col) for col in table.header
+                     if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit()]
+    grant_columns = list({stage: col for stage, col in grant_columns}.items())  # the last of a stage wins
+    money: dict[str, int | None] = {}
     for row in table.rows:
         v = row.values
         data: dict = {
@@ -146,14 +168,11 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
         }
         row_problems: list[Problem] = []
         attrs: dict[str, Any] = {}
-        for a in attributes:
-            col = a.column_name
-            if col not in table.header:
-                continue
+        for a, col, seen_values in declared:
             text = v.get(col, "") or ""
-            parsed = seen_values.get((col, text))  # _attribute_value is pure: each distinct cell once
+            parsed = seen_values.get(text)
             if parsed is None:
-                parsed = seen_values[(col, text)] = _attribute_value(a, text)
+                parsed = seen_values[text] = _attribute_value(a, text)
             value, problem, hint = parsed
             if problem:
                 row_problems.append(Problem(problem, file=table.name, row=row.line, column=col, hint=hint))
@@ -163,15 +182,11 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
             elif value is not None:
                 attrs[a.id] = value
         data["attributes"] = attrs
-        grants = {}
-        for col in table.header:
-            if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit():
-                grants[int(col[len("grant_stage"):])] = v[col]
-        money_cols = {"total_budget_per_year": v.get("total_budget_per_year", "0") or "0",
-                      "regional_cofinancing_per_year": v.get("regional_cofinancing_per_year", "0") or "0"}
         parsed_grants = {}
-        for stage, text in grants.items():
-            amount = parse_money(text or "0")
+        for stage, col in grant_columns:
+            text = v[col]
+            key = text or "0"
+            amount = money[key] if key in money else money.setdefault(key, parse_money(key))
             if amount is None:
                 row_problems.append(Problem(f"{text!r} is not a whole amount of money",
                                             file=table.name, row=row.line, column=f"grant_stage{stage}",
@@ -179,8 +194,9 @@ def read_applications(path: Path | str, attributes: Sequence[Attribute] = ()) ->
             else:
                 parsed_grants[stage] = amount
         data["grant_requested"] = parsed_grants
-        for col, text in money_cols.items():
-            amount = parse_money(text)
+        for col in ("total_budget_per_year", "regional_cofinancing_per_year"):
+            text = v.get(col, "0") or "0"
+            amount = money[text] if text in money else money.setdefault(text, parse_money(text))
             if amount is None:
                 row_problems.append(Problem(f"{text!r} is not a whole amount of money",
                                             file=table.name, row=row.line, column=col,
@@ -256,17 +272,21 @@ def read_experts(path: Path | str, application_ids: set[str] | None = None) -> l
 
 @gc_paused()
 def read_assignments(
-    path: Path | str, expert_ids: set[str], application_ids: set[str], stage: int | None = None
+    path: TableSource, expert_ids: set[str], application_ids: set[str], stage: int | None = None
 ) -> dict[str, frozenset[str]]:
-    """Read ``assignments.csv``: expert id -> the application ids assigned to that expert.
+    """Read ``assignments.csv`` (a path, or its parsed table): expert id -> the application ids
+    assigned to that expert.
 
     An optional ``stage`` column says which stage a row is for (``selection assign`` writes it
     when the file holds several stages); with ``stage`` given, only that stage's rows count.
     """
-    table = _read(Path(path), ApplicationError)
+    table = _read(path, ApplicationError)
     problems = _missing_columns(table, ["expert_id", "application_id"])
     if problems:
         raise ApplicationError(problems)
+    clean = _clean_assignments(table, expert_ids, application_ids, stage)
+    if clean is not None:
+        return clean
     out: dict[str, set[str]] = {}
     for row in table.rows:
         e, a = row.values["expert_id"], row.values["application_id"]
@@ -288,6 +308,30 @@ def read_assignments(
         out.setdefault(e, set()).add(a)
     if problems:
         raise ApplicationError(problems)
+    return {e: frozenset(s) for e, s in out.items()}
+
+
+def _clean_assignments(table: CsvTable, expert_ids: set[str], application_ids: set[str],
+                       stage: int | None) -> dict[str, frozenset[str]] | None:
+    """:func:`read_assignments`' result when no row it reads has a problem, checked column-wise
+    (each distinct id once); ``None`` when one may have: the row-by-row reading words it."""
+    rows = table.rows
+    if "stage" in table.header:
+        stages = [r.values.get("stage", "").strip() for r in rows]
+        if not all(t.isdigit() for t in set(stages)):
+            return None
+        if stage is not None:
+            rows = [r for r, t in zip(rows, stages, strict=True) if int(t) == stage]
+    pairs = [(r.values["expert_id"], r.values["application_id"]) for r in rows]
+    experts = {e for e, _ in pairs}
+    applications = {a for _, a in pairs}
+    if not (experts <= expert_ids and applications <= application_ids):
+        return None
+    if any(formula_id_problems({"id": x}, ["id"], table.name, 0) for x in experts | applications):
+        return None
+    out: dict[str, set[str]] = {}
+    for e, a in pairs:
+        out.setdefault(e, set()).add(a)
     return {e: frozenset(s) for e, s in out.items()}
 
 
@@ -351,13 +395,13 @@ def unknown_column_warnings(header: Sequence[str], known: Iterable[str], file: s
     return out
 
 
-def application_warnings(path: Path | str, attributes: Sequence[Attribute] = (),
+def application_warnings(path: TableSource, attributes: Sequence[Attribute] = (),
                          display_name: str | None = None) -> list[Problem]:
-    """Warnings for the columns of an applications table that the call does not know (see
-    :func:`unknown_column_warnings`); nothing if the file cannot be read (that is an error
-    reported by :func:`read_applications`)."""
+    """Warnings for the columns of an applications table (a path, or its parsed table) that the
+    call does not know (see :func:`unknown_column_warnings`); nothing if the file cannot be read
+    (that is an error reported by :func:`read_applications`)."""
     try:
-        table = read_csv(path, display_name=display_name)
+        table = _table(path, display_name)
     except InputError:
         return []
     return unknown_column_warnings(table.header, application_columns(attributes, table.header), table.name)
@@ -387,7 +431,7 @@ def _basis_columns(stage: Any) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def money_basis_problems(path: Path | str, stages: Iterable[Any], display_name: str | None = None
+def money_basis_problems(path: TableSource, stages: Iterable[Any], display_name: str | None = None
                          ) -> list[Problem]:
     """Problems when a stage's money basis has no column in the applications table, or a blank
     cell: a stage that budgets grants with no ``grant_stage<N>`` column would otherwise give every
@@ -395,10 +439,10 @@ def money_basis_problems(path: Path | str, stages: Iterable[Any], display_name: 
 
     ``stages`` are the call's :class:`~selection.model.Stage` objects; each column a stage's
     budget, objective, total-budget cap or regional-share cap reads must exist and be filled in
-    on every row.
+    on every row. ``path`` may be the table parsed already.
     """
     try:
-        table = read_csv(path, display_name=display_name)
+        table = _table(path, display_name)
     except InputError:
         return []  # reported by read_applications
     problems: list[Problem] = []
@@ -424,19 +468,18 @@ def money_basis_problems(path: Path | str, stages: Iterable[Any], display_name: 
     return problems
 
 
-def assignments_for_stage(path: Path | str, expert_ids: set[str], application_ids: set[str],
+def assignments_for_stage(path: TableSource, expert_ids: set[str], application_ids: set[str],
                           stage: int, from_earlier_stage: bool = False) -> dict[str, frozenset[str]] | None:
     """The assignment that governs stage ``stage``'s scores, or ``None`` when none does.
 
     With a ``stage`` column, the rows of that stage (``None`` if there are none). Without one, the
     rows are the assignment of the stage(s) that score every application; a stage that chooses
     among an earlier stage's selection (``from_earlier_stage``) is then not governed by them.
-    A missing file governs nothing.
+    A missing file governs nothing. ``path`` may be the file's table, parsed already.
     """
-    path = Path(path)
-    if not path.is_file():
+    if not isinstance(path, CsvTable) and not Path(path).is_file():
         return None
     table = _read(path, ApplicationError)
     if "stage" not in table.header and from_earlier_stage:
         return None
-    return read_assignments(path, expert_ids, application_ids, stage) or None
+    return read_assignments(table, expert_ids, application_ids, stage) or None

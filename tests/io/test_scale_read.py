@@ -243,9 +243,9 @@ def test_parse_csv_text_unquoted_edges_equal_previous(text):
     assert _outcome(parse_csv_text, text) == _outcome(_reference_parse, text)
 
 
-def test_read_csv_reuses_only_identical_bytes(tmp_path):
-    """A table read again is reused only for the same bytes; another name gets its own name;
-    changed bytes (even of the same size, at once) are parsed again; a refused file stays refused."""
+def test_read_csv_reads_the_file_each_time(tmp_path):
+    """read_csv keeps nothing between calls: changed bytes (even of the same size, at once) are
+    read again; a refused file stays refused; each call's name is its own."""
     from selection.io.csvfile import read_csv
 
     f = tmp_path / "t.csv"
@@ -253,7 +253,6 @@ def test_read_csv_reuses_only_identical_bytes(tmp_path):
     first = read_csv(f)
     again = read_csv(f, display_name="shown.csv")
     assert again.rows == first.rows and again.name == "shown.csv" and first.name == str(f)
-    assert read_csv(f).name == str(f)
     f.write_text("id;x\nB;2\n", encoding="utf-8")  # same size, same second
     assert read_csv(f).rows[0].values == {"id": "B", "x": "2"}
     f.write_text("id;id\nB;2\n", encoding="utf-8")
@@ -303,7 +302,6 @@ def test_run_folder_byte_identical_to_row_by_row_reading(tmp_path, example_dir, 
 
     outs = []
     for reference in (False, True):
-        csvfile._RECENT.clear()
         monkeypatch.setattr(scores, "_reference_only", reference)
         out = tmp_path / f"out-{reference}"
         assert main(["run", str(example_dir), "--out", str(out)]) == 0
@@ -313,10 +311,3 @@ def test_run_folder_byte_identical_to_row_by_row_reading(tmp_path, example_dir, 
     assert fast.keys() == ref.keys() and len(fast) > 5
     different = [str(p) for p in fast if fast[p] != ref[p] and p.name != "manifest.json"]
     assert different == []
-
-
-def test_load_call_folder_keeps_no_table(example_dir):
-    from selection.pipeline import load_call_folder
-
-    load_call_folder(example_dir)
-    assert csvfile._RECENT == {}
