@@ -415,23 +415,62 @@ class LexCore:
             budget = bound - level + margin  # by how much a point of value >= level may fall short of B
             cols = free_all[pen[free_all] <= budget]
             cols = cols[np.argsort(pen[cols], kind="stable")]
-            sets = self._sets(cols, xb, act0, u, pen, budget)
-            if sets is None:
-                return None
-            points = self._feasible_points(sets, cols, xb, act0, base_value)
-            if points is not None:
-                sets, values = points
-                best = float(values.max())
-                if best >= level - 0.5:  # every point of value >= level is listed, so best is optimal
-                    return "optimal", self._lex_best(sets[values == best], cols, xb)
+            rows, delta = self._flips(cols, xb)
+            other = np.ones(len(self.rlo), dtype=bool)
+            other[rows] = False  # rows no listed flip changes: at act0 in every listed point
+            if self._keeps(act0[other], other):
+                fixed = float(np.sum(self._short(u[other], act0[other], act0[other], other)))
+                sets = self._sets(delta, act0[rows], rows, u[rows], pen[cols], budget - fixed)
+                if sets is None:
+                    return None
+                sign = np.where(xb[cols] > 0.5, -1.0, 1.0)
+                values = base_value + sets.astype(float) @ (sign * self.goal[cols])
+                ok = self._keeps(act0[rows][None, :] + sets.astype(float) @ delta.T, rows)  # exact check
+                if np.any(ok):
+                    sets, values = sets[ok], values[ok]
+                    best = float(values.max())
+                    if best >= level - 0.5:  # every point of value >= level is listed, so best is optimal
+                        return "optimal", self._lex_best(sets[values == best], cols, xb)
             if level <= lowest:  # every point listed, none keeps every row
                 return "infeasible", None
         return None
 
-    def _sets(self, cols: np.ndarray, xb: np.ndarray, act0: np.ndarray, u: np.ndarray, pen: np.ndarray,
+    def _flips(self, cols: np.ndarray, xb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows the columns ``cols`` are in, and what flipping each column (away from ``xb``)
+        changes in each of those rows (a dense rows x columns matrix)."""
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[cols] = np.arange(len(cols))
+        at = pos[self.ci]
+        nz = at >= 0
+        rows = np.unique(self.ri[nz])
+        where = np.full(len(self.rlo), -1, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        delta = np.zeros((len(rows), len(cols)))
+        np.add.at(delta, (where[self.ri[nz]], at[nz]), self.val[nz])
+        return rows, delta * np.where(xb[cols] > 0.5, -1.0, 1.0)[None, :]
+
+    def _keeps(self, act: np.ndarray, rows, most: np.ndarray | None = None) -> np.ndarray:
+        """Whether activities ``act`` (the last axis over ``rows``) keep every one of those rows,
+        with the relative tolerance 1e-9 of :func:`~selection.select.program._feasible`. With
+        ``most``, whether some activity between ``act`` (least) and ``most`` can."""
+        lo_r, hi_r = self.rlo[rows], self.rhi[rows]
+        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(lo_r), lo_r, 0.0)))
+        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi_r), hi_r, 0.0)))
+        top = act if most is None else most
+        return np.all((top >= lo_r - tol_lo) & (act <= hi_r + tol_hi), axis=-1)
+
+    def _short(self, u: np.ndarray, least: np.ndarray, most: np.ndarray, rows) -> np.ndarray:
+        """Per row of ``rows``, ``|u_r|`` times the least distance from the side ``u_r`` prices over
+        the activities between ``least`` and ``most`` (a row's shortfall from the bound ``B``)."""
+        hi_r = np.where(np.isfinite(self.rhi[rows]), self.rhi[rows], 0.0)
+        lo_r = np.where(np.isfinite(self.rlo[rows]), self.rlo[rows], 0.0)
+        return np.where(u > 0, u * np.maximum(0.0, hi_r - most), np.where(u < 0, -u * np.maximum(0.0, least - lo_r), 0.0))
+
+    def _sets(self, delta: np.ndarray, act0: np.ndarray, rows: np.ndarray, u: np.ndarray, p: np.ndarray,
               budget: float) -> np.ndarray | None:
-        """Every set of flips of ``xb`` on ``cols`` (sorted by penalty) that a point of value >= the
-        level can have, as a boolean matrix (one row per set), or ``None`` beyond ``max_points``.
+        """Every set of the flips ``delta`` (columns sorted by penalty ``p``; rows ``rows``, at
+        ``act0`` before any flip) that a point of value >= the level can have, as a boolean matrix
+        (one row per set), or ``None`` beyond ``max_points``.
 
         A point falls short of the bound ``B`` by exactly its flips' penalties plus, per row,
         ``|u_r|`` times its distance from the side ``u_r`` prices (``goal.x = u.Ax + d.x``). The sets
@@ -439,30 +478,16 @@ class LexCore:
         columns can keep a row, or bring the shortfall within ``budget`` (each row's least shortfall
         over the activities still reachable): sets that break the count row, or leave places unused
         that the bound prices, are never listed."""
-        k = len(cols)
-        pos = np.full(self.n, -1, dtype=np.int64)
-        pos[cols] = np.arange(k)
-        at = pos[self.ci]
-        nz = at >= 0
-        delta = np.zeros((len(self.rlo), k))
-        np.add.at(delta, (self.ri[nz], at[nz]), self.val[nz])
-        delta *= np.where(xb[cols] > 0.5, -1.0, 1.0)[None, :]  # what flipping each column changes
-        lo_r, hi_r = self.rlo, self.rhi
-        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(lo_r), lo_r, 0.0)))
-        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(hi_r), hi_r, 0.0)))
-        hi_fin, lo_fin = np.where(np.isfinite(hi_r), hi_r, 0.0), np.where(np.isfinite(lo_r), lo_r, 0.0)
-        # what the columns from c on can still add to each row, at most / at least
-        zero = np.zeros((len(lo_r), 1))
+        k = delta.shape[1]
+        zero = np.zeros((len(rows), 1))  # what the columns from c on can still add, at most / at least
         up = np.concatenate([np.cumsum(np.maximum(delta, 0.0)[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
         down = np.concatenate([np.cumsum(np.minimum(delta, 0.0)[:, ::-1], axis=1)[:, ::-1], zero], axis=1)
 
         def keep(act: np.ndarray, spent: np.ndarray, c: int) -> np.ndarray:
             """Which partial sets (decided on the columns before ``c``) can still be completed."""
-            most, least = act + up[:, c], act + down[:, c]
-            ok = np.all((most >= lo_r - tol_lo) & (least <= hi_r + tol_hi), axis=1)
-            short = np.where(u > 0, u * np.maximum(0.0, hi_fin - most),
-                             np.where(u < 0, -u * np.maximum(0.0, least - lo_fin), 0.0))
-            return ok & (spent + short.sum(axis=1) <= budget)
+            least, most = act + down[:, c], act + up[:, c]
+            short = self._short(u, least, most, rows).sum(axis=1)
+            return self._keeps(least, rows, most) & (spent + short <= budget)
 
         sets = np.zeros((1, k), dtype=bool)
         act = act0[None, :].copy()
@@ -474,33 +499,12 @@ class LexCore:
             flip[:, c] = True
             sets = np.vstack([sets, flip])
             act = np.vstack([act, act + delta[:, c][None, :]])
-            spent = np.concatenate([spent, spent + pen[cols[c]]])
+            spent = np.concatenate([spent, spent + p[c]])
             ok = keep(act, spent, c + 1)
             sets, act, spent = sets[ok], act[ok], spent[ok]
             if len(sets) > self.max_points:
                 return None
         return sets
-
-    def _feasible_points(self, sets: np.ndarray, cols: np.ndarray, xb: np.ndarray, act0: np.ndarray,
-                         base_value: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """The flips ``sets`` of ``xb`` on ``cols`` that keep every row (checked exactly, as
-        :func:`~selection.select.program._feasible` with a 1e-9 tolerance), with their values; or
-        ``None`` when none does."""
-        sign = np.where(xb[cols] > 0.5, -1.0, 1.0)
-        values = base_value + sets.astype(float) @ (sign * self.goal[cols])
-        pos = np.full(self.n, -1, dtype=np.int64)
-        pos[cols] = np.arange(len(cols))
-        at = pos[self.ci]
-        nz = at >= 0
-        a_f = np.zeros((len(self.rlo), len(cols)))
-        np.add.at(a_f, (self.ri[nz], at[nz]), self.val[nz])
-        act = act0[None, :] + sets.astype(float) @ (a_f * sign[None, :]).T
-        tol_lo = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(self.rlo), self.rlo, 0.0)))
-        tol_hi = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(self.rhi), self.rhi, 0.0)))
-        ok = np.all((act >= self.rlo - tol_lo) & (act <= self.rhi + tol_hi), axis=1)
-        if not np.any(ok):
-            return None
-        return sets[ok], values[ok]
 
     def _lex_best(self, sets: np.ndarray, cols: np.ndarray, xb: np.ndarray) -> np.ndarray:
         """The point among the flips ``sets`` of ``xb`` on ``cols`` that is lexicographically best
