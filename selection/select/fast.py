@@ -34,6 +34,12 @@ basis; Gal, T. (1995). *Postoptimal Analyses, Parametric Programming and Related
 Gruyter, ch. 3. doi:10.1515/9783110871203) — valid because the constraints do not depend on the
 weights.
 
+**Batches.** The samples still open are taken 32 at a time: their LPs are solved one after the
+other (each warm from the last; the basis read as its basic variables), then all optima are
+certified at once in arrays (:meth:`_Model.certify_many`, the test of :meth:`_Model.certify`),
+the feasible changes of the degenerate columns ``Z`` computed once per selection, ``Z`` and
+floors. Only a sample whose optimum is fractional or not proved takes the one-by-one path.
+
 **Small programs** (at most 12 free applications, e.g. 5 of 8 in stage 2) are enumerated
 exhaustively once per candidate set; the best selection is accepted when the second best is
 worse by more than the same margin.
@@ -89,6 +95,7 @@ _MAX_ENUMERATE = 12
 _NEIGHBOURS = 48  #: a new certificate is tested on this many nearest weight samples
 _MAX_SEEN = 256  #: earlier selections kept per model as incumbents for reduced-cost fixing
 _MAX_FREE = 14  #: columns left free after reduced-cost fixing that are enumerated (2^14 selections)
+_BATCH = 32  #: samples whose LPs are solved one after the other and then certified at once
 
 
 def solve_naive(inp: StageInput, solver: str = "cbc") -> tuple[str, ...] | None:
@@ -209,16 +216,23 @@ class _Model:
         self._subsets: dict[tuple[bytes, bytes], np.ndarray] = {}
         self._stacked: tuple[list[_Cert], np.ndarray, np.ndarray, np.ndarray] | None = None
         self.last_cert: _Cert | None = None
+        self._lo_key = self.lo.tobytes()
+        #: per selection and row bounds: (on, A x, feasible, tight caps, tight floors) — see :meth:`_point`
+        self._points: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray]] = {}
+        #: per selection, Z columns and row bounds: the feasible flips of Z (see :meth:`certify`)
+        self._flips: dict[tuple[bytes, bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._names: dict[bytes, tuple[str, ...]] = {}  #: selected ids per selection (see FastStage._ids)
         self.set_free(np.array([a not in excluded for a in ids]))
 
     def set_free(self, free: np.ndarray) -> None:
         """Which candidates may be selected in this sample; floors lowered as the rules do."""
         self.free = np.asarray(free, dtype=bool)
         if len(self._floor_rows):
-            avail = self._floor_members @ self.free
+            avail = self._floor_members @ self.free.astype(float)  # members left (a count, not a bool)
             need = np.minimum(self._floor_count, avail)
             self.lo = self.base_lo.copy()
             self.lo[self._floor_rows] = np.where(need > 0, need, -np.inf)
+            self._lo_key = self.lo.tobytes()
 
     def _key(self) -> tuple[bytes, bytes]:
         return self.free.tobytes(), self.lo.tobytes()
@@ -340,9 +354,18 @@ class _Model:
         zsum = np.where(bad, np.abs(d), 0.0).sum(axis=1)
         passed = usable & (nz <= _MAX_Z) & ((dmin - zsum) > tol)
         ok = passed & (nz == 0)
-        for i in np.nonzero(passed & (nz > 0))[0]:
-            self.set_free(free[i])
-            ok[i] = self.certify(V[i], x, y[i])
+        # the rest of :meth:`certify` for the samples with columns Z: no feasible change of Z alone
+        # comes within the margin; samples with the same Z and floors share their feasible changes
+        groups: dict[bytes, list[int]] = {}
+        for i in np.nonzero(passed & (nz > 0))[0].tolist():
+            groups.setdefault(bad[i].tobytes() + LO[i].tobytes(), []).append(i)
+        for members in groups.values():
+            i = members[0]
+            delta, z = self._feasible_flips(on, ax, bad[i], LO[i])
+            if not len(delta):
+                ok[members] = True
+                continue
+            ok[members] = ~np.any(V[np.ix_(np.array(members), z)] @ delta.T >= -tol[members, None], axis=1)
         return ok
 
     def _new_highs(self, integer: bool):
@@ -367,7 +390,7 @@ class _Model:
         if integer:
             lp.integrality_ = [highspy.HighsVarType.kInteger] * n
         h.passModel(lp)
-        self._basic = highspy.HighsBasisStatus.kBasic
+        self._ok = highspy.HighsStatus.kOk
         self._optimal = highspy.HighsModelStatus.kOptimal
         self._infeasible = highspy.HighsModelStatus.kInfeasible
         self._inf = inf
@@ -379,9 +402,13 @@ class _Model:
         """Pass this sample's column and row bounds to ``h`` when they changed."""
         key = self._key()
         if key != have:
-            n = len(self.ids)
-            h.changeColsBounds(n, self._idx, np.zeros(n), self.free.astype(float))
-            if len(self._floor_rows):
+            if have is None or len(have[0]) != len(key[0]):
+                changed = self._idx
+            else:  # only the columns whose exclusion changed since the bounds ``have``
+                changed = np.nonzero(self.free != np.frombuffer(have[0], dtype=bool))[0].astype(np.int32)
+            if len(changed):
+                h.changeColsBounds(len(changed), changed, np.zeros(len(changed)), self.free[changed].astype(float))
+            if len(self._floor_rows) and (have is None or have[1] != key[1]):
                 lo = np.where(np.isfinite(self.lo), self.lo, -self._inf)
                 h.changeRowsBounds(len(self._ridx), self._ridx, lo, np.where(np.isfinite(self.hi), self.hi, self._inf))
         return key
@@ -393,37 +420,107 @@ class _Model:
         return self._h
 
     # -- the certificate -------------------------------------------------------------------
+    def _point(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray]:
+        """For the 0-1 point ``x`` under this sample's row bounds: which columns are on, the row
+        activities ``A x``, whether every row is kept, and which rows are tight at their cap and
+        at their floor (kept per selection and floors: many samples share them)."""
+        on = x > 0.5
+        key = (on.tobytes(), self._lo_key)
+        got = self._points.get(key)
+        if got is None:
+            ax = self.A @ x
+            hi_gap, lo_gap = ax - self.hi, ax - self.lo
+            ok = not ((hi_gap > 1e-9).any() or (lo_gap < -1e-9).any())
+            tol_feas = 1e-9 * (1.0 + np.abs(ax))
+            got = (on, ax, ok, np.abs(hi_gap) <= tol_feas, np.abs(lo_gap) <= tol_feas)
+            if len(self._points) > 4096:
+                self._points.clear()
+            self._points[key] = got
+        return got
+
+    def _feasible_flips(self, on: np.ndarray, ax: np.ndarray, zmask: np.ndarray,
+                        lo: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The changes of the columns ``Z`` (rows: -1 turns an ``on`` column off, +1 an off one on;
+        every non-empty subset) that keep every row of this sample (or of the row floors ``lo``),
+        and ``Z``'s indices — kept per selection, ``Z`` and floors: they do not depend on the values."""
+        if lo is None:
+            lo = self.lo
+            lo_key = self._lo_key
+        else:
+            lo_key = lo.tobytes()
+        key = (on.tobytes(), zmask.tobytes(), lo_key)
+        got = self._flips.get(key)
+        if got is None:
+            z = np.nonzero(zmask)[0]
+            delta = np.where(on[z], -1.0, 1.0) * _patterns(len(z))  # (P, k)
+            rows = ax[None, :] + delta @ self.A[:, z].T
+            feas = np.all((rows <= self.hi + 1e-9) & (rows >= lo - 1e-9), axis=1)
+            got = (np.ascontiguousarray(delta[feas]), z)
+            if len(self._flips) > 4096:
+                self._flips.clear()
+            self._flips[key] = got
+        return got
+
     def certify(self, v: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
         """Whether ``x`` is, provably, the unique optimum of ``max v.x`` with the margin."""
-        on = x > 0.5
-        if (on & ~self.free).any():
+        on, ax, ok, up, down = self._point(x)
+        if (on & ~self.free).any() or not ok:
             return False
-        ax = self.A @ x
-        hi_gap, lo_gap = ax - self.hi, ax - self.lo
-        if (hi_gap > 1e-9).any() or (lo_gap < -1e-9).any():
-            return False
-        tol_feas = 1e-9 * (1.0 + np.abs(ax))
         # keep only valid-sign multipliers: y > 0 on a tight cap, y < 0 on a tight floor
-        keep = ((np.abs(hi_gap) <= tol_feas) & (y > 0)) | ((np.abs(lo_gap) <= tol_feas) & (y < 0))
+        keep = (up & (y > 0)) | (down & (y < 0))
         d = v - (y * keep) @ self.A
         best = float(v @ x)
         tol = TIE_MARGIN * max(1.0, abs(best))
         sd = np.where(on, d, -d)  # >= tol: the column keeps x's value by at least the margin
         good = self.free & (sd >= tol)
         zmask = self.free & ~good
-        nz = int(zmask.sum())
+        nz = int(np.count_nonzero(zmask))
         if nz > _MAX_Z:
             return False
         if good.any() and float(sd[good].min()) - float(np.abs(d[zmask]).sum()) <= tol:
             return False
         if nz:
-            z = np.nonzero(zmask)[0]
-            delta = np.where(on[z], -1.0, 1.0) * _patterns(nz)  # (P, k)
-            rows = ax[None, :] + delta @ self.A[:, z].T
-            feas = np.all((rows <= self.hi + 1e-9) & (rows >= self.lo - 1e-9), axis=1)
-            if (delta[feas] @ v[z] >= -tol).any():
+            delta, z = self._feasible_flips(on, ax, zmask)
+            if len(delta) and (delta @ v[z] >= -tol).any():
                 return False
         return True
+
+    def certify_many(self, V: np.ndarray, XS: np.ndarray, Y: np.ndarray,
+                     blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`certify` for many samples at once: the LP optima ``XS`` (rows), their multipliers
+        ``Y``, the values ``V`` and the blocked candidates of each sample. Returns the rounded
+        optima and which of them are integral and proved (the same test, on arrays; the feasible
+        changes of ``Z`` are shared by the samples with the same selection, ``Z`` and floors)."""
+        x = np.round(XS)
+        free = ~blocked
+        LO = self.lo_many(free)
+        on = x > 0.5
+        ax = x @ self.A.T
+        hi_gap, lo_gap = ax - self.hi, ax - LO
+        tol_feas = 1e-9 * (1.0 + np.abs(ax))
+        # valid-sign multipliers only: y > 0 on a tight cap, y < 0 on a tight floor
+        keep = ((np.abs(hi_gap) <= tol_feas) & (Y > 0)) | ((np.abs(lo_gap) <= tol_feas) & (Y < 0))
+        d = V - (Y * keep) @ self.A
+        best = np.einsum("ij,ij->i", V, x)
+        tol = TIE_MARGIN * np.maximum(1.0, np.abs(best))
+        sd = np.where(on, d, -d)  # >= tol: the column keeps x's value by at least the margin
+        good = free & (sd >= tol[:, None])
+        zmask = free & ~good
+        nz = zmask.sum(axis=1)
+        dmin = np.where(good, sd, np.inf).min(axis=1)
+        zsum = np.where(zmask, np.abs(d), 0.0).sum(axis=1)
+        proved = ~np.any(np.abs(XS - x) > 1e-7, axis=1) & ~np.any(on & ~free, axis=1)
+        proved &= ~np.any(hi_gap > 1e-9, axis=1) & ~np.any(lo_gap < -1e-9, axis=1)
+        proved &= (nz <= _MAX_Z) & ~(good.any(axis=1) & (dmin - zsum <= tol))
+        groups: dict[bytes, list[int]] = {}  # no feasible change of Z alone within the margin
+        for k in np.nonzero(proved & (nz > 0))[0].tolist():
+            groups.setdefault(on[k].tobytes() + zmask[k].tobytes() + LO[k].tobytes(), []).append(k)
+        for members in groups.values():
+            k = members[0]
+            delta, z = self._feasible_flips(on[k], ax[k], zmask[k], LO[k])
+            if len(delta):
+                proved[members] = ~np.any(V[np.ix_(np.array(members), z)] @ delta.T >= -tol[members, None], axis=1)
+        return x, proved
 
     def _multipliers(self, v: np.ndarray, cert: _Cert) -> np.ndarray | None:
         y = np.zeros(self.A.shape[0])
@@ -517,22 +614,36 @@ class _Model:
         if not self.certify(v, x, y):
             return "unproved", x
         if X is not None and (self.max_certs > 0 or not stack):  # the map y(w) needs the basis
-            basis = h.getBasis()
-            # (numpy compares the pybind enums far faster than a Python loop over them)
-            basic_cols = np.nonzero(np.asarray(basis.col_status) == self._basic)[0].astype(np.int64)
-            tight = np.nonzero(np.asarray(basis.row_status) != self._basic)[0].astype(np.int64)
-            if len(basic_cols) != len(tight):
-                return "proved", x
-            cert = _Cert(x, tight, basic_cols, None)
-            M = self.A[np.ix_(tight, basic_cols)]
-            try:
-                cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
-            except np.linalg.LinAlgError:
+            # the basis as its basic variables (a column j as j, row r's slack as -1 - r): far
+            # cheaper than the basis's status lists of pybind enums
+            status, bv = h.getBasicVariables()
+            cert = self.basis_cert(x, np.asarray(bv, dtype=np.int64) if status == self._ok else None, X)
+            if cert is None:
                 return "proved", x
             self.last_cert = cert
             if stack:
                 self._stack(cert)
         return "proved", x
+
+    def basis_cert(self, x: np.ndarray, bv: np.ndarray | None, X: np.ndarray) -> _Cert | None:
+        """The certificate of ``x`` with the multiplier map of the LP basis whose basic variables
+        are ``bv`` (HiGHS's numbering: a column ``j`` as ``j``, row ``r``'s slack as ``-1 - r``):
+        ``y_N = (M^-T X_B) w``; ``None`` when there is no square nonsingular ``M``."""
+        if bv is None:
+            return None
+        basic_cols = np.sort(bv[bv >= 0])
+        tight = np.ones(self.A.shape[0], dtype=bool)
+        tight[-1 - bv[bv < 0]] = False
+        tight = np.nonzero(tight)[0]
+        if len(basic_cols) != len(tight):
+            return None
+        cert = _Cert(x, tight, basic_cols, None)
+        M = self.A[np.ix_(tight, basic_cols)]
+        try:
+            cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
+        except np.linalg.LinAlgError:
+            return None
+        return cert
 
     #: the last integral LP optimum and its multipliers (for :meth:`solve_restricted`)
     last_lp: tuple[np.ndarray, np.ndarray] | None = None
@@ -541,10 +652,12 @@ class _Model:
     #: distinct selections decided on this model (incumbents for :meth:`fix_and_enumerate`)
     seen: OrderedDict[bytes, np.ndarray]
 
-    def remember(self, x: np.ndarray) -> None:
+    def remember(self, x: np.ndarray, key: bytes | None = None) -> None:
+        """Keep ``x`` (``key``: its on-mask's bytes) among the incumbents :attr:`seen`."""
         if not hasattr(self, "seen"):
             self.seen = OrderedDict()
-        key = (x > 0.5).tobytes()
+        if key is None:
+            key = (x > 0.5).tobytes()
         if key in self.seen:
             self.seen.move_to_end(key)
             return
@@ -593,14 +706,15 @@ class _Model:
         if len(F) > _MAX_FREE:
             return "unproved", None
         base = better.astype(float)
+        base[F] = 0.0
         pats = ((np.arange(2 ** len(F))[:, None] >> np.arange(len(F))) & 1).astype(float)
-        full = np.broadcast_to(base, (len(pats), len(base))).copy()
-        full[:, F] = pats
-        act = full @ self.A.T
+        # the rows' activities: the fixed columns' once, plus each pattern's on F alone
+        act = (self.A @ base)[None, :] + pats @ self.A[:, F].T
         feas = np.all((act <= self.hi + 1e-9) & (act >= self.lo - 1e-9), axis=1)
         if not feas.any():
             return "unproved", None
-        cand = full[feas]
+        cand = np.broadcast_to(base, (int(feas.sum()), len(base))).copy()
+        cand[:, F] = pats[feas]
         totals = cand @ v
         order = np.argsort(-totals, kind="stable")
         best = float(totals[order[0]])
@@ -955,47 +1069,110 @@ class FastStage:
             from scipy.spatial import cKDTree
 
             nbr = cKDTree(weights).query(weights, k=min(_NEIGHBOURS, S))[1]
-        for i in range(S):
-            if done[i]:
-                continue
-            model.set_free(~B[i])
+        batch = len(cand) > _MAX_ENUMERATE  # small programs: only near ties are left (one by one)
+        start = 0
+        while True:
             # the certificate's multiplier map is computed only when the cover test below will run
             paying = nbr is not None and (self._cover_tested < 20 or (self._cover_seen + 1) % 8 == 0
                                           or 200 * self._cover_hits >= len(cand) * self._cover_tested)
-            lp_before = self.stats.lp
-            out[i] = self._decide(model, V[i], X if paying else None, None if weights is None else weights[i],
-                                  partial(reference, i), screen=False,
-                                  priority=None if priority is None else partial(priority, i))
-            done[i] = True
-            cert = self.last_cert
+            # the next samples still open, in order: a batch is solved and certified at once
+            idx: list[int] = []
+            while start < S and len(idx) < (_BATCH if batch else 1):
+                if not done[start]:
+                    idx.append(start)
+                    done[start] = True
+                start += 1
+            if not idx:
+                break
+            certs: list[tuple[int, _Cert | None]] = []
+            decided = self._lp_batch(model, idx, V, B, X if paying else None) if batch else [None] * len(idx)
+            for i, got in zip(idx, decided, strict=True):
+                if got is not None:  # proved by its LP optimum's certificate
+                    x, cert = got
+                    out[i] = self._ids(model, x)
+                    self.stats.lp += 1
+                    self._cover_seen += 1
+                    certs.append((i, cert))
+                    continue
+                model.set_free(~B[i])
+                lp_before = self.stats.lp
+                out[i] = self._decide(model, V[i], X if paying else None, None if weights is None else weights[i],
+                                      partial(reference, i), screen=False,
+                                      priority=None if priority is None else partial(priority, i))
+                if self.stats.lp > lp_before:
+                    self._cover_seen += 1
+                certs.append((i, self.last_cert))
             # test certificates on the neighbours only while that pays: after the first 20 tests,
             # while they prove at least len(cand)/200 samples each (a test costs about as much as
             # len(cand)/200 solves); counted, not timed, so that the statistics are reproducible
             # (when it does not, every 8th LP certificate is still tested, so that a change is seen)
-            if self.stats.lp > lp_before:
-                self._cover_seen += 1
-            if cert is None or nbr is None or weights is None or not paying:
+            for i, cert in certs:
+                if cert is None or nbr is None or weights is None or not paying:
+                    continue
+                rest = nbr[i][~done[nbr[i]]]
+                if not len(rest):
+                    continue
+                self._cover_tested += 1
+                ok = model.cover(cert, V[rest], weights[rest], B[rest])
+                if ok.any():
+                    sel = self._ids(model, cert.x)
+                    for j in rest[ok]:
+                        out[j] = sel
+                    done[rest[ok]] = True
+                    self._cover_hits += int(ok.sum())
+                    self.stats.cone += int(ok.sum())
+        return out
+
+    @staticmethod
+    def _lp_batch(model: _Model, idx: list[int], V: np.ndarray, B: np.ndarray,
+                  X: np.ndarray | None) -> list[tuple[np.ndarray, _Cert | None] | None]:
+        """The LP of each sample ``idx`` (values ``V[i]``, blocked ``B[i]``), solved one after the
+        other (each warm from the last), then every optimum certified at once: the same test as
+        :meth:`_Model.certify` on arrays of samples. Per sample the proved selection and, with
+        ``X``, its certificate with a multiplier map (:meth:`_Model.solve_lp`); ``None`` where
+        the LP optimum is fractional or not proved (the sample then takes the one-by-one path)."""
+        b = len(idx)
+        m, n = model.A.shape
+        XS = np.zeros((b, n))
+        Y = np.zeros((b, m))
+        solved = np.zeros(b, dtype=bool)
+        bases: list[np.ndarray | None] = [None] * b
+        for k, i in enumerate(idx):
+            model.set_free(~B[i])
+            h = model._highs()
+            h.changeColsCost(n, model._idx, V[i])
+            h.run()
+            if h.getModelStatus() != model._optimal:
                 continue
-            rest = nbr[i][~done[nbr[i]]]
-            if not len(rest):
-                continue
-            self._cover_tested += 1
-            ok = model.cover(cert, V[rest], weights[rest], B[rest])
-            if ok.any():
-                sel = self._ids(model, cert.x)
-                for j in rest[ok]:
-                    out[j] = sel
-                done[rest[ok]] = True
-                self._cover_hits += int(ok.sum())
-                self.stats.cone += int(ok.sum())
+            sol = h.getSolution()
+            XS[k] = sol.col_value
+            Y[k] = sol.row_dual
+            solved[k] = True
+            if X is not None:
+                status, bv = h.getBasicVariables()
+                if status == model._ok:
+                    bases[k] = np.asarray(bv, dtype=np.int64)
+        x, proved = model.certify_many(V[idx], XS, Y, B[idx])
+        proved &= solved
+        out: list[tuple[np.ndarray, _Cert | None] | None] = [None] * b
+        for k in np.nonzero(proved)[0].tolist():
+            out[k] = (x[k], None if X is None else model.basis_cert(x[k], bases[k], X))
         return out
 
     @staticmethod
     def _ids(model: _Model, x: np.ndarray | None) -> tuple[str, ...]:
         if x is None:
             raise ValueError("a proved status comes with its selection")
-        model.remember(x)
-        return tuple(a for a, on in zip(model.ids, x > 0.5, strict=True) if on)
+        on = x > 0.5
+        key = on.tobytes()
+        model.remember(x, key)
+        ids = model._names.get(key)
+        if ids is None:
+            ids = tuple(a for a, o in zip(model.ids, on.tolist(), strict=True) if o)
+            if len(model._names) > 4096:
+                model._names.clear()
+            model._names[key] = ids
+        return ids
 
 
 def nondominated_selections(stage: Stage, applications: Mapping[str, Application], ids: Sequence[str],
