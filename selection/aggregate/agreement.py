@@ -134,10 +134,12 @@ def _anova_one_way(x: np.ndarray) -> dict:
     ki = present.sum(axis=1).astype(np.float64)
     N = ki.sum()
     n = len(ki)
-    means = np.where(ki > 0, np.nansum(x, axis=1) / np.maximum(ki, 1), 0.0)
-    grand = np.nansum(x) / N
+    # np.nansum's arrays (NaN as +0.0, the same layout) made once: the same sums, fewer passes
+    xz = np.where(present, x, 0.0)
+    means = np.where(ki > 0, xz.sum(axis=1) / np.maximum(ki, 1), 0.0)
+    grand = xz.sum() / N
     ss_b = (ki * (means - grand) ** 2).sum()
-    ss_w = np.nansum((x - means[:, None]) ** 2)
+    ss_w = np.where(present, (x - means[:, None]) ** 2, 0.0).sum()
     k0 = (N - (ki**2).sum() / N) / (n - 1)
     return {"n": n, "k": float(k0), "BMS": ss_b / (n - 1), "WMS": ss_w / (N - n), "df_b": n - 1, "df_w": N - n}
 

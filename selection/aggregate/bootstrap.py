@@ -76,7 +76,7 @@ def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarra
 
     A, m, C = filled.shape
     radix = m + 1  # a count is at most m
-    if radix ** m > _TABLE_CELLS:  # (9 experts or more on one application)
+    if radix ** m > _TABLE_CELLS:  # (8 experts or more on one application)
         return None
     power = radix ** np.arange(m, dtype=np.int32)
     sizes = {int(n): math.comb(2 * int(n) - 1, int(n)) if n else 1 for n in np.unique(n_a)}

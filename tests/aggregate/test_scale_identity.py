@@ -37,7 +37,6 @@ from selection.aggregate import (
 from selection.aggregate import bootstrap as bootstrap_module
 from selection.aggregate.agreement import (
     ICC_FORMS,
-    _anova_one_way,
     _anova_two_way,
     _chi2_sf,
     _f_sf,
@@ -75,9 +74,9 @@ _CHUNK_CELLS = 4_000_000  # the reference bootstrap's block size (the tests shri
 # The reference implementations (verbatim before the speed-up, renamed)
 # ---------------------------------------------------------------------------------------------
 
-# The engine's fit_additive and competition_ranks before the wave-3 speed-up (commit 24b12d5), verbatim:
+# The engine's fit_additive, _anova_one_way and competition_ranks before the wave-3 speed-up (24b12d5), verbatim:
 # the references below call these, not the engine's (which now share one design per criterion mask,
-# and sort without the stable argsort).
+# fill NaN once, and sort without the stable argsort).
 def ref_fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The engine's ``fit_additive`` before the wave-3 speed-up (docstring left out)."""
     if ridge < 0 or not np.isfinite(ridge):
@@ -101,6 +100,20 @@ def ref_fit_additive(x: np.ndarray, ridge: float = 1.0) -> tuple[np.ndarray, np.
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = np.where(n_a > 0, (m * (xz - beta[None, :])).sum(axis=1) / np.maximum(n_a, 1), np.nan)
     return alpha, beta
+
+
+def ref_anova_one_way(x: np.ndarray) -> dict:
+    """The engine's ``_anova_one_way`` before the wave-3 speed-up (docstring left out)."""
+    present = ~np.isnan(x)
+    ki = present.sum(axis=1).astype(np.float64)
+    N = ki.sum()
+    n = len(ki)
+    means = np.where(ki > 0, np.nansum(x, axis=1) / np.maximum(ki, 1), 0.0)
+    grand = np.nansum(x) / N
+    ss_b = (ki * (means - grand) ** 2).sum()
+    ss_w = np.nansum((x - means[:, None]) ** 2)
+    k0 = (N - (ki**2).sum() / N) / (n - 1)
+    return {"n": n, "k": float(k0), "BMS": ss_b / (n - 1), "WMS": ss_w / (N - n), "df_b": n - 1, "df_w": N - n}
 
 
 def ref_competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
@@ -231,7 +244,7 @@ def ref_icc(ratings, form: str = "ICC2k", *, confidence: float = 0.95) -> pd.Ser
         if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
             raise PanelError(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
                                      f"or more experts; found {len(counts)} application(s)"))
-        a = _anova_one_way(x)
+        a = ref_anova_one_way(x)
         n_exp = x.shape[1]
     else:
         x = x[~np.isnan(x).any(axis=1)]
@@ -907,3 +920,16 @@ def test_bootstrap_of_an_application_scored_by_many_experts_uses_the_products():
     assert bootstrap_module._resample_table(np.nan_to_num(x[:, :20]), ~np.isnan(x[:, :20]), x[:, 0],
                                             (~np.isnan(x[:, :20, 0])).sum(axis=1)) is None
     same_array(bootstrap_cube(x, 5, np.random.default_rng(2)), ref_bootstrap_cube(x, 5, np.random.default_rng(2)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), per_app=st.integers(2, 5), abstain=st.sampled_from([0.0, 0.2]),
+       step=st.sampled_from([0.5, 0.1]), layout=st.sampled_from(["C", "F"]))
+def test_one_way_anova_is_the_plain_one(seed, per_app, abstain, step, layout):
+    """Scores off the grid too (sums in a fixed order), either memory layout, rows without scores."""
+    from selection.aggregate.agreement import _anova_one_way
+
+    x = sparse_cube(seed, A=40, E=9, C=1, per_app=per_app, abstain=abstain, step=step)[:, :, 0]
+    x = x + np.where(np.isnan(x), np.nan, 1 / 3) if step == 0.1 else x
+    x = np.asfortranarray(x) if layout == "F" else np.ascontiguousarray(x)
+    assert _anova_one_way(x) == ref_anova_one_way(x)
