@@ -90,7 +90,8 @@ def forced_in_value(inp: StageInput, a: str, solver: str, *,
     j = ids.index(a)
     k = len(values)
     found: tuple[np.ndarray, float] | None
-    proved = screen.core.solve({j: 1.0}) if screen is not None and solver == "highs" else None
+    proved = screen.core.solve({j: 1.0}) if screen is not None and solver == "highs" and \
+        screen.core.worth_trying() else None
     if proved is not None:
         x = proved[1]
         found = None if x is None else (x, math.fsum(values[x[:k] > 0.5]))

@@ -353,11 +353,27 @@ class LexCore:
         self.binary = bool(np.all(np.asarray(m.integer, dtype=bool))) and \
             bool(np.all(np.asarray(m.lower) >= 0.0)) and bool(np.all(np.asarray(m.upper) <= 1.0))
         self.relaxation: WarmRelaxation | None = None
+        self.proved = 0  # answers proved by the listing, and left to the full solve
+        self.gave_up = 0
 
     def solve(self, fix: dict[int, float] | None = None) -> tuple[str, np.ndarray | None] | None:
         """The lexicographically best optimal point with the variables of ``fix`` fixed:
         ``("optimal", x)``, ``("infeasible", None)`` when every point was listed and none keeps
         every row, or ``None`` when not proved this way (not 0-1, no LP optimum, too many sets)."""
+        out = self._solve(fix)
+        if out is None:
+            self.gave_up += 1
+        else:
+            self.proved += 1
+        return out
+
+    def worth_trying(self) -> bool:
+        """Whether to try :meth:`solve` again for another fixing: not after three answers in a row
+        were left unproved with none proved (a program full of exact ties, where every listing would
+        run to its limit before the full solve; the answers do not depend on it)."""
+        return self.gave_up < 3 or self.proved > 0
+
+    def _solve(self, fix: dict[int, float] | None) -> tuple[str, np.ndarray | None] | None:
         if not self.binary or self.n == 0 or not self.m.rows:
             return None
         if self.relaxation is None:

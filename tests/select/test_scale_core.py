@@ -127,7 +127,11 @@ def test_lex_core_gives_up_rather_than_guess():
     m.add_vars(n, cost=[5.0] * n)
     m.add_row(list(range(n)), [2.0] * n, upper=13.0)  # LP 32.5, integer 30: every 6-subset ties
     priority = np.arange(n)
-    assert LexCore(m, np.full(n, 5.0), priority, max_points=8).solve() is None
+    small = LexCore(m, np.full(n, 5.0), priority, max_points=8)
+    for _ in range(3):
+        assert small.worth_trying()
+        assert small.solve() is None
+    assert not small.worth_trying()  # three unproved in a row: the what-ifs go straight to the full solve
     got = LexCore(m, np.full(n, 5.0), priority).solve()
     assert got is not None and got[0] == "optimal"
     np.testing.assert_array_equal(got[1], [1.0] * 6 + [0.0] * (n - 6))  # the six best-ranked
