@@ -33,6 +33,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.errors import InputError, Problem, ScoreSheetError
-from selection.io.csvfile import gc_paused
+from selection.io.csvfile import gc_paused, split_plain_columns
 from selection.io.export import neutralise, write_csv
 from selection.io.scores import (
     SCORE_SUFFIXES,
@@ -161,12 +162,29 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
             f"the store's header is {', '.join(header) or '(empty)'}; expected "
             f"{', '.join(STORE_COLUMNS)}", file=name, row=1,
             hint="do not edit the store by hand; restore it or import the files again"))]
+    if '"' not in text and "\r" not in text and not text.endswith("\n\n"):  # csv.reader's records, split
+        plain = split_plain_columns(text, name=name)
+        clean = _clean_store(plain[2], root, ctx) if plain is not None else None
+        if clean is not None:
+            return clean, []
+    records: Iterator[list[str]]
+    try:
+        every = list(reader)
+    except csv.Error:  # the row-by-row reading below meets it where it is
+        records = csv.reader(io.StringIO(text, newline=""))
+        next(records)
+    else:
+        if every and set(map(len, every)) == {len(STORE_COLUMNS)}:
+            clean = _clean_store(list(map(list, zip(*every, strict=True))), root, ctx)
+            if clean is not None:
+                return clean, []
+        records = iter(every)
     problems: list[tuple[str | None, Problem]] = []
     rows = []
     checked: dict[str, str | None] = {}
     parsed: dict[tuple[str, str], tuple[float | None, bool, str | None]] = {}
     crit_ids = set(ctx.catalogue.criterion_ids)
-    for line, rec in enumerate(reader, start=2):
+    for line, rec in enumerate(records, start=2):
         if len(rec) != len(STORE_COLUMNS):
             problems.append((None, Problem(f"{len(rec)} values, expected {len(STORE_COLUMNS)}",
                                            file=name, row=line)))
@@ -213,6 +231,39 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     frame = pd.DataFrame(rows, columns=STORE_COLUMNS)
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
     return frame, problems
+
+
+def _clean_store(columns: list[list[str]], root: Path, ctx: ScoreContext) -> pd.DataFrame | None:
+    """:func:`read_store`'s frame of the store's columns (one list each, of its rows' values),
+    when no row has a problem, checked column-wise (each distinct id, score text x criterion and
+    archived original once); ``None`` when a row may have one (then the rows are read one by one,
+    each problem worded)."""
+    if len(columns) != len(STORE_COLUMNS) or not columns[0]:
+        return None
+    e, a, c, score_text, abstained_text, comment, src, sha, sheet, cell, original = columns
+    crit_ids = set(ctx.catalogue.criterion_ids)
+    if (not ctx.experts.keys() >= set(e) or not ctx.applications.keys() >= set(a) or not crit_ids >= set(c)
+            or not {"True", "False"} >= set(abstained_text)):
+        return None
+    abstained = [t == "True" for t in abstained_text]
+    parsed = {p: score_cell(p[0], p[1], ctx)
+              for p in {(t, k) for t, k, ab in zip(score_text, c, abstained, strict=True) if not ab}}
+    if any(msg for _, _, msg in parsed.values()):
+        return None
+    recorded: dict[str, set[str]] = {}
+    for path, digest in {*zip(src, sha, strict=True)}:
+        recorded.setdefault(path, set()).add(digest)
+    for path, digests in recorded.items():  # every archived original there, as imported
+        p = Path(root) / path
+        if (symlink_problem(root, p) is not None or not p.is_file()
+                or digests != {hashlib.sha256(p.read_bytes()).hexdigest()}):
+            return None
+    value = {p: x[0] for p, x in parsed.items()}
+    score = [None if ab else value[(t, k)] for t, k, ab in zip(score_text, c, abstained, strict=True)]
+    values: list[list[Any]] = [e, a, c, score, abstained, comment, src, sha, sheet, cell, original]
+    frame = pd.DataFrame(dict(zip(STORE_COLUMNS, values, strict=True)))
+    frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
+    return frame
 
 
 def _empty_store() -> pd.DataFrame:

@@ -262,3 +262,52 @@ def test_outside_assignment_equals_plain_loop(example_stage1, n):
             if s == s and a not in assignments.get(e, frozenset())]
     assert int(got["n_scores"].sum()) == len(want)
     assert set(zip(got[ev.EXPERT], got[ev.APPLICATION], strict=True)) == set(want)
+
+
+# --- the imported-scores store read column-wise equals the row-by-row reading -------------------
+
+@SETTINGS
+@given(data=st.data(), n=st.integers(0, 12), faulty=st.booleans(), crlf=st.booleans())
+def test_store_column_wise_equals_row_by_row(tmp_path_factory, monkeypatch, kp, data, n, faulty, crlf):
+    import hashlib
+
+    ctx = kp[1]
+    root = tmp_path_factory.mktemp("call")
+    archived = {}
+    for k in range(2):
+        f = root / "scores" / "stage1-imported" / f"x{k}" / f"e{k}.csv"
+        f.parent.mkdir(parents=True)
+        f.write_bytes(f"original {k}\n".encode())
+        archived[f.relative_to(root).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+    if faulty and data.draw(st.booleans()):
+        (root / next(iter(archived))).write_bytes(b"changed\n")
+    experts = sorted(ctx.experts) + (["E99", ""] if faulty else [])
+    apps = sorted(ctx.applications) + (["KP-99"] if faulty else [])
+    crits = list(ctx.catalogue.criterion_ids) + (["nope"] if faulty else [])
+    rows = []
+    for _ in range(n):
+        src = data.draw(st.sampled_from(sorted(archived) + (["scores/stage1-imported/gone.csv"] if faulty else [])))
+        row = [data.draw(st.sampled_from(experts)), data.draw(st.sampled_from(apps)), data.draw(st.sampled_from(crits)),
+               data.draw(st.sampled_from(["3", "4.5", "", "2,5"] + (["9", "x"] if faulty else []))),
+               data.draw(st.sampled_from(["True", "False", "False"] + (["maybe"] if faulty else []))),
+               data.draw(st.sampled_from(["", "ok", "a, b", 'say "hi"'] if data.draw(st.booleans()) else [""])),
+               src, archived.get(src, "0" * 64), "", "D7", "e.csv"]
+        if faulty and data.draw(st.booleans()):
+            row = row[:data.draw(st.integers(1, len(row)))]
+        rows.append(row)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if crlf else "\n").writerows([store.STORE_COLUMNS, *rows])
+    text = out.getvalue() + (data.draw(st.sampled_from(["", "\n"])) if faulty else "")
+    (root / "scores" / "stage1-imported.csv").write_text(text, encoding="utf-8", newline="")
+
+    def outcome():
+        frame, problems = store.read_store(root, "scores", 1, ctx)
+        return frame, [(e, str(p)) for e, p in problems]
+
+    fast = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(store, "_clean_store", lambda *a: None)
+        ref = outcome()
+    assert fast[1] == ref[1]
+    pd.testing.assert_frame_equal(fast[0], ref[0], check_exact=True)
+    assert list(fast[0].dtypes) == list(ref[0].dtypes)
