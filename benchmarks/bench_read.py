@@ -4,7 +4,9 @@ baseline measured in the same run: pandas' C engine reading every CSV of the cal
 (``pd.read_csv(dtype=str, keep_default_na=False)``), which checks nothing.
 
 Also times the engine with its score files read row by row (``scores._reference_only``: the
-reader every faulty file still goes through), to show what the column-wise path saves.
+reader every faulty file still goes through), to show what the column-wise path saves, and the
+same call with its stage-1 scores imported (``selection import``: the store, which is what a real
+call's run reads), its lean baseline reading the store's CSV too.
 
     .venv/bin/python benchmarks/bench_read.py [--sizes 2000,20000] [--repeat 1]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import callgen  # noqa: E402
 
 from selection.io import scores  # noqa: E402
+from selection.io.store import apply_import, call_context, loose_score_files, plan_import  # noqa: E402
 from selection.pipeline import load_call_folder  # noqa: E402
 
 
@@ -47,6 +51,18 @@ def _row_by_row(folder: Path) -> None:
         scores._reference_only = False
 
 
+def _imported(folder: Path, target: Path) -> Path:
+    """A copy of the call whose stage-1 score files are imported into the store (not timed)."""
+    shutil.copytree(folder, target)
+    inbox = target.parent / f"{target.name}-inbox"
+    inbox.mkdir()
+    for f in loose_score_files(target, "scores", 1):
+        f.rename(inbox / f.name)
+    _call, ctx = call_context(target, 1)
+    apply_import(plan_import(target, "scores", 1, ctx, sorted(inbox.iterdir())))
+    return target
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,20000")
@@ -55,16 +71,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp:
         for n in [int(s) for s in args.sizes.split(",") if s]:
             folder = callgen.write_call(Path(tmp) / f"call{n}", n)
+            stored = _imported(folder, Path(tmp) / f"stored{n}")
             runs = {"engine": lambda folder=folder: load_call_folder(folder),
                     "engine, scores row by row": lambda folder=folder: _row_by_row(folder),
-                    "lean: pandas C engine, no checks": lambda folder=folder: _lean(folder)}
+                    "lean: pandas C engine, no checks": lambda folder=folder: _lean(folder),
+                    "engine, stage 1 imported (store)": lambda stored=stored: load_call_folder(stored),
+                    "lean, stage 1 imported (store)": lambda stored=stored: _lean(stored)}
             got = {k: [_timed(f) for _ in range(args.repeat)] for k, f in runs.items()}
-            base_cpu = statistics.median(c for _, c in got["lean: pandas C engine, no checks"])
             print(f"N = {n:,} applications ({n * 3 * 14:,} scores), load {os.getloadavg()[0]:.1f}")
             for k, times in got.items():
+                lean = "lean, stage 1 imported (store)" if "store" in k else "lean: pandas C engine, no checks"
+                base_cpu = statistics.median(c for _, c in got[lean])
                 wall = statistics.median(w for w, _ in times)
                 cpu = statistics.median(c for _, c in times)
-                print(f"  {k:34s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  {cpu / base_cpu:5.1f}x the lean CPU")
+                print(f"  {k:34s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  {cpu / base_cpu:5.1f}x the lean CPU"
+                      f"  (load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":
