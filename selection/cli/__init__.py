@@ -121,7 +121,7 @@ def _bug(exc: BaseException) -> int:
 
 #: Environment variables that set how many threads a BLAS library (OpenBLAS, MKL, OpenMP builds)
 #: starts when numpy is first imported.
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def _one_blas_thread() -> None:
@@ -136,7 +136,7 @@ def _one_blas_thread() -> None:
     """
     if "numpy" in sys.modules:  # called from Python with numpy loaded: too late, and not ours to change
         return
-    for var in BLAS_THREADS:
+    for var in _BLAS_THREADS:
         os.environ.setdefault(var, "1")
 
 
