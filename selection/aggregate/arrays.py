@@ -126,3 +126,21 @@ def aggregate_kernel(x: np.ndarray, method: str = "mean", trim: float = 0.1, axi
         upper = np.take_along_axis(cs, (k - cut)[..., None], axis=-1)[..., 0]
         lower = np.take_along_axis(cs, cut[..., None], axis=-1)[..., 0]
         return np.where(k > 0, (upper - lower) / np.maximum(k - 2 * cut, 1), np.nan)
+
+
+def _exact_sums(filled: np.ndarray, slots: int) -> bool:
+    """Whether every sum of at most ``slots`` draws of the values ``filled`` (each drawn value
+    weighted by a whole count, any order of the additions) is exact in float64: all values are
+    whole multiples of one power of two (scores on a whole, half- or quarter-point grid) small
+    enough that no such sum needs more than 53 bits. Then each replicate's mean is the same double
+    whichever way it is summed -- the matrix product's way, a table's, or numpy's pairwise sums."""
+    if not np.isfinite(filled).all():
+        return False
+    top = float(np.abs(filled).max()) if filled.size else 0.0
+    for bits in range(0, 31):
+        scaled = filled * 2.0 ** bits  # exact: a power of two
+        if top * 2.0 ** bits * max(slots, 1) >= 2.0 ** 53:
+            return False
+        if (scaled == np.floor(scaled)).all():
+            return True
+    return False

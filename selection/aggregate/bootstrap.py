@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
-from selection.aggregate.arrays import AGGREGATIONS, PanelError, aggregate_kernel, score_cube
+from selection.aggregate.arrays import (
+    AGGREGATIONS,
+    PanelError,
+    _exact_sums,
+    aggregate_kernel,
+    score_cube,
+)
 from selection.errors import Problem
 from selection.rank import competition_ranks, reflect_costs
 from selection.rank._common import benefit_mask
@@ -41,24 +47,6 @@ _CHUNK_CELLS = 4_000_000
 #: Largest table of resample means (:func:`_resample_table`: application x possible resample x
 #: criterion cells) the mean bootstrap looks its replicates up in; beyond it, matrix products.
 _TABLE_CELLS = 8_000_000
-
-
-def _exact_sums(filled: np.ndarray, slots: int) -> bool:
-    """Whether every sum of at most ``slots`` draws of the values ``filled`` (each drawn value
-    weighted by a whole count, any order of the additions) is exact in float64: all values are
-    whole multiples of one power of two (scores on a whole, half- or quarter-point grid) small
-    enough that no such sum needs more than 53 bits. Then each replicate's mean is the same double
-    whichever way it is summed -- the matrix product's way or a table's."""
-    if not np.isfinite(filled).all():
-        return False
-    top = float(np.abs(filled).max()) if filled.size else 0.0
-    for bits in range(0, 31):
-        scaled = filled * 2.0 ** bits  # exact: a power of two
-        if top * 2.0 ** bits * max(slots, 1) >= 2.0 ** 53:
-            return False
-        if (scaled == np.floor(scaled)).all():
-            return True
-    return False
 
 
 def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarray, n_a: np.ndarray

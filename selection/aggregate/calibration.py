@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
-from selection.aggregate.arrays import PanelError, ScoreCube, expert_rows, score_cube
+from selection.aggregate.arrays import PanelError, ScoreCube, _exact_sums, expert_rows, score_cube
 from selection.errors import Problem
 from selection.schema import LENIENCY_BAND
 
@@ -389,7 +389,16 @@ def _leniency(cube: ScoreCube, effects: np.ndarray) -> pd.DataFrame:
     rows = []
     present = ~np.isnan(x)
     n_ac = present.sum(axis=1)  # (A, C)
-    s_ac = np.where(present, x, 0.0).sum(axis=1)
+    scored = present.any(axis=2)
+    m = int(scored.sum(axis=1).max(initial=0))
+    if C > 1 and _exact_sums(x[present], m):
+        # scores on a grid: the few experts of each application summed (exact sums, the same doubles
+        # in any order) instead of the whole expert axis (0.7 s at 20,000 x 200 x 8)
+        order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored first
+        slots = np.take_along_axis(x, order[:, :, None], axis=1)
+        s_ac = np.where(np.isnan(slots), 0.0, slots).sum(axis=1)
+    else:
+        s_ac = np.where(present, x, 0.0).sum(axis=1)
     # each criterion's spread over every score given, once (not once per expert)
     col_sd = []
     for c in range(C):

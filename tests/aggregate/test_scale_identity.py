@@ -933,3 +933,21 @@ def test_one_way_anova_is_the_plain_one(seed, per_app, abstain, step, layout):
     x = x + np.where(np.isnan(x), np.nan, 1 / 3) if step == 0.1 else x
     x = np.asfortranarray(x) if layout == "F" else np.ascontiguousarray(x)
     assert _anova_one_way(x) == ref_anova_one_way(x)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), C=st.integers(1, 3), step=st.sampled_from([0.5, 0.1]),
+       negative_zero=st.booleans())
+def test_leniency_sums_on_and_off_the_grid_are_the_plain_ones(seed, C, step, negative_zero, tmp_path_factory):
+    """Each application's score sums over its few experts (scores on a grid) or over the whole expert
+    axis (off it; and with one criterion numpy sums that axis pairwise): the plain table either way."""
+    x = sparse_cube(seed, A=30, E=40, C=C, per_app=3, abstain=0.1, step=step)
+    if step == 0.1:
+        x = x + np.where(np.isnan(x), np.nan, 1 / 3)
+    if negative_zero:
+        x[~np.isnan(x) & (x == 0.0)] = -0.0
+    cube = labelled(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        new, ref = calibrate_cube(cube, "additive"), ref_calibrate_cube(cube, "additive")
+    same_frame(leniency_table(new), ref_leniency_table(ref), tmp_path_factory.mktemp("len"))
