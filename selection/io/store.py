@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
@@ -155,6 +156,12 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     except UnicodeDecodeError:
         return _empty_store(), [(None, Problem("the store is not UTF-8 text", file=name,
                                                hint="restore it from a backup or import again"))]
+    if ('"' not in text and "\r" not in text and not text.endswith("\n\n")  # csv.reader's records, split
+            and text[:text.find("\n")].split(",") == STORE_COLUMNS):
+        plain = split_plain_columns(text, name=name)
+        clean = _clean_store(plain[2], root, ctx) if plain is not None else None
+        if clean is not None:
+            return clean, []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
     if header != STORE_COLUMNS:
@@ -162,11 +169,6 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
             f"the store's header is {', '.join(header) or '(empty)'}; expected "
             f"{', '.join(STORE_COLUMNS)}", file=name, row=1,
             hint="do not edit the store by hand; restore it or import the files again"))]
-    if '"' not in text and "\r" not in text and not text.endswith("\n\n"):  # csv.reader's records, split
-        plain = split_plain_columns(text, name=name)
-        clean = _clean_store(plain[2], root, ctx) if plain is not None else None
-        if clean is not None:
-            return clean, []
     records: Iterator[list[str]]
     try:
         every = list(reader)
@@ -245,11 +247,16 @@ def _clean_store(columns: list[list[str]], root: Path, ctx: ScoreContext) -> pd.
     if (not ctx.experts.keys() >= set(e) or not ctx.applications.keys() >= set(a) or not crit_ids >= set(c)
             or not {"True", "False"} >= set(abstained_text)):
         return None
-    abstained = [t == "True" for t in abstained_text]
-    parsed = {p: score_cell(p[0], p[1], ctx)
-              for p in {(t, k) for t, k, ab in zip(score_text, c, abstained, strict=True) if not ab}}
-    if any(msg for _, _, msg in parsed.values()):
-        return None
+    n = len(e)
+    abstained = np.fromiter(map("True".__eq__, abstained_text), dtype=bool, count=n)
+    texts, criteria = list(set(score_text)), list(set(c))  # each distinct pair parsed once, found by codes
+    pair = (_codes(score_text, texts) * len(criteria) + _codes(c, criteria))
+    value = np.full(len(texts) * len(criteria), np.nan)
+    for k in np.unique(pair[~abstained]).tolist():
+        x, _, msg = score_cell(texts[k // len(criteria)], criteria[k % len(criteria)], ctx)
+        if msg:
+            return None
+        value[k] = np.nan if x is None else x
     recorded: dict[str, set[str]] = {}
     for path, digest in {*zip(src, sha, strict=True)}:
         recorded.setdefault(path, set()).add(digest)
@@ -258,12 +265,18 @@ def _clean_store(columns: list[list[str]], root: Path, ctx: ScoreContext) -> pd.
         if (symlink_problem(root, p) is not None or not p.is_file()
                 or digests != {hashlib.sha256(p.read_bytes()).hexdigest()}):
             return None
-    value = {p: x[0] for p, x in parsed.items()}
-    score = [None if ab else value[(t, k)] for t, k, ab in zip(score_text, c, abstained, strict=True)]
-    values: list[list[Any]] = [e, a, c, score, abstained, comment, src, sha, sheet, cell, original]
+    score = np.where(abstained, np.nan, value[pair])
+    values: list[Any] = [e, a, c, [None] * n if np.isnan(score).all() else score,  # as rows of None make it
+                         abstained, comment, src, sha, sheet, cell, original]
     frame = pd.DataFrame(dict(zip(STORE_COLUMNS, values, strict=True)))
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
     return frame
+
+
+def _codes(values: list[str], distinct: list[str]) -> np.ndarray:
+    """Each of ``values``' index in ``distinct``."""
+    index = {v: i for i, v in enumerate(distinct)}
+    return np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
 
 
 def _empty_store() -> pd.DataFrame:

@@ -283,7 +283,7 @@ def test_store_column_wise_equals_row_by_row(tmp_path_factory, monkeypatch, kp, 
         (root / next(iter(archived))).write_bytes(b"changed\n")
     experts = sorted(ctx.experts) + (["E99", ""] if faulty else [])
     apps = sorted(ctx.applications) + (["KP-99"] if faulty else [])
-    crits = list(ctx.catalogue.criterion_ids) + (["nope"] if faulty else [])
+    crits = list(ctx.catalogue.criterion_ids)[:2] + (["nope"] if faulty else [])  # few: pairs repeat
     rows = []
     for _ in range(n):
         src = data.draw(st.sampled_from(sorted(archived) + (["scores/stage1-imported/gone.csv"] if faulty else [])))
@@ -311,3 +311,22 @@ def test_store_column_wise_equals_row_by_row(tmp_path_factory, monkeypatch, kp, 
     assert fast[1] == ref[1]
     pd.testing.assert_frame_equal(fast[0], ref[0], check_exact=True)
     assert list(fast[0].dtypes) == list(ref[0].dtypes)
+
+
+def test_store_abstention_beside_the_same_score_text(tmp_path, kp):
+    """An abstention keeps no score even where a non-abstained row has the same text and criterion."""
+    import hashlib
+
+    ctx = kp[1]
+    f = tmp_path / "scores" / "stage1-imported" / "x" / "e.csv"
+    f.parent.mkdir(parents=True)
+    f.write_bytes(b"original\n")
+    src, digest = f.relative_to(tmp_path).as_posix(), hashlib.sha256(b"original\n").hexdigest()
+    e, a, c = sorted(ctx.experts)[0], sorted(ctx.applications)[0], ctx.catalogue.criterion_ids[0]
+    rows = [[e, a, c, "3", ab, "", src, digest, "", "D7", "e.csv"] for ab in ("True", "False")]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([store.STORE_COLUMNS, *rows])
+    (tmp_path / "scores" / "stage1-imported.csv").write_text(out.getvalue(), encoding="utf-8")
+    frame, problems = store.read_store(tmp_path, "scores", 1, ctx)
+    assert problems == [] and frame[ev.SCORE].isna().tolist() == [True, False]
+    assert frame[ev.SCORE].iloc[1] == 3.0 and frame[ev.ABSTAINED].tolist() == [True, False]
