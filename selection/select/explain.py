@@ -26,7 +26,9 @@ A claim that fails its check raises :class:`~selection.errors.SolverError` inste
 
 The claims use running totals per rule (one pass over the selection), so explaining a
 20,000-application stage stays linear in the number of applications and rules; only the cost of
-forcing a ranking deviation in needs a solve.
+forcing a ranking deviation in needs a solve: one warm LP relaxation shared by every what-if and an
+exact listing of what its bound leaves possible (:class:`~selection.select.milp.LexCore`), branch
+and bound only when that listing would be too long.
 """
 
 from __future__ import annotations

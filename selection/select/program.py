@@ -15,12 +15,13 @@ bound rows (Kellerer, H., Pferschy, U. & Pisinger, D. (2004). *Knapsack Problems
 doi:10.1007/978-3-540-24777-7). It is solved exactly (zero optimality gap); the selection found is
 then checked against every rule in exact arithmetic.
 
-Ties between optimal selections are broken by rank: a second solve keeps the optimal value and
-maximises ``sum (n + 1 - rank_i) x_i``, preferring higher-ranked applications. Two optimal
-selections with the same rank sum (e.g. ranks {1, 4} and {2, 3}, possible only when their values
-tie exactly too) are not separated by this pass; the solver then picks one, the same one every run
-for a given solver and version. Should the solver's tolerance let that pass slip below the
-optimum, the first-pass selection is kept.
+Ties between optimal selections are broken lexicographically by rank: among the optimal
+selections, the one whose best-ranked differing application ranks higher (:func:`solve_with_ties`).
+With HiGHS this is usually proved without branch and bound, by one LP relaxation's Lagrangian bound
+and an exact listing of every selection it leaves possible
+(:class:`~selection.select.milp.LexCore`); otherwise one exact solve of the value and the rank sum
+is followed by sequential fixing of the candidates in rank order (:func:`lex_refine`). The result is
+the same for every solver and version.
 
 When no selection satisfies every rule, :func:`explain_infeasible` names the rules that conflict
 (an irreducible infeasible subset, found with the deletion filter of Chinneck, J. W. &
