@@ -270,8 +270,9 @@ def ranking_problems(folder: CallFolder) -> list[Problem]:
 def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
     """``(application, experts who scored it)`` for each of ``ids`` scored by fewer than ``need``
     experts (abstentions do not count), in id order."""
-    scored = evaluation[evaluation[ev.SCORE].notna()]
-    pairs = set(zip(scored[ev.APPLICATION].tolist(), scored[ev.EXPERT].tolist(), strict=True))
+    scored = evaluation[ev.SCORE].notna().to_numpy()
+    pairs = set(zip(evaluation[ev.APPLICATION].to_numpy()[scored].tolist(),
+                    evaluation[ev.EXPERT].to_numpy()[scored].tolist(), strict=True))
     counts = Counter(a for a, _ in pairs)  # distinct experts per application, as pandas' nunique
     return [(a, counts[a]) for a in sorted(ids) if counts[a] < need]
 
