@@ -64,7 +64,7 @@ def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarra
 
     A, m, C = filled.shape
     radix = m + 1  # a count is at most m
-    if radix ** m > _TABLE_CELLS:  # (8 experts or more on one application)
+    if radix ** m > _TABLE_CELLS or C == 0:  # (8 experts or more on one application)
         return None
     power = radix ** np.arange(m, dtype=np.int32)
     sizes = {int(n): math.comb(2 * int(n) - 1, int(n)) if n else 1 for n in np.unique(n_a)}
@@ -80,7 +80,7 @@ def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarra
         local[counts @ power] = np.arange(sizes[n])
         patterns[n] = counts
     per_app = np.array([sizes[int(n)] for n in n_a], dtype=np.int64)
-    base = np.concatenate([[0], np.cumsum(per_app)[:-1]]).astype(np.int64)
+    base = np.cumsum(per_app) - per_app  # each application's first row
     table = np.empty((int(per_app.sum()), C))
     for n, counts in patterns.items():
         apps = np.nonzero(n_a == n)[0]

@@ -951,3 +951,25 @@ def test_leniency_sums_on_and_off_the_grid_are_the_plain_ones(seed, C, step, neg
         warnings.simplefilter("ignore", CalibrationWarning)
         new, ref = calibrate_cube(cube, "additive"), ref_calibrate_cube(cube, "additive")
     same_frame(leniency_table(new), ref_leniency_table(ref), tmp_path_factory.mktemp("len"))
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 2), (4, 0, 2), (4, 3, 0), (1, 1, 1)])
+def test_bootstrap_of_empty_axes_is_the_plain_one(shape):
+    x = np.full(shape, np.nan)
+    x[...] = 2.0 if x.size else np.nan
+    same_array(bootstrap_cube(x, 5, np.random.default_rng(1)), ref_bootstrap_cube(x, 5, np.random.default_rng(1)))
+
+
+def test_rank_intervals_of_no_application_are_the_plain_ones(h, tmp_path):
+    cat = h.make_catalogue(["c0", "c1"])
+    e = h.long_table(sparse_cube(1, A=4, E=3, C=2)).iloc[:0]
+    outcomes = []
+    for fn in (rank_intervals, ref_rank_intervals):
+        try:
+            outcomes.append(fn(e, cat, 5, np.random.default_rng(0), top_k=2))
+        except Exception as exc:  # noqa: BLE001 - the same failure either way
+            outcomes.append((type(exc), str(exc)))
+    if isinstance(outcomes[0], pd.DataFrame):
+        same_frame(outcomes[0], outcomes[1], tmp_path)
+    else:
+        assert outcomes[0] == outcomes[1]
