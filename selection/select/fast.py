@@ -36,9 +36,11 @@ weights.
 
 **Batches.** The samples still open are taken 32 at a time: their LPs are solved one after the
 other (each warm from the last; the basis read as its basic variables), then all optima are
-certified at once in arrays (:meth:`_Model.certify_many`, the test of :meth:`_Model.certify`),
-the feasible changes of the degenerate columns ``Z`` computed once per selection, ``Z`` and
-floors. Only a sample whose optimum is fractional or not proved takes the one-by-one path.
+certified at once in arrays (:meth:`_Model.certify_many`, the test of :meth:`_Model.certify`;
+the changes of the degenerate columns ``Z`` for all samples with as many of them at once).
+Only a sample whose optimum is fractional or not proved takes the one-by-one path. While
+certificates are tested on neighbours, batches are taken in sample order (far apart); otherwise
+along a nearest-neighbour tour of the weights, so that each LP starts near its optimum.
 
 **Small programs** (at most 12 free applications, e.g. 5 of 8 in stage 2) are enumerated
 exhaustively once per candidate set; the best selection is accepted when the second best is
@@ -96,6 +98,27 @@ _NEIGHBOURS = 48  #: a new certificate is tested on this many nearest weight sam
 _MAX_SEEN = 256  #: earlier selections kept per model as incumbents for reduced-cost fixing
 _MAX_FREE = 14  #: columns left free after reduced-cost fixing that are enumerated (2^14 selections)
 _BATCH = 32  #: samples whose LPs are solved one after the other and then certified at once
+
+
+def _tour(nbr: np.ndarray) -> np.ndarray:
+    """A greedy nearest-neighbour tour of the samples (``nbr``: each sample's nearest samples,
+    itself first): from each sample to its nearest one not yet visited, else to the first
+    unvisited in sample order."""
+    S = len(nbr)
+    seen = np.zeros(S, dtype=bool)
+    out = np.empty(S, dtype=np.int64)
+    i = nxt = 0
+    for k in range(S):
+        out[k] = i
+        seen[i] = True
+        near = nbr[i][~seen[nbr[i]]]
+        if len(near):
+            i = int(near[0])
+            continue
+        while nxt < S and seen[nxt]:
+            nxt += 1
+        i = nxt
+    return out
 
 
 def solve_naive(inp: StageInput, solver: str = "cbc") -> tuple[str, ...] | None:
@@ -489,8 +512,8 @@ class _Model:
                      blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`certify` for many samples at once: the LP optima ``XS`` (rows), their multipliers
         ``Y``, the values ``V`` and the blocked candidates of each sample. Returns the rounded
-        optima and which of them are integral and proved (the same test, on arrays; the feasible
-        changes of ``Z`` are shared by the samples with the same selection, ``Z`` and floors)."""
+        optima and which of them are integral and proved (the same test, on arrays: the changes of
+        ``Z`` for all samples with as many ``Z`` columns at once)."""
         x = np.round(XS)
         free = ~blocked
         LO = self.lo_many(free)
@@ -512,15 +535,29 @@ class _Model:
         proved = ~np.any(np.abs(XS - x) > 1e-7, axis=1) & ~np.any(on & ~free, axis=1)
         proved &= ~np.any(hi_gap > 1e-9, axis=1) & ~np.any(lo_gap < -1e-9, axis=1)
         proved &= (nz <= _MAX_Z) & ~(good.any(axis=1) & (dmin - zsum <= tol))
-        groups: dict[bytes, list[int]] = {}  # no feasible change of Z alone within the margin
-        for k in np.nonzero(proved & (nz > 0))[0].tolist():
-            groups.setdefault(on[k].tobytes() + zmask[k].tobytes() + LO[k].tobytes(), []).append(k)
-        for members in groups.values():
-            k = members[0]
-            delta, z = self._feasible_flips(on[k], ax[k], zmask[k], LO[k])
-            if len(delta):
-                proved[members] = ~np.any(V[np.ix_(np.array(members), z)] @ delta.T >= -tol[members, None], axis=1)
+        self._no_close_change(proved & (nz > 0), proved, on, ax, zmask, LO, V, tol)
         return x, proved
+
+    def _no_close_change(self, todo: np.ndarray, proved: np.ndarray, on: np.ndarray, ax: np.ndarray,
+                         zmask: np.ndarray, LO: np.ndarray, V: np.ndarray, tol: np.ndarray) -> None:
+        """The last step of :meth:`certify` for the rows ``todo`` (of selections ``on``, row
+        activities ``ax``, columns ``Z`` = ``zmask``, floors ``LO``, values ``V``, margins ``tol``):
+        no feasible change of ``Z`` alone (every non-empty subset flipped) comes within the margin;
+        ``proved`` is cleared where one does. Rows with as many ``Z`` columns are taken at once."""
+        rows = np.nonzero(todo)[0]
+        nz = zmask[rows].sum(axis=1)
+        for k in np.unique(nz).tolist():
+            pats = _patterns(k)
+            rows_k = rows[nz == k]
+            step = max(1, 2_000_000 // (len(pats) * max(1, self.A.shape[0])))  # bounded memory
+            for a in range(0, len(rows_k), step):
+                g = rows_k[a:a + step]
+                Z = np.nonzero(zmask[g])[1].reshape(len(g), k)  # each row's Z, ascending
+                delta = pats[None, :, :] * np.where(on[g[:, None], Z], -1.0, 1.0)[:, None, :]  # (g, P, k)
+                act = ax[g][:, None, :] + delta @ self.A[:, Z].transpose(1, 2, 0)  # (g, P, m)
+                feas = np.all((act <= self.hi + 1e-9) & (act >= LO[g][:, None, :] - 1e-9), axis=2)
+                gain = (delta @ V[g[:, None], Z][:, :, None])[:, :, 0]  # (g, P)
+                proved[g] &= ~np.any(feas & (gain >= -tol[g][:, None]), axis=1)
 
     def _multipliers(self, v: np.ndarray, cert: _Cert) -> np.ndarray | None:
         y = np.zeros(self.A.shape[0])
@@ -1070,18 +1107,31 @@ class FastStage:
 
             nbr = cKDTree(weights).query(weights, k=min(_NEIGHBOURS, S))[1]
         batch = len(cand) > _MAX_ENUMERATE  # small programs: only near ties are left (one by one)
-        start = 0
+        tour = _tour(nbr) if batch and nbr is not None else None
+        start = at = 0
         while True:
             # the certificate's multiplier map is computed only when the cover test below will run
             paying = nbr is not None and (self._cover_tested < 20 or (self._cover_seen + 1) % 8 == 0
                                           or 200 * self._cover_hits >= len(cand) * self._cover_tested)
-            # the next samples still open, in order: a batch is solved and certified at once
+            # the next samples still open, a batch solved and certified at once: in sample order
+            # (far apart) while certificates are tested on neighbours, else along a nearest-
+            # neighbour tour of the weights (each LP warm from a near optimum: fewer iterations)
             idx: list[int] = []
-            while start < S and len(idx) < (_BATCH if batch else 1):
-                if not done[start]:
-                    idx.append(start)
-                    done[start] = True
-                start += 1
+            while len(idx) < (_BATCH if batch else 1):
+                if tour is not None and not paying:
+                    while at < S and done[tour[at]]:
+                        at += 1
+                    if at >= S:
+                        break
+                    i = int(tour[at])
+                else:
+                    while start < S and done[start]:
+                        start += 1
+                    if start >= S:
+                        break
+                    i = start
+                idx.append(i)
+                done[i] = True
             if not idx:
                 break
             certs: list[tuple[int, _Cert | None]] = []
