@@ -85,9 +85,10 @@ _ALIASES = {"ICC(1,1)": "ICC1", "ICC(2,1)": "ICC2", "ICC(3,1)": "ICC3", "ICC(1,k
 
 def _matrix(ratings) -> np.ndarray:
     if isinstance(ratings, np.ndarray) and ratings.ndim == 2 and ratings.dtype == np.float64:
-        # a copy laid out as pandas' (column by column, as below), without the frame: the measures'
-        # sums then run in the same order (20,000 x 200 ratings per criterion in the panel diagnostics)
-        x = np.array(ratings, order="F")
+        # a copy without the frame (20,000 x 200 ratings per criterion in the panel diagnostics), row by
+        # row: the layout every measure's sums run on anyway (they select rows, which numpy returns
+        # C-ordered, before summing), so the values are those of pandas' column-by-column copy below
+        x = np.array(ratings, order="C")
         if np.isinf(x).any():
             raise PanelError(Problem("the ratings hold infinite values"))
         return x
@@ -236,8 +237,14 @@ class _IccDesign:
     of variance computed once (``ICC1``/``ICC1k`` share the one-way table, the two-way forms theirs)."""
 
     def __init__(self, x: np.ndarray) -> None:
-        x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
-        self.x = x[~np.isnan(x).all(axis=1)] if x.size else x
+        if x.size:
+            cols = ~np.isnan(x).all(axis=0)
+            x = x if cols.all() else x[:, cols]
+            rows = ~np.isnan(x).all(axis=1)
+            # selected rows are a new C-ordered array; a C-ordered matrix keeping every row is that array
+            # already (the same values in the same layout, so the same sums), without the copies
+            x = x if rows.all() and x.flags.c_contiguous else x[rows]
+        self.x = x
         self._one: dict | None = None
         self._two: tuple[np.ndarray, dict | None] | None = None
 

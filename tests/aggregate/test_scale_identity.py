@@ -899,18 +899,34 @@ def test_rank_intervals_from_the_totals_table_are_the_plain_ones(seed, per_app, 
     same_frame(new, ref, tmp_path_factory.mktemp("ri"))
 
 
-@pytest.mark.parametrize("layout", ["strided", "C", "F", "total", "empty", "one_column"])
-def test_ratings_matrix_of_an_array_is_laid_out_as_through_pandas(layout):
-    """The agreement measures' sums follow the matrix's memory order: an array's copy has pandas' layout."""
-    from selection.aggregate.agreement import _matrix
+@pytest.mark.parametrize("layout", ["strided", "C", "F", "total", "empty", "one_column", "complete"])
+def test_measures_of_an_array_are_those_through_pandas(layout):
+    """An array is copied row by row without a frame (pandas copies column by column): every measure
+    selects rows (C-ordered by numpy) before it sums, so the values are the same, bit for bit."""
+    from selection.aggregate.agreement import _matrix, icc, kendalls_w, krippendorff_alpha
 
     cube = sparse_cube(3, A=30, E=6, C=3)
+    cube = cube + np.where(np.isnan(cube), np.nan, 1 / 3)  # off the grid: the order of the sums shows
+    full = sparse_cube(4, A=15, E=4, C=1, per_app=4, abstain=0.0, lone=False)[:, :, 0] + 1 / 7
     x = {"strided": cube[:, :, 1], "C": np.ascontiguousarray(cube[:, :, 1]), "F": np.asfortranarray(cube[:, :, 1]),
          "total": np.einsum("aec,c->ae", cube, np.array([0.5, 0.3, 0.2])), "empty": cube[:0, :, 0],
-         "one_column": cube[:, :1, 0]}[layout]
-    new, ref = _matrix(x), _matrix(pd.DataFrame(x))
-    same_array(new, ref)
-    assert new.strides == ref.strides and new is not x
+         "one_column": cube[:, :1, 0], "complete": np.asfortranarray(full)}[layout]
+    same_array(np.ascontiguousarray(_matrix(x)), np.ascontiguousarray(_matrix(pd.DataFrame(x))))
+    assert _matrix(x) is not x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for measure in [lambda r, f=f: icc(r, f) for f in ICC_FORMS] + [kendalls_w] + [
+                lambda r, lv=lv: krippendorff_alpha(r, lv) for lv in ("interval", "ordinal")]:
+            outcomes = []
+            for ratings in (x, pd.DataFrame(x)):
+                try:
+                    outcomes.append(measure(ratings))
+                except PanelError as exc:
+                    outcomes.append(exc.problems[0].message)
+            if isinstance(outcomes[0], pd.Series):
+                pd.testing.assert_series_equal(outcomes[0], outcomes[1], check_exact=True)
+            else:
+                assert outcomes[0] == outcomes[1] or (outcomes[0] != outcomes[0] and outcomes[1] != outcomes[1])
 
 
 def test_bootstrap_of_an_application_scored_by_many_experts_uses_the_products():
