@@ -27,7 +27,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from selection.aggregate.arrays import PanelError
 from selection.errors import Problem
@@ -37,9 +36,12 @@ from selection.errors import Problem
 # functions scipy.stats evaluates (its f.ppf is special.fdtri, f.sf special.fdtrc, chi2.sf
 # special.chdtrc, with the same argument checks), without importing scipy.stats, which is about
 # half of `selection run`'s start-up on a small call (issue 12; equality tested in
-# tests/select/test_scale.py).
+# tests/select/test_scale.py). scipy.special itself (about 0.2 s: its array-API layer loads numpy.f2py)
+# is imported when a measure is first computed, which `selection run` does in its background thread.
 def _f_ppf(q: float, dfn: float, dfd: float) -> float:
     """``scipy._f_ppf(q, dfn, dfd)`` for ``0 < q < 1``."""
+    from scipy import special
+
     return float(special.fdtri(dfn, dfd, q)) if dfn > 0 and dfd > 0 else float("nan")
 
 
@@ -49,6 +51,8 @@ def _f_sf(x: float, dfn: float, dfd: float) -> float:
         return float("nan")
     if x == math.inf:
         return 0.0
+    from scipy import special
+
     return 1.0 if x <= 0 else float(special.fdtrc(dfn, dfd, x))
 
 
@@ -58,6 +62,8 @@ def _chi2_sf(x: float, df: float) -> float:
         return float("nan")
     if x == math.inf:
         return 0.0
+    from scipy import special
+
     return 1.0 if x <= 0 else float(special.chdtrc(df, x))
 
 

@@ -54,3 +54,11 @@ def test_run_does_not_import_scipy_stats(tmp_path):
             "print('scipy.stats' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_main_thread_imports_no_scipy_before_diagnostics():
+    """Reading, ranking and selecting need no scipy: scipy.special (~0.2 s) is imported when a panel
+    measure is first computed, in `selection run`'s background diagnostics thread."""
+    code = "import sys, selection.pipeline, selection.runs\nprint(sorted(m for m in sys.modules if m.startswith('scipy')))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
