@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import queue
 import re
+import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -124,9 +125,9 @@ class RunResult:
     solver: str
     timings: Mapping[str, float] = field(default_factory=dict)
     #: Each stage's panel diagnostics (:func:`stage_panel_diagnostics` with
-    #: :data:`DIAGNOSTIC_REPLICATES`), computing in a background thread since the stage was ranked,
+    #: :data:`DIAGNOSTIC_REPLICATES`), computing in a worker process since the stage was ranked,
     #: when :func:`run_call` was asked for them (``diagnostics=True``); ``selection.runs`` waits for them.
-    diagnostics: Mapping[int, Future] = field(default_factory=dict)
+    diagnostics: Mapping[int, Any] = field(default_factory=dict)
 
 
 #: Bootstrap replicates of a run's rank intervals (``rank-intervals.csv``).
@@ -150,40 +151,148 @@ def _diagnostics_input(folder: CallFolder, number: int, applications) -> tuple[p
     return evaluation, folder.catalogues[number], folder.call.stage(number)
 
 
-class _Background:
-    """Jobs run one after another in one daemon thread, each giving a :class:`~concurrent.futures.Future`.
+def _start_diagnostics(background: _Background, folder: CallFolder, number: int, applications) -> _Job:
+    """Stage ``number``'s panel diagnostics over ``applications``, computing in ``background``."""
+    from selection.aggregate import stage_diagnostics
 
-    A run's panel diagnostics (numpy) overlap its selection (HiGHS): both release the GIL. The thread
-    is a daemon so that a run failing in a later stage exits at once instead of waiting for the
-    diagnostics nobody will read. The jobs share no state with the main thread (their inputs are
-    their own frames; calibration warnings are silenced per thread), so results do not depend on timing.
+    # the input is cut here, in the calling thread: the background job reads only its own frame
+    return background.submit(stage_diagnostics, *_diagnostics_input(folder, number, list(applications)),
+                             seed=folder.call.seed, n_boot=DIAGNOSTIC_REPLICATES)
+
+
+class _Background:
+    """Jobs run one after another in a worker process forked from this one.
+
+    A run's panel diagnostics overlap its selection on another core (a thread would not: both hold
+    the GIL most of the time, measured no faster at 20,000 applications). The first job starts the
+    worker with its input already in memory (fork: nothing to pickle); later jobs and every result
+    travel through a pipe. The worker is a daemon, so a run failing in a later stage exits at once
+    instead of waiting for diagnostics nobody will read. Whatever cannot go through the worker (no
+    ``fork`` on the platform, an input that does not pickle, the worker gone, an error in the job)
+    is computed here in the caller's process when its result is asked for, so errors surface as
+    they would without a worker and a result never depends on where it was computed. Warnings a job
+    gave in the worker are issued again here.
     """
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._conn: Any = None
+        self._process: Any = None
+        self._results: dict[int, tuple[str, Any, list] | None] = {}
+        self._arrived = threading.Condition()
+        self._count = 0
 
-    def submit(self, fn, *args, **kwargs) -> Future:
-        future: Future = Future()
-        self._jobs.put((future, fn, args, kwargs))
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="selection-diagnostics", daemon=True)
-            self._thread.start()
-        return future
+    @staticmethod
+    def available() -> bool:
+        """Forking is safe and cheap here (Linux; macOS's system libraries are not fork-safe)."""
+        import multiprocessing
+
+        return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+    def submit(self, fn, *args, **kwargs) -> _Job:
+        job = _Job(self, self._count, fn, args, kwargs)
+        self._count += 1
+        try:
+            if self._process is None:
+                import multiprocessing
+
+                ctx = multiprocessing.get_context("fork")
+                self._conn, theirs = ctx.Pipe()
+                self._process = ctx.Process(target=_serve, args=(theirs, (job.number, fn, args, kwargs)),
+                                            name="selection-diagnostics", daemon=True)
+                self._process.start()
+                theirs.close()
+                # results are taken off the pipe as they come: a worker sending a large result while
+                # this process sends it the next job would otherwise wait for each other for ever
+                threading.Thread(target=self._receive, name="selection-diagnostics-results", daemon=True).start()
+            elif self._conn is not None:
+                self._conn.send((job.number, fn, args, kwargs))
+            else:
+                job.local = True
+        except Exception:  # noqa: BLE001 - no worker or an input that does not pickle: computed here
+            job.local = True
+        return job
 
     def close(self) -> None:
-        """No more jobs: the thread ends after the queued ones."""
-        self._jobs.put(None)
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            future, fn, args, kwargs = job
-            if not future.set_running_or_notify_cancel():
-                continue
+        """No more jobs: the worker ends after the queued ones."""
+        if self._conn is not None:
             try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as exc:  # handed to whoever waits for the result
-                future.set_exception(exc)
+                self._conn.send(None)
+            except (OSError, ValueError):
+                pass
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                got, status, payload, caught = self._conn.recv()
+            except Exception:  # noqa: BLE001 - the worker is gone (or sent what cannot be read)
+                with self._arrived:
+                    self._results[-1] = None  # every job still waited for is computed by the caller
+                    self._arrived.notify_all()
+                return
+            with self._arrived:
+                self._results[got] = (status, payload, caught)
+                self._arrived.notify_all()
+
+    def result(self, number: int) -> tuple[str, Any, list] | None:
+        """Job ``number``'s outcome from the worker (``("ok", value, warnings)`` or ``("error", ...)``),
+        ``None`` if the worker is gone."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: number in self._results or -1 in self._results)
+            return self._results.pop(number, None)
+
+
+class _Job:
+    """A job given to :class:`_Background`; :meth:`result` waits for it (as a ``Future`` would)."""
+
+    def __init__(self, background: _Background, number: int, fn, args: tuple, kwargs: dict) -> None:
+        self.background, self.number, self.local = background, number, False
+        self._call = (fn, args, kwargs)
+
+    def result(self) -> Any:
+        if not hasattr(self, "_value"):
+            fn, args, kwargs = self._call
+            outcome = None if self.local else self.background.result(self.number)
+            if outcome is None or outcome[0] != "ok":  # computed here: the same value, or the error as raised
+                self.source = "here"
+                self._value = fn(*args, **kwargs)
+            else:
+                self.source = "worker"
+                for message, category in outcome[2]:
+                    warnings.warn(message, category, stacklevel=2)
+                self._value = outcome[1]
+        return self._value
+
+
+def _serve(conn, first) -> None:
+    """The worker: runs ``first``, then each job received, sending back each outcome in order."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it ends this daemon
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    def receive() -> None:  # jobs are taken off the pipe as they come, so that the caller never waits to send
+        while True:
+            try:
+                jobs.put(conn.recv())
+            except Exception:  # noqa: BLE001 - the caller is gone
+                jobs.put(None)
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    job = first
+    while job is not None:
+        number, fn, args, kwargs = job
+        with warnings.catch_warnings(record=True) as caught:  # this process only
+            warnings.simplefilter("always")
+            try:
+                outcome: tuple = ("ok", fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - the caller computes it again and raises it there
+                outcome = ("error", repr(exc))
+        try:
+            conn.send((number, *outcome, [(str(w.message), w.category) for w in caught]))
+        except Exception:  # noqa: BLE001 - a result that does not pickle: the caller computes it
+            conn.send((number, "error", "result could not be sent", []))
+        job = jobs.get()
 
 
 def _collect(problems: list[Problem], fn, *args):
@@ -497,12 +606,12 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
     A later stage with ``from_stage`` chooses only among the earlier stage's selection. With
     ``selection_mode = "linked"`` an earlier stage is chosen so that the best later-stage selection
     within it is as good as possible. ``alternatives`` > 0 adds the k best distinct selections
-    of each stage. ``diagnostics=True`` starts each stage's panel diagnostics in a background thread
+    of each stage. ``diagnostics=True`` starts each stage's panel diagnostics in a worker process
     as soon as the stage is ranked (``RunResult.diagnostics``; the same tables as computing them
     afterwards, which ``selection.runs.run_tables`` does when they were not asked for here).
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
-    background = _Background() if diagnostics else None
+    background = _Background() if diagnostics and _Background.available() else None
     try:
         return _run_call(folder, solver, alternatives, background)
     except BaseException:
@@ -518,7 +627,7 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
         raise InputError(unknown)
     timings: dict[str, float] = {}
     stages: dict[int, StageResult] = {}
-    futures: dict[int, Future] = {}
+    futures: dict[int, _Job] = {}
     for st in folder.call.stages:
         t0 = time.perf_counter()
         cat = folder.catalogues[st.number]
@@ -531,6 +640,12 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
             _check_candidates_scored(folder, st, evaluation, candidates)
+        early = None
+        if background is not None and candidates is None:
+            # the diagnostics need only the applications the stage ranks, which are those its scores
+            # name (checked once the panel is made; started again over the panel's if not): start now
+            early = set(evaluation[ev.APPLICATION].unique())
+            futures[st.number] = _start_diagnostics(background, folder, st.number, early)
         fitted = None
         if st.panel_model == "bayes":  # posterior-mean quality from the Bayesian panel model
             from selection.bayes.stage import fit_stage
@@ -545,12 +660,8 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
                                         method=st.ranking_method, method_params=st.ranking_params)
         except RankingError as exc:  # name the file and key the setting comes from
             raise RankingError([locate_stage_problem(folder, st.number, p) for p in exc.problems]) from None
-        if background is not None:  # the diagnostics need only the ranked applications: start them now
-            from selection.aggregate import stage_diagnostics
-
-            # the input is cut here, in this thread: the background job reads only its own frame
-            futures[st.number] = background.submit(stage_diagnostics, *_diagnostics_input(folder, st.number, panel.index),
-                                                   seed=folder.call.seed, n_boot=DIAGNOSTIC_REPLICATES)
+        if background is not None and (early is None or set(panel.index) != early):
+            futures[st.number] = _start_diagnostics(background, folder, st.number, panel.index)
         t1 = time.perf_counter()
         later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
         if folder.call.selection_mode == "linked" and later is not None:

@@ -1,14 +1,15 @@
-"""A run's panel diagnostics computed in a background thread beside the selection
+"""A run's panel diagnostics computed in a worker process beside the selection
 (``run_call(..., diagnostics=True)``, what ``selection run`` does) give exactly the tables computed
-afterwards; an error in them reaches the caller; a run failing in a later stage does not wait for
-them; and the CLI lets BLAS use one thread unless the user said otherwise."""
+afterwards; an error in them reaches the caller; a worker that dies is replaced by computing here;
+a run failing in a later stage does not wait for them; and the CLI lets BLAS use one thread unless
+the user said otherwise."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-import threading
 
 import pandas as pd
 import pytest
@@ -20,17 +21,29 @@ from selection.runs import panel_diagnostics, run_tables
 
 
 def test_background_equals_afterwards(example_folder):
-    before = set(threading.enumerate())
     late = run_tables(pipeline.run_call(example_folder))
     result = pipeline.run_call(example_folder, diagnostics=True)
     assert sorted(result.diagnostics) == [st.number for st in example_folder.call.stages]
     early = run_tables(result)
+    assert [job.source for job in result.diagnostics.values()] == ["worker"] * len(result.diagnostics)
     assert sorted(early) == sorted(late)
     for name in late:
         pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
-    for t in set(threading.enumerate()) - before:  # the worker ends with its jobs
-        t.join(5)
-        assert not t.is_alive()
+    worker = next(iter(result.diagnostics.values())).background._process
+    worker.join(10)  # it ends with its jobs
+    assert worker.daemon and not worker.is_alive()
+
+
+def test_a_worker_that_dies_is_replaced_by_computing_here(example_folder):
+    late = run_tables(pipeline.run_call(example_folder))
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    worker = next(iter(result.diagnostics.values())).background._process
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(10)
+    early = run_tables(result)
+    assert "here" in [job.source for job in result.diagnostics.values()]
+    for name in late:
+        pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
 
 
 def test_other_replicate_count_is_computed_afresh(example_folder):
@@ -55,6 +68,8 @@ def test_error_in_background_reaches_the_caller(example_folder, monkeypatch):
 
 
 def test_failing_stage_closes_the_worker(example_folder, monkeypatch):
+    import multiprocessing
+
     calls = []
 
     def failing_select(*args, **kwargs):
@@ -62,14 +77,14 @@ def test_failing_stage_closes_the_worker(example_folder, monkeypatch):
         raise RuntimeError("planted selection failure")
 
     monkeypatch.setattr(pipeline, "select_stage", failing_select)
-    before = set(threading.enumerate())
+    before = set(multiprocessing.active_children())
     with pytest.raises(RuntimeError, match="planted selection failure"):
         pipeline.run_call(example_folder, diagnostics=True)
     assert calls == [1]
-    for t in set(threading.enumerate()) - before:
-        assert t.daemon  # never holds the process open
-        t.join(30)
-        assert not t.is_alive()  # and ends once its queued job is done
+    for p in set(multiprocessing.active_children()) - before:
+        assert p.daemon  # never holds the process open
+        p.join(30)
+        assert not p.is_alive()  # and ends once its queued job is done
 
 
 @pytest.mark.parametrize(("env", "expected"), [({}, "1"), ({"OPENBLAS_NUM_THREADS": "3"}, "3")])
@@ -79,3 +94,22 @@ def test_cli_one_blas_thread_unless_set(env, expected):
     base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expected
+
+
+def test_started_again_when_the_panel_ranks_fewer(example_folder, monkeypatch):
+    """Stage 1's diagnostics start before its panel is made, over the applications its scores name;
+    a panel without one of them (here planted) starts them again over the panel's applications."""
+    real = pipeline.stage_panel_scores
+
+    def fewer(evaluation, cat, st):
+        panel = real(evaluation, cat, st)
+        return panel.iloc[1:] if st.number == 1 else panel
+
+    monkeypatch.setattr(pipeline, "stage_panel_scores", fewer)
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    early = panel_diagnostics(result)
+    late = panel_diagnostics(pipeline.run_call(example_folder))
+    dropped = real(example_folder.evaluations[1], example_folder.catalogues[1], example_folder.call.stage(1)).index[0]
+    assert dropped not in set(early["rank-intervals.csv"]["application_id"])
+    for name in late:
+        pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
