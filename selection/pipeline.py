@@ -6,6 +6,7 @@ everything first (reporting every problem in every file at once), :func:`run_cal
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import sys
@@ -268,6 +269,15 @@ def _serve(conn, first) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it ends this daemon
+    parent = os.getppid()
+    try:  # Linux: end with the caller even when it is killed (a daemon is ended only at a normal exit)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not available: the worker ends when it finds the pipe closed
+        pass
+    if os.getppid() != parent:  # the caller died before that took effect
+        return
     jobs: queue.SimpleQueue = queue.SimpleQueue()
 
     def receive() -> None:  # jobs are taken off the pipe as they come, so that the caller never waits to send
@@ -290,8 +300,13 @@ def _serve(conn, first) -> None:
                 outcome = ("error", repr(exc))
         try:
             conn.send((number, *outcome, [(str(w.message), w.category) for w in caught]))
+        except (OSError, EOFError):  # the caller is gone
+            return
         except Exception:  # noqa: BLE001 - a result that does not pickle: the caller computes it
-            conn.send((number, "error", "result could not be sent", []))
+            try:
+                conn.send((number, "error", "result could not be sent", []))
+            except Exception:  # noqa: BLE001 - the caller is gone
+                return
         job = jobs.get()
 
 

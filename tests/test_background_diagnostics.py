@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -19,7 +20,12 @@ from selection.aggregate.arrays import PanelError
 from selection.errors import Problem
 from selection.runs import panel_diagnostics, run_tables
 
+needs_fork = pytest.mark.skipif(not pipeline._Background.available(),
+                                reason="the diagnostics worker is forked, which this platform does not offer "
+                                       "(Linux only); the run computes them in its own process")
 
+
+@needs_fork
 def test_background_equals_afterwards(example_folder):
     late = run_tables(pipeline.run_call(example_folder))
     result = pipeline.run_call(example_folder, diagnostics=True)
@@ -34,14 +40,25 @@ def test_background_equals_afterwards(example_folder):
     assert worker.daemon and not worker.is_alive()
 
 
-def test_a_worker_that_dies_is_replaced_by_computing_here(example_folder):
+@needs_fork
+def test_a_worker_that_dies_is_replaced_by_computing_here(example_folder, monkeypatch):
+    import selection.aggregate as aggregate
+
     late = run_tables(pipeline.run_call(example_folder))
+    real, caller = aggregate.stage_diagnostics, os.getpid()
+
+    def slow_in_the_worker(*args, **kwargs):  # the worker is still at it when it is killed
+        if os.getpid() != caller:
+            time.sleep(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(aggregate, "stage_diagnostics", slow_in_the_worker)
     result = pipeline.run_call(example_folder, diagnostics=True)
     worker = next(iter(result.diagnostics.values())).background._process
     os.kill(worker.pid, signal.SIGKILL)
     worker.join(10)
     early = run_tables(result)
-    assert "here" in [job.source for job in result.diagnostics.values()]
+    assert [job.source for job in result.diagnostics.values()] == ["here"] * len(result.diagnostics)
     for name in late:
         pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
 
@@ -113,3 +130,31 @@ def test_started_again_when_the_panel_ranks_fewer(example_folder, monkeypatch):
     assert dropped not in set(early["rank-intervals.csv"]["application_id"])
     for name in late:
         pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
+
+
+@needs_fork
+def test_worker_ends_when_its_caller_is_killed(tmp_path):
+    """A daemon is ended only at its caller's normal exit; killed, the caller takes the worker along
+    (Linux's parent-death signal) instead of leaving it computing."""
+    code = ("import sys, time\n"
+            "from selection.pipeline import _Background\n"
+            "bg = _Background()\n"
+            "bg.submit(time.sleep, 120)\n"
+            "print(bg._process.pid, flush=True)\n"
+            "time.sleep(120)\n")
+    caller = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(caller.stdout.readline())
+        os.kill(worker, 0)  # alive
+        caller.kill()
+        caller.wait(10)
+        for _ in range(100):
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the worker outlived its killed caller")
+    finally:
+        caller.kill()
