@@ -317,6 +317,17 @@ def rules_record(outcome) -> list[dict]:
             for r in outcome.rules if not r.name.startswith("forced")]
 
 
+def _partial_funding_record(pf) -> dict | None:
+    """A stage's ``partial_funding`` setting as data for the report (``None``: funded in full):
+    the lowest share of the requested amount, and the money attribute holding each application's
+    lowest amount with its labels ``[da, en]``."""
+    if pf is None:
+        return None
+    label = [pf.declared.label_da, pf.declared.label_en] if pf.declared is not None else None
+    return {"min_share": None if pf.min_share is None else float(pf.min_share.limit("min")),
+            "min_amount": pf.min_amount, "min_amount_label": label, "reason": pf.reason or None}
+
+
 def run_manifest(result, scenario: str | None, started: datetime) -> dict:
     folder = result.folder
     return {
@@ -340,6 +351,7 @@ def run_manifest(result, scenario: str | None, started: datetime) -> dict:
                 "total_budget_cap_per_year": st.total_budget_cap_per_year,
                 "max_regional_share": st.max_regional_share,
                 "fixed_cost_per_selected": st.fixed_cost,
+                "partial_funding": _partial_funding_record(st.partial_funding),
                 "thresholds": {c.id: c.threshold for c in folder.catalogues[st.number].criteria},
                 "criterion_names": {c.id: [c.name_da, c.name_en] for c in folder.catalogues[st.number].criteria},
                 "scales": {c.id: [c.scale.min, c.scale.max, c.scale.step] for c in folder.catalogues[st.number].criteria},

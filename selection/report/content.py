@@ -96,6 +96,8 @@ def _call_section(run: RunBundle, lang: str) -> Section:
                      say("total_cap", lang, currency=cur): p.get("total_budget_cap_per_year"),
                      say("regional_share", lang): p.get("max_regional_share"),
                      say("overall_threshold", lang): p.get("overall_threshold")})
+        if any(run.stage_parameters(m).get("partial_funding") for m in stages):  # only then: a column
+            rows[-1][say("partial_funding", lang)] = _partial_funding_words(p.get("partial_funding"), lang)
     sec.blocks.append(Table(say("stages", lang), pd.DataFrame(rows), _sheet("stages", lang)))
     crit = []
     for n in stages:
@@ -113,6 +115,21 @@ def _call_section(run: RunBundle, lang: str) -> Section:
     if dates is not None:
         sec.blocks.append(Table(record.say("timeline", lang), dates, record.say("timeline_sheet", lang)))
     return sec
+
+
+def _partial_funding_words(pf: dict | None, lang: str) -> str:
+    """A stage's partial-funding setting from the manifest (``runs``), in words; ``—`` when off."""
+    if not pf:
+        return "—"
+    parts = []
+    if pf.get("min_share") is not None:
+        share = plain(float(pf["min_share"]) * 100, lang) + ("\u00a0%" if lang == "da" else "%")
+        parts.append(say("pf_share", lang, share=share))
+    if pf.get("min_amount"):
+        labels = pf.get("min_amount_label") or [pf["min_amount"], pf["min_amount"]]
+        label = labels[0] if lang == "da" else labels[1]
+        parts.append(say("pf_amount", lang, label=label[:1].lower() + label[1:]))
+    return say("pf_and", lang).join(parts)
 
 
 def _decision_section(run: RunBundle, lang: str) -> Section | None:
