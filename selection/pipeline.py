@@ -156,7 +156,7 @@ def _start_diagnostics(background: _Background, folder: CallFolder, number: int,
     """Stage ``number``'s panel diagnostics over ``applications``, computing in ``background``."""
     from selection.aggregate import stage_diagnostics
 
-    # the input is cut here, in the calling thread: the background job reads only its own frame
+    # the stage's own scores are cut here: a later job sends the worker only them, not the whole folder
     return background.submit(stage_diagnostics, *_diagnostics_input(folder, number, list(applications)),
                              seed=folder.call.seed, n_boot=DIAGNOSTIC_REPLICATES)
 
@@ -194,24 +194,26 @@ class _Background:
         self._count += 1
         try:
             if self._process is None:
-                import multiprocessing
-
-                ctx = multiprocessing.get_context("fork")
-                self._conn, theirs = ctx.Pipe()
-                self._process = ctx.Process(target=_serve, args=(theirs, (job.number, fn, args, kwargs)),
-                                            name="selection-diagnostics", daemon=True)
-                self._process.start()
-                theirs.close()
-                # results are taken off the pipe as they come: a worker sending a large result while
-                # this process sends it the next job would otherwise wait for each other for ever
-                threading.Thread(target=self._receive, name="selection-diagnostics-results", daemon=True).start()
-            elif self._conn is not None:
-                self._conn.send((job.number, fn, args, kwargs))
+                self._start((job.number, fn, args, kwargs))
             else:
-                job.local = True
-        except Exception:  # noqa: BLE001 - no worker or an input that does not pickle: computed here
+                self._conn.send((job.number, fn, args, kwargs))
+        except Exception:  # noqa: BLE001 - no worker (fork failed) or an input that does not pickle: computed here
             job.local = True
         return job
+
+    def _start(self, first: tuple) -> None:
+        """Fork the worker with its ``first`` job; nothing is kept if that fails (the next job tries again)."""
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(theirs, first), name="selection-diagnostics", daemon=True)
+        process.start()
+        theirs.close()
+        self._conn, self._process = mine, process
+        # results are taken off the pipe as they come: a worker sending a large result while this
+        # process sends it the next job would otherwise wait for each other for ever
+        threading.Thread(target=self._receive, name="selection-diagnostics-results", daemon=True).start()
 
     def close(self) -> None:
         """No more jobs: the worker ends after the queued ones."""
@@ -629,10 +631,9 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
     background = _Background() if diagnostics and _Background.available() else None
     try:
         return _run_call(folder, solver, alternatives, background)
-    except BaseException:
+    finally:  # no more jobs: the worker ends after the queued ones
         if background is not None:
             background.close()
-        raise
 
 
 def _run_call(folder: CallFolder, solver: str | None, alternatives: int, background: _Background | None) -> RunResult:
@@ -710,8 +711,6 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
         stages[st.number] = StageResult(st.number, panel, counts, ranking, outcome, table, alts, bayes=fitted,
                                         reserve=reserve, board=board, candidates_from_board=from_board,
                                         board_warnings=board_warnings)
-    if background is not None:
-        background.close()
     return RunResult(folder, stages, solver, timings, futures)
 
 

@@ -158,3 +158,20 @@ def test_worker_ends_when_its_caller_is_killed(tmp_path):
             pytest.fail("the worker outlived its killed caller")
     finally:
         caller.kill()
+
+
+def test_a_worker_that_cannot_start_leaves_every_job_here(example_folder, monkeypatch):
+    """Forking fails (out of processes or memory): each job is computed here, none waits for a
+    worker that never came (it kept a half-made worker and waited for ever)."""
+    import multiprocessing.process
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    late = run_tables(pipeline.run_call(example_folder))
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    result = pipeline.run_call(example_folder, diagnostics=True)
+    early = run_tables(result)
+    assert [job.source for job in result.diagnostics.values()] == ["here"] * len(result.diagnostics)
+    for name in late:
+        pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
