@@ -375,7 +375,7 @@ class Expert(Frozen):
 GroupId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-def _first_lower(label: str) -> str:
+def first_lower(label: str) -> str:
     """``Focus area`` -> ``focus area`` inside a sentence; an acronym (``IT``) stays as it is."""
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
@@ -425,13 +425,13 @@ class Constraint(Frozen):
             if self.group == "any":
                 return f"{words} {self.count} udvalgt"
             if self.value is None:
-                return f"{words} {self.count} udvalgt pr. {_first_lower(self.group_label(None, 'da'))}"
+                return f"{words} {self.count} udvalgt pr. {first_lower(self.group_label(None, 'da'))}"
             return f"{words} {self.count} udvalgt i {self.group_label(self.value, 'da')}"
         words = self.kind.replace("_", " ")
         if self.group == "any":
             return f"{words} {self.count} selected"
         if self.value is None:
-            return f"{words} {self.count} selected per {_first_lower(self.group_label(None))}"
+            return f"{words} {self.count} selected per {first_lower(self.group_label(None))}"
         return f"{words} {self.count} selected in {self.group_label(self.value)}"
 
 
@@ -638,7 +638,7 @@ class PartialFunding(Frozen):
         if self.min_amount is not None:
             name = self.min_amount if self.declared is None else \
                 (self.declared.label_da if lang == "da" else self.declared.label_en)
-            parts.append(f"mindst {_first_lower(name)}" if lang == "da" else f"at least the {_first_lower(name)}")
+            parts.append(f"mindst {first_lower(name)}" if lang == "da" else f"at least the {first_lower(name)}")
         return (" og " if lang == "da" else " and ").join(parts)
 
 
@@ -1290,4 +1290,4 @@ class Scenario(Frozen):
         return data
 
 
-__all__ += ["StageOverride", "Scenario"]
+__all__ += ["StageOverride", "Scenario", "first_lower"]

@@ -320,12 +320,12 @@ def rules_record(outcome) -> list[dict]:
 def _partial_funding_record(pf) -> dict | None:
     """A stage's ``partial_funding`` setting as data for the report (``None``: funded in full):
     the lowest share of the requested amount, and the money attribute holding each application's
-    lowest amount with its labels ``[da, en]``."""
+    lowest amount with its labels ``[da, en]`` (what the report's stage table says)."""
     if pf is None:
         return None
     label = [pf.declared.label_da, pf.declared.label_en] if pf.declared is not None else None
     return {"min_share": None if pf.min_share is None else float(pf.min_share.limit("min")),
-            "min_amount": pf.min_amount, "min_amount_label": label, "reason": pf.reason or None}
+            "min_amount": pf.min_amount, "min_amount_label": label}
 
 
 def run_manifest(result, scenario: str | None, started: datetime) -> dict:

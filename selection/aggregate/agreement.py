@@ -37,7 +37,7 @@ from selection.errors import Problem
 # special.chdtrc, with the same argument checks), without importing scipy.stats, which is about
 # half of `selection run`'s start-up on a small call (issue 12; equality tested in
 # tests/select/test_scale.py). scipy.special itself (about 0.2 s: its array-API layer loads numpy.f2py)
-# is imported when a measure is first computed, which `selection run` does in its background thread.
+# is imported when a measure is first computed, which `selection run` does in its diagnostics worker.
 def _f_ppf(q: float, dfn: float, dfd: float) -> float:
     """``scipy._f_ppf(q, dfn, dfd)`` for ``0 < q < 1``."""
     from scipy import special

@@ -229,8 +229,8 @@ _SILENCED: ContextVar[bool] = ContextVar("selection_calibration_warnings_silence
 def calibration_warnings_silenced() -> Iterator[None]:
     """Calibration notes are still collected (``Calibration.notes``) but not issued as
     :class:`CalibrationWarning` inside this block -- in this thread only. ``warnings.catch_warnings``
-    would change the process-wide filters, which a run's panel diagnostics, computed in a background
-    thread while the selection runs, must not do (another thread's warnings would be lost)."""
+    would change the process-wide filters, and a thread beside this one (a web server's, another
+    computation's) would lose its own calibration warnings meanwhile."""
     token = _SILENCED.set(True)
     try:
         yield

@@ -273,7 +273,7 @@ def analyse_panel(evaluation: pd.DataFrame, catalogue, *, method: str = "mean", 
     weights = np.array([catalogue.weights()[c] for c in criteria])
     notes: list[str] = []
     cals: dict[str, Calibration] = {}
-    with calibration_warnings_silenced():  # this thread only (diagnostics run beside the selection)
+    with calibration_warnings_silenced():  # this thread only (not the process-wide warning filters)
         for m in ("zscore", "additive"):
             cals[m] = calibrate_cube(cube, m, ridge=ridge)
     raw = _frame(aggregate_kernel(cube.values, method, trim, axis=1), cube)

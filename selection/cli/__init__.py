@@ -127,8 +127,8 @@ _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 def _one_blas_thread() -> None:
     """Let numpy's BLAS use one thread in a command's process, unless the user set it.
 
-    The engine parallelises above BLAS: a run's panel diagnostics overlap its selection in a second
-    thread, sensitivity shards run in worker processes (one per core by default). BLAS threads on
+    The engine parallelises above BLAS: a run's panel diagnostics overlap its selection in a worker
+    process, sensitivity shards run in worker processes (one per core by default). BLAS threads on
     top of those oversubscribe the cores, and OpenBLAS's threads spin while they wait: a
     20,000 x 200 matrix product took 0.70 s with its default threads on a busy 2-core machine and
     0.09 s with one. Set before numpy is first imported (it reads these once); worker processes

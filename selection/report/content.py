@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from selection.model import first_lower
 from selection.report import compact, record
 from selection.report.bundle import ReportInputs, RunBundle
 from selection.report.words import WORDS, column, number, percent, plain, say
@@ -128,7 +129,7 @@ def _partial_funding_words(pf: dict | None, lang: str) -> str:
     if pf.get("min_amount"):
         labels = pf.get("min_amount_label") or [pf["min_amount"], pf["min_amount"]]
         label = labels[0] if lang == "da" else labels[1]
-        parts.append(say("pf_amount", lang, label=label[:1].lower() + label[1:]))
+        parts.append(say("pf_amount", lang, label=first_lower(label)))
     return say("pf_and", lang).join(parts)
 
 

@@ -1,6 +1,6 @@
-"""Calibration warnings silenced in one thread (a run's panel diagnostics, computed in a background
-thread while the selection runs) stay issued in every other thread, and the process-wide warning
-filters are never changed: ``warnings.catch_warnings`` would have done both."""
+"""Calibration warnings silenced in one thread (the panel diagnostics silence the ranking's own
+calibration warning) stay issued in every other thread, and the process-wide warning filters are
+never changed: ``warnings.catch_warnings`` would have done both."""
 
 from __future__ import annotations
 
