@@ -120,11 +120,9 @@ class Screen:
     core: LexCore
 
 
-def stage_screen(program: tuple[Milp, np.ndarray, np.ndarray],
-                 selected_x: np.ndarray | None = None) -> Screen | None:
+def stage_screen(program: tuple[Milp, np.ndarray, np.ndarray]) -> Screen | None:
     """The :class:`Screen` of a stage's program, or ``None`` when the values lie on no integer grid
-    or the program has variables besides the applications' (then every what-if is solved in full).
-    ``selected_x`` (the optimal selection) is accepted for older callers and not needed."""
+    or the program has variables besides the applications' (then every what-if is solved in full)."""
     m, values, tie = program
     grid = integer_grid(values)
     if grid is None or m.n != len(values) or len(values) == 0:
