@@ -26,7 +26,7 @@ from pathlib import Path
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "records_table", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @contextmanager
@@ -172,7 +172,13 @@ def duplicate_column_problems(header: list[str], name: str, line: int = 1) -> li
 def parse_csv_text(text: str, *, name: str) -> CsvTable:
     """Parse CSV text with a sniffed separator (or the one an Excel ``sep=`` first line names);
     header names are stripped and lower-cased; a repeated header name is an error."""
-    sep, header, header_line, records = parse_csv_records(text, name=name)
+    return records_table(name, *parse_csv_records(text, name=name))
+
+
+def records_table(name: str, sep: str, header: list[str], header_line: int,
+                  records: list[tuple[int, list[str]]]) -> CsvTable:
+    """The :class:`CsvTable` of :func:`parse_csv_records`' output: values stripped, short rows
+    padded with empty values (a reader that parsed the records itself builds the same table)."""
     width = len(header)
     rows: list[CsvRow] = []
     append = rows.append

@@ -27,13 +27,13 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.errors import InputError, Problem, ScoreSheetError
 from selection.io.csvfile import (
-    CsvRow,
     CsvTable,
     column_letter,
     decode_bytes,
     gc_paused,
     parse_csv_records,
     parse_number,
+    records_table,
     split_plain_columns,
 )
 from selection.model import Application, CriteriaCatalogue, Expert
@@ -150,10 +150,10 @@ def read_score_csv(path: Path, ctx: ScoreContext, display_name: str | None = Non
         if fast is not None:
             frame, problems = _long_frame(fast), []
         else:  # a row with a problem: the row-by-row reader words every problem, in file order
-            rows, problems = _read_long(_csv_table(name, sep, header, header_line, records), ctx)
+            rows, problems = _read_long(records_table(name, sep, header, header_line, records), ctx)
             frame = pd.DataFrame(rows, columns=columns)
     elif any(c in header for c in crit_ids):
-        rows, problems = _read_wide(_csv_table(name, sep, header, header_line, records), ctx)
+        rows, problems = _read_wide(records_table(name, sep, header, header_line, records), ctx)
         frame = pd.DataFrame(rows, columns=columns)
     else:
         return ev.empty_evaluation(), [Problem(
@@ -234,16 +234,6 @@ def score_columns_frame(blocks: list[list[Any]]) -> pd.DataFrame:
 
 #: Tests set this to read every long file row by row (the reference the fast path must equal).
 _reference_only = False
-
-
-def _csv_table(name: str, sep: str, header: list[str], header_line: int,
-               records: list[tuple[int, list[str]]]) -> CsvTable:
-    """The :class:`CsvTable` of parsed records (values stripped, short rows padded), exactly as
-    :func:`~selection.io.csvfile.parse_csv_text` builds it."""
-    width = len(header)
-    rows = [CsvRow(line, dict(zip(header, map(str.strip, r + [""] * (width - len(r))), strict=True)))
-            for line, r in records]
-    return CsvTable(name=name, encoding="", separator=sep, header=header, rows=rows, header_line=header_line)
 
 
 def _read_long_clean(header: list[str], records: list[tuple[int, list[str]]], ctx: ScoreContext
