@@ -207,7 +207,8 @@ class _Background:
 
         ctx = multiprocessing.get_context("fork")
         mine, theirs = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(theirs, first), name="selection-diagnostics", daemon=True)
+        process = ctx.Process(target=_serve, args=(theirs, first, os.getpid()), name="selection-diagnostics",
+                              daemon=True)
         process.start()
         theirs.close()
         self._conn, self._process = mine, process
@@ -266,12 +267,13 @@ class _Job:
         return self._value
 
 
-def _serve(conn, first) -> None:
-    """The worker: runs ``first``, then each job received, sending back each outcome in order."""
+def _serve(conn, first, parent: int) -> None:
+    """The worker: runs ``first``, then each job received, sending back each outcome in order.
+    ``parent`` is the caller's process id, taken before the fork (read here, it could already be
+    the id of whoever adopted the worker, had the caller died at once)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it ends this daemon
-    parent = os.getppid()
     try:  # Linux: end with the caller even when it is killed (a daemon is ended only at a normal exit)
         import ctypes
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -132,6 +133,20 @@ def test_started_again_when_the_panel_ranks_fewer(example_folder, monkeypatch):
         pd.testing.assert_frame_equal(early[name], late[name], check_exact=True)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: not gone, and not a zombie (ended, waiting for whoever
+    adopted it to collect its exit status)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
 @needs_fork
 def test_worker_ends_when_its_caller_is_killed(tmp_path):
     """A daemon is ended only at its caller's normal exit; killed, the caller takes the worker along
@@ -149,9 +164,7 @@ def test_worker_ends_when_its_caller_is_killed(tmp_path):
         caller.kill()
         caller.wait(10)
         for _ in range(100):
-            try:
-                os.kill(worker, 0)
-            except ProcessLookupError:
+            if not _running(worker):
                 break
             time.sleep(0.1)
         else:
