@@ -57,7 +57,8 @@ def _frame(values: np.ndarray, cube: ScoreCube) -> pd.DataFrame:
 
 def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str = "mean",
                  trim: float = 0.1, calibration: str = "none", ridge: float = 1.0,
-                 bounds: tuple[float | np.ndarray, float | np.ndarray] | None = None) -> pd.DataFrame:
+                 bounds: tuple[float | np.ndarray, float | np.ndarray] | None = None,
+                 cube: ScoreCube | None = None) -> pd.DataFrame:
     """Panel score per application (rows) and criterion (columns), abstentions excluded.
 
     Parameters
@@ -77,6 +78,9 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
     bounds
         ``(min, max)`` to clip calibrated panel scores to the scale (raw scores are on it already);
         numbers, or arrays with one bound per criterion.
+    cube
+        ``score_cube(evaluation, criteria)`` when the caller has it already (the same result, without
+        building it again); its criteria must be ``criteria``.
 
     An application x criterion that no expert scored is ``NaN``; ranking refuses such a table
     and names the cell, so a missing panel score is never silently used.
@@ -90,7 +94,7 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
         raise ValueError(f"unknown aggregation {method!r}; use one of {', '.join(AGGREGATIONS)}")
     if calibration not in CALIBRATIONS:
         raise PanelError(Problem(f"unknown calibration {calibration!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
-    cube = score_cube(evaluation, list(criteria))
+    cube = _given_cube(cube, evaluation, list(criteria))
     values = cube.values
     if calibration != "none":
         values = calibrate_cube(cube, calibration, ridge=ridge).values
@@ -98,6 +102,17 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
     if bounds is not None and calibration != "none":
         out = np.clip(out, bounds[0], bounds[1])
     return _frame(out, cube)
+
+
+def _given_cube(cube: ScoreCube | None, evaluation: pd.DataFrame, criteria: list[str]) -> ScoreCube:
+    """``cube`` when given (it must be ``score_cube(evaluation, criteria)``: its criteria are checked),
+    else the evaluation's cube."""
+    if cube is None:
+        return score_cube(evaluation, criteria)
+    if list(cube.criteria) != [str(c) for c in criteria]:
+        raise ValueError(f"the given score cube has criteria {cube.criteria}, not {criteria}: "
+                         "pass score_cube(evaluation, criteria) of this evaluation")
+    return cube
 
 
 def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) -> pd.DataFrame:
@@ -306,23 +321,29 @@ def panel_long_table(analysis: PanelAnalysis) -> pd.DataFrame:
     return long
 
 
-def stage_panel_scores(evaluation: pd.DataFrame, catalogue, stage) -> pd.DataFrame:
+def stage_panel_scores(evaluation: pd.DataFrame, catalogue, stage, *, cube: ScoreCube | None = None
+                       ) -> pd.DataFrame:
     """The panel scores a stage ranks on: its aggregation, trim and calibration (calibrated panel
-    scores clipped to each criterion's scale)."""
+    scores clipped to each criterion's scale).
+
+    ``cube``: ``score_cube(evaluation, catalogue.criterion_ids)`` when the caller has it already
+    (the same result, built once for this and :func:`stage_diagnostics`)."""
     criteria = catalogue.criterion_ids
     lo = np.array([catalogue.criterion(c).scale.min for c in criteria])
     hi = np.array([catalogue.criterion(c).scale.max for c in criteria])
     return panel_scores(evaluation, criteria, method=stage.aggregation, trim=stage.trim,
-                        calibration=stage.calibration, bounds=(lo, hi))
+                        calibration=stage.calibration, bounds=(lo, hi), cube=cube)
 
 
-def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, n_boot: int = 1000
-                      ) -> dict[str, pd.DataFrame]:
+def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, n_boot: int = 1000,
+                      cube: ScoreCube | None = None) -> dict[str, pd.DataFrame]:
     """The panel diagnostics files of a run folder for one stage, each with a leading ``stage``
     column: ``agreement.csv``, ``expert-leniency.csv``, ``divergence.csv``, ``rank-intervals.csv``.
 
     The bootstrap uses ``numpy.random.default_rng([seed, stage.number])`` with ``n_boot``
     replicates, the stage's aggregation and calibration, and ``top_k = stage.max_selected``.
+    ``cube``: ``score_cube(evaluation, catalogue.criterion_ids)`` when the caller has it already (the
+    same files; e.g. built once before a worker process forks). It is only read, never changed.
     """
     from selection.aggregate.bootstrap import rank_intervals_cube
     from selection.aggregate.calibration import calibration_warnings_silenced
@@ -334,7 +355,7 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     with calibration_warnings_silenced():  # the ranking's own calibration warns once
         # only what the four files read: analyse_panel's tables without its panel scores and counts,
         # the stage's own calibration, and of the additive one (leniency) only the expert effects
-        cube = score_cube(evaluation, criteria)
+        cube = _given_cube(cube, evaluation, criteria)
         cal = calibrate_cube(cube, stage.calibration) if stage.calibration != "none" else None
         agreement = agreement_table(cube, np.array([catalogue.weights()[c] for c in criteria]))
         leniency = _leniency(cube, cal.effects if cal is not None and cal.method == "additive"
