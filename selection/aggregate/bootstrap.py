@@ -153,29 +153,73 @@ class _Resampling:
         # resamples (the same doubles as the matrix products, which sum the same exact numbers)
         self.lookup = _resample_table(self.filled, self.present, self.observed, n_a) \
             if method == "mean" and _exact_sums(self.filled, m) else None
+        self._lut: np.ndarray | None = None  # :meth:`_ordered`, made on first use
 
     def draws(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
         """``(start, idx)`` per block: ``idx[r, a, d]``, the slot replicate ``start + r`` draws for
         application ``a``'s ``d``-th draw (only ``d < n_a`` count), from ``rng`` in order."""
         A, m = self.A, self.m
         chunk = max(1, _CHUNK_CELLS // max(A * m * (self.C if self.method != "mean" else 1), 1))
+        # the uniforms of each block are drawn into one buffer (the same numbers as rng.random of the
+        # block's shape, without fresh pages per block) and scaled by the application's number of
+        # experts: one number when all applications have the same (an (A, m) array otherwise, so that
+        # numpy's inner loop runs over whole rows, not over the m draws of one application)
+        same = A > 0 and bool((self.n_draw == self.n_draw[0]).all())
+        scale: float | np.ndarray = float(self.n_draw[0]) if same else \
+            np.repeat(self.n_draw.astype(np.float64)[:, None], m, axis=1)
+        last: int | np.ndarray = int(self.last_slot[0]) if same else np.repeat(self.last_slot[:, None], m, axis=1)
+        buffer = np.empty((min(chunk, n_boot), A, m))
         for start in range(0, n_boot, chunk):
             b = min(chunk, n_boot - start)
-            u = rng.random((b, A, m))
-            u *= self.n_draw[None, :, None]
+            u = buffer[:b]
+            rng.random(out=u)
+            u *= scale
             idx = u.astype(self.slot_type)  # small whole numbers: the same slots in a narrower type
-            np.minimum(idx, self.last_slot[None, :, None], out=idx)
+            np.minimum(idx, last, out=idx)
             yield start, idx
 
     def codes(self, idx: np.ndarray) -> np.ndarray:
         """``(b, A)`` table rows (:attr:`lookup`) of the replicates drawn as ``idx``."""
         assert self.lookup is not None
-        _, base, power, local = self.lookup
-        code = np.zeros(idx.shape[:2], dtype=np.int32)  # how often each slot was drawn, encoded (< _TABLE_CELLS)
-        for d in range(self.m):
-            slot = power[idx[:, :, d]]
-            code += slot if self.slot_ok[:, d].all() else np.where(self.slot_ok[None, :, d], slot, 0)
-        return base[None, :] + local[code]
+        return self.lookup[1][None, :] + self.patterns(idx)
+
+    def patterns(self, idx: np.ndarray) -> np.ndarray:
+        """``(b, A)``: which of its possible resamples (:func:`_resample_table`'s ``local`` number) each
+        application's replicate drawn as ``idx`` is, from one look-up of its draws in their order.
+
+        The draws ``d`` of one application are read as the digits of ``sum_d idx[d] * radix**d``
+        (``radix = m + 1``; a draw beyond the application's experts is the digit ``m``, no draw), a
+        number below ``radix**m`` computed in the narrowest integer type; :meth:`_ordered` maps each
+        such number to its resample, as ``local`` maps the counts of the draws.
+        """
+        m, radix = self.m, self.m + 1
+        lut = self._ordered()
+        wide = np.int8 if radix ** m <= 127 else np.int16 if radix ** m <= 32767 else np.int32
+        if not self.slot_ok.all():
+            idx = np.where(self.slot_ok[None], idx, m)
+        code: np.ndarray = idx[:, :, m - 1].astype(wide)
+        for d in range(m - 2, -1, -1):  # Horner: ((idx[m-1]) * radix + idx[m-2]) * radix + ...
+            code *= wide(radix)
+            code += idx[:, :, d]
+        return np.take(lut, code)
+
+    def _ordered(self) -> np.ndarray:
+        """The look-up :meth:`patterns` reads: for every number ``sum_d digit[d] * radix**d`` (digits
+        below ``radix``), the ``local`` number of the resample whose counts those draws make (a digit
+        ``m`` draws nothing), in the narrowest integer type; made once."""
+        if self._lut is None:
+            assert self.lookup is not None
+            _, _, power, local = self.lookup
+            m, radix = self.m, self.m + 1
+            ordered = np.arange(radix ** m, dtype=np.int64)
+            counts = np.zeros(radix ** m, dtype=np.int64)
+            for d in range(m):
+                digit = (ordered // radix ** d) % radix
+                counts += np.where(digit < m, power[np.minimum(digit, m - 1)], 0)
+            lut = local[counts]
+            self._lut = lut.astype(np.int8 if lut.max(initial=0) < 128 else np.int16 if lut.max() < 32768
+                                   else np.int64)
+        return self._lut
 
     def blocks(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
         """:func:`bootstrap_blocks` of the prepared arrays."""
@@ -346,56 +390,151 @@ def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: 
     _weights(catalogue, weights)  # validate before the expensive part
     n_boot = _check(method, rng, n_boot)
     res = _Resampling(values, method, trim)
-    totals = np.empty((n_boot, res.A))
-    keys: np.ndarray | None = None  # competition_ranks' sort keys, when known as integers
     if res.lookup is not None and benefit_mask([c.direction for c in catalogue.criteria], res.C).all():
-        # scores on a grid, no cost criterion (whose reflection depends on the whole replicate):
-        # each application's weighted total of each of its possible resamples, by the same stacked
-        # matrix-vector products as the replicates' (numpy multiplies stack by stack, so a row's total
-        # depends on that row and its position only); each replicate then looks its totals up
-        table, base, _, _ = res.lookup
-        per_app = np.diff(np.append(base, len(table)))
-        rows = base[None, :] + np.minimum(np.arange(int(per_app.max(initial=1)))[:, None], per_app[None, :] - 1)
-        stacked = np.take(table, rows, axis=0)  # (P, A, C): resample p of each application
-        possible = weighted_totals(stacked, catalogue, weights)  # (P, A)
-        # every resample of an application keeps the observed NaN of a criterion nobody scored
-        unscored = np.isnan(stacked).any(axis=(0, 2))
-        pattern = np.empty(len(table), dtype=np.int64)  # table row -> its pattern's number p
-        pattern[:] = np.arange(len(table)) - np.repeat(base, per_app)
-        # competition_ranks' sort keys (totals rounded to 12 decimals, best first) numbered once over
-        # the possible totals: small integers in the same order with the same ties, a faster sort
-        _, number = np.unique(-np.round(possible, 12), return_inverse=True)
-        keys = np.empty((n_boot, res.A), dtype=np.int32 if number.size < 2**31 else np.int64)
-        number = number.reshape(-1).astype(keys.dtype)
-        for start, idx in res.draws(n_boot, rng):
-            at = pattern[res.codes(idx)] * res.A + np.arange(res.A)[None, :]
-            totals[start:start + len(idx)] = np.take(possible.reshape(-1), at)
-            keys[start:start + len(idx)] = np.take(number, at)
-    else:
-        # block by block: each replicate's totals are the same stacked matrix product as over the
-        # whole cube (numpy multiplies stack by stack), without holding the (n_boot, A, C) replicates
-        unscored = np.zeros(res.A, dtype=bool)
-        for start, block in res.blocks(n_boot, rng):
-            unscored |= np.isnan(block).any(axis=(0, 2))
-            totals[start:start + len(block)] = weighted_totals(block, catalogue, weights)
+        return _intervals_from_table(apps, res, catalogue, weights, n_boot, rng, int(top_k))
+    # block by block: each replicate's totals are the same stacked matrix product as over the
+    # whole cube (numpy multiplies stack by stack), without holding the (n_boot, A, C) replicates
+    totals = np.empty((n_boot, res.A))
+    unscored = np.zeros(res.A, dtype=bool)
+    for start, block in res.blocks(n_boot, rng):
+        unscored |= np.isnan(block).any(axis=(0, 2))
+        totals[start:start + len(block)] = weighted_totals(block, catalogue, weights)
+    _no_unscored(apps, unscored)
+    ranks = competition_ranks(totals)
+    # type-1 quantiles are order statistics: each application's ranks sorted once (small integers,
+    # a fast sort), at the positions np.quantile(ranks, q, axis=0, method="inverted_cdf") picks
+    q = np.sort(ranks.T.astype(np.int32 if ranks.shape[1] < 2**31 else np.int64), axis=1)[:, _picks(n_boot)].T
+    sq = np.quantile(totals, [0.05, 0.95], axis=0)
+    return _interval_frame(apps, ranks.mean(axis=0), q, (ranks <= int(top_k)).mean(axis=0),
+                           totals.mean(axis=0), sq)
+
+
+def _no_unscored(apps: list[str], unscored: np.ndarray) -> None:
+    """The error naming every application with no score on some criterion (NaN totals), if any."""
     nan_apps = [apps[i] for i in np.nonzero(unscored)[0]]
     if nan_apps:
         raise PanelError([Problem(f"application {a} has no score on some criterion",
                                   hint="every application needs at least one score per criterion")
                           for a in nan_apps])
-    ranks = competition_ranks(totals) if keys is None else ranks_of_keys(keys)
-    # type-1 quantiles are order statistics: each application's ranks sorted once (small integers,
-    # a fast sort), at the positions np.quantile(ranks, q, axis=0, method="inverted_cdf") picks
-    # (found by asking it on the positions 0..n_boot-1 themselves)
-    pick = np.quantile(np.arange(len(ranks), dtype=np.float64), [0.05, 0.25, 0.5, 0.75, 0.95],
+
+
+def _picks(n_boot: int) -> np.ndarray:
+    """The positions among ``n_boot`` sorted ranks that np.quantile(ranks, (0.05, 0.25, 0.5, 0.75,
+    0.95), method="inverted_cdf") picks (type 1: order statistics), found by asking it on the
+    positions 0..n_boot-1 themselves."""
+    return np.quantile(np.arange(n_boot, dtype=np.float64), [0.05, 0.25, 0.5, 0.75, 0.95],
                        method="inverted_cdf").astype(np.int64)
-    q = np.sort(ranks.T.astype(np.int32 if ranks.shape[1] < 2**31 else np.int64), axis=1)[:, pick].T
-    sq = np.quantile(totals, [0.05, 0.95], axis=0)
-    out = pd.DataFrame({
-        "expected_rank": ranks.mean(axis=0),
+
+
+def _interval_frame(apps: list[str], expected: np.ndarray, q: np.ndarray, top: np.ndarray, score_mean: np.ndarray,
+                    sq: np.ndarray) -> pd.DataFrame:
+    """The table of :func:`rank_intervals` from its columns (``q``: the five rank quantiles, ``sq``
+    the two score quantiles, one row each)."""
+    return pd.DataFrame({
+        "expected_rank": expected,
         "rank_q05": q[0].astype(np.int64), "rank_q25": q[1].astype(np.int64), "rank_q50": q[2].astype(np.int64),
         "rank_q75": q[3].astype(np.int64), "rank_q95": q[4].astype(np.int64),
-        "probability_top_k": (ranks <= int(top_k)).mean(axis=0),
-        "score_mean": totals.mean(axis=0), "score_q05": sq[0], "score_q95": sq[1],
+        "probability_top_k": top,
+        "score_mean": score_mean, "score_q05": sq[0], "score_q95": sq[1],
     }, index=pd.Index(apps, name=ev.APPLICATION))
+
+
+def _linear_quantiles(values: np.ndarray, drawn: np.ndarray, n: int, q: tuple[float, ...]) -> np.ndarray:
+    """``np.quantile(x, q, axis=0)`` (type 7, linear) of the ``n`` replicates ``x[:, a]`` of which
+    ``drawn[p, a]`` take the value ``values[p, a]``, without the replicates: each order statistic is
+    read from the running counts of the values in order, then interpolated by numpy's own arithmetic
+    (``numpy.lib._function_base_impl``: virtual index ``(n - 1) * q``, its floor and fraction,
+    indexes past the last clamped, ``_lerp``), so the result is the same double. The values must be
+    free of NaN and of a -0.0 (np.quantile's partition may pick either zero of a tie).
+
+    Hyndman, R. J., & Fan, Y. (1996). Sample quantiles in statistical packages. *The American
+    Statistician* 50(4), 361-365. doi:10.1080/00031305.1996.10473566
+    """
+    P, A = values.shape
+    order = np.argsort(values, axis=0, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=0)
+    below = np.cumsum(np.take_along_axis(drawn, order, axis=0), axis=0)  # replicates up to each value
+
+    def statistic(j: np.ndarray) -> np.ndarray:  # the j-th smallest replicate of each application
+        return ordered[(below[None, :, :] <= j[:, None, None]).sum(axis=1), np.arange(A)[None, :]]
+
+    virtual = (n - 1) * np.asarray(q, dtype=np.float64)
+    previous = np.floor(virtual)
+    following = previous + 1
+    previous[virtual >= n - 1] = following[virtual >= n - 1] = -1
+    previous[virtual < 0] = following[virtual < 0] = 0
+    previous_i, following_i = previous.astype(np.intp), following.astype(np.intp)
+    gamma = (virtual - previous_i)[:, None]
+    lo, hi = statistic(previous_i % n), statistic(following_i % n)
+    diff = hi - lo
+    out = lo + diff * gamma
+    np.subtract(hi, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
+
+
+def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights: Mapping[str, float] | None,
+                          n_boot: int, rng: np.random.Generator, top_k: int) -> pd.DataFrame:
+    """:func:`rank_intervals_cube` of scores on a grid without a cost criterion, by counting.
+
+    Each application's weighted total of each of its possible resamples (:func:`_resample_table`) is
+    made once, by the same stacked matrix-vector products as the replicates' (numpy multiplies stack
+    by stack, so a row's total depends on that row and its position only); the totals are numbered
+    once (``competition_ranks``' keys: rounded to 12 decimals, best first; small integers in the same
+    order with the same ties). Each block of replicates then only looks up which resample each
+    application drew: its total (added to the running sum in replicate order, as ``totals.mean``
+    adds them), its key (ranked by counting, :func:`selection.rank._common.ranks_of_keys`) and how
+    often each resample was drawn (the score quantiles, :func:`_linear_quantiles`). Only the ranks
+    are kept, as 16-bit integers, for their quantiles. The result is the plain computation's, bit
+    for bit (tests/aggregate/test_scale_boot.py).
+    """
+    assert res.lookup is not None
+    table, base, _, _ = res.lookup
+    A = res.A
+    per_app = np.diff(np.append(base, len(table)))
+    rows = base[None, :] + np.minimum(np.arange(int(per_app.max(initial=1)))[:, None], per_app[None, :] - 1)
+    stacked = np.take(table, rows, axis=0)  # (P, A, C): resample p of each application
+    possible = weighted_totals(stacked, catalogue, weights)  # (P, A)
+    # every resample of an application keeps the observed NaN of a criterion nobody scored
+    _no_unscored(apps, np.isnan(stacked).any(axis=(0, 2)))
+    P = possible.shape[0]
+    _, number = np.unique(-np.round(possible, 12), return_inverse=True)
+    number = number.reshape(-1)  # the key of resample p of application a at p * A + a
+    flat = possible.reshape(-1)
+    # kept whole where the streamed sums and counted quantiles could differ in a bit: a -0.0 total
+    # (np.quantile's partition picks either zero of a tie), and a single application (numpy sums
+    # one column pairwise, not in replicate order)
+    totals = np.empty((n_boot, A)) if A < 2 or bool((np.signbit(possible) & (possible == 0)).any()) else None
+    ranks_t = np.empty((A, n_boot), dtype=np.int16 if A < 2**15 else np.int32 if A < 2**31 else np.int64)
+    rank_sum = np.zeros(A, dtype=np.int64)
+    top = np.zeros(A, dtype=np.int64)
+    drawn = np.zeros(P * A, dtype=np.int64)  # how often resample p of application a was drawn, at p * A + a
+    score_sum = np.zeros(A)
+    lanes = np.arange(A, dtype=np.int64)
+    for start, idx in res.draws(n_boot, rng):
+        b = len(idx)
+        at = np.multiply(res.patterns(idx), A, dtype=np.int64)
+        at += lanes
+        block = np.take(flat, at)
+        if totals is not None:
+            totals[start:start + b] = block
+        else:
+            for r, row in enumerate(block):  # replicate after replicate, as numpy's sum over axis 0
+                if start == 0 and r == 0:
+                    score_sum[:] = row
+                else:
+                    score_sum += row
+        drawn += np.bincount(at.reshape(-1), minlength=P * A)
+        ranks = ranks_of_keys(np.take(number, at))
+        rank_sum += ranks.sum(axis=0)
+        top += np.count_nonzero(ranks <= top_k, axis=0)
+        ranks_t[:, start:start + b] = ranks.T
+    # type-1 rank quantiles: order statistics of each application's ranks, sorted once
+    q = np.sort(ranks_t, axis=1)[:, _picks(n_boot)].T
+    if totals is not None:
+        score_mean, sq = totals.mean(axis=0), np.quantile(totals, [0.05, 0.95], axis=0)
+    else:
+        score_mean = score_sum / n_boot
+        sq = _linear_quantiles(possible, drawn.reshape(P, A), n_boot, (0.05, 0.95))
+    # np.mean of integers sums them as doubles (exact here) and divides by the count
+    return _interval_frame(apps, rank_sum.astype(np.float64) / n_boot, q, top.astype(np.float64) / n_boot,
+                           score_mean, sq)

@@ -109,15 +109,48 @@ def competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.n
     return ranks_of_keys(key, stable=bool(np.isnan(key).any()))
 
 
+#: Largest number of key values per key of a row that :func:`ranks_of_keys` ranks by counting.
+_COUNT_SPAN = 4
+
+
+def _ranks_by_counting(key: np.ndarray, lo: int, span: int) -> np.ndarray:
+    """:func:`ranks_of_keys` of integer keys ``lo <= key < lo + span``: 1 + how many keys of the same
+    row are smaller, counted in a histogram per row (``rows x span`` bins) instead of sorted."""
+    n = key.shape[-1]
+    rows = key.size // n
+    # row r's keys at r * span + (key - lo) (np.bincount counts intp indexes)
+    flat = np.subtract(key.reshape(rows, n), lo, dtype=np.uint64 if key.dtype == np.uint64 else np.int64)
+    flat = flat.astype(np.int64, copy=False)
+    flat += np.arange(0, rows * span, span, dtype=np.int64)[:, None]
+    counts = np.bincount(flat.reshape(-1), minlength=rows * span)
+    # keys before each bin, over all rows: minus the keys of the rows before (r * n) = smaller keys of its row
+    before = np.cumsum(counts) - counts
+    ranks = np.take(before, flat)
+    ranks -= np.arange(0, rows * n, n, dtype=np.int64)[:, None] - 1
+    return ranks.reshape(key.shape)
+
+
 def ranks_of_keys(key: np.ndarray, *, stable: bool = False) -> np.ndarray:
     """Competition ranks along the last axis of sort keys, the lowest key ranked 1 (equal keys share
     the best rank): :func:`competition_ranks` after its rounding, for keys of any ordered type. Keys
     that keep the order and the ties of the rounded scores (e.g. small integers numbering their
     distinct values) give the same ranks; ``stable`` sorts stably (needed only for NaN keys).
 
+    Integer keys of a small range (at most :data:`_COUNT_SPAN` times as many distinct values per row
+    as a row has keys, e.g. the bootstrap's numbered totals) are ranked by counting, without a sort:
+    each row's histogram of keys, its running sum (how many keys of the row are smaller), one gather.
+
     >>> ranks_of_keys(np.array([[2, 0, 2, 5]])).tolist()
     [[2, 1, 2, 4]]
+    >>> ranks_of_keys(np.array([[0.5, -1.0, 0.5]])).tolist()
+    [[2, 1, 2]]
     """
+    key = np.asarray(key)
+    if key.dtype.kind in "iu" and key.ndim >= 1 and key.size:
+        lo, hi = int(key.min()), int(key.max())
+        rows = key.size // key.shape[-1]
+        if (hi - lo + 1) * rows <= _COUNT_SPAN * key.size:
+            return _ranks_by_counting(key, lo, hi - lo + 1)
     # equal keys share their rank whatever their order, so any sort gives the same ranks (numpy's
     # default sort is ~4x the stable one on 1,000 x 20,000 bootstrap totals)
     order = np.argsort(key, axis=-1, kind="stable" if stable else None)
