@@ -12,7 +12,7 @@ application ranked just above it (see :mod:`selection.rank.ties`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -97,11 +97,18 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     weighted = catalogue.overall_threshold_basis == "weighted_total"
     basis_word = (("vægtet panelscore" if weighted else "samlet sum") if da else
                   ("weighted panel score" if weighted else "total"))  # one word for it in every output
-    out = {}
-    for i, app in enumerate(panel.index):
+    t = catalogue.overall_threshold
+    out = dict.fromkeys(panel.index, "")  # words only for those that fail something (when ids are unique)
+    rows: Iterable[int] = range(len(panel.index))
+    if len(out) == len(panel.index):
+        any_failed = failed_crit.any(axis=1)
+        if t is not None and failed_overall is not None:
+            any_failed = any_failed | failed_overall
+        rows = np.flatnonzero(any_failed).tolist()
+    for i in rows:
+        app = panel.index[i]
         failed = [f"{c.name_da if da else c.name_en} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
                   for j, c in enumerate(catalogue.criteria) if failed_crit[i, j] and c.threshold is not None]
-        t = catalogue.overall_threshold
         if t is not None and failed_overall is not None and failed_overall[i]:
             failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(t, 'g')}")
         out[app] = "; ".join(failed)

@@ -124,6 +124,10 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
             rank_of[step] = [attribute_key(applications[a].attributes.get(step.split(":", 1)[1]))
                              if applications is not None else 0.0 for a in ids]
     cover = next((s.split(":", 1)[1] for s in norm if s.startswith("coverage:")), None)
+    if cover is None:
+        fast = _static_ties(score, chain, criterion_scores, rank_of, draws)
+        if fast is not None:
+            return fast
     areas = ([applications[a].group_values(cover) for a in ids] if applications is not None and cover
              else [frozenset()] * n)
     by_score = sorted(range(n), key=lambda i: -score[i])
@@ -174,3 +178,44 @@ def break_ties(score: np.ndarray, chain: Sequence[str], *, ids: Sequence[str],
         pos = end + 1
     return TieBreakResult(np.array(order, dtype=np.int64), steps, draws)
 
+
+
+def _static_ties(score: np.ndarray, chain: Sequence[str], criterion_scores: Mapping[str, np.ndarray],
+                 rank_of: Mapping[str, list[float]], draws: np.ndarray) -> TieBreakResult | None:
+    """:func:`break_ties` without a ``coverage:`` step, in one sort (``None`` where it does not apply).
+
+    Without coverage every step's key is fixed in advance, so each place of a tie group goes to the
+    lexicographically largest remaining (score, step keys..., draw), which is the order of one
+    ``lexsort``; and the step that separated a place from the place above is the first step whose
+    keys of the two differ (the one above survived every step, so at that step the one below lost).
+    Applies when a lottery ends the keys (draws are distinct, so the order is strict) and no key is
+    NaN (``max`` and ``==`` would not order NaN the way a sort does); the loop of :func:`break_ties`
+    is the reference (tests/select/test_scale_main_ties.py holds them equal).
+    """
+    n = len(score)
+    score = np.asarray(score, dtype=np.float64)
+    keys: list[np.ndarray] = []
+    names: list[str] = []
+    for step in chain:
+        canon = canonical_step(step)
+        if step.startswith("criterion:"):
+            keys.append(np.asarray(criterion_scores[step.split(":", 1)[1]], dtype=np.float64))
+        elif canon.startswith("attribute:"):
+            keys.append(np.asarray(rank_of[canon], dtype=np.float64))
+        else:  # the lottery (any other step is the lottery in break_ties too): the draws are distinct
+            keys.append(draws.astype(np.float64))
+            names.append(step)
+            break
+        names.append(step)
+    else:
+        return None  # no lottery: complete ties are possible, left to the loop
+    if n == 0 or np.isnan(score).any() or any(np.isnan(k).any() for k in keys) or \
+            any(len(k) != n for k in keys):
+        return None
+    order = np.lexsort([-k for k in reversed(keys)] + [-score])
+    table = np.stack(keys, axis=1)[order]
+    same = score[order[1:]] == score[order[:-1]]
+    first = (table[1:] != table[:-1]).argmax(axis=1)
+    words = np.array([*names, "score"], dtype=object)
+    steps = ["", *words[np.where(same, first, len(names))].tolist()]
+    return TieBreakResult(order.astype(np.int64), steps, draws)

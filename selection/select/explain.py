@@ -34,7 +34,7 @@ and bound only when that listing would be too long.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +173,22 @@ class _Usage:
         return out
 
 
+class _RulesOf(Mapping[str, list[Rule]]):
+    """Application -> the rules it is in, made when asked (most records never ask)."""
+
+    def __init__(self, usage: _Usage):
+        self._u = usage
+
+    def __getitem__(self, a: str) -> list[Rule]:
+        return [self._u.rules[k] for k in self._u.member[a]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._u.member)
+
+    def __len__(self) -> int:
+        return len(self._u.member)
+
+
 def _breaks(r: Rule, lhs: float) -> bool:
     scale = max(1.0, abs(r.rhs))
     return (r.sense == "<=" and lhs > r.rhs + TOL * scale) or (r.sense == ">=" and lhs < r.rhs - TOL * scale)
@@ -235,16 +251,19 @@ def _swaps(u: _Usage, inp: StageInput, outcome: StageOutcome, a: str, swap_goals
 
 def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decision, *,
                  linked: bool = False, index: Mapping[str, Sequence[Rule]] | None = None,
-                 lhs_cache: dict[int, float] | None = None) -> None:
+                 lhs_cache: dict[int, float] | None = None,
+                 context: tuple[Mapping[str, Rule], frozenset[str]] | None = None) -> None:
     """Verify every claim of ``decision`` about application ``a`` against the full program.
 
     Each rule a claim names is recomputed from its definition (exact sums over the changed
     selection), forced decisions included; a swap said to keep every rule is checked against every
     rule touching the two applications, and must lower the value (in linked mode: the best stage-2
     value, or, keeping it, the stage-1 value). Raises :class:`SolverError` on the first false claim.
+
+    ``context`` is ``outcome``'s rules by name and its selection as a set (:func:`claims_context`),
+    made once when many records of one outcome are checked; by default it is made here.
     """
-    rules = {r.name: r for r in outcome.rules}
-    chosen = frozenset(outcome.selected)
+    rules, chosen = context if context is not None else claims_context(outcome)
 
     def fail(what: str) -> None:
         raise SolverError(f"stage {inp.stage.number}: the reason for {a} would claim something false: {what}")
@@ -300,6 +319,30 @@ def check_claims(inp: StageInput, outcome: StageOutcome, a: str, decision: Decis
             fail("forcing it in would raise the value")
 
 
+def _text_key(d: Decision) -> tuple | None:
+    """A key equal for two records exactly when their facts' JSON is equal, for facts whose values
+    are text, whole numbers, yes/no, nothing, or texts in two languages (``None`` for any other);
+    each value keyed with its type (``True`` and ``1`` are equal keys but give ``true`` and ``1``)."""
+    out: list[tuple] = [(d.code,)]
+    for k, v in d.facts.items():
+        t = type(v)
+        if type(k) is not str:
+            return None
+        if t is str or t is int or t is bool or v is None:
+            out.append((k, t, v))
+        elif t is dict and all(type(x) is str and type(y) is str for x, y in v.items()):
+            out.append((k, t, tuple(v.items())))
+        else:
+            return None
+    return tuple(out)
+
+
+def claims_context(outcome: StageOutcome) -> tuple[dict[str, Rule], frozenset[str]]:
+    """What :func:`check_claims` reads of ``outcome`` for every record: its rules by name and its
+    selection as a set."""
+    return {r.name: r for r in outcome.rules}, frozenset(outcome.selected)
+
+
 def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                       resolve: Resolver | None = None, base_objective: float | None = None,
                       cost_goal: str = "value", swap_goals: SwapGoals | None = None,
@@ -332,8 +375,15 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
     worst = max((inp.ranks[a] for a in chosen), default=0)
     u = _Usage(outcome.rules, outcome.selected)
     linked = swap_goals is not None
-    index = {b: [u.rules[k] for k in ks] for b, ks in u.member.items()}
+    index = _RulesOf(u)
     lhs_cache: dict[int, float] = {}
+    context = claims_context(outcome)
+    # Records made once per distinct shape (20,000 records, a few thousand shapes at 20,000
+    # applications): the JSON of facts that are plain text, and an outranked application's whole
+    # record, which (facts and check alike) depends only on the rules it is in and its coefficient
+    # in each of them (each rule's left-hand side over the selection is the same for every record).
+    texts: dict[tuple, str] = {}
+    added: dict[tuple, str] = {}
     rows = []
     for a in sorted(inp.values, key=lambda b: inp.ranks[b]):
         cost, leave = math.nan, ""
@@ -363,17 +413,36 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                 facts.update(cost=cost, would_leave=leaving)
             d = Decision("ranking_deviation", facts)
         else:
+            # the same rules with the same coefficients give the same record and the same check
+            # (a zero coefficient keyed with its sign: -0.0 and 0.0 are equal keys)
+            coefs = [(k, u.rules[k].coefs[a]) for k in u.member.get(a, ())]
+            shape = tuple((k, c if c else str(c)) for k, c in coefs)
+            made = added.get(shape)
+            if made is not None:
+                rows.append((a, inp.ranks[a], float(inp.values[a]), False, cost, leave, True, "outranked", made))
+                continue
             broken = u.broken(a)
             if broken:
                 d = Decision("outranked", {"broken": [_rule_facts(r, new, before) for r, new, before in broken]})
             else:
                 d = Decision("no_gain", {"value": float(inp.values[a])})
-        check_claims(inp, outcome, a, d, linked=linked, index=index, lhs_cache=lhs_cache)
+            check_claims(inp, outcome, a, d, linked=linked, index=index, lhs_cache=lhs_cache, context=context)
+            made = d.to_json()
+            if d.code == "outranked":
+                added[shape] = made
+            rows.append((a, inp.ranks[a], float(inp.values[a]), False, cost, leave, True, d.code, made))
+            continue
+        check_claims(inp, outcome, a, d, linked=linked, index=index, lhs_cache=lhs_cache, context=context)
         if d.code == "ranking_deviation":
             for s in d.facts["swaps"]:
                 s.pop("all", None)
+        key = _text_key(d)
+        if key is None:
+            made = d.to_json()
+        elif (made := texts.get(key)) is None:
+            made = texts[key] = d.to_json()
         rows.append((a, inp.ranks[a], float(inp.values[a]), a in chosen, cost, leave,
-                     a not in inp.excluded, d.code, d.to_json()))
+                     a not in inp.excluded, d.code, made))
     table = pd.DataFrame(rows, columns=RECORD_COLUMNS)
     if outcome.granted is not None:  # partial funding: requested and granted amounts side by side
         table["requested"] = [inp.stage.funded(inp.applications[a]) for a in table["application_id"]]
