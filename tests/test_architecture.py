@@ -37,6 +37,9 @@ FORBIDDEN = {
     # the board's decision file: read, checked and compared with the recommendation; no computing
     "selection.board": ["selection.select", "selection.rank", "selection.aggregate", "selection.pipeline",
                         "numpy", "pandas", "pulp", "matplotlib"],
+    # jobs in a forked worker process: generic, it knows no part of the engine
+    "selection.background": ["selection.model", "selection.io", "selection.aggregate", "selection.pipeline",
+                             "numpy", "pandas", "pulp", "matplotlib"],
     "selection.pipeline": ["matplotlib"],
     "selection.scenario": ["matplotlib", "pulp"],
     # applying a scenario's overrides: models only (the pipeline imports it, so it must not import the pipeline)
