@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from selection.aggregate.arrays import PanelError
+from selection.aggregate.sums import NUMPY_ORDER, pairwise_sums
 from selection.errors import Problem
 
 
@@ -89,7 +90,74 @@ _ALIASES = {"ICC(1,1)": "ICC1", "ICC(2,1)": "ICC2", "ICC(3,1)": "ICC3", "ICC(1,k
             "ICC11": "ICC1", "ICC2,1": "ICC2", "ICC3,1": "ICC3", "ICC1,1": "ICC1"}
 
 
-def _matrix(ratings) -> np.ndarray:
+class _Scored:
+    """A ratings matrix (applications x experts) held as its scored cells: ``row``, ``col`` in
+    ``np.nonzero``'s (row-major) order and their values ``val`` (none NaN) -- what the measures read
+    of a sparse panel (each application scored by a few of many experts) without the dense matrix
+    (20,000 x 200 per criterion and the total at national scale). Each measure gives the same
+    doubles as on the dense matrix (:mod:`selection.aggregate.sums` adds in numpy's order)."""
+
+    def __init__(self, shape: tuple[int, int], row: np.ndarray, col: np.ndarray, val: np.ndarray) -> None:
+        self.shape = shape
+        self.row, self.col, self.val = row, col, val
+        n, k = shape
+        self.row_counts = np.bincount(row, minlength=n)
+        kept_rows, kept_cols = self.row_counts > 0, np.bincount(col, minlength=k) > 0
+        # the matrix without its all-missing rows and columns (what _IccDesign measures)
+        self.n, self.k = int(kept_rows.sum()), int(kept_cols.sum())
+        self.row_kept = (np.cumsum(kept_rows) - 1)[row]
+        self.col_kept = (np.cumsum(kept_cols) - 1)[col]
+
+    def dense(self) -> np.ndarray:
+        x = np.full(self.shape, np.nan)
+        x[self.row, self.col] = self.val
+        return x
+
+    def complete(self) -> np.ndarray:
+        """The rows scored by every expert who scored at all, those experts' columns (C-ordered)."""
+        full = self.row_counts[self.row] == self.k
+        return self.val[full].reshape(-1, self.k)
+
+
+def _scored_matrices(values: np.ndarray, w: np.ndarray) -> list[_Scored] | None:
+    """Per criterion of the ``(A, E, C)`` cube, then for the ``w``-weighted total (``einsum``, as
+    :func:`~selection.aggregate.panel.agreement_table` makes it), the scored cells; ``None`` when
+    the dense matrices are to be used (an empty axis, or a numpy that sums in another order)."""
+    A, E, C = values.shape
+    if not (NUMPY_ORDER and A and E and C):
+        return None
+    flat = values.reshape(-1)
+    idx = np.flatnonzero(~np.isnan(flat))
+    if not idx.size:
+        return None
+    val = flat[idx]
+    crit, pair = idx % C, idx // C
+    out = []
+    for c in range(C):
+        at = crit == c
+        out.append(_Scored((A, E), pair[at] // E, pair[at] % E, val[at]))
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    counts = np.diff(np.r_[starts, len(pair)])
+    full = pair[starts[counts == C]]  # the (a, e) scored on every criterion; any other total is NaN
+    total = np.einsum("aec,c->ae", values.reshape(A * E, 1, C)[full], w)[:, 0]
+    ok = ~np.isnan(total)
+    out.append(_Scored((A, E), full[ok] // E, full[ok] % E, total[ok]))
+    return out
+
+
+def _pairable_counts(x) -> tuple[int, int]:
+    """Applications with two or more scores and experts with any score, of a checked ratings matrix."""
+    if isinstance(x, _Scored):
+        return int((x.row_counts >= 2).sum()), x.k
+    present = ~np.isnan(x)
+    return int((present.sum(axis=1) >= 2).sum()), int(present.any(axis=0).sum())
+
+
+def _matrix(ratings):
+    if isinstance(ratings, _Scored):
+        if np.isinf(ratings.val).any():
+            raise PanelError(Problem("the ratings hold infinite values"))
+        return ratings
     if isinstance(ratings, np.ndarray) and ratings.ndim == 2 and ratings.dtype == np.float64:
         # a copy without the frame (20,000 x 200 ratings per criterion in the panel diagnostics), row by
         # row: the layout every measure's sums run on anyway (they select rows, which numpy returns
@@ -147,6 +215,23 @@ def _anova_one_way(x: np.ndarray) -> dict:
     grand = xz.sum() / N
     ss_b = (ki * (means - grand) ** 2).sum()
     ss_w = np.where(present, (x - means[:, None]) ** 2, 0.0).sum()
+    k0 = (N - (ki**2).sum() / N) / (n - 1)
+    return {"n": n, "k": float(k0), "BMS": ss_b / (n - 1), "WMS": ss_w / (N - n), "df_b": n - 1, "df_w": N - n}
+
+
+def _anova_one_way_scored(x: _Scored) -> dict:
+    """:func:`_anova_one_way` of the matrix without its all-missing rows and columns (what
+    :class:`_IccDesign` measures), from its scored cells: the same sums in numpy's order, so the
+    same doubles."""
+    n, k = x.n, x.k
+    row, col, val = x.row_kept, x.col_kept, x.val
+    ki = x.row_counts[x.row_counts > 0].astype(np.float64)
+    N = ki.sum()
+    means = np.where(ki > 0, pairwise_sums(row, col, val, n, k) / np.maximum(ki, 1), 0.0)
+    whole, flat = np.zeros_like(row), row * k + col
+    grand = pairwise_sums(whole, flat, val, 1, n * k)[0] / N
+    ss_b = (ki * (means - grand) ** 2).sum()
+    ss_w = pairwise_sums(whole, flat, (val - means[row]) ** 2, 1, n * k)[0]
     k0 = (N - (ki**2).sum() / N) / (n - 1)
     return {"n": n, "k": float(k0), "BMS": ss_b / (n - 1), "WMS": ss_w / (N - n), "df_b": n - 1, "df_w": N - n}
 
@@ -242,7 +327,13 @@ class _IccDesign:
     """A ratings matrix with its all-missing experts and applications dropped, and each form's analysis
     of variance computed once (``ICC1``/``ICC1k`` share the one-way table, the two-way forms theirs)."""
 
-    def __init__(self, x: np.ndarray) -> None:
+    def __init__(self, x) -> None:
+        self._one: dict | None = None
+        self._two: tuple[np.ndarray, dict | None] | None = None
+        self.scored = x if isinstance(x, _Scored) else None
+        if self.scored is not None:
+            self.x = np.zeros((0, 0))  # measured from the scored cells
+            return
         if x.size:
             cols = ~np.isnan(x).all(axis=0)
             x = x if cols.all() else x[:, cols]
@@ -251,22 +342,24 @@ class _IccDesign:
             # already (the same values in the same layout, so the same sums), without the copies
             x = x if rows.all() and x.flags.c_contiguous else x[rows]
         self.x = x
-        self._one: dict | None = None
-        self._two: tuple[np.ndarray, dict | None] | None = None
 
     def one_way(self, form: str) -> tuple[dict, int]:
-        x = self.x
+        sc = self.scored
         if self._one is None:
-            counts = (~np.isnan(x)).sum(axis=1) if x.size else np.zeros(0)
+            counts: np.ndarray
+            if sc is not None:
+                counts = sc.row_counts[sc.row_counts > 0]
+            else:
+                counts = (~np.isnan(self.x)).sum(axis=1) if self.x.size else np.zeros(0)
             if len(counts) < 2 or (counts >= 2).sum() < 1 or counts.sum() <= len(counts):
                 raise NotComputable(Problem(f"{form} needs at least 2 applications and an application scored by 2 "
                                             f"or more experts; found {len(counts)} application(s)"), len(counts))
-            self._one = _anova_one_way(x)
-        return self._one, x.shape[1]
+            self._one = _anova_one_way(self.x) if sc is None else _anova_one_way_scored(sc)
+        return self._one, (self.x.shape[1] if sc is None else sc.k)
 
     def two_way(self, form: str) -> tuple[dict, int]:
         if self._two is None:
-            x = self.x[~np.isnan(self.x).any(axis=1)]
+            x = self.scored.complete() if self.scored is not None else self.x[~np.isnan(self.x).any(axis=1)]
             self._two = (x, _anova_two_way(x) if x.shape[0] >= 2 and x.shape[1] >= 2 else None)
         x, a = self._two
         if a is None:
@@ -322,8 +415,10 @@ def kendalls_w(ratings) -> pd.Series:
     return _kendalls_w_matrix(_matrix(ratings))
 
 
-def _kendalls_w_matrix(x: np.ndarray) -> pd.Series:
+def _kendalls_w_matrix(x) -> pd.Series:
     """:func:`kendalls_w` of a checked ratings matrix (:func:`_matrix`)."""
+    if isinstance(x, _Scored):
+        x = x.complete()  # what the two lines below keep of the dense matrix
     x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
     x = x[~np.isnan(x).any(axis=1)] if x.size else x
     n, m = x.shape if x.ndim == 2 else (0, 0)
@@ -382,25 +477,61 @@ def krippendorff_alpha(ratings, level: str = "interval") -> float:
     return _alpha_from(*_coincidences(_matrix(ratings)), level)
 
 
-def _coincidences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _coincidences(x) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairable values and their coincidence matrix (one per ratings matrix, any level)."""
-    present = ~np.isnan(x)
-    mu = present.sum(axis=1)
+    if isinstance(x, _Scored):
+        mu, row, scores = x.row_counts, x.row, x.val
+    else:
+        present = ~np.isnan(x)
+        mu = present.sum(axis=1)
+        row, col = np.nonzero(present)
+        scores = None
     pairable = mu >= 2
     mu = mu[pairable]
     if len(mu) == 0:
         raise PanelError(Problem("Krippendorff's alpha needs at least one application scored by 2 or more experts"))
     # the scores of the pairable units, row by row, without copying the (sparse) matrix's pairable rows
-    row, col = np.nonzero(present)
     keep = pairable[row]
     unit = (np.cumsum(pairable) - 1)[row[keep]]
-    values, inv = np.unique(x[row[keep], col[keep]], return_inverse=True)
-    # value counts per unit: whole numbers, so counting them at once gives exactly np.add.at's table
-    h = np.bincount(unit * len(values) + inv.ravel(), minlength=len(mu) * len(values)).reshape(
-        len(mu), len(values)).astype(np.float64)
+    values, inv = np.unique(x[row[keep], col[keep]] if scores is None else scores[keep], return_inverse=True)
+    V = len(values)
     wgt = 1.0 / (mu - 1)
+    if _dyadic_weights(mu):
+        return values, _coincidence_pairs(unit, inv.ravel(), wgt, V)
+    # value counts per unit: whole numbers, so counting them at once gives exactly np.add.at's table
+    h = np.bincount(unit * V + inv.ravel(), minlength=len(mu) * V).reshape(len(mu), V).astype(np.float64)
     o = (h * wgt[:, None]).T @ h - np.diag((h * wgt[:, None]).sum(axis=0))
     return values, o
+
+
+def _dyadic_weights(mu: np.ndarray) -> bool:
+    """Whether every unit's weight ``1 / (mu - 1)`` is a power of two (2, 3, 5, 9... scores per unit)
+    and every coincidence sum stays far below 2**53: then each term ``h * w * h`` and every partial
+    sum is a whole multiple of the smallest weight, held exactly, and the coincidence matrix is the
+    same double however its sums are ordered (a matrix product's blocking, or one by one)."""
+    m1 = mu.astype(np.int64) - 1
+    if not len(m1) or (m1 < 1).any() or (m1 & (m1 - 1)).any():
+        return False
+    top = int(m1.max())
+    return float(len(m1)) * float(top + 1) ** 2 * top < 2.0**50
+
+
+def _coincidence_pairs(unit: np.ndarray, value: np.ndarray, wgt: np.ndarray, V: int) -> np.ndarray:
+    """The coincidence matrix ``(h * w).T @ h - diag((h * w).sum(axis=0))`` of the value counts
+    ``h[unit, value]`` from each unit's pairs of distinct values (a few per unit) instead of the
+    ``units x values`` table (20,000 x 460 on a national call's weighted totals): exact for
+    :func:`_dyadic_weights`, so the same doubles as the matrix product."""
+    keys, h = np.unique(unit * V + value, return_counts=True)  # sorted: by unit, then value
+    u, c = keys // V, keys % V
+    hw = h * wgt[u]
+    first = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    size = np.diff(np.r_[first, len(u)])
+    per = np.repeat(size, size)  # entries of each entry's unit
+    left = np.repeat(np.arange(len(u)), per)
+    start = np.repeat(np.repeat(first, size), per)
+    right = start + (np.arange(len(left)) - np.repeat(np.cumsum(per) - per, per))
+    o = np.bincount(c[left] * V + c[right], weights=hw[left] * h[right], minlength=V * V).reshape(V, V)
+    return o - np.diag(np.bincount(c, weights=hw, minlength=V))
 
 
 def _alpha_from(values: np.ndarray, o: np.ndarray, level: str) -> float:

@@ -23,6 +23,8 @@ from selection.aggregate.agreement import (
     _IccDesign,
     _kendalls_w_matrix,
     _matrix,
+    _pairable_counts,
+    _scored_matrices,
 )
 from selection.aggregate.arrays import (
     AGGREGATIONS,
@@ -143,11 +145,11 @@ def _found(exc: PanelError) -> dict:
             **({} if exc.experts is None else {"found_experts": exc.experts})}
 
 
-def _rows(criterion: str, x: np.ndarray) -> list[dict]:
+def _rows(criterion: str, x) -> list[dict]:
     """Agreement measures for one ratings matrix (applications x experts)."""
     rows: list[dict] = []
     try:
-        x = _matrix(np.asarray(x))  # checked once; each measure then shares the prepared matrix
+        x = _matrix(x)  # checked once; each measure then shares the prepared matrix (or scored cells)
     except PanelError as exc:
         note = exc.problems[0].message
         return [{"criterion_id": criterion, "measure": m, "note": note}
@@ -169,8 +171,7 @@ def _rows(criterion: str, x: np.ndarray) -> list[dict]:
     except PanelError as exc:
         rows.append({"criterion_id": criterion, "measure": "kendalls_w", "note": exc.problems[0].message,
                      **_found(exc)})
-    n_units = int(((~np.isnan(x)).sum(axis=1) >= 2).sum())
-    n_exp = int((~np.isnan(x)).any(axis=0).sum())
+    n_units, n_exp = _pairable_counts(x)
     coincidences: tuple[np.ndarray, np.ndarray] | PanelError | None = None
     for level in ("interval", "ordinal"):
         try:
@@ -222,11 +223,16 @@ def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.Da
     ``schema.AGREEMENT_MIN_EXPERTS`` experts its ``note`` starts with "too little data".
     """
     rows = []
-    for c, crit in enumerate(cube.criteria):
-        rows += _rows(crit, cube.values[:, :, c])
     C = len(cube.criteria)
     w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
-    rows += _rows("total", np.einsum("aec,c->ae", cube.values, w))
+    scored = _scored_matrices(cube.values, w)  # the scored cells only: the same measures, no dense matrices
+    if scored is not None:
+        for crit, x in zip([*cube.criteria, "total"], scored, strict=True):
+            rows += _rows(crit, x)
+    else:
+        for c, crit in enumerate(cube.criteria):
+            rows += _rows(crit, cube.values[:, :, c])
+        rows += _rows("total", np.einsum("aec,c->ae", cube.values, w))
     out = pd.DataFrame(_too_little(rows), columns=AGREEMENT_COLUMNS + _FOUND_COLUMNS)
     found = [c for c in _FOUND_COLUMNS if out[c].notna().any()]
     out[found] = out[found].astype("Int64")  # counts, written as whole numbers
