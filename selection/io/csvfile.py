@@ -23,10 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "records_table", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "records_table", "plain_body", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @contextmanager
@@ -285,6 +287,62 @@ def _split_records(lines: list[str], sep: str, name: str
     return sep, header, first + 1, records
 
 
+def plain_body(text: str, *, name: str) -> tuple[str, list[str], str] | None:
+    """The separator, header and body (the data lines joined by ``\\n``, trailing empty lines
+    cut) of CSV text in the plainest dialect (see :func:`split_plain_columns`, which splits the
+    body into columns); ``None`` for any other text. Blank rows are not looked for here (a row
+    of blank values has the header's width): the caller does.
+
+    >>> plain_body("id;x\\r\\nA;1\\r\\nB; 2\\r\\n\\r\\n", name="t.csv")
+    (';', ['id', 'x'], 'A;1\\nB; 2')
+    >>> plain_body("id;x\\nA;1;2\\n", name="t.csv") is None
+    True
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:  # line ends as parse_csv_records reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first, _, body = text.partition("\n")
+    if not first.strip() or _SEP_LINE.match(first):
+        return None
+    sep = _sniff_separator(first)
+    header = [h.strip().lower() for h in first.split(sep)]
+    if duplicate_column_problems(header, name):
+        return None
+    body = body.rstrip("\n")
+    if not body or len(first) > csv.field_size_limit():
+        return None
+    if not _lines_of_width(body, sep, len(header), csv.field_size_limit()):
+        return None
+    return sep, header, body
+
+
+def _lines_of_width(body: str, sep: str, width: int, limit: int) -> bool:
+    """Whether every line of ``body`` holds exactly ``width - 1`` separators and at most
+    ``limit`` characters (the csv module's field limit), checked on the text's UTF-8 bytes.
+
+    The separators' positions are sorted; when their count is ``width - 1`` per line and each
+    line's block of them (the first and the last) lies inside that line, every line holds its
+    block and no other separator.
+    """
+    n = body.count("\n") + 1
+    if body.count(sep) != n * (width - 1):
+        return False
+    if width == 1 and len(body) <= limit:
+        return True
+    data = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)  # a separator is one ASCII byte
+    newlines = np.flatnonzero(data == 10)
+    starts = np.concatenate(([-1], newlines))
+    ends = np.append(newlines, len(data))
+    if width > 1:
+        seps = np.flatnonzero(data == ord(sep)).reshape(n, width - 1)
+        if not ((seps[:, 0] > starts).all() and (seps[:, -1] < ends).all()):
+            return False
+    if len(data) > limit and int((ends - starts).max()) - 1 > limit:  # bytes: count the characters
+        return max(map(len, body.split("\n"))) <= limit
+    return True
+
+
 def split_plain_columns(text: str, *, name: str) -> tuple[str, list[str], list[list[str]]] | None:
     """The separator, header and columns (raw values, as :func:`parse_csv_records` gives them)
     of CSV text in the plainest dialect, split column-wise at once; ``None`` for any other text.
@@ -302,28 +360,12 @@ def split_plain_columns(text: str, *, name: str) -> tuple[str, list[str], list[l
     >>> split_plain_columns('id;x\\n"A";1\\n', name="t.csv") is None
     True
     """
-    if '"' in text or "\x00" in text:
+    plain = plain_body(text, name=name)
+    if plain is None:
         return None
-    if "\r" in text:  # line ends as parse_csv_records reads them
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    first, _, body = text.partition("\n")
-    if not first.strip() or _SEP_LINE.match(first):
-        return None
-    sep = _sniff_separator(first)
-    header = [h.strip().lower() for h in first.split(sep)]
-    if duplicate_column_problems(header, name):
-        return None
-    body = body.rstrip("\n")
-    if not body:
-        return None
-    lines = body.split("\n")
+    sep, header, body = plain
     width = len(header)
-    limit = csv.field_size_limit()
-    if len(first) > limit or (len(body) > limit and max(map(len, lines)) > limit):
-        return None
-    if set(map(str.count, lines, [sep] * len(lines))) != {width - 1}:
-        return None
-    flat = body.replace("\n", sep).split(sep) if width > 1 else lines
+    flat = body.replace("\n", sep).split(sep) if width > 1 else body.split("\n")
     columns = [flat[j::width] for j in range(width)]
     first_column = columns[0]
     if not all(v.strip() for v in set(first_column)):  # a blank row is skipped by the parser

@@ -15,9 +15,9 @@ A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,14 @@ from selection.io.csvfile import (
     gc_paused,
     parse_csv_records,
     parse_number,
+    plain_body,
     records_table,
     split_plain_columns,
 )
 from selection.model import Application, CriteriaCatalogue, Expert
 
 __all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
-           "score_folder", "read_clean_score_csv", "score_columns_frame", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
+           "score_folder", "read_clean_score_csv", "read_clean_stage", "score_columns_frame", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
 
 #: File types a score file may have.
 SCORE_SUFFIXES = (".csv", ".xlsx")
@@ -234,6 +235,249 @@ def score_columns_frame(blocks: list[list[Any]]) -> pd.DataFrame:
 
 #: Tests set this to read every long file row by row (the reference the fast path must equal).
 _reference_only = False
+
+
+# --- a stage's clean plain files read as integer codes ----------------------------------------
+
+#: Tests set this to read a stage file by file (:func:`read_clean_score_csv` and
+#: :func:`combine_scores`), the reference :func:`read_clean_stage` must equal.
+_file_by_file = False
+
+
+class _Numbering(dict[str, int]):
+    """Numbers each new key in the order met (``numbering[key]`` adds it)."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = n = len(self)
+        return n
+
+
+class _StageCodes:
+    """The code spaces of one stage's reading: experts, applications and criteria by their rank
+    in code-point order (the order of :func:`selection.evaluation.sort_evaluation`), and each
+    distinct score text met, with its parse per criterion (``score_cell`` of each distinct pair
+    once)."""
+
+    def __init__(self, ctx: ScoreContext) -> None:
+        self.experts = sorted(ctx.experts)
+        self.applications = sorted(ctx.applications)
+        self.criteria = sorted(ctx.catalogue.criterion_ids)
+        self.expert = {v: i for i, v in enumerate(self.experts)}
+        self.application = {v: i for i, v in enumerate(self.applications)}
+        self.criterion = {v: i for i, v in enumerate(self.criteria)}
+        self.texts = _Numbering()
+        self.value = np.full(0, np.nan)
+        self.abstain = np.zeros(0, dtype=bool)
+        self.done = np.zeros(0, dtype=bool)
+
+    def usable(self) -> bool:
+        """Ids that are strings with nothing to strip: a raw value is then found exactly when
+        the reader that strips every value would find it unchanged."""
+        return all(type(v) is str and v == v.strip() for v in chain(self.experts, self.applications, self.criteria))
+
+    def parse(self, pair: np.ndarray, ctx: ScoreContext) -> bool:
+        """Parse each (score text, criterion) pair of ``pair`` (``text * len(criteria) +
+        criterion``) not parsed yet; ``False`` if :func:`score_cell` refuses one."""
+        width = len(self.criteria)
+        size = len(self.texts) * width
+        if size > len(self.done):
+            grow = size - len(self.done)
+            self.value = np.concatenate([self.value, np.full(grow, np.nan)])
+            self.abstain = np.concatenate([self.abstain, np.zeros(grow, dtype=bool)])
+            self.done = np.concatenate([self.done, np.zeros(grow, dtype=bool)])
+        new = np.flatnonzero((np.bincount(pair, minlength=size) > 0) & ~self.done)
+        if not len(new):
+            return True
+        texts = list(self.texts)
+        for k in new.tolist():
+            x, abstained, msg = score_cell(texts[k // width], self.criteria[k % width], ctx)
+            if msg:
+                return False
+            self.value[k] = np.nan if x is None else x
+            self.abstain[k] = abstained
+            self.done[k] = True
+        return True
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One clean plain long score file's rows, as codes of a :class:`_StageCodes`."""
+
+    name: str
+    digest: str
+    letter: str  # the score column's letter (cells are <letter><line>, lines 2, 3, ...)
+    expert: np.ndarray
+    application: np.ndarray
+    criterion: np.ndarray
+    score: np.ndarray
+    abstained: np.ndarray
+    comment: list[str] | None  # None: every comment is empty
+
+
+def _column_codes(flat: list[str], j: int, width: int, n: int, index: Mapping[str, int]) -> np.ndarray | None:
+    """The codes of column ``j`` of ``flat`` (row-major values, ``width`` per row) in ``index``,
+    its values stripped if one of them is not found as it is; ``None`` if one is not found."""
+    try:
+        return np.fromiter(map(index.__getitem__, islice(flat, j, None, width)), dtype=np.intp, count=n)
+    except KeyError:
+        pass
+    try:
+        return np.fromiter((index[v.strip()] for v in islice(flat, j, None, width)), dtype=np.intp, count=n)
+    except KeyError:
+        return None
+
+
+def _clean_block(raw: bytes, name: str, ctx: ScoreContext, codes: _StageCodes) -> _Block | None:
+    """The rows of a score file (its bytes) that :func:`read_clean_score_csv` reads (a clean long
+    file in the plainest dialect), as codes; ``None`` for any other file."""
+    try:
+        text, _enc = decode_bytes(raw, name)
+    except InputError:
+        return None
+    plain = plain_body(text, name=name)
+    if plain is None:
+        return None
+    sep, header, body = plain
+    col = {h: i for i, h in enumerate(header)}
+    if any(c not in col for c in ("expert_id", "application_id", "criterion_id", "score")):
+        return None
+    width = len(header)
+    flat = body.replace("\n", sep).split(sep) if width > 1 else body.split("\n")
+    n = len(flat) // width
+    experts = set(islice(flat, col["expert_id"], None, width))  # mostly one expert per file
+    if len(experts) == 1 and (only := next(iter(experts))) in codes.expert:
+        expert: np.ndarray | None = np.full(n, codes.expert[only], dtype=np.intp)
+    else:
+        expert = _column_codes(flat, col["expert_id"], width, n, codes.expert)
+    application = _column_codes(flat, col["application_id"], width, n, codes.application)
+    criterion = _column_codes(flat, col["criterion_id"], width, n, codes.criterion)
+    if expert is None or application is None or criterion is None:
+        return None
+    text_codes = np.fromiter(map(codes.texts.__getitem__, islice(flat, col["score"], None, width)),
+                             dtype=np.intp, count=n)
+    pair = text_codes * len(codes.criteria) + criterion
+    if not codes.parse(pair, ctx):
+        return None
+    comment = None
+    if "comment" in col:
+        distinct = set(islice(flat, col["comment"], None, width))
+        if distinct != {""}:
+            values = islice(flat, col["comment"], None, width)
+            comment = (list(values) if all(v == v.strip() for v in distinct) else list(map(str.strip, values)))
+    return _Block(name, hashlib.sha256(raw).hexdigest(), column_letter(col["score"]), expert, application,
+                  criterion, codes.value[pair], codes.abstain[pair], comment)
+
+
+def _in_pairs(pairs: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
+    """Whether each of ``pairs`` (integers below ``size``) is one of ``members``."""
+    if size <= 1 << 27:
+        table = np.zeros(size, dtype=bool)
+        table[members] = True
+        return table[pairs]
+    return np.isin(pairs, members)
+
+
+def _pair_codes(pairs: Mapping[str, Iterable[str]], codes: _StageCodes) -> np.ndarray:
+    """``expert * len(applications) + application`` of each pair of an expert and one of its
+    applications whose ids are known (a pair with an unknown id matches no row)."""
+    n = len(codes.applications)
+    out = []
+    for e, apps in pairs.items():
+        if e not in codes.expert:
+            continue
+        apps = list(apps)
+        try:
+            found = np.fromiter(map(codes.application.__getitem__, apps), dtype=np.int64, count=len(apps))
+        except KeyError:
+            found = np.array([codes.application[a] for a in apps if a in codes.application], dtype=np.int64)
+        out.append(found + codes.expert[e] * n)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd.DataFrame | None:
+    """The evaluation :func:`combine_scores` makes of a stage's score files (``(path, display
+    name)``, in order) when each is a clean long CSV in the plainest dialect
+    (:func:`read_clean_score_csv`) and no check between rows can fail (no score twice, none
+    outside an expert's assignment unless counted, none by a conflicted expert); ``None``
+    otherwise (then read the files one by one, which words every problem).
+
+    Each file is split at once and its ids become integer codes (the ids' ranks in code-point
+    order), so that the canonical order, the duplicate, assignment and conflict checks are
+    integer operations and each column of the result is taken from its distinct values; the
+    frame equals :func:`combine_scores`' (tested in ``tests/io/test_scale_stage.py``).
+    """
+    if _reference_only or _file_by_file or not files:
+        return None
+    codes = _StageCodes(ctx)
+    if not codes.usable():
+        return None
+    blocks = []
+    for path, name in files:
+        if path.suffix.lower() != ".csv":
+            return None
+        block = _clean_block(path.read_bytes(), name, ctx, codes)
+        if block is None:
+            return None
+        blocks.append(block)
+    n_e, n_a, n_c = len(codes.experts), len(codes.applications), len(codes.criteria)
+    if n_a * n_e * n_c >= 2 ** 62:
+        return None
+    expert = np.concatenate([b.expert for b in blocks]).astype(np.int64)
+    application = np.concatenate([b.application for b in blocks]).astype(np.int64)
+    criterion = np.concatenate([b.criterion for b in blocks])
+    score = np.concatenate([b.score for b in blocks])
+    abstained = np.concatenate([b.abstained for b in blocks])
+    key = (application * n_e + expert) * n_c + criterion
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    if (ordered[1:] == ordered[:-1]).any():  # a score given twice: combine_scores words it
+        return None
+    pair = expert * n_a + application
+    if ctx.assignments is not None and not ctx.count_outside_assignment:
+        assigned = _pair_codes(ctx.assignments, codes)
+        scored = ~np.isnan(score)
+        if not _in_pairs(pair[scored], assigned, n_e * n_a).all():
+            return None
+    conflicted = _pair_codes({x.id: x.conflicts for x in ctx.experts.values()}, codes)
+    if len(conflicted) and _in_pairs(pair[~abstained], conflicted, n_e * n_a).any():
+        return None
+    sizes = [len(b.expert) for b in blocks]
+    file_of = np.repeat(np.arange(len(blocks)), sizes)[order]
+    empty = np.full(len(key), "", dtype=object)
+    if all(b.comment is None for b in blocks):
+        comment = empty
+    else:
+        comment = np.concatenate([empty[:len(b.expert)] if b.comment is None else np.array(b.comment, dtype=object)
+                                  for b in blocks])[order]
+    cell = np.concatenate([_cell_array(b.letter, len(b.expert)) for b in blocks])[order]
+    columns = {
+        ev.EXPERT: np.array(codes.experts, dtype=object)[expert[order]],
+        ev.APPLICATION: np.array(codes.applications, dtype=object)[application[order]],
+        ev.CRITERION: np.array(codes.criteria, dtype=object)[criterion[order]],
+        ev.SCORE: score[order],
+        ev.ABSTAINED: abstained[order],
+        ev.COMMENT: comment,
+        ev.SOURCE_FILE: np.array([b.name for b in blocks], dtype=object)[file_of],
+        ev.SOURCE_SHA256: np.array([b.digest for b in blocks], dtype=object)[file_of],
+        ev.SHEET: empty,
+        ev.CELL: cell,
+    }
+    dtypes = ev.empty_evaluation().dtypes
+    return pd.DataFrame({c: v if v.dtype != object else pd.array(v, dtype=dtypes[c])
+                         for c, v in columns.items()})
+
+
+#: Cell names of a column's data rows from row 2 on, by column letter (see :func:`_cell_array`).
+_CELL_ARRAYS: dict[str, np.ndarray] = {}
+
+
+def _cell_array(letter: str, n: int) -> np.ndarray:
+    """``_cell_names(letter, n)`` as an object array (made once per letter and length)."""
+    names = _CELL_ARRAYS.get(letter)
+    if names is None or len(names) < n:
+        names = _CELL_ARRAYS[letter] = np.array(_cell_names(letter, max(n, 2 * len(names) if names is not None else n)),
+                                                dtype=object)
+    return names[:n]
 
 
 def _read_long_clean(header: list[str], records: list[tuple[int, list[str]]], ctx: ScoreContext

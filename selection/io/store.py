@@ -50,6 +50,7 @@ from selection.io.scores import (
     ScoreContext,
     combine_scores,
     read_clean_score_csv,
+    read_clean_stage,
     read_score_file,
     score_cell,
     score_columns_frame,
@@ -326,6 +327,14 @@ def load_stage_scores(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     """
     root = Path(root)
     loose = loose_score_files(root, scores_dir, stage)
+    sp = store_path(root, scores_dir, stage)
+    if loose and not (sp.is_file() or sp.is_symlink()):  # clean hand-placed files only: at once
+        root_abs = Path(os.path.abspath(root))
+        if all(symlink_problem(root, f) is None for f in loose):
+            named = [(f, _rel_lexical(root_abs, Path(os.path.abspath(f)))) for f in loose]
+            clean = read_clean_stage(named, ctx)
+            if clean is not None:
+                return clean
     frames, problems = _read_loose(root, loose, ctx)
     stored, store_problems = read_store(root, scores_dir, stage, ctx)
     problems += [p for _, p in store_problems]

@@ -1,0 +1,187 @@
+"""A stage's clean score files read at once as integer codes (``scores.read_clean_stage``, issue 12:
+reading a call of 20,000 applications) equal the file-by-file reading it replaces
+(``scores._file_by_file = True``: each file through ``read_clean_score_csv``, then
+``combine_scores``, itself tested against the row-by-row reader in ``test_scale_pass.py``).
+
+* generated stage folders (hypothesis) in the plain dialect and beside it: ids with spaces,
+  several experts per file, comments, CRLF, BOM, Windows-1252, columns in any order, abstentions,
+  a score twice, scores outside an expert's assignment (refused or counted), a conflicted
+  expert's score, unknown ids, refused scores: the same frame (values, dtypes, index) or the same
+  problems;
+* the line check of ``csvfile.plain_body`` against counting each line's separators;
+* a generated call (``benchmarks/callgen.py``) takes the coded path and reads as before.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selection.errors import InputError
+from selection.io import csvfile, scores, store
+
+SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+_LONG = ["expert_id", "application_id", "criterion_id", "score"]
+
+
+def _outcome(root: Path, ctx, file_by_file: bool):
+    scores._file_by_file = file_by_file
+    try:
+        return store.load_stage_scores(root, "scores", 1, ctx), []
+    except InputError as exc:
+        return None, [str(p) for p in exc.problems]
+    finally:
+        scores._file_by_file = False
+
+
+def _assert_same(root: Path, ctx) -> tuple:
+    fast = _outcome(root, ctx, False)
+    ref = _outcome(root, ctx, True)
+    assert fast[1] == ref[1]
+    if ref[0] is not None:
+        pd.testing.assert_frame_equal(fast[0], ref[0], check_exact=True)
+        assert list(fast[0].dtypes) == list(ref[0].dtypes) and fast[0].index.equals(ref[0].index)
+    return fast
+
+
+def _write_stage(folder: Path, ctx, data, faulty: bool) -> None:
+    experts = sorted(ctx.experts)
+    apps = sorted(ctx.applications)
+    crits = list(ctx.catalogue.criterion_ids)
+    ok = ["3", "4,5", "4.5", " 2 ", "abstain", "Afstår", "5", "0"]
+    used: set[str] = set()  # a clean stage has each expert's scores in one file
+    for k in range(data.draw(st.integers(1, 4))):
+        header = list(_LONG) + (["comment"] if data.draw(st.booleans()) else [])
+        header += ["note"] if data.draw(st.booleans()) else []
+        header = data.draw(st.permutations(header))
+        free = [e for e in experts if faulty or e not in used] or experts
+        own = data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=2, unique=True))
+        used.update(own)
+        rows = []
+        sep = data.draw(st.sampled_from([",", ";", "\t"]))
+        for e in own:
+            allowed = [a for a in apps if a not in ctx.experts[e].conflicts and (
+                ctx.assignments is None or ctx.count_outside_assignment or a in ctx.assignments.get(e, ()))]
+            pool = apps if faulty or not allowed else allowed
+            for a in data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)):
+                for c in data.draw(st.lists(st.sampled_from(crits), min_size=1, max_size=len(crits), unique=True)):
+                    values = {"expert_id": data.draw(st.sampled_from([e, e, f" {e}"])),
+                              "application_id": data.draw(st.sampled_from([a, a, f"{a} "])),
+                              "criterion_id": c,
+                              "score": data.draw(st.sampled_from(ok + (["9", "", "x", "3,3"] if faulty else []))
+                                                 .filter(lambda v, sep=sep: faulty or sep not in v)),
+                              "comment": data.draw(st.sampled_from(["", "", "ok", " fine ", "æø"])),
+                              "note": "n"}
+                    if faulty and data.draw(st.integers(0, 9)) == 0:
+                        values[data.draw(st.sampled_from(["expert_id", "application_id", "criterion_id"]))] = "ZZ9"
+                    rows.append([values[h] for h in header])
+        if faulty and data.draw(st.booleans()):
+            rows.append(list(rows[0]))  # a score given twice
+        nl = data.draw(st.sampled_from(["\n", "\r\n"]))
+        lines = [sep.join(header), *(sep.join(r) for r in rows)]
+        if faulty and data.draw(st.integers(0, 4)) == 0:
+            lines.insert(data.draw(st.integers(1, len(lines))), data.draw(st.sampled_from(["", sep * (len(header) - 1),
+                                                                                           sep * len(header)])))
+        text = nl.join(lines) + data.draw(st.sampled_from(["", nl, nl + nl]))
+        encoding = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+        (folder / f"s{k}.csv").write_bytes(text.encode(encoding))
+
+
+@pytest.fixture(scope="module")
+def contexts(kp):
+    """The example's stage-1 context: as it is, with one declared conflict, with every score
+    counted beyond the assignment, and with no assignment."""
+    ctx = kp[1]
+    e = sorted(ctx.experts)[0]
+    conflicted = {**ctx.experts, e: ctx.experts[e].model_copy(update={"conflicts": [sorted(ctx.applications)[0]]})}
+    return [ctx, replace(ctx, experts=conflicted), replace(ctx, count_outside_assignment=True),
+            replace(ctx, assignments=None)]
+
+
+@SETTINGS
+@given(data=st.data(), faulty=st.booleans(), which=st.integers(0, 3))
+def test_stage_read_as_codes_equals_file_by_file(tmp_path_factory, contexts, data, faulty, which):
+    ctx = contexts[which]
+    root = tmp_path_factory.mktemp("call")
+    folder = root / "scores" / "stage1"
+    folder.mkdir(parents=True)
+    _write_stage(folder, ctx, data, faulty)
+    _assert_same(root, ctx)
+
+
+def test_clean_stage_takes_the_coded_path(tmp_path, contexts):
+    """A clean stage (several experts, comments with spaces, CRLF, Windows-1252) is read at once;
+    a score twice, one outside the assignment or by a conflicted expert falls back to the
+    file-by-file reading, which words the problem."""
+    ctx = contexts[3]
+    experts = [e for e in sorted(ctx.experts) if not ctx.experts[e].conflicts][:2]
+    apps = sorted(ctx.applications)[:3]
+    crits = list(ctx.catalogue.criterion_ids)
+    root = tmp_path / "call"
+    folder = root / "scores" / "stage1"
+    folder.mkdir(parents=True)
+    rows = [f"{e};{a};{c};4,5; god æ " for e in experts for a in apps for c in crits]
+    (folder / "a.csv").write_bytes(("expert_id;application_id;criterion_id;score;comment\r\n"
+                                    + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (folder / "b.csv").write_text("expert_id,application_id,criterion_id,score\n"
+                                  f"{experts[0]},{sorted(ctx.applications)[5]},{crits[0]},abstain\n", encoding="utf-8")
+    named = [(f, f.name) for f in sorted(folder.iterdir())]
+    frame = scores.read_clean_stage(named, ctx)
+    assert frame is not None and len(frame) == len(rows) + 1
+    assert set(frame["comment"]) == {"god æ", ""}
+    _assert_same(root, ctx)
+    twice = folder / "c.csv"
+    twice.write_text(f"expert_id,application_id,criterion_id,score\n{experts[0]},{apps[0]},{crits[0]},3\n",
+                     encoding="utf-8")
+    assert scores.read_clean_stage([*named, (twice, "c.csv")], ctx) is None
+    assert "2 times" in " ".join(_assert_same(root, ctx)[1])
+    twice.unlink()
+    for bad in (contexts[0], contexts[1]):  # the example's assignment; a conflicted expert
+        expert = sorted(ctx.experts)[0]
+        own = sorted(bad.assignments.get(expert, ())) if bad.assignments else []
+        outside = next(a for a in sorted(ctx.applications) if a not in own)
+        if bad is contexts[1]:
+            outside = sorted(ctx.applications)[0]
+        f = folder / "d.csv"
+        f.write_text(f"expert_id,application_id,criterion_id,score\n{expert},{outside},{crits[0]},3\n",
+                     encoding="utf-8")
+        assert scores.read_clean_stage([(f, "d.csv")], bad) is None
+        assert _assert_same(root, bad)[1]
+        f.unlink()
+
+
+@SETTINGS
+@given(lines=st.lists(st.text(st.sampled_from(["a", ";", ",", "é", " ", "\t"]), max_size=6), min_size=1, max_size=8),
+       sep=st.sampled_from([",", ";", "\t"]), width=st.integers(1, 4), limit=st.sampled_from([3, 5, 131072]))
+def test_lines_of_width_equals_counting(lines, sep, width, limit):
+    body = "\n".join(lines)
+    want = all(line.count(sep) == width - 1 and len(line) <= limit for line in lines)
+    assert csvfile._lines_of_width(body, sep, width, limit) == want
+
+
+def test_callgen_stage_takes_the_coded_path(tmp_path, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import callgen
+    finally:
+        sys.path.pop(0)
+    from selection.pipeline import load_call_folder
+
+    folder = callgen.write_call(tmp_path / "call", 60)
+    taken = []
+    real = scores.read_clean_stage
+    monkeypatch.setattr(store, "read_clean_stage", lambda *a: taken.append(real(*a)) or taken[-1])
+    fast = load_call_folder(folder)
+    assert taken and all(t is not None for t in taken)
+    monkeypatch.setattr(scores, "_file_by_file", True)
+    ref = load_call_folder(folder)
+    assert fast.evaluations.keys() == ref.evaluations.keys()
+    for k in fast.evaluations:
+        pd.testing.assert_frame_equal(fast.evaluations[k], ref.evaluations[k], check_exact=True)
