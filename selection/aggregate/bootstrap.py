@@ -34,7 +34,7 @@ from selection.aggregate.arrays import (
 )
 from selection.errors import Problem
 from selection.rank import competition_ranks, reflect_costs
-from selection.rank._common import benefit_mask, ranks_of_keys
+from selection.rank._common import _COUNT_SPAN, benefit_mask, ranks_by_counting, ranks_of_keys
 
 __all__ = ["bootstrap_panels", "bootstrap_cube", "bootstrap_blocks", "rank_intervals", "rank_intervals_cube", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
@@ -83,17 +83,23 @@ def _resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarra
     base = np.cumsum(per_app) - per_app  # each application's first row
     table = np.empty((int(per_app.sum()), C))
     for n, counts in patterns.items():
-        apps = np.nonzero(n_a == n)[0]
+        every = len(patterns) == 1  # all applications have n experts: no selection, rows in order
+        apps = slice(None) if every else np.nonzero(n_a == n)[0]
         w = counts.astype(np.float64)  # (P, m)
-        num = np.zeros((len(apps), len(w), C))  # from +0.0, as a matrix product's sums (a zero sum is +0.0)
-        den = np.zeros((len(apps), len(w), C))
+        size = A if every else len(np.asarray(apps))
+        num = np.zeros((size, len(w), C))  # from +0.0, as a matrix product's sums (a zero sum is +0.0)
+        den = np.zeros((size, len(w), C))
         for j in range(m):
             num += w[None, :, j, None] * filled[apps, None, j, :]
             den += w[None, :, j, None] * present[apps, None, j, :]
         empty = den == 0.0
         np.divide(num, den, out=num, where=~empty)
-        num = np.where(empty, observed[apps, None, :], num)
-        table[(base[apps, None] + np.arange(len(w))[None, :]).reshape(-1)] = num.reshape(-1, C)
+        if empty.any():
+            num = np.where(empty, observed[apps, None, :], num)
+        if every:
+            table[:] = num.reshape(-1, C)
+        else:
+            table[(base[apps, None] + np.arange(len(w))[None, :]).reshape(-1)] = num.reshape(-1, C)
     return table, base, power, local
 
 
@@ -125,6 +131,34 @@ def bootstrap_cube(values: np.ndarray, n_boot: int, rng: np.random.Generator, *,
     return out
 
 
+def _scored(values: np.ndarray) -> np.ndarray:
+    """``(A, E)``: whether the expert scored the application on some criterion, i.e.
+    ``~np.isnan(values).all(axis=2)``; with 2, 4 or 8 criteria each cell's NaN flags (one byte each)
+    are read as one whole number (all NaN = every byte 1), not reduced over a short axis."""
+    nan = np.isnan(values)
+    C = values.shape[2]
+    if C in (2, 4, 8) and nan.flags.c_contiguous:
+        every = np.frombuffer(b"\x01" * C, dtype=f"u{C}")[0]  # (the same bytes in either byte order)
+        return nan.view(f"u{C}")[:, :, 0] != every
+    return ~nan.all(axis=2)
+
+
+def _slot_experts(scored: np.ndarray, n_a: np.ndarray, m: int) -> np.ndarray:
+    """``np.argsort(~scored, axis=1, kind="stable")[:, :m]``: each application's ``m`` experts, those
+    who scored it first (in expert order), then the first who did not. Placed from the scored cells
+    in their row-major order; only the applications with fewer than ``m`` experts are sorted."""
+    A, E = scored.shape
+    short = np.nonzero(n_a < m)[0]
+    if E < m or len(short) * 4 > A:
+        return np.argsort(~scored, axis=1, kind="stable")[:, :m]
+    order = np.empty((A, m), dtype=np.intp)
+    a, e = np.nonzero(scored)
+    order[a, np.arange(len(a)) - np.repeat(np.cumsum(n_a) - n_a, n_a)] = e
+    if len(short):
+        order[short] = np.argsort(~scored[short], axis=1, kind="stable")[:, :m]
+    return order
+
+
 class _Resampling:
     """The arrays every replicate of :func:`bootstrap_blocks` is drawn from, prepared once: each
     application's scoring experts as slots ``(A, m, C)``, its observed panel scores, and (the mean
@@ -132,11 +166,11 @@ class _Resampling:
 
     def __init__(self, values: np.ndarray, method: str, trim: float) -> None:
         values = np.asarray(values, dtype=np.float64)
-        A, _, C = values.shape
-        scored = ~np.isnan(values).all(axis=2)
+        A, E, C = values.shape
+        scored = _scored(values)
         n_a = scored.sum(axis=1)
         m = max(int(n_a.max()) if A else 0, 1)
-        order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored come first
+        order = _slot_experts(scored, n_a, m)  # the experts who scored come first
         padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
         if padded.shape[1] < m:  # fewer experts than slots (E < 1)
             padded = np.full((A, m, C), np.nan)
@@ -173,8 +207,10 @@ class _Resampling:
             b = min(chunk, n_boot - start)
             u = buffer[:b]
             rng.random(out=u)
-            u *= scale
-            idx = u.astype(self.slot_type)  # small whole numbers: the same slots in a narrower type
+            # small whole numbers: the slots, cast to a narrower type as the product is made (the
+            # same truncation as .astype of the product)
+            idx = np.empty(u.shape, dtype=self.slot_type)
+            np.multiply(u, scale, out=idx, casting="unsafe")
             np.minimum(idx, last, out=idx)
             yield start, idx
 
@@ -497,8 +533,10 @@ def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights:
     # every resample of an application keeps the observed NaN of a criterion nobody scored
     _no_unscored(apps, np.isnan(stacked).any(axis=(0, 2)))
     P = possible.shape[0]
-    _, number = np.unique(-np.round(possible, 12), return_inverse=True)
+    distinct, number = np.unique(-np.round(possible, 12), return_inverse=True)
     number = number.reshape(-1)  # the key of resample p of application a at p * A + a
+    K = len(distinct)  # keys 0..K-1: ranked by counting unless there are many more than applications
+    counted = K <= _COUNT_SPAN * max(A, 1)
     flat = possible.reshape(-1)
     # kept whole where the streamed sums and counted quantiles could differ in a bit: a -0.0 total
     # (np.quantile's partition picks either zero of a tie), and a single application (numpy sums
@@ -524,9 +562,10 @@ def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights:
                 else:
                     score_sum += row
         drawn += np.bincount(at.reshape(-1), minlength=P * A)
-        ranks = ranks_of_keys(np.take(number, at))
-        rank_sum += ranks.sum(axis=0)
-        top += np.count_nonzero(ranks <= top_k, axis=0)
+        ranks = ranks_by_counting(np.take(number, at), K, dtype=ranks_t.dtype.type) if counted \
+            else ranks_of_keys(np.take(number, at))
+        rank_sum += ranks.sum(axis=0, dtype=np.int64)
+        top += np.count_nonzero(ranks <= min(top_k, A), axis=0)  # (a rank is at most A)
         ranks_t[:, start:start + b] = ranks.T
     # type-1 rank quantiles: order statistics of each application's ranks, sorted once
     q = np.sort(ranks_t, axis=1)[:, _picks(n_boot)].T

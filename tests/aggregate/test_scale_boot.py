@@ -101,10 +101,18 @@ def test_ranks_by_counting_are_the_sorted_ranks(monkeypatch):
     same_array(counted, _common.ranks_of_keys(key))
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
+def test_ranks_by_counting_in_a_narrow_type(dtype):
+    key = np.random.default_rng(5).integers(0, 50, size=(7, 3, 300))
+    got = _common.ranks_by_counting(key, 50, dtype=dtype)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, scipy.stats.rankdata(key, method="min", axis=-1))
+
+
 def test_counting_is_used_only_for_small_ranges(monkeypatch):
     calls: list[int] = []
-    original = _common._ranks_by_counting
-    monkeypatch.setattr(_common, "_ranks_by_counting", lambda k, lo, span: (calls.append(span), original(k, lo, span))[1])
+    original = _common.ranks_by_counting
+    monkeypatch.setattr(_common, "ranks_by_counting", lambda k, span, **kw: (calls.append(span), original(k, span, **kw))[1])
     _common.ranks_of_keys(np.array([[3, 1, 2, 3]]))
     _common.ranks_of_keys(np.array([[0, 10**6, 5, 7]]))  # 1,000,001 values for 4 keys: sorted
     _common.ranks_of_keys(np.array([[0.5, 0.25]]))  # not integers: sorted
@@ -157,6 +165,30 @@ def test_draws_and_resample_numbers_are_the_previous_ones(seed, per_app, abstain
         if res.lookup is not None:
             np.testing.assert_array_equal(res.codes(i1), ref_codes(res, i2))
             np.testing.assert_array_equal(res.patterns(i1), ref_codes(res, i2) - res.lookup[1][None, :])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), A=st.integers(0, 30), E=st.integers(0, 9), C=st.sampled_from([1, 2, 3, 4, 8]),
+       per_app=st.integers(0, 5), short=st.sampled_from([0.0, 0.1, 0.5]), layout=st.sampled_from(["C", "F", "strided"]))
+def test_scored_experts_and_their_slots_are_the_sorted_ones(seed, A, E, C, per_app, short, layout):
+    """Which experts scored (NaN flags read as whole numbers) and each application's slots (placed
+    from the scored cells) against ``~isnan.all`` and the stable argsort; applications with fewer
+    experts than the most, none, no expert at all, any memory layout."""
+    from selection.aggregate.bootstrap import _scored, _slot_experts
+
+    rng = np.random.default_rng(seed)
+    x = np.full((A, E, C), np.nan)
+    for a in range(A):
+        k = min(E, per_app if rng.random() >= short else int(rng.integers(0, per_app + 1)))
+        who = rng.choice(E, size=k, replace=False)
+        x[a, who] = rng.integers(0, 6, size=(k, C))
+        x[a, who, rng.integers(0, C)] = np.nan  # one criterion left out (still scored when C > 1)
+    x = {"C": x, "F": np.asfortranarray(x), "strided": np.repeat(x, 2, axis=2)[:, :, ::2]}[layout]
+    scored = _scored(x)
+    np.testing.assert_array_equal(scored, ~np.isnan(x).all(axis=2))
+    n_a = scored.sum(axis=1)
+    m = max(int(n_a.max()) if A else 0, 1)
+    same_array(_slot_experts(scored, n_a, m), np.argsort(~scored, axis=1, kind="stable")[:, :m])
 
 
 # ---------------------------------------------------------------------------------------------
