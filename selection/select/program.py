@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -318,6 +319,55 @@ def _share_rule(inp: StageInput, sh: ShareRule, value: str | None, name: str) ->
                                "(samlet for de udvalgte)")
 
 
+def _members_by_value(group: str, cand: Sequence[Application]) -> dict[str, dict[str, float]]:
+    """Group value -> its members (id -> 1.0, in the order of ``cand``): each application's
+    :meth:`~selection.model.Application.group_values`, worked out once per distinct attribute value
+    (20,000 applications share a few hundred) where equal keys give equal values: text, whole
+    numbers, yes/no and floats keyed with their type (``True`` and ``1`` are equal keys but give
+    ``"true"`` and ``"1"``), a set of texts by its items; any other value on its own."""
+    by_value: dict[str, dict[str, float]] = {}
+    if group in ("lead_organisation", "any"):
+        for a in cand:
+            for v in a.group_values(group):
+                by_value.setdefault(v, {})[a.id] = 1.0
+        return by_value
+    seen: dict[tuple, int] = {}
+    distinct: list[frozenset[str]] = []  # the distinct group values' sets
+    which: list[int] = []  # per application: its set in ``distinct``
+    for a in cand:
+        raw: Any = a.attributes.get(group)
+        kind = type(raw)
+        key: tuple | None = None
+        if kind is str or kind is bool or kind is int or kind is float or raw is None:
+            key = (kind, raw)
+        elif kind is frozenset and all(type(v) is str for v in raw):
+            key = (kind, raw)
+        k = seen.get(key) if key is not None else None
+        if k is None:
+            k = len(distinct)
+            distinct.append(a.group_values(group))
+            if key is not None:
+                seen[key] = k
+        which.append(k)
+    # (application, value) pairs in application order, grouped by value with one stable sort
+    names: dict[str, int] = {}
+    flat = [names.setdefault(v, len(names)) for vals in distinct for v in vals]
+    sizes = np.array([len(vals) for vals in distinct], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    own = np.asarray(which, dtype=np.int64)
+    count = sizes[own] if len(own) else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(own)), count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    value = np.asarray(flat, dtype=np.int64)[np.repeat(starts[own], count) + (np.arange(len(owner)) - first)] \
+        if len(owner) else np.zeros(0, dtype=np.int64)
+    order = np.argsort(value, kind="stable")
+    ids = np.asarray([a.id for a in cand], dtype=object)[owner[order]].tolist()
+    bounds = np.searchsorted(value[order], np.arange(len(names) + 1)).tolist()
+    for v, j in names.items():
+        by_value[v] = dict.fromkeys(ids[bounds[j]:bounds[j + 1]], 1.0)
+    return by_value
+
+
 def build_rules(inp: StageInput) -> list[Rule]:
     """The program's rows for a stage, each with a plain-words description.
 
@@ -342,8 +392,11 @@ def build_rules(inp: StageInput) -> list[Rule]:
         if st.partial_funding is not None:  # the program reads every reducible amount at its lowest
             what += f" (each at its lowest: {st.partial_funding.describe()})"
             what_da += f" (regnet med det laveste beløb: {st.partial_funding.describe('da')})"
+        fixed = st.fixed_cost  # st.cost(a, lowest=True), with the stage's fixed costs summed once
+        cost = {a.id: float((st.lowest_funded(a) if st.partial_funding is not None else st.funded(a)) + fixed)
+                for a in cand}
         rules.append(Rule("budget", f"{what} within {cur.format(st.budget)}",
-                          {a.id: float(st.cost(a, lowest=True)) for a in cand}, "<=", st.budget, cur.code, kind="budget",
+                          cost, "<=", st.budget, cur.code, kind="budget",
                           description_da=f"{what_da} inden for {cur.format(st.budget, 'da')}"))
     if st.total_budget_cap_per_year is not None:
         rules.append(Rule("total_budget",
@@ -356,11 +409,7 @@ def build_rules(inp: StageInput) -> list[Rule]:
     index: dict[str, dict[str, dict[str, float]]] = {}  # group -> value -> members (one pass)
     for k, c in enumerate(st.constraints):
         if c.group not in index:
-            by_value: dict[str, dict[str, float]] = {}
-            for a in cand:
-                for v in a.group_values(c.group):
-                    by_value.setdefault(v, {})[a.id] = 1.0
-            index[c.group] = by_value
+            index[c.group] = _members_by_value(c.group, cand)
         values = [c.value] if c.value is not None else _group_values(c.group, cand, c.declared)
         for v in values:
             members = dict(index[c.group].get(v, {}))
@@ -430,9 +479,12 @@ def stage_milp(inp: StageInput, rules: Sequence[Rule], ids: Sequence[str] | None
     first = m.add_vars(len(ids), cost=values, upper=upper)
     assert first == offset, "variables must be added in order"  # programming error, not user input
     for r in rules:
-        items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
-        idx = [i for i, _ in items]
-        val = [c for _, c in items]
+        idx: list = list(map(pos.get, r.coefs))  # one C pass; a member outside ``ids`` gives None
+        val = list(r.coefs.values())
+        if None in idx:
+            items = [(pos[a], c) for a, c in r.coefs.items() if a in pos]
+            idx = [i for i, _ in items]
+            val = [c for _, c in items]
         if r.sense == "<=":
             m.add_row(idx, val, upper=r.rhs)
         else:
