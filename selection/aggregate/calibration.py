@@ -50,6 +50,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate.arrays import PanelError, ScoreCube, _exact_sums, expert_rows, score_cube
+from selection.aggregate.sums import NUMPY_ORDER, column_sums, pairwise_sums, scored_cells
 from selection.errors import Problem
 from selection.schema import LENIENCY_BAND
 
@@ -207,17 +208,35 @@ def _additive_beta(x: np.ndarray, ridge: float, design: _Design | None) -> tuple
     mask = ~np.isnan(x)
     if design is None or not np.array_equal(design.mask, mask):
         design = _Design.of(mask)
-    m, n_a, n_e, L = design.m, design.n_a, design.n_e, design.L
+    m, n_a = design.m, design.n_a
     xz = np.where(mask, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xbar = np.where(n_a > 0, xz.sum(axis=1) / np.maximum(n_a, 1), 0.0)
     r = (m * (xz - xbar[:, None])).sum(axis=0)
+    return _beta_from(design, r, ridge), design, xz
+
+
+def _beta_from(design: _Design, r: np.ndarray, ridge: float) -> np.ndarray:
+    """The expert effects solving ``(L + ridge I) beta = r`` (minimum norm for ``ridge = 0``)."""
+    L, n_e = design.L, design.n_e
     if ridge > 0:
-        beta = np.linalg.solve(L + ridge * np.eye(len(n_e)), r)
-    else:
-        beta = np.linalg.lstsq(L, r, rcond=None)[0]
-        beta = np.where(n_e > 0, beta, 0.0)
-    return beta, design, xz
+        return np.linalg.solve(L + ridge * np.eye(len(n_e)), r)
+    beta = np.linalg.lstsq(L, r, rcond=None)[0]
+    return np.where(n_e > 0, beta, 0.0)
+
+
+def _additive_beta_cells(a: np.ndarray, e: np.ndarray, v: np.ndarray, ridge: float, design: _Design) -> np.ndarray:
+    """:func:`_additive_beta`'s ``beta`` from the scored cells ``(a, e)`` (row-major) with their values
+    ``v`` on ``design``'s cells: the row means and the experts' deviation sums in numpy's order of the
+    dense sums (:mod:`selection.aggregate.sums`), so the same doubles, without the ``A x E`` arrays."""
+    if ridge < 0 or not np.isfinite(ridge):
+        raise PanelError(Problem(f"ridge is {ridge}; use a number >= 0"))
+    A, E = design.mask.shape
+    n_a = design.n_a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xbar = np.where(n_a > 0, pairwise_sums(a, e, v, A, E) / np.maximum(n_a, 1), 0.0)
+    # m * (xz - xbar) is v - xbar on a scored cell (1.0 * y) and a zero elsewhere, which adds nothing
+    return _beta_from(design, column_sums(e, v - xbar[a], E), ridge)
 
 
 #: Set (per thread and task: a context variable) while calibration warnings are silenced; see
@@ -348,7 +367,28 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
     A, E, C = x.shape
     notes = [] if notes is None else notes
     effects = np.zeros((E, C))
-    if basis == "criterion":
+    cells = scored_cells(x) if basis == "criterion" and NUMPY_ORDER and x.size else None
+    if cells is not None:
+        # per criterion its scored cells (row-major) and their scores, from one pass over the cube:
+        # the designs compared, and the fits made, on these instead of A x E masks and matrices
+        flat, val = cells
+        crit, pair = flat % C, flat // C
+        found: list[list] = []  # [scored (a, e) pairs, their mask, their islands, their _Design once needed]
+        for c in range(C):
+            at = crit == c
+            cp = pair[at]
+            seen = next((d for d in found if np.array_equal(d[0], cp)), None)
+            if seen is None:
+                mask = np.zeros(A * E, dtype=bool)
+                mask[cp] = True
+                mask = mask.reshape(A, E)
+                seen = [cp, mask, islands(mask, cube.applications, cube.experts), None]
+                found.append(seen)
+            if _additive_ok(seen[1], cube, f"criterion {cube.criteria[c]}", notes, seen[2]):
+                if seen[3] is None:
+                    seen[3] = _Design.of(seen[1])
+                effects[:, c] = _additive_beta_cells(cp // E, cp % E, val[at], ridge, seen[3])
+    elif basis == "criterion":
         present = ~np.isnan(x)
         # criteria scored on the same cells (every criterion, unless someone abstained) share the
         # design: its islands and information matrix are computed once

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["NUMPY_ORDER", "pairwise_sums", "column_sums"]
+__all__ = ["NUMPY_ORDER", "pairwise_sums", "column_sums", "scored_cells"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 _LANES = 8  # numpy's unroll factor
@@ -121,6 +121,17 @@ def column_sums(column: np.ndarray, values: np.ndarray, n_columns: int) -> np.nd
     """
     return np.bincount(np.asarray(column, dtype=np.intp), weights=np.asarray(values, dtype=np.float64),
                        minlength=n_columns).astype(np.float64, copy=False)
+
+
+def scored_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flat (row-major) indices of the cells of ``values`` that are not NaN, and their values.
+
+    >>> scored_cells(np.array([[np.nan, 2.0], [3.0, np.nan]]))
+    (array([1, 2]), array([2., 3.]))
+    """
+    flat = np.asarray(values).reshape(-1)
+    idx = np.flatnonzero(~np.isnan(flat))
+    return idx, flat[idx]
 
 
 def _probe() -> bool:
