@@ -2,31 +2,48 @@
 score quantiles from resample counts; every result the plain computation's, bit for bit.
 
 Oracles nobody here changed: ``scipy.stats.rankdata(method="min")`` (competition ranks),
-``numpy.quantile`` on the whole replicate array, the sort path of ``ranks_of_keys``, and the
-previous implementations kept verbatim: the bootstrap's draws and table rows as of ef8f8f5's
-parent (``ref_draws``, ``ref_codes`` below) and ``ref_rank_intervals`` of
-tests/aggregate/test_scale_identity.py (the whole ``(n_boot, A, C)`` replicate cube, its totals,
-sorted ranks and ``np.quantile``).
+``numpy.quantile`` on the whole replicate array, numpy's reductions, and the previous
+implementations kept verbatim: the engine as of 1de2462 (``prev_*`` below: the bootstrap's set-up,
+draws and table rows, ranks by sorting, the rank intervals from whole totals and keys arrays) and
+``ref_rank_intervals`` of tests/aggregate/test_scale_identity.py (before wave 3: the whole
+``(n_boot, A, C)`` replicate cube, its totals, sorted ranks and ``np.quantile``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from selection import evaluation as ev
 from selection.aggregate import bootstrap as bootstrap_module
 from selection.aggregate import rank_intervals
-from selection.aggregate.arrays import PanelError
-from selection.aggregate.bootstrap import _linear_quantiles, _Resampling, rank_intervals_cube
+from selection.aggregate.arrays import PanelError, _exact_sums, aggregate_kernel
+from selection.aggregate.bootstrap import (
+    _check,
+    _linear_quantiles,
+    _Resampling,
+    _weights,
+    rank_intervals_cube,
+    weighted_totals,
+)
 from selection.aggregate.calibration import CalibrationWarning
-from selection.rank import _common
+from selection.errors import Problem
+from selection.rank import _common, competition_ranks
+from selection.rank._common import benefit_mask
+
+# the previous implementation's block and table sizes (tests shrink them with the engine's)
+_CHUNK_CELLS = bootstrap_module._CHUNK_CELLS
+_TABLE_CELLS = bootstrap_module._TABLE_CELLS
 
 
 def _identity_module():
@@ -43,27 +60,234 @@ _REF = _identity_module()
 ref_rank_intervals, sparse_cube, same_frame = _REF.ref_rank_intervals, _REF.sparse_cube, _REF.same_frame
 
 
-def ref_draws(res: _Resampling, n_boot: int, rng: np.random.Generator):
-    """``_Resampling.draws`` before this change, verbatim (a fresh array per block, broadcast scaling)."""
-    A, m = res.A, res.m
-    chunk = max(1, bootstrap_module._CHUNK_CELLS // max(A * m * (res.C if res.method != "mean" else 1), 1))
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        u = rng.random((b, A, m))
-        u *= res.n_draw[None, :, None]
-        idx = u.astype(res.slot_type)
-        np.minimum(idx, res.last_slot[None, :, None], out=idx)
-        yield start, idx
+# ---------------------------------------------------------------------------------------------
+# The previous implementation (1de2462), verbatim but renamed and calling each other: the resample
+# table, the bootstrap's set-up, draws, table rows and blocks, ranks_of_keys (by sorting) and the
+# rank intervals (whole totals and keys arrays, ranks sorted, np.quantile of the totals): the
+# oracle of the tests below and the same-run baseline of benchmarks/bench_diagnostics.py.
+# ---------------------------------------------------------------------------------------------
+
+def prev_resample_table(filled: np.ndarray, present: np.ndarray, observed: np.ndarray, n_a: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every possible resample mean of each application, for the exact case (:func:`_exact_sums`).
+
+    A resample of an application scored by ``n`` experts is fixed by how often each of its ``n``
+    expert slots was drawn: one of ``C(2n - 1, n)`` count vectors (10 for 3 experts). Returns
+    ``(table, base, power, local)``: ``table[base[a] + local[code]]`` is the ``(C,)`` mean of the
+    resample whose counts ``k_j`` encode as ``code = sum_j k_j * power[j]``; a cell every drawn
+    expert abstained on keeps the observed score, as in the matrix products. ``None`` when the
+    table would exceed ``_TABLE_CELLS``.
+    """
+    from itertools import combinations_with_replacement
+
+    A, m, C = filled.shape
+    radix = m + 1  # a count is at most m
+    if radix ** m > _TABLE_CELLS or C == 0:  # (8 experts or more on one application)
+        return None
+    power = radix ** np.arange(m, dtype=np.int32)
+    sizes = {int(n): math.comb(2 * int(n) - 1, int(n)) if n else 1 for n in np.unique(n_a)}
+    if sum(sizes[int(n)] * int(k) for n, k in zip(*np.unique(n_a, return_counts=True), strict=True)) * C \
+            > _TABLE_CELLS:
+        return None
+    local = np.full(radix ** m, -1, dtype=np.int64)
+    patterns: dict[int, np.ndarray] = {}
+    for n in sizes:
+        counts = np.zeros((sizes[n], m), dtype=np.int64)
+        for i, draw in enumerate(combinations_with_replacement(range(n), n) if n else [()]):
+            np.add.at(counts[i], list(draw), 1)
+        local[counts @ power] = np.arange(sizes[n])
+        patterns[n] = counts
+    per_app = np.array([sizes[int(n)] for n in n_a], dtype=np.int64)
+    base = np.cumsum(per_app) - per_app  # each application's first row
+    table = np.empty((int(per_app.sum()), C))
+    for n, counts in patterns.items():
+        apps = np.nonzero(n_a == n)[0]
+        w = counts.astype(np.float64)  # (P, m)
+        num = np.zeros((len(apps), len(w), C))  # from +0.0, as a matrix product's sums (a zero sum is +0.0)
+        den = np.zeros((len(apps), len(w), C))
+        for j in range(m):
+            num += w[None, :, j, None] * filled[apps, None, j, :]
+            den += w[None, :, j, None] * present[apps, None, j, :]
+        empty = den == 0.0
+        np.divide(num, den, out=num, where=~empty)
+        num = np.where(empty, observed[apps, None, :], num)
+        table[(base[apps, None] + np.arange(len(w))[None, :]).reshape(-1)] = num.reshape(-1, C)
+    return table, base, power, local
 
 
-def ref_codes(res: _Resampling, idx: np.ndarray) -> np.ndarray:
-    """``_Resampling.codes`` before this change, verbatim: the counts of the draws, encoded, looked up."""
-    _, base, power, local = res.lookup
-    code = np.zeros(idx.shape[:2], dtype=np.int32)
-    for d in range(res.m):
-        slot = power[idx[:, :, d]]
-        code += slot if res.slot_ok[:, d].all() else np.where(res.slot_ok[None, :, d], slot, 0)
-    return base[None, :] + local[code]
+class PrevResampling:
+    """The arrays every replicate of :func:`bootstrap_blocks` is drawn from, prepared once: each
+    application's scoring experts as slots ``(A, m, C)``, its observed panel scores, and (the mean
+    of scores on a grid) the table of its possible resample means (:func:`_resample_table`)."""
+
+    def __init__(self, values: np.ndarray, method: str, trim: float) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        A, _, C = values.shape
+        scored = ~np.isnan(values).all(axis=2)
+        n_a = scored.sum(axis=1)
+        m = max(int(n_a.max()) if A else 0, 1)
+        order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored come first
+        padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
+        if padded.shape[1] < m:  # fewer experts than slots (E < 1)
+            padded = np.full((A, m, C), np.nan)
+        self.A, self.m, self.C, self.method, self.trim = A, m, C, method, trim
+        self.n_a, self.padded = n_a, padded
+        self.observed = aggregate_kernel(padded, method, trim, axis=1)  # (A, C)
+        self.present = ~np.isnan(padded)
+        self.filled = np.where(self.present, padded, 0.0)
+        self.slot_ok = np.arange(m)[None, :] < n_a[:, None]  # (A, m)
+        self.n_draw = np.maximum(n_a, 1)
+        self.slot_type = np.int8 if m < 128 else np.int64
+        self.last_slot = (self.n_draw - 1).astype(self.slot_type)
+        # the mean of scores on a grid: each replicate looked up among its application's possible
+        # resamples (the same doubles as the matrix products, which sum the same exact numbers)
+        self.lookup = prev_resample_table(self.filled, self.present, self.observed, n_a) \
+            if method == "mean" and _exact_sums(self.filled, m) else None
+
+    def draws(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, idx)`` per block: ``idx[r, a, d]``, the slot replicate ``start + r`` draws for
+        application ``a``'s ``d``-th draw (only ``d < n_a`` count), from ``rng`` in order."""
+        A, m = self.A, self.m
+        chunk = max(1, _CHUNK_CELLS // max(A * m * (self.C if self.method != "mean" else 1), 1))
+        for start in range(0, n_boot, chunk):
+            b = min(chunk, n_boot - start)
+            u = rng.random((b, A, m))
+            u *= self.n_draw[None, :, None]
+            idx = u.astype(self.slot_type)  # small whole numbers: the same slots in a narrower type
+            np.minimum(idx, self.last_slot[None, :, None], out=idx)
+            yield start, idx
+
+    def codes(self, idx: np.ndarray) -> np.ndarray:
+        """``(b, A)`` table rows (:attr:`lookup`) of the replicates drawn as ``idx``."""
+        assert self.lookup is not None
+        _, base, power, local = self.lookup
+        code = np.zeros(idx.shape[:2], dtype=np.int32)  # how often each slot was drawn, encoded (< _TABLE_CELLS)
+        for d in range(self.m):
+            slot = power[idx[:, :, d]]
+            code += slot if self.slot_ok[:, d].all() else np.where(self.slot_ok[None, :, d], slot, 0)
+        return base[None, :] + local[code]
+
+    def blocks(self, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
+        """:func:`bootstrap_blocks` of the prepared arrays."""
+        A, m, C = self.A, self.m, self.C
+        for start, idx in self.draws(n_boot, rng):
+            b = len(idx)
+            if self.lookup is not None:
+                yield start, np.take(self.lookup[0], self.codes(idx), axis=0)
+                continue
+            if self.method == "mean":
+                # how often each expert slot was drawn: a weighted mean is the mean of the resample
+                flat = ((np.arange(b)[:, None, None] * A + np.arange(A)[None, :, None]) * m + idx)
+                counts = np.bincount(flat[np.broadcast_to(self.slot_ok, flat.shape)], minlength=b * A * m)
+                w = counts.reshape(b, A, m).astype(np.float64).transpose(1, 0, 2)  # (A, b, m)
+                num = np.matmul(w, self.filled)  # (A, b, C)
+                den = np.matmul(w, self.present.astype(np.float64))
+                # den == 0 (every drawn expert abstained) implies num == 0: the cell keeps the observed
+                # score. Written straight into the (b, A, C) output, without NaN intermediates.
+                empty = den == 0.0
+                np.divide(num, den, out=num, where=~empty)
+                target = np.empty((b, A, C))
+                np.copyto(target, num.transpose(1, 0, 2))
+                if empty.any():
+                    np.copyto(target, np.broadcast_to(self.observed[None], target.shape),
+                              where=empty.transpose(1, 0, 2))
+                yield start, target
+                continue
+            drawn = self.padded[np.arange(A)[None, :, None], idx]  # (b, A, m, C)
+            drawn = np.where(self.slot_ok[None, :, :, None], drawn, np.nan)
+            rep = aggregate_kernel(drawn, self.method, self.trim, axis=2)
+            yield start, np.where(np.isnan(rep), self.observed[None], rep)
+
+
+def prev_ranks_of_keys(key: np.ndarray, *, stable: bool = False) -> np.ndarray:
+    """Competition ranks along the last axis of sort keys, the lowest key ranked 1 (equal keys share
+    the best rank): :func:`competition_ranks` after its rounding, for keys of any ordered type. Keys
+    that keep the order and the ties of the rounded scores (e.g. small integers numbering their
+    distinct values) give the same ranks; ``stable`` sorts stably (needed only for NaN keys).
+
+    >>> prev_ranks_of_keys(np.array([[2, 0, 2, 5]])).tolist()
+    [[2, 1, 2, 4]]
+    """
+    # equal keys share their rank whatever their order, so any sort gives the same ranks (numpy's
+    # default sort is ~4x the stable one on 1,000 x 20,000 bootstrap totals)
+    order = np.argsort(key, axis=-1, kind="stable" if stable else None)
+    ss = np.sort(key, axis=-1)  # = key in that order (equal keys are equal values); cheaper than gathering
+    first = np.ones(ss.shape, dtype=bool)
+    first[..., 1:] = ss[..., 1:] != ss[..., :-1]
+    # each element's rank is 1 + the sorted position where its group of equal keys starts: each group's
+    # start repeated over the group (every row starts a group, so no group spans two rows)
+    starts = np.flatnonzero(first)
+    sizes = np.diff(starts, append=first.size)
+    start = np.repeat(starts % max(key.shape[-1], 1) + 1, sizes).reshape(ss.shape)
+    ranks = np.empty(key.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, start, axis=-1)
+    return ranks
+
+
+def prev_rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: int, rng: np.random.Generator, *,
+                        top_k: int, weights: Mapping[str, float] | None = None, method: str = "mean",
+                        trim: float = 0.1) -> pd.DataFrame:
+    """:func:`rank_intervals` of an (already calibrated) score cube ``values[a, e, c]`` whose applications
+    are ``apps`` and criteria the catalogue's, in its order: the panel diagnostics reuse the cube and
+    calibration they computed instead of rebuilding both from the long table (same result)."""
+    if int(top_k) < 1:
+        raise PanelError(Problem(f"top_k is {top_k}; use at least 1"))
+    _weights(catalogue, weights)  # validate before the expensive part
+    n_boot = _check(method, rng, n_boot)
+    res = PrevResampling(values, method, trim)
+    totals = np.empty((n_boot, res.A))
+    keys: np.ndarray | None = None  # competition_ranks' sort keys, when known as integers
+    if res.lookup is not None and benefit_mask([c.direction for c in catalogue.criteria], res.C).all():
+        # scores on a grid, no cost criterion (whose reflection depends on the whole replicate):
+        # each application's weighted total of each of its possible resamples, by the same stacked
+        # matrix-vector products as the replicates' (numpy multiplies stack by stack, so a row's total
+        # depends on that row and its position only); each replicate then looks its totals up
+        table, base, _, _ = res.lookup
+        per_app = np.diff(np.append(base, len(table)))
+        rows = base[None, :] + np.minimum(np.arange(int(per_app.max(initial=1)))[:, None], per_app[None, :] - 1)
+        stacked = np.take(table, rows, axis=0)  # (P, A, C): resample p of each application
+        possible = weighted_totals(stacked, catalogue, weights)  # (P, A)
+        # every resample of an application keeps the observed NaN of a criterion nobody scored
+        unscored = np.isnan(stacked).any(axis=(0, 2))
+        pattern = np.empty(len(table), dtype=np.int64)  # table row -> its pattern's number p
+        pattern[:] = np.arange(len(table)) - np.repeat(base, per_app)
+        # competition_ranks' sort keys (totals rounded to 12 decimals, best first) numbered once over
+        # the possible totals: small integers in the same order with the same ties, a faster sort
+        _, number = np.unique(-np.round(possible, 12), return_inverse=True)
+        keys = np.empty((n_boot, res.A), dtype=np.int32 if number.size < 2**31 else np.int64)
+        number = number.reshape(-1).astype(keys.dtype)
+        for start, idx in res.draws(n_boot, rng):
+            at = pattern[res.codes(idx)] * res.A + np.arange(res.A)[None, :]
+            totals[start:start + len(idx)] = np.take(possible.reshape(-1), at)
+            keys[start:start + len(idx)] = np.take(number, at)
+    else:
+        # block by block: each replicate's totals are the same stacked matrix product as over the
+        # whole cube (numpy multiplies stack by stack), without holding the (n_boot, A, C) replicates
+        unscored = np.zeros(res.A, dtype=bool)
+        for start, block in res.blocks(n_boot, rng):
+            unscored |= np.isnan(block).any(axis=(0, 2))
+            totals[start:start + len(block)] = weighted_totals(block, catalogue, weights)
+    nan_apps = [apps[i] for i in np.nonzero(unscored)[0]]
+    if nan_apps:
+        raise PanelError([Problem(f"application {a} has no score on some criterion",
+                                  hint="every application needs at least one score per criterion")
+                          for a in nan_apps])
+    ranks = competition_ranks(totals) if keys is None else prev_ranks_of_keys(keys)
+    # type-1 quantiles are order statistics: each application's ranks sorted once (small integers,
+    # a fast sort), at the positions np.quantile(ranks, q, axis=0, method="inverted_cdf") picks
+    # (found by asking it on the positions 0..n_boot-1 themselves)
+    pick = np.quantile(np.arange(len(ranks), dtype=np.float64), [0.05, 0.25, 0.5, 0.75, 0.95],
+                       method="inverted_cdf").astype(np.int64)
+    q = np.sort(ranks.T.astype(np.int32 if ranks.shape[1] < 2**31 else np.int64), axis=1)[:, pick].T
+    sq = np.quantile(totals, [0.05, 0.95], axis=0)
+    out = pd.DataFrame({
+        "expected_rank": ranks.mean(axis=0),
+        "rank_q05": q[0].astype(np.int64), "rank_q25": q[1].astype(np.int64), "rank_q50": q[2].astype(np.int64),
+        "rank_q75": q[3].astype(np.int64), "rank_q95": q[4].astype(np.int64),
+        "probability_top_k": (ranks <= int(top_k)).mean(axis=0),
+        "score_mean": totals.mean(axis=0), "score_q05": sq[0], "score_q95": sq[1],
+    }, index=pd.Index(apps, name=ev.APPLICATION))
+    return out
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> None:
@@ -147,24 +371,31 @@ def test_linear_quantiles_from_counts_are_numpys(seed, n, P, A, grid, q):
 @given(seed=st.integers(0, 10_000), per_app=st.integers(1, 5), abstain=st.sampled_from([0.0, 0.3]),
        empty_app=st.booleans(), n_boot=st.sampled_from([1, 9, 33]))
 def test_draws_and_resample_numbers_are_the_previous_ones(seed, per_app, abstain, empty_app, n_boot):
-    """One buffer for the uniforms, scaling by one number or per application, and the resample number
-    looked up from the ordered draws: the same slots and table rows as before, block by block;
-    applications scored by different numbers of experts, one scored by nobody."""
+    """One buffer for the uniforms, scaling by one number or per application, the product cast as it
+    is made, and the resample number looked up from the ordered draws: the same slots and table rows
+    as before, block by block; applications scored by different numbers of experts, one by nobody."""
     x = sparse_cube(seed, A=19, E=8, C=2, per_app=per_app, abstain=abstain)
     if empty_app:
         x[4] = np.nan
-    res = _Resampling(x, "mean", 0.1)
+    res, prev = _Resampling(x, "mean", 0.1), PrevResampling(x, "mean", 0.1)
+    for name in ("n_a", "padded", "observed", "present", "filled", "slot_ok", "n_draw", "last_slot"):
+        same_array(getattr(res, name), getattr(prev, name))
+    assert (res.lookup is None) == (prev.lookup is None)
+    if res.lookup is not None:
+        for new_part, prev_part in zip(res.lookup, prev.lookup, strict=True):
+            same_array(new_part, prev_part)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bootstrap_module, "_CHUNK_CELLS", 100)
+        mp.setitem(globals(), "_CHUNK_CELLS", 100)
         new = list(res.draws(n_boot, np.random.default_rng(seed)))
-        ref = list(ref_draws(res, n_boot, np.random.default_rng(seed)))
+        ref = list(prev.draws(n_boot, np.random.default_rng(seed)))
     assert len(new) == len(ref) > (1 if n_boot > 1 else 0)
     for (s1, i1), (s2, i2) in zip(new, ref, strict=True):
         assert s1 == s2
         same_array(i1, i2)
         if res.lookup is not None:
-            np.testing.assert_array_equal(res.codes(i1), ref_codes(res, i2))
-            np.testing.assert_array_equal(res.patterns(i1), ref_codes(res, i2) - res.lookup[1][None, :])
+            np.testing.assert_array_equal(res.codes(i1), prev.codes(i2))
+            np.testing.assert_array_equal(res.patterns(i1), prev.codes(i2) - prev.lookup[1][None, :])
 
 
 @settings(max_examples=60, deadline=None)
@@ -279,3 +510,33 @@ def test_callgen_sized_rank_intervals_are_the_plain_ones(h, tmp_path):
     cat = h.make_catalogue(list(weights), weights=weights)
     new, ref = _both(x, cat, 60, 2, 200, h)
     same_frame(new, ref, tmp_path)
+    apps = [f"A{i:03d}" for i in range(len(x))]
+    same_frame(rank_intervals_cube(apps, x, cat, 60, np.random.default_rng(2), top_k=200),
+               prev_rank_intervals_cube(apps, x, cat, 60, np.random.default_rng(2), top_k=200), tmp_path)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), per_app=st.integers(1, 4), abstain=st.sampled_from([0.0, 0.2]),
+       step=st.sampled_from([1.0, 0.5, 0.1]), n_boot=st.sampled_from([1, 13, 50]), cost=st.booleans(),
+       method=st.sampled_from(["mean", "median"]), top_k=st.sampled_from([1, 4, 100]))
+def test_rank_intervals_of_a_cube_are_the_previous_ones(seed, per_app, abstain, step, n_boot, cost, method, top_k, h,
+                                                       tmp_path_factory):
+    """The engine against its previous version (1de2462) on the same cube: on the grid and off it,
+    with and without a cost criterion, mean and median, many blocks; the same table or the same error."""
+    x = sparse_cube(seed, A=21, E=7, C=3, per_app=per_app, abstain=abstain, step=step)
+    cat = h.make_catalogue(["c0", "c1", "c2"], weights={"c0": 0.55, "c1": 0.3, "c2": 0.15},
+                           directions={"c1": "cost"} if cost else None)
+    apps = [f"A{i:03d}" for i in range(len(x))]
+    outcomes = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bootstrap_module, "_CHUNK_CELLS", 120)
+        mp.setitem(globals(), "_CHUNK_CELLS", 120)
+        for fn in (rank_intervals_cube, prev_rank_intervals_cube):
+            try:
+                outcomes.append(fn(apps, x, cat, n_boot, np.random.default_rng(seed), top_k=top_k, method=method))
+            except PanelError as exc:
+                outcomes.append([p.message for p in exc.problems])
+    if isinstance(outcomes[0], pd.DataFrame):
+        same_frame(outcomes[0], outcomes[1], tmp_path_factory.mktemp("ri"))
+    else:
+        assert outcomes[0] == outcomes[1]
