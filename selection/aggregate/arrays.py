@@ -8,7 +8,7 @@ conflict of interest, or abstention).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ import pandas as pd
 from selection import evaluation as ev
 from selection.errors import InputError, Problem
 
-__all__ = ["PanelError", "ScoreCube", "score_cube", "aggregate_kernel", "expert_rows", "AGGREGATIONS"]
+__all__ = ["PanelError", "ScoreCube", "score_cube", "aggregate_kernel", "aggregate_cube", "expert_rows", "AGGREGATIONS"]
 
 AGGREGATIONS = ("mean", "median", "trimmed_mean")
 
@@ -25,22 +25,112 @@ class PanelError(InputError):
     """Expert scores cannot be turned into panel scores as asked (unknown method, no scores, ...)."""
 
 
-@dataclass(frozen=True)
 class ScoreCube:
     """Scores as an array ``values[a, e, c]`` with the labels of each axis (sorted ids).
 
     ``criteria`` keeps the order it was given in (the catalogue's order).
+
+    :func:`score_cube` also keeps the scores in a compact form, ``compact[a, k, c]``: application
+    ``a``'s ``k``-th expert (in expert order) of the ``K`` slots of the application scored by the
+    most experts (``NaN`` padded), with ``slot_applications`` / ``slot_experts`` / ``slots`` naming
+    the ``(a, e)`` pair of each filled slot. Each application is scored by a few of many experts,
+    so the compact form is ``E / K`` times smaller than the dense cube; the dense ``values`` are
+    then made from it when first read (in the process that reads them: a run's main process that
+    only aggregates never pays for them) and are not pickled (rebuilt on the other side).
     """
 
-    applications: list[str]
-    experts: list[str]
-    criteria: list[str]
-    values: np.ndarray
+    __slots__ = ("applications", "experts", "criteria", "_values", "compact", "slot_applications",
+                 "slot_experts", "slots", "_lock")
+
+    def __init__(self, applications: list[str], experts: list[str], criteria: list[str],
+                 values: np.ndarray | None = None, *, compact: np.ndarray | None = None,
+                 slot_applications: np.ndarray | None = None, slot_experts: np.ndarray | None = None,
+                 slots: np.ndarray | None = None) -> None:
+        if values is None and compact is None:
+            raise ValueError("a score cube needs its values or their compact form")
+        self.applications = applications
+        self.experts = experts
+        self.criteria = criteria
+        self._values = values
+        none = np.zeros(0, dtype=np.int64)
+        self.compact = compact
+        self.slot_applications: np.ndarray = none if slot_applications is None else slot_applications
+        self.slot_experts: np.ndarray = none if slot_experts is None else slot_experts
+        self.slots: np.ndarray = none if slots is None else slots
+        self._lock = threading.Lock()
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(A, E, C)`` float64, ``NaN`` where the expert gave no score."""
+        values = self._values
+        if values is None:
+            with self._lock:
+                values = self._values
+                if values is None:
+                    compact = self.compact
+                    assert compact is not None
+                    values = np.full((len(self.applications), len(self.experts), len(self.criteria)), np.nan)
+                    values[self.slot_applications, self.slot_experts, :] = compact[self.slot_applications, self.slots, :]
+                    object.__setattr__(self, "_values", values)
+        return values
+
+    def dense_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``values[rows]`` (``rows`` sorted application indices), made from the compact form
+        without the whole dense cube when that is not made yet."""
+        compact = self.compact
+        if self._values is not None or compact is None:
+            return self.values[rows]
+        out = np.full((len(rows), len(self.experts), len(self.criteria)), np.nan)
+        lo = np.searchsorted(self.slot_applications, rows)
+        hi = np.searchsorted(self.slot_applications, rows, "right")
+        take = np.concatenate([np.arange(i, j) for i, j in zip(lo, hi, strict=True)]) if len(rows) else lo[:0]
+        at = np.repeat(np.arange(len(rows)), hi - lo)
+        out[at, self.slot_experts[take], :] = compact[self.slot_applications[take], self.slots[take], :]
+        return out
 
     @property
     def scored(self) -> np.ndarray:
         """``(A, E)`` bool: the expert gave the application at least one score."""
+        compact = self.compact
+        if self._values is None and compact is not None:
+            out = np.zeros((len(self.applications), len(self.experts)), dtype=bool)
+            some = ~np.isnan(compact[self.slot_applications, self.slots, :]).all(axis=1)
+            out[self.slot_applications[some], self.slot_experts[some]] = True
+            return out
         return ~np.isnan(self.values).all(axis=2)
+
+    def __getstate__(self) -> dict:
+        state = {k: getattr(self, k) for k in self.__slots__ if k != "_lock"}
+        if self.compact is not None:
+            state["_values"] = None  # rebuilt from the compact form where read
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_lock", threading.Lock())
+
+    def __setattr__(self, name: str, value) -> None:
+        if hasattr(self, "_lock"):
+            raise AttributeError("a ScoreCube is read-only")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return (f"ScoreCube({len(self.applications)} applications x {len(self.experts)} experts x "
+                f"{len(self.criteria)} criteria)")
+
+
+def _sorted_codes(column: pd.Series) -> tuple[list[str], np.ndarray] | None:
+    """``sorted(column.astype(str).unique())`` and each row's index in it, by hashing (no string
+    comparison per row); ``None`` when the column has a missing value (left to the plain way)."""
+    codes, uniques = pd.factorize(column.astype(str))
+    if codes.size and codes.min() < 0:
+        return None
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")  # str < str: the order of sorted()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return [str(u) for u in uniques[order]], rank[codes]
 
 
 def score_cube(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> ScoreCube:
@@ -49,6 +139,10 @@ def score_cube(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> S
     Rows for criteria not in ``criteria`` are ignored; every application and expert in the table
     gets a slice even if all its scores are missing. Two scores for the same application, expert
     and criterion are an error naming the cells.
+
+    Ids are coded by hashing and one sort of their distinct values, and the rows ordered by one
+    stable sort of their ``(a, e, c)`` keys, which also finds duplicates; the plain way
+    (:func:`_score_cube_plain`, the same cube) is kept for columns with a missing id.
 
     >>> e = pd.DataFrame({"application_id": ["A", "A", "B"], "expert_id": ["x", "y", "x"],
     ...                   "criterion_id": ["c", "c", "c"], "score": [3.0, 4.0, 2.0]})
@@ -59,6 +153,54 @@ def score_cube(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> S
     if missing:
         raise PanelError(Problem(f"the evaluation table has no column(s) {', '.join(missing)}",
                                  hint="pass the long score table of selection.evaluation"))
+    if criteria is not None:
+        criteria = [str(c) for c in criteria]
+    coded = [_sorted_codes(evaluation[col]) for col in (ev.APPLICATION, ev.EXPERT, ev.CRITERION)]
+    if any(x is None for x in coded) or (criteria is not None and len(set(criteria)) < len(criteria)):
+        return _score_cube_plain(evaluation, criteria)
+    (apps, a), (experts, e), (names, c) = coded  # type: ignore[misc]
+    if criteria is None:
+        criteria = names
+    else:
+        c = pd.Index(criteria).get_indexer(names)[c]  # -1: not a criterion of the cube
+    s = evaluation[ev.SCORE].to_numpy(dtype=np.float64)
+    if (c < 0).any():
+        keep = c >= 0
+        a, e, c, s = a[keep], e[keep], c[keep], s[keep]
+    A, E, C = len(apps), len(experts), len(criteria)
+    flat = (a * E + e) * C + c
+    order = np.argsort(flat, kind="stable")  # timsort: rows come in runs (one score sheet after another)
+    flat = flat[order]
+    if flat.size > 1 and (flat[1:] == flat[:-1]).any():
+        _raise_duplicates(evaluation, criteria)
+    pair = flat // C
+    first = np.ones(pair.size, dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    pairs = pair[first]
+    slot_a, slot_e = pairs // E, pairs % E
+    slots = np.arange(pairs.size) - np.searchsorted(slot_a, slot_a)  # k-th expert of its application
+    K = int(slots.max()) + 1 if slots.size else 1
+    compact = np.full((A, K, C), np.nan)
+    compact[a[order], slots[np.cumsum(first) - 1], c[order]] = s[order]
+    return ScoreCube(apps, experts, criteria, compact=compact, slot_applications=slot_a, slot_experts=slot_e,
+                     slots=slots)
+
+
+def _raise_duplicates(evaluation: pd.DataFrame, criteria: list[str]) -> None:
+    """The error naming every application, expert and criterion scored more than once."""
+    rows = evaluation[evaluation[ev.CRITERION].astype(str).isin(criteria)]
+    keys = rows[[ev.APPLICATION, ev.EXPERT, ev.CRITERION]].astype(str)
+    dup = rows[keys.duplicated(keep=False).to_numpy()]
+    problems = []
+    for (ai, ei, ci), _ in dup.groupby([ev.APPLICATION, ev.EXPERT, ev.CRITERION], sort=True):
+        problems.append(Problem(f"expert {ei} scored application {ai} on criterion {ci} more than once",
+                                hint="keep one score per expert, application and criterion"))
+    raise PanelError(problems)
+
+
+def _score_cube_plain(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> ScoreCube:
+    """:func:`score_cube` by labels (``pandas.Index.get_indexer``) and one dense array: the way for
+    id columns with missing values (each becomes the string ``"nan"`` as ``astype(str)`` makes it)."""
     if criteria is None:
         criteria = sorted(evaluation[ev.CRITERION].astype(str).unique())
     criteria = [str(c) for c in criteria]
@@ -72,12 +214,7 @@ def score_cube(evaluation: pd.DataFrame, criteria: list[str] | None = None) -> S
     flat = (a * len(experts) + e) * len(criteria) + c
     uniq, counts = np.unique(flat, return_counts=True)
     if (counts > 1).any():
-        dup = rows.iloc[np.nonzero(np.isin(flat, uniq[counts > 1]))[0]]
-        problems = []
-        for (ai, ei, ci), _ in dup.groupby([ev.APPLICATION, ev.EXPERT, ev.CRITERION], sort=True):
-            problems.append(Problem(f"expert {ei} scored application {ai} on criterion {ci} more than once",
-                                    hint="keep one score per expert, application and criterion"))
-        raise PanelError(problems)
+        _raise_duplicates(evaluation, criteria)
     values = np.full((len(apps), len(experts), len(criteria)), np.nan)
     values[a, e, c] = s
     return ScoreCube(apps, experts, criteria, values)
@@ -126,6 +263,40 @@ def aggregate_kernel(x: np.ndarray, method: str = "mean", trim: float = 0.1, axi
         upper = np.take_along_axis(cs, (k - cut)[..., None], axis=-1)[..., 0]
         lower = np.take_along_axis(cs, cut[..., None], axis=-1)[..., 0]
         return np.where(k > 0, (upper - lower) / np.maximum(k - 2 * cut, 1), np.nan)
+
+
+def aggregate_cube(cube: ScoreCube, method: str = "mean", trim: float = 0.1) -> np.ndarray:
+    """``aggregate_kernel(cube.values, method, trim, axis=1)``, the ``(A, C)`` panel scores of the raw
+    expert scores, computed on the cube's compact form (a few slots per application instead of every
+    expert) where that gives the same array bit for bit, on the dense cube otherwise.
+
+    Why the same: the trimmed mean sorts each application's present scores (``NaN`` last in both
+    forms) and takes the same sequential prefix sums, which start from ``+0.0`` (so the sign of a
+    zero score never shows). The median takes the same order statistics, except that ``-0.0`` and
+    ``+0.0`` compare equal and may sort either way round: a zero median of a slice holding both is
+    taken from that application's dense rows. The mean adds the present scores and the dense cube's
+    zeros in an order numpy chooses, so it is taken from the compact form only when every such sum
+    is exact (:func:`_exact_sums`: scores on a grid), where any order gives the same double; a sum
+    is ``-0.0`` only when every term is, so where the dense slice has an absent expert (a ``+0.0``
+    term) the compact mean gets ``+ 0.0``.
+    """
+    compact = cube.compact
+    if compact is None or method not in AGGREGATIONS:
+        return aggregate_kernel(cube.values, method, trim, axis=1)
+    if method == "mean":
+        if not _exact_sums(compact[~np.isnan(compact)], compact.shape[1]):
+            return aggregate_kernel(cube.values, method, trim, axis=1)
+        out = aggregate_kernel(compact, method, trim, axis=1)
+        scored = (~np.isnan(compact)).sum(axis=1)
+        return np.where(scored < len(cube.experts), out + 0.0, out)
+    out = aggregate_kernel(compact, method, trim, axis=1)
+    if method == "median":
+        zero = compact == 0
+        both = (zero & np.signbit(compact)).any(axis=1) & (zero & ~np.signbit(compact)).any(axis=1)
+        redo = np.flatnonzero((both & (out == 0)).any(axis=1))
+        if redo.size:
+            out[redo] = aggregate_kernel(cube.dense_rows(redo), method, trim, axis=1)
+    return out
 
 
 def _exact_sums(filled: np.ndarray, slots: int) -> bool:

@@ -30,6 +30,7 @@ from selection.aggregate.arrays import (
     AGGREGATIONS,
     PanelError,
     ScoreCube,
+    aggregate_cube,
     aggregate_kernel,
     score_cube,
 )
@@ -97,10 +98,10 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
     if calibration not in CALIBRATIONS:
         raise PanelError(Problem(f"unknown calibration {calibration!r}", hint=f"use one of {', '.join(CALIBRATIONS)}"))
     cube = _given_cube(cube, evaluation, list(criteria))
-    values = cube.values
-    if calibration != "none":
-        values = calibrate_cube(cube, calibration, ridge=ridge).values
-    out = aggregate_kernel(values, method, trim, axis=1)
+    if calibration == "none":
+        out = aggregate_cube(cube, method, trim)  # on each application's few scores where exact
+    else:
+        out = aggregate_kernel(calibrate_cube(cube, calibration, ridge=ridge).values, method, trim, axis=1)
     if bounds is not None and calibration != "none":
         out = np.clip(out, bounds[0], bounds[1])
     return _frame(out, cube)
@@ -121,19 +122,60 @@ def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) ->
     """Per application: experts who scored it, scores given and abstentions.
 
     With ``min_experts`` a column ``too_few_experts`` flags applications scored by fewer experts.
+    Counted with integer codes of the ids (one hash pass per column, one stable sort of the scored
+    ``(application, expert)`` pairs); the pandas group-by (:func:`_score_counts_plain`, the same
+    table) is kept for id columns with missing or non-text values and a non-boolean ``abstained``.
+
+    >>> e = pd.DataFrame({"application_id": ["B", "A", "A", "A"], "expert_id": ["x", "x", "y", "y"],
+    ...                   "score": [1.0, 2.0, float("nan"), 3.0], "abstained": [False, False, True, False]})
+    >>> score_counts(e).to_dict("index")["A"]
+    {'n_experts': 2, 'n_scores': 2, 'n_abstentions': 1}
     """
+    out = _score_counts_coded(evaluation)
+    if out is None:
+        out = _score_counts_plain(evaluation)
+    if min_experts is not None:
+        out["too_few_experts"] = out["n_experts"] < int(min_experts)
+    return out
+
+
+def _score_counts_coded(evaluation: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`score_counts`' table by integer codes, or ``None`` where it is left to pandas."""
+    codes, uniques = pd.factorize(evaluation[ev.APPLICATION])
+    uniques = np.asarray(uniques, dtype=object)
+    abstained = evaluation[ev.ABSTAINED] if ev.ABSTAINED in evaluation.columns else None
+    if (not codes.size or codes.min() < 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string"
+            or (abstained is not None and abstained.dtype != bool)):
+        return None
+    order = np.argsort(uniques, kind="stable")  # str < str: the order of sorted()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    a = rank[codes]
+    A = len(order)
+    experts = pd.factorize(evaluation[ev.EXPERT])[0]  # -1: a missing expert, which nunique does not count
+    scored = evaluation[ev.SCORE].notna().to_numpy()
+    pairs = np.sort((a * (int(experts.max(initial=-1)) + 1) + experts)[scored & (experts >= 0)], kind="stable")
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs
+    n_experts = np.bincount(distinct // (int(experts.max(initial=-1)) + 1), minlength=A)
+    return pd.DataFrame({
+        "n_experts": n_experts.astype(np.int64),
+        "n_scores": np.bincount(a[scored], minlength=A).astype(np.int64),
+        "n_abstentions": (np.bincount(a[abstained.to_numpy()], minlength=A).astype(np.int64)
+                          if abstained is not None else 0),
+    }, index=pd.Index([str(u) for u in uniques[order]], name=ev.APPLICATION))
+
+
+def _score_counts_plain(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """:func:`score_counts`' table by pandas group-by."""
     scored = evaluation[evaluation[ev.SCORE].notna()]
     apps = pd.Index(sorted(evaluation[ev.APPLICATION].unique()), name=ev.APPLICATION)
     g = evaluation.groupby(ev.APPLICATION, sort=True)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "n_experts": scored.groupby(ev.APPLICATION)[ev.EXPERT].nunique().reindex(apps, fill_value=0).astype(int),
         "n_scores": g[ev.SCORE].count().reindex(apps, fill_value=0).astype(int),
         "n_abstentions": g[ev.ABSTAINED].sum().reindex(apps, fill_value=0).astype(int)
         if ev.ABSTAINED in evaluation.columns else 0,
     }, index=apps)
-    if min_experts is not None:
-        out["too_few_experts"] = out["n_experts"] < int(min_experts)
-    return out
 
 
 def _found(exc: PanelError) -> dict:
@@ -341,8 +383,13 @@ def stage_panel_scores(evaluation: pd.DataFrame, catalogue, stage, *, cube: Scor
                         calibration=stage.calibration, bounds=(lo, hi), cube=cube)
 
 
+#: The panel diagnostics files of a run folder (:func:`stage_diagnostics`), in their order.
+DIAGNOSTIC_FILES = ("agreement.csv", "expert-leniency.csv", "divergence.csv", "rank-intervals.csv")
+
+
 def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, n_boot: int = 1000,
-                      cube: ScoreCube | None = None) -> dict[str, pd.DataFrame]:
+                      cube: ScoreCube | None = None, files: tuple[str, ...] = DIAGNOSTIC_FILES
+                      ) -> dict[str, pd.DataFrame]:
     """The panel diagnostics files of a run folder for one stage, each with a leading ``stage``
     column: ``agreement.csv``, ``expert-leniency.csv``, ``divergence.csv``, ``rank-intervals.csv``.
 
@@ -350,6 +397,8 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     replicates, the stage's aggregation and calibration, and ``top_k = stage.max_selected``.
     ``cube``: ``score_cube(evaluation, catalogue.criterion_ids)`` when the caller has it already (the
     same files; e.g. built once before a worker process forks). It is only read, never changed.
+    ``files``: only these of the four (in the order of :data:`DIAGNOSTIC_FILES`), each the same as
+    computed with the others (so that two processes can share the work).
     """
     from selection.aggregate.bootstrap import rank_intervals_cube
     from selection.aggregate.calibration import calibration_warnings_silenced
@@ -361,18 +410,30 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     with calibration_warnings_silenced():  # the ranking's own calibration warns once
         # only what the four files read: analyse_panel's tables without its panel scores and counts,
         # the stage's own calibration, and of the additive one (leniency) only the expert effects
+        unknown = set(files) - set(DIAGNOSTIC_FILES)
+        if unknown:
+            raise ValueError(f"no panel diagnostics file {', '.join(sorted(unknown))}; "
+                             f"they are {', '.join(DIAGNOSTIC_FILES)}")
+        out: dict[str, pd.DataFrame] = {}
+        if "divergence.csv" in files:  # from the long table only
+            out["divergence.csv"] = divergent_scores(evaluation, criteria, min_range=stage.divergence_range)
+        if not set(files) - {"divergence.csv"}:
+            return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}
         cube = _given_cube(cube, evaluation, criteria)
-        cal = calibrate_cube(cube, stage.calibration) if stage.calibration != "none" else None
-        agreement = agreement_table(cube, np.array([catalogue.weights()[c] for c in criteria]))
-        leniency = _leniency(cube, cal.effects if cal is not None and cal.method == "additive"
-                             else _additive_effects(cube))
-        divergence = divergent_scores(evaluation, criteria, min_range=stage.divergence_range)
-        # the bootstrap resamples this cube (calibrated as the stage says): what
-        # rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
-        values = cube.values if cal is None else cal.values
-        ri = rank_intervals_cube(cube.applications, values, catalogue, n_boot,
-                                 np.random.default_rng([seed, stage.number]), top_k=stage.max_selected,
-                                 method=stage.aggregation, trim=stage.trim).reset_index()
-    out = {"agreement.csv": agreement, "expert-leniency.csv": leniency, "divergence.csv": divergence,
-           "rank-intervals.csv": ri}
-    return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}
+        cal = None
+        if stage.calibration != "none" and ({"expert-leniency.csv", "rank-intervals.csv"} & set(files)):
+            cal = calibrate_cube(cube, stage.calibration)
+        if "agreement.csv" in files:
+            out["agreement.csv"] = agreement_table(cube, np.array([catalogue.weights()[c] for c in criteria]))
+        if "expert-leniency.csv" in files:
+            out["expert-leniency.csv"] = _leniency(cube, cal.effects if cal is not None and cal.method == "additive"
+                                                   else _additive_effects(cube))
+        if "rank-intervals.csv" in files:
+            # the bootstrap resamples this cube (calibrated as the stage says): what
+            # rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
+            values = cube.values if cal is None else cal.values
+            out["rank-intervals.csv"] = rank_intervals_cube(
+                cube.applications, values, catalogue, n_boot, np.random.default_rng([seed, stage.number]),
+                top_k=stage.max_selected, method=stage.aggregation, trim=stage.trim).reset_index()
+    return {k: out[k].assign(stage=stage.number)[["stage", *out[k].columns]] for k in DIAGNOSTIC_FILES if k in out}
+
