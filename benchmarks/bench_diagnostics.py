@@ -12,7 +12,13 @@ bootstrap replicates: the part that grows with the call) are timed three ways in
 The four tables of both implementations are written as CSV and compared byte for byte (the run
 stops if they differ). Timings print wall and CPU seconds and the load average (shared machine).
 
-Run: ``.venv/bin/python benchmarks/bench_diagnostics.py [--sizes 2000,20000]``
+Then the largest part alone, the rank intervals (the expert bootstrap of stage 1's cube, calibrated
+as the stage says, 1,000 replicates; issue 12's target at N = 20,000: at most 1.2 s), timed two ways
+in the same run: the engine's ``rank_intervals_cube`` and its previous version (1de2462, kept
+verbatim as ``prev_rank_intervals_cube`` in ``tests/aggregate/test_scale_boot.py``: the baseline);
+both tables compared byte for byte as CSV.
+
+Run: ``.venv/bin/python benchmarks/bench_diagnostics.py [--sizes 2000,20000] [--only rank-intervals]``
 """
 
 from __future__ import annotations
@@ -29,17 +35,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 from callgen import write_call  # noqa: E402
 
-from selection.aggregate import score_cube, stage_diagnostics  # noqa: E402
+from selection.aggregate import calibrate_cube, score_cube, stage_diagnostics  # noqa: E402
 from selection.aggregate.arrays import aggregate_kernel  # noqa: E402
+from selection.aggregate.bootstrap import rank_intervals_cube  # noqa: E402
 from selection.io.export import write_csv  # noqa: E402
 from selection.pipeline import load_call_folder  # noqa: E402
 
 
-def _reference():
-    spec = importlib.util.spec_from_file_location(
-        "test_scale_identity", ROOT / "tests" / "aggregate" / "test_scale_identity.py")
+def _reference(name: str = "test_scale_identity"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "aggregate" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -82,17 +89,55 @@ def one_size(tmp: Path, n: int, module, repeat: int) -> None:
           f"engine / floor: CPU {c_new / max(best['floor'][2], 1e-9):.1f}x; files byte-identical", flush=True)
 
 
+def rank_intervals_part(tmp: Path, n: int, previous, repeat: int) -> None:
+    """The engine's rank intervals against their previous version on stage 1's (calibrated) cube."""
+    folder = load_call_folder(write_call(tmp / f"call-{n}", n))
+    evaluation, cat, stage = folder.evaluations[1], folder.catalogues[1], folder.call.stage(1)
+    cube = score_cube(evaluation, cat.criterion_ids)
+    values = cube.values if stage.calibration == "none" else calibrate_cube(cube, stage.calibration).values
+    print(f"N = {n:,}: rank intervals of stage 1 ({values.shape[0]:,} x {values.shape[1]:,} x {values.shape[2]} "
+          f"cube), 1,000 replicates, best of {repeat}", flush=True)
+
+    def one(fn):
+        return lambda: fn(cube.applications, values, cat, 1000, np.random.default_rng([folder.call.seed, 1]),
+                          top_k=stage.max_selected, method=stage.aggregation, trim=stage.trim)
+
+    runs: dict[str, list] = {"engine": [], "previous": []}
+    for _ in range(repeat):  # alternated, so a change of load touches both alike
+        runs["engine"].append(timed(one(rank_intervals_cube)))
+        runs["previous"].append(timed(one(previous.prev_rank_intervals_cube)))
+    write_csv(runs["engine"][0][0].reset_index(), tmp / "new.csv")
+    write_csv(runs["previous"][0][0].reset_index(), tmp / "old.csv")
+    if (tmp / "new.csv").read_bytes() != (tmp / "old.csv").read_bytes():
+        raise SystemExit(f"rank-intervals.csv differs from the previous implementation's at N = {n}")
+    best = {k: min(v, key=lambda r: r[2]) for k, v in runs.items()}  # by CPU seconds
+    for label, key in (("engine", "engine"), ("previous (base)", "previous")):
+        _, w, c, load = best[key]
+        print(f"  {label:17s} wall {w:7.2f} s  CPU {c:7.2f} s  (load {load:.1f})")
+    (_, w_new, c_new, _), (_, w_old, c_old, _) = best["engine"], best["previous"]
+    print(f"  speed-up vs previous: CPU {c_old / c_new:.2f}x, wall {w_old / w_new:.2f}x; files byte-identical",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,20000")
     parser.add_argument("--repeat", type=int, default=0, help="timings per size (default 3 below 10,000, else 1)")
+    parser.add_argument("--only", choices=["all", "rank-intervals"], default="all",
+                        help="rank-intervals: only the rank intervals against their previous version")
     args = parser.parse_args()
-    reference = _reference()
+    reference, previous = _reference(), _reference("test_scale_boot")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="bench-diag-") as tmp:
-        one_size(Path(tmp), 200, reference, 1)  # warm-up: lazy imports (scipy.sparse, ...) paid once, untimed below
+        if args.only == "all":
+            one_size(Path(tmp), 200, reference, 1)  # warm-up: lazy imports (scipy.sparse, ...) paid once, untimed below
+            print("(warm-up above)\n")
+            for n in sizes:
+                one_size(Path(tmp), n, reference, args.repeat or (3 if n < 10_000 else 1))
+        rank_intervals_part(Path(tmp), 200, previous, 1)  # warm-up
         print("(warm-up above)\n")
-        for n in [int(s) for s in args.sizes.split(",") if s]:
-            one_size(Path(tmp), n, reference, args.repeat or (3 if n < 10_000 else 1))
+        for n in sizes:
+            rank_intervals_part(Path(tmp), n, previous, args.repeat or 3)
 
 
 if __name__ == "__main__":
