@@ -285,7 +285,7 @@ def add_reasons(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd
     # 20,000 applications 20,000 rows hold about 2,400 distinct records
     said: dict[tuple[str, str], tuple[str, str]] = {}
     reasons, reasons_da = [], []
-    for record in zip(out["reason_code"], out["facts"], strict=True):
+    for record in zip(out["reason_code"].tolist(), out["facts"].tolist(), strict=True):
         words = said.get(record)
         if words is None:
             d = Decision.from_json(*record)

@@ -98,15 +98,16 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     basis_word = (("vægtet panelscore" if weighted else "samlet sum") if da else
                   ("weighted panel score" if weighted else "total"))  # one word for it in every output
     t = catalogue.overall_threshold
-    out = dict.fromkeys(panel.index, "")  # words only for those that fail something (when ids are unique)
-    rows: Iterable[int] = range(len(panel.index))
-    if len(out) == len(panel.index):
+    ids = panel.index.tolist()
+    out = dict.fromkeys(ids, "")  # words only for those that fail something (when ids are unique)
+    rows: Iterable[int] = range(len(ids))
+    if len(out) == len(ids):
         any_failed = failed_crit.any(axis=1)
         if t is not None and failed_overall is not None:
             any_failed = any_failed | failed_overall
         rows = np.flatnonzero(any_failed).tolist()
     for i in rows:
-        app = panel.index[i]
+        app = ids[i]
         failed = [f"{c.name_da if da else c.name_en} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
                   for j, c in enumerate(catalogue.criteria) if failed_crit[i, j] and c.threshold is not None]
         if t is not None and failed_overall is not None and failed_overall[i]:
@@ -190,7 +191,7 @@ def rank_applications(
     failed_da = threshold_failures(table, catalogue, total, lang="da")
     chain = check_chain(list(tie_breaks if tie_breaks is not None else catalogue.tie_breaks), criteria,
                         have_applications=applications is not None)
-    ids = [str(a) for a in table.index]
+    ids = [str(a) for a in table.index.tolist()]
     if applications is not None:
         unknown = [a for a in ids if a not in applications]
         if unknown:

@@ -408,7 +408,8 @@ def explain_selection(inp: StageInput, outcome: StageOutcome, solver: str, *,
                 facts["impossible"] = True
             else:
                 cost = round(base - alt[0], 9)
-                leaving = [b for b in outcome.selected if b not in alt[1]]
+                kept = set(alt[1])
+                leaving = [b for b in outcome.selected if b not in kept]
                 leave = " ".join(leaving)
                 facts.update(cost=cost, would_leave=leaving)
             d = Decision("ranking_deviation", facts)

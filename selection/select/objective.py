@@ -69,7 +69,7 @@ def stage_values(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str,
     >>> stage_values(st, r, {})
     {'A': 2.0, 'B': 1.0}
     """
-    ids = list(ranking.index)
+    ids = ranking.index.tolist()
     if stage.objective in ("score", "funding_line"):  # the funding line reports the scores it funds
         return dict(zip(ids, ranking["score"].astype(float).tolist(), strict=True))
     if stage.objective == "rank":

@@ -33,10 +33,11 @@ def exclusion_decisions(stage: Stage, ranking: pd.DataFrame, applications: Mappi
     excluded: dict[str, Decision] = {}
     cand = set(candidates) if candidates is not None else None
     has_da = "failed_thresholds_da" in ranking.columns
-    eligible = dict(zip(ranking.index, ranking["eligible"].tolist(), strict=True))  # columns read once, not per row
-    fails = dict(zip(ranking.index, ranking["failed_thresholds"].tolist(), strict=True))
-    fails_da = dict(zip(ranking.index, ranking["failed_thresholds_da"].tolist(), strict=True)) if has_da else fails
-    for a in ranking.index:
+    ids = ranking.index.tolist()  # read once: iterating a text index goes element by element
+    eligible = dict(zip(ids, ranking["eligible"].tolist(), strict=True))  # columns read once, not per row
+    fails = dict(zip(ids, ranking["failed_thresholds"].tolist(), strict=True))
+    fails_da = dict(zip(ids, ranking["failed_thresholds_da"].tolist(), strict=True)) if has_da else fails
+    for a in ids:
         if cand is not None and a not in cand:
             excluded[a] = Decision("not_in_earlier_stage", {"stage": stage.from_stage})
         elif not eligible[a]:
@@ -79,7 +80,7 @@ def stage_input(stage: Stage, ranking: pd.DataFrame, applications: Mapping[str, 
     """The program's input for a stage: values under the stage's objective, ranks, exclusions
     (as decision records)."""
     values = stage_values(stage, ranking, applications)
-    ranks = dict(zip(ranking.index, ranking["rank"].astype(int).tolist(), strict=True))  # no per-row .at
+    ranks = dict(zip(ranking.index.tolist(), ranking["rank"].astype(int).tolist(), strict=True))  # no per-row .at
     return StageInput(stage, applications, values, ranks,
                       exclusion_decisions(stage, ranking, applications, candidates))
 
