@@ -423,59 +423,72 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
 
 
 def _leniency(cube: ScoreCube, effects: np.ndarray) -> pd.DataFrame:
-    """:func:`leniency_table` of the scores ``cube`` and the calibration's ``(E, C)`` expert ``effects``."""
+    """:func:`leniency_table` of the scores ``cube`` and the calibration's ``(E, C)`` expert ``effects``.
+
+    Read from the scored cells (one pass over the cube, then each expert's scores per criterion as a
+    slice of them sorted by expert, criterion and application): every mean and spread is numpy's of
+    the same values in the same order as gathered from the dense cube, so the same doubles."""
     x = cube.values
     A, E, C = x.shape
     rows = []
-    present = ~np.isnan(x)
-    n_ac = present.sum(axis=1)  # (A, C)
-    scored = present.any(axis=2)
-    m = int(scored.sum(axis=1).max(initial=0))
-    if C > 1 and _exact_sums(x[present], m):
-        # scores on a grid: the few experts of each application summed (exact sums, the same doubles
-        # in any order) instead of the whole expert axis (0.7 s at 20,000 x 200 x 8)
-        order = np.argsort(~scored, axis=1, kind="stable")[:, :m]  # the experts who scored first
-        slots = np.take_along_axis(x, order[:, :, None], axis=1)
-        s_ac = np.where(np.isnan(slots), 0.0, slots).sum(axis=1)
+    flat, v = scored_cells(x)
+    a, rest = np.divmod(flat, E * C) if E * C else (flat, flat)
+    e_of, c_of = np.divmod(rest, C) if C else (rest, rest)
+    n_ac = np.bincount(a * C + c_of, minlength=A * C).reshape(A, C)  # scores per application and criterion
+    pair = flat // C if C else flat
+    first = np.r_[True, pair[1:] != pair[:-1]] if pair.size else np.zeros(0, dtype=bool)
+    m = int(np.bincount(a[first], minlength=A).max(initial=0))  # most experts on one application
+    if C > 1 and _exact_sums(v, m):
+        # scores on a grid: each application's few scores per criterion summed (exact sums, the same
+        # doubles in any order) instead of the whole expert axis (0.7 s at 20,000 x 200 x 8)
+        s_ac = np.bincount(a * C + c_of, weights=v, minlength=A * C).reshape(A, C)
     else:
-        s_ac = np.where(present, x, 0.0).sum(axis=1)
+        s_ac = np.where(~np.isnan(x), x, 0.0).sum(axis=1)
+    others = n_ac[a, c_of] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = v - (s_ac[a, c_of] - v) / others  # each score's deviation from its co-experts' mean
+    shared = others > 0
     # each criterion's spread over every score given, once (not once per expert)
     col_sd = []
     for c in range(C):
-        col = x[:, :, c][present[:, :, c]]
+        col = v[c_of == c]
         usable = bool(col.size >= 2 and col.std() > 0)
         col_sd.append((float(col.std(ddof=1)) if usable else np.nan, usable))
-    by_expert = expert_rows(x)  # gathers the same values in the same order as a full-column mask
+    by_ec = np.argsort(e_of * C + c_of, kind="stable")  # by expert, criterion, then application
+    v_ec, dev_ec, shared_ec = v[by_ec], dev[by_ec], shared[by_ec]
+    cut_ec = np.searchsorted((e_of * C + c_of)[by_ec], np.arange(E * C + 1))
+    by_e = np.argsort(e_of, kind="stable")  # by expert, then application and criterion
+    v_e = v[by_e]
+    cut_e = np.searchsorted(e_of[by_e], np.arange(E + 1))
     for e, expert in enumerate(cube.experts):
-        devs_all, n_all = [], 0
-        mine = by_expert[e]
+        devs: list[np.ndarray] = []
+        n_all = 0
+        any_c = np.zeros(C, dtype=bool)
         for c, crit in enumerate(cube.criteria):
-            ok = mine[present[mine, e, c]]
-            k = len(ok)
-            xe = x[ok, e, c]
-            others = n_ac[ok, c] - 1
-            with np.errstate(invalid="ignore", divide="ignore"):
-                dev = xe - (s_ac[ok, c] - xe) / others
-            dev = dev[others > 0]
-            devs_all.extend(dev.tolist())
+            lo, hi = cut_ec[e * C + c], cut_ec[e * C + c + 1]
+            k = int(hi - lo)
+            xe = v_ec[lo:hi]
+            d = dev_ec[lo:hi][shared_ec[lo:hi]]
+            devs.append(d)
             n_all += k
+            any_c[c] = k > 0
             ratio = (xe.std(ddof=1) / col_sd[c][0]) if k >= 2 and col_sd[c][1] else np.nan
             lenient = float(effects[e, c]) if k else np.nan
-            low, high = leniency_interval(lenient, dev)
+            low, high = leniency_interval(lenient, d)
             rows.append({"expert_id": expert, "criterion_id": crit, "n_scores": k,
                          "mean_score": float(xe.mean()) if k else np.nan,
-                         "mean_deviation": float(dev.mean()) if dev.size else np.nan,
+                         "mean_deviation": float(d.mean()) if d.size else np.nan,
                          "leniency": lenient,
-                         "spread_ratio": float(ratio), "note": "" if dev.size else "no shared applications",
+                         "spread_ratio": float(ratio), "note": "" if d.size else "no shared applications",
                          "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
-        scored = present[mine, e, :]
-        lenient = float(effects[e, scored.any(axis=0)].mean()) if n_all else np.nan
-        low, high = leniency_interval(lenient, np.array(devs_all))
+        devs_all = np.concatenate(devs) if devs else np.zeros(0)
+        lenient = float(effects[e, any_c].mean()) if n_all else np.nan
+        low, high = leniency_interval(lenient, devs_all)
         rows.append({"expert_id": expert, "criterion_id": "all", "n_scores": n_all,
-                     "mean_score": float(x[mine, e, :][scored].mean()) if n_all else np.nan,
-                     "mean_deviation": float(np.mean(devs_all)) if devs_all else np.nan,
+                     "mean_score": float(v_e[cut_e[e]:cut_e[e + 1]].mean()) if n_all else np.nan,
+                     "mean_deviation": float(np.mean(devs_all)) if devs_all.size else np.nan,
                      "leniency": lenient, "spread_ratio": np.nan,
-                     "note": "" if len(devs_all) >= 2 else "too little data for an interval",
+                     "note": "" if devs_all.size >= 2 else "too little data for an interval",
                      "leniency_low": low, "leniency_high": high, "label": leniency_label(lenient, low, high)})
     return pd.DataFrame(rows, columns=LENIENCY_COLUMNS)
 
