@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,9 @@ def read_applications(path: TableSource, attributes: Sequence[Attribute] = ()) -
     problems = _missing_columns(table, required)
     if problems:
         raise ApplicationError(problems)
+    clean = None if _reference_only else _clean_applications(table, attributes)
+    if clean is not None:
+        return clean
     apps: list[Application] = []
     seen: dict[str, int] = {}
     # each column's reading, found once (not per row): the declared attributes the table has and
@@ -226,6 +229,114 @@ def read_applications(path: TableSource, attributes: Sequence[Attribute] = ()) -
 
 
 _COLUMN_OF = {"id": "application_id", "grant_requested": "grant_stage"}
+
+#: Tests set this to read every applications table row by row (the reference).
+_reference_only = False
+
+#: What :class:`~selection.model.Application` accepts as an id (its ``pattern``, matched whole).
+_APPLICATION_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _clean_applications(table: CsvTable, attributes: Sequence[Attribute]) -> list[Application] | None:
+    """:func:`read_applications`' result when no row can have a problem, checked column-wise
+    (each distinct cell of a column parsed once, the ids and texts as sets); ``None`` when a row
+    may have one: the row-by-row reading words it.
+
+    The applications are built without a second validation (``model_construct``) only from
+    values the model's validation keeps as they are: ids matching its pattern, titles and
+    organisations not empty and with nothing to strip, attribute values as :func:`_attribute_value`
+    parses them (stripped texts and sets of texts, yes/no, numbers), amounts that are whole and
+    not negative, co-financing not above the total budget; equal to the validated objects (tested
+    in ``tests/io/test_scale_tables.py``).
+    """
+    rows = table.rows
+    if not rows:
+        return None
+    values = [r.values for r in rows]
+    ids = [v["application_id"] for v in values]
+    distinct = set(ids)
+    if len(distinct) != len(ids) or not all(
+            _APPLICATION_ID.fullmatch(i) and not i.startswith(FORMULA_STARTS) for i in distinct):
+        return None  # a repeated id, one the model refuses or one a spreadsheet reads as a formula
+    titles = [v["title"] for v in values]
+    leads = [v["lead_organisation"] for v in values]
+    if not all(t and t == t.strip() for t in {*titles, *leads}):
+        return None
+    columns: list[tuple[str, list[Any]]] = []
+    for a in attributes:
+        col = a.column_name
+        if col not in table.header:
+            continue
+        if a.id != a.id.strip():
+            return None
+        texts = [v.get(col, "") or "" for v in values]
+        parsed = {t: _attribute_value(a, t) for t in set(texts)}
+        if any(problem or (value is None and a.required) or not _kept(value)
+               for value, problem, _hint in parsed.values()):
+            return None
+        found = {t: p[0] for t, p in parsed.items()}
+        columns.append((a.id, list(map(found.__getitem__, texts))))
+    grant_columns = [(int(col[len("grant_stage"):]), col) for col in table.header
+                     if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit()]
+    grants: list[tuple[int, list[int]]] = []
+    for stage, col in {stage: col for stage, col in grant_columns}.items():  # the last of a stage wins
+        amounts = _amounts([v[col] or "0" for v in values])
+        if amounts is None:
+            return None
+        grants.append((stage, amounts))
+    totals = _amounts([v.get("total_budget_per_year", "0") or "0" for v in values])
+    regional = _amounts([v.get("regional_cofinancing_per_year", "0") or "0" for v in values])
+    if totals is None or regional is None or any(map(int.__gt__, regional, totals)):
+        return None
+    construct = _constructor()
+    return [construct({"id": app_id, "title": title, "lead_organisation": lead,
+                       "attributes": {aid: col[i] for aid, col in columns if col[i] is not None},
+                       "grant_requested": {stage: col[i] for stage, col in grants},
+                       "total_budget_per_year": totals[i], "regional_cofinancing_per_year": regional[i]})
+            for i, (app_id, title, lead) in enumerate(zip(ids, titles, leads, strict=True))]
+
+
+_FIELDS = ("id", "title", "lead_organisation", "attributes", "grant_requested", "total_budget_per_year",
+           "regional_cofinancing_per_year")
+
+
+def _constructor() -> Callable[[dict[str, Any]], Application]:
+    """Makes an :class:`Application` of every field's value (a dict in field order) as
+    ``Application.model_construct`` does: the instance's ``__dict__`` and fields set, no extra
+    and no private values; ``model_construct`` itself if the model has grown anything else (a
+    post-init hook, another field)."""
+    if (tuple(Application.model_fields) != _FIELDS or Application.__pydantic_post_init__
+            or Application.__pydantic_root_model__):
+        return lambda values: Application.model_construct(**values)
+    new, setattr_ = Application.__new__, object.__setattr__
+    fields_set = frozenset(_FIELDS)
+
+    def make(values: dict[str, Any]) -> Application:
+        app = new(Application)
+        setattr_(app, "__dict__", values)
+        setattr_(app, "__pydantic_fields_set__", set(fields_set))
+        setattr_(app, "__pydantic_extra__", None)
+        setattr_(app, "__pydantic_private__", None)
+        return app
+    return make
+
+
+def _kept(value: Any) -> bool:
+    """Whether the model's validation of an attribute value keeps it as it is (no text to strip)."""
+    if isinstance(value, str):
+        return value == value.strip()
+    if isinstance(value, frozenset):
+        return all(type(v) is str and v == v.strip() for v in value)
+    return value is None or type(value) in (bool, int, float)
+
+
+def _amounts(texts: list[str]) -> list[int] | None:
+    """:func:`~selection.io.csvfile.parse_money` of each text (each distinct one once), or
+    ``None`` if one is not a whole amount."""
+    parsed = {t: parse_money(t) for t in set(texts)}
+    if any(m is None for m in parsed.values()):
+        return None
+    return list(map(parsed.__getitem__, texts))  # type: ignore[arg-type]
 
 
 @gc_paused()

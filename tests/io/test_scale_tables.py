@@ -1,0 +1,105 @@
+"""The column-wise applications reader (``tables._clean_applications``, issue 12: reading a call of
+20,000 applications) equals the row-by-row reader with one validated model per row
+(``tables._reference_only = True``), on generated tables with clean and faulty rows: the same
+applications (equal, with the same ``__dict__`` in field order, value types, fields set, no
+extra or private values) or the same problems, in the same order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selection.errors import InputError
+from selection.io import tables
+from selection.io.csvfile import read_csv
+from selection.io.toml import load_call
+from selection.model import Application
+from selection.vocabulary import Attribute
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def attributes(example_dir):
+    """The example call's declared attributes, plus an amount and a free text."""
+    call, _ = load_call(example_dir / "call.toml")
+    extra = [Attribute(id="own_funding", label_da="Egenfinansiering", label_en="Own funding", type="money"),
+             Attribute(id="note", label_da="Note", label_en="Note", type="one", column="note_text")]
+    return [*call.attributes, *extra]
+
+
+_CELLS = {
+    "application_id": (["KP-01", "KP-02", "A.1", "b_2", "KP-03"], ["KP-01", "-KP", "=1", "A B", "Æ1", ""]),
+    "title": (["Lyd på landet", "T", "Æble"], ["", "  "]),
+    "lead_organisation": (["Org", "Org ApS"], [""]),
+    "industries": (["music", "music | design", "", "design|music"], ["nope", "music | x"]),
+    "focus_areas": (["tourism", "it | tourism", ""], ["zzz"]),
+    "municipality": (["Aarhus", "Herning", " Aarhus "], ["", "Paris"]),
+    "rural": (["true", "false", "ja", "", "X"], ["maybe"]),
+    "grant_stage1": (["250000", "250.000", "250 000", "0"], ["", "-5", "2,5", "x"]),
+    "grant_stage2": (["100000", ""], ["1e5"]),
+    "total_budget_per_year": (["3900000", "3.900.000", ""], ["lots", "-1"]),
+    "regional_cofinancing_per_year": (["1190000", "0", ""], ["9999999999", "1,5"]),
+    "partners_creative": (["1", "2", "2,5", "0", "", "1e3"], ["two", "1e400x"]),
+    "own_funding": (["1000", "1.000", ""], ["1,5", "x"]),
+    "note_text": (["any text", "", " spaced "], []),
+}
+
+
+def _outcome(table, attributes, reference: bool):
+    tables._reference_only = reference
+    try:
+        return tables.read_applications(table, attributes), []
+    except InputError as exc:
+        return None, [str(p) for p in exc.problems]
+    finally:
+        tables._reference_only = False
+
+
+@SETTINGS
+@given(data=st.data(), faulty=st.booleans(), n=st.integers(0, 8), sep=st.sampled_from([",", ";"]))
+def test_applications_column_wise_equal_row_by_row(tmp_path_factory, attributes, data, faulty, n, sep):
+    header = ["application_id", "title", "lead_organisation"] + [
+        c for c in list(_CELLS)[3:] if data.draw(st.integers(0, 5)) > 0]
+    rows = []
+    for i in range(n):
+        row = []
+        for c in header:
+            good, bad = _CELLS[c]
+            pool = good + (bad if faulty else [])
+            value = data.draw(st.sampled_from(pool))
+            if c == "application_id" and not faulty:
+                value = f"KP-{i:02d}"
+            if c == "regional_cofinancing_per_year" and not faulty and not (
+                    "total_budget_per_year" in header and row[header.index("total_budget_per_year")].strip("0.")):
+                value = "0"  # a clean row's co-financing is not above its total budget
+            row.append(value)
+        rows.append(row)
+    out = io.StringIO()
+    csv.writer(out, delimiter=sep, lineterminator="\n").writerows([header, *rows])
+    f = tmp_path_factory.mktemp("apps") / "applications.csv"
+    f.write_text(out.getvalue(), encoding="utf-8")
+    table = read_csv(f)
+    fast = _outcome(table, attributes, False)
+    ref = _outcome(table, attributes, True)
+    assert fast[1] == ref[1]
+    if ref[0] is not None:
+        assert len(fast[0]) == len(ref[0])
+        for a, b in zip(fast[0], ref[0], strict=True):
+            assert type(a) is Application and a == b
+            assert list(a.__dict__.items()) == list(b.__dict__.items())
+            assert [type(v) for v in a.attributes.values()] == [type(v) for v in b.attributes.values()]
+            assert a.model_fields_set == b.model_fields_set
+            assert (a.__pydantic_extra__, a.__pydantic_private__) == (b.__pydantic_extra__, b.__pydantic_private__)
+            assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_clean_table_takes_the_column_wise_path(example_dir, attributes):
+    table = read_csv(example_dir / "applications.csv")
+    clean = tables._clean_applications(table, attributes)
+    assert clean is not None and clean == _outcome(table, attributes, True)[0]
