@@ -6,13 +6,8 @@ everything first (reporting every problem in every file at once), :func:`run_cal
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import sys
-import threading
 import time
-import warnings
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +18,8 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate import score_counts, stage_panel_scores
+from selection.aggregate.arrays import score_cube
+from selection.background import Background, Job
 from selection.board import BoardDecisions, compare, comparison_columns, read_board_decisions
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.assessments import Assessment, read_assessments
@@ -146,172 +143,58 @@ def stage_panel_diagnostics(folder: CallFolder, number: int, applications, n_boo
 
 
 def _diagnostics_input(folder: CallFolder, number: int, applications) -> tuple[pd.DataFrame, CriteriaCatalogue, Any]:
-    """The scores of the ranked ``applications`` (a frame of their own), the catalogue and the stage."""
+    """The scores of the ranked ``applications`` (only read), the catalogue and the stage."""
     evaluation = folder.evaluations[number]
-    evaluation = evaluation[evaluation[ev.APPLICATION].isin(applications)]
+    keep = evaluation[ev.APPLICATION].isin(applications)
+    if not keep.all():  # else the frame as it is (shared with a forked worker, not copied)
+        evaluation = evaluation[keep]
     return evaluation, folder.catalogues[number], folder.call.stage(number)
 
 
-def _start_diagnostics(background: _Background, folder: CallFolder, number: int, applications) -> _Job:
-    """Stage ``number``'s panel diagnostics over ``applications``, computing in ``background``."""
+#: A stage's panel diagnostics as jobs (the files each computes), the longest first: the worker
+#: takes them from the front, the caller, once it has nothing else to do, from the back.
+DIAGNOSTIC_JOBS = (("rank-intervals.csv",), ("agreement.csv",), ("expert-leniency.csv",), ("divergence.csv",))
+
+
+class _Diagnostics:
+    """A stage's panel diagnostics computing as :data:`DIAGNOSTIC_JOBS` in a :class:`Background`;
+    :meth:`result` waits for them, computing here each one the worker has not begun."""
+
+    def __init__(self, background: Background, jobs: list[Job]) -> None:
+        self.background, self.jobs = background, jobs
+
+    def result(self) -> dict[str, pd.DataFrame]:
+        from selection.aggregate.panel import DIAGNOSTIC_FILES
+
+        got: dict[str, pd.DataFrame] = {}
+        for job in reversed(self.jobs):  # the last first: the worker begins them in order
+            got.update(job.result())
+        return {name: got[name] for name in DIAGNOSTIC_FILES}
+
+    @property
+    def sources(self) -> list[str]:
+        """Where each job was computed (``worker`` or ``here``), once :meth:`result` has been asked."""
+        return [job.source for job in self.jobs]
+
+    def cancel(self) -> None:
+        """Not needed any more: the jobs the worker has not begun are dropped."""
+        for job in self.jobs:
+            self.background.cancel(job)
+
+
+def _start_diagnostics(background: Background, folder: CallFolder, number: int, applications,
+                       cube: Any = None) -> _Diagnostics:
+    """Stage ``number``'s panel diagnostics over ``applications``, computing in ``background``;
+    ``cube``: the score cube of exactly those applications' scores, if made already."""
     from selection.aggregate import stage_diagnostics
 
     # the stage's own scores are cut here: a later job sends the worker only them, not the whole folder
-    return background.submit(stage_diagnostics, *_diagnostics_input(folder, number, list(applications)),
-                             seed=folder.call.seed, n_boot=DIAGNOSTIC_REPLICATES)
-
-
-class _Background:
-    """Jobs run one after another in a worker process forked from this one.
-
-    A run's panel diagnostics overlap its selection on another core (a thread would not: both hold
-    the GIL most of the time, measured no faster at 20,000 applications). The first job starts the
-    worker with its input already in memory (fork: nothing to pickle); later jobs and every result
-    travel through a pipe. The worker is a daemon, so a run failing in a later stage exits at once
-    instead of waiting for diagnostics nobody will read. Whatever cannot go through the worker (no
-    ``fork`` on the platform, an input that does not pickle, the worker gone, an error in the job)
-    is computed here in the caller's process when its result is asked for, so errors surface as
-    they would without a worker and a result never depends on where it was computed. Warnings a job
-    gave in the worker are issued again here.
-    """
-
-    def __init__(self) -> None:
-        self._conn: Any = None
-        self._process: Any = None
-        self._results: dict[int, tuple[str, Any, list] | None] = {}
-        self._arrived = threading.Condition()
-        self._count = 0
-
-    @staticmethod
-    def available() -> bool:
-        """Forking is safe and cheap here (Linux; macOS's system libraries are not fork-safe)."""
-        import multiprocessing
-
-        return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-    def submit(self, fn, *args, **kwargs) -> _Job:
-        job = _Job(self, self._count, fn, args, kwargs)
-        self._count += 1
-        try:
-            if self._process is None:
-                self._start((job.number, fn, args, kwargs))
-            else:
-                self._conn.send((job.number, fn, args, kwargs))
-        except Exception:  # noqa: BLE001 - no worker (fork failed) or an input that does not pickle: computed here
-            job.local = True
-        return job
-
-    def _start(self, first: tuple) -> None:
-        """Fork the worker with its ``first`` job; nothing is kept if that fails (the next job tries again)."""
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        mine, theirs = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(theirs, first, os.getpid()), name="selection-diagnostics",
-                              daemon=True)
-        process.start()
-        theirs.close()
-        self._conn, self._process = mine, process
-        # results are taken off the pipe as they come: a worker sending a large result while this
-        # process sends it the next job would otherwise wait for each other for ever
-        threading.Thread(target=self._receive, name="selection-diagnostics-results", daemon=True).start()
-
-    def close(self) -> None:
-        """No more jobs: the worker ends after the queued ones."""
-        if self._conn is not None:
-            try:
-                self._conn.send(None)
-            except (OSError, ValueError):
-                pass
-
-    def _receive(self) -> None:
-        while True:
-            try:
-                got, status, payload, caught = self._conn.recv()
-            except Exception:  # noqa: BLE001 - the worker is gone (or sent what cannot be read)
-                with self._arrived:
-                    self._results[-1] = None  # every job still waited for is computed by the caller
-                    self._arrived.notify_all()
-                return
-            with self._arrived:
-                self._results[got] = (status, payload, caught)
-                self._arrived.notify_all()
-
-    def result(self, number: int) -> tuple[str, Any, list] | None:
-        """Job ``number``'s outcome from the worker (``("ok", value, warnings)`` or ``("error", ...)``),
-        ``None`` if the worker is gone."""
-        with self._arrived:
-            self._arrived.wait_for(lambda: number in self._results or -1 in self._results)
-            return self._results.pop(number, None)
-
-
-class _Job:
-    """A job given to :class:`_Background`; :meth:`result` waits for it (as a ``Future`` would)."""
-
-    def __init__(self, background: _Background, number: int, fn, args: tuple, kwargs: dict) -> None:
-        self.background, self.number, self.local = background, number, False
-        self._call = (fn, args, kwargs)
-
-    def result(self) -> Any:
-        if not hasattr(self, "_value"):
-            fn, args, kwargs = self._call
-            outcome = None if self.local else self.background.result(self.number)
-            if outcome is None or outcome[0] != "ok":  # computed here: the same value, or the error as raised
-                self.source = "here"
-                self._value = fn(*args, **kwargs)
-            else:
-                self.source = "worker"
-                for message, category in outcome[2]:
-                    warnings.warn(message, category, stacklevel=2)
-                self._value = outcome[1]
-        return self._value
-
-
-def _serve(conn, first, parent: int) -> None:
-    """The worker: runs ``first``, then each job received, sending back each outcome in order.
-    ``parent`` is the caller's process id, taken before the fork (read here, it could already be
-    the id of whoever adopted the worker, had the caller died at once)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it ends this daemon
-    try:  # Linux: end with the caller even when it is killed (a daemon is ended only at a normal exit)
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not available: the worker ends when it finds the pipe closed
-        pass
-    if os.getppid() != parent:  # the caller died before that took effect
-        return
-    jobs: queue.SimpleQueue = queue.SimpleQueue()
-
-    def receive() -> None:  # jobs are taken off the pipe as they come, so that the caller never waits to send
-        while True:
-            try:
-                jobs.put(conn.recv())
-            except Exception:  # noqa: BLE001 - the caller is gone
-                jobs.put(None)
-                return
-
-    threading.Thread(target=receive, daemon=True).start()
-    job = first
-    while job is not None:
-        number, fn, args, kwargs = job
-        with warnings.catch_warnings(record=True) as caught:  # this process only
-            warnings.simplefilter("always")
-            try:
-                outcome: tuple = ("ok", fn(*args, **kwargs))
-            except Exception as exc:  # noqa: BLE001 - the caller computes it again and raises it there
-                outcome = ("error", repr(exc))
-        try:
-            conn.send((number, *outcome, [(str(w.message), w.category) for w in caught]))
-        except (OSError, EOFError):  # the caller is gone
-            return
-        except Exception:  # noqa: BLE001 - a result that does not pickle: the caller computes it
-            try:
-                conn.send((number, "error", "result could not be sent", []))
-            except Exception:  # noqa: BLE001 - the caller is gone
-                return
-        job = jobs.get()
+    evaluation, cat, stage = _diagnostics_input(folder, number, list(applications))
+    return _Diagnostics(background, [
+        background.submit(stage_diagnostics, evaluation, cat, stage, seed=folder.call.seed,
+                          n_boot=DIAGNOSTIC_REPLICATES, cube=None if files == ("divergence.csv",) else cube,
+                          files=files)
+        for files in DIAGNOSTIC_JOBS])
 
 
 def _collect(problems: list[Problem], fn, *args):
@@ -630,7 +513,7 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
     afterwards, which ``selection.runs.run_tables`` does when they were not asked for here).
     Raises :class:`~selection.errors.InfeasibleError` if a stage has no feasible selection.
     """
-    background = _Background() if diagnostics and _Background.available() else None
+    background = Background() if diagnostics and Background.available() else None
     try:
         return _run_call(folder, solver, alternatives, background)
     finally:  # no more jobs: the worker ends after the queued ones
@@ -638,14 +521,14 @@ def run_call(folder: CallFolder, *, solver: str | None = None, alternatives: int
             background.close()
 
 
-def _run_call(folder: CallFolder, solver: str | None, alternatives: int, background: _Background | None) -> RunResult:
+def _run_call(folder: CallFolder, solver: str | None, alternatives: int, background: Background | None) -> RunResult:
     solver = solver or (folder.scenario.solver if folder.scenario and folder.scenario.solver else DEFAULT_SOLVER)
     unknown = forced_problems(folder)
     if unknown:  # invalid input, not an infeasible selection
         raise InputError(unknown)
     timings: dict[str, float] = {}
     stages: dict[int, StageResult] = {}
-    futures: dict[int, _Job] = {}
+    futures: dict[int, _Diagnostics] = {}
     for st in folder.call.stages:
         t0 = time.perf_counter()
         cat = folder.catalogues[st.number]
@@ -658,12 +541,14 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
         if candidates is not None:  # a later stage ranks only the earlier stage's selection
             evaluation = evaluation[evaluation[ev.APPLICATION].isin(candidates)]
             _check_candidates_scored(folder, st, evaluation, candidates)
-        early = None
+        early, cube = None, None
         if background is not None and candidates is None:
             # the diagnostics need only the applications the stage ranks, which are those its scores
-            # name (checked once the panel is made; started again over the panel's if not): start now
+            # name (checked once the panel is made; started again over the panel's if not): start now,
+            # with the score cube made once for both processes (the worker shares it: forked)
             early = set(evaluation[ev.APPLICATION].unique())
-            futures[st.number] = _start_diagnostics(background, folder, st.number, early)
+            cube = score_cube(evaluation, cat.criterion_ids)
+            futures[st.number] = _start_diagnostics(background, folder, st.number, early, cube)
         fitted = None
         if st.panel_model == "bayes":  # posterior-mean quality from the Bayesian panel model
             from selection.bayes.stage import fit_stage
@@ -671,7 +556,7 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
             fitted = fit_stage(st, cat, evaluation, folder.experts, call_seed=folder.call.seed)
             panel = fitted.panel
         else:
-            panel = stage_panel_scores(evaluation, cat, st)  # aggregation + the stage's calibration
+            panel = stage_panel_scores(evaluation, cat, st, cube=cube)  # aggregation + the stage's calibration
         counts = score_counts(evaluation)
         try:
             ranking = rank_applications(panel, cat, applications=folder.applications, seed=folder.call.seed + st.number,
@@ -679,6 +564,8 @@ def _run_call(folder: CallFolder, solver: str | None, alternatives: int, backgro
         except RankingError as exc:  # name the file and key the setting comes from
             raise RankingError([locate_stage_problem(folder, st.number, p) for p in exc.problems]) from None
         if background is not None and (early is None or set(panel.index) != early):
+            if st.number in futures:  # over more applications than the panel's: not needed
+                futures[st.number].cancel()
             futures[st.number] = _start_diagnostics(background, folder, st.number, panel.index)
         t1 = time.perf_counter()
         later = next((s for s in folder.call.stages if s.from_stage == st.number), None)
