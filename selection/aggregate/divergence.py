@@ -48,11 +48,11 @@ def divergent_scores(evaluation: pd.DataFrame, criteria: list[str] | None = None
         raise PanelError(Problem(f"the divergence range is {min_range}; use a positive number of points"))
     crit = list(criteria) if criteria is not None else sorted(evaluation[ev.CRITERION].astype(str).unique())
     rows = evaluation[evaluation[ev.SCORE].notna() & evaluation[ev.CRITERION].astype(str).isin(crit)]
+    # only the divergent cells' rows are written out: found first, then only they are sorted (a stable
+    # sort of some rows keeps them in the order the sort of all rows gives them)
+    rows = rows[_spread(rows) >= min_range - 1e-9]
     rows = rows.sort_values([ev.APPLICATION, ev.CRITERION, ev.EXPERT], kind="stable")
     keys = [ev.APPLICATION, ev.CRITERION]
-    g = rows.groupby(keys, sort=True)[ev.SCORE]
-    spread = g.transform("max") - g.transform("min")
-    rows = rows[(spread >= min_range - 1e-9).to_numpy()]  # only the divergent cells' rows are written out
     if ev.COMMENT in rows.columns:
         comments = rows[ev.COMMENT].fillna("").astype(str).str.strip()
     else:
@@ -83,6 +83,17 @@ def divergent_scores(evaluation: pd.DataFrame, criteria: list[str] | None = None
     table["_c"] = table["criterion_id"].map(order)
     table = table.sort_values(["score_range", "application_id", "_c"], ascending=[False, True, True], kind="stable")
     return table.drop(columns="_c").reset_index(drop=True)
+
+
+def _spread(rows: pd.DataFrame) -> np.ndarray:
+    """Per row, the range (max - min) of the scores of its application and criterion (``NaN`` for a
+    row without either): pandas' grouped ``max - min`` on integer cell codes, not on the strings."""
+    app = pd.factorize(rows[ev.APPLICATION])[0]
+    crit, names = pd.factorize(rows[ev.CRITERION])
+    cell = np.where((app >= 0) & (crit >= 0), app.astype(np.int64) * max(len(names), 1) + crit, -1)
+    g = pd.Series(rows[ev.SCORE].to_numpy(dtype=np.float64)).groupby(cell)
+    spread = (g.transform("max") - g.transform("min")).to_numpy()
+    return np.where(cell >= 0, spread, np.nan)
 
 
 def _joined(group: np.ndarray, texts: list[str], n: int) -> np.ndarray:
