@@ -219,17 +219,18 @@ class _Resampling:
         assert self.lookup is not None
         return self.lookup[1][None, :] + self.patterns(idx)
 
-    def patterns(self, idx: np.ndarray) -> np.ndarray:
+    def patterns(self, idx: np.ndarray, lut: np.ndarray | None = None) -> np.ndarray:
         """``(b, A)``: which of its possible resamples (:func:`_resample_table`'s ``local`` number) each
         application's replicate drawn as ``idx`` is, from one look-up of its draws in their order.
 
         The draws ``d`` of one application are read as the digits of ``sum_d idx[d] * radix**d``
         (``radix = m + 1``; a draw beyond the application's experts is the digit ``m``, no draw), a
         number below ``radix**m`` computed in the narrowest integer type; :meth:`_ordered` maps each
-        such number to its resample, as ``local`` maps the counts of the draws.
+        such number to its resample, as ``local`` maps the counts of the draws. ``lut``: another
+        look-up by the same numbers instead (e.g. :meth:`_ordered` times the number of applications).
         """
         m, radix = self.m, self.m + 1
-        lut = self._ordered()
+        lut = self._ordered() if lut is None else lut
         wide = np.int8 if radix ** m <= 127 else np.int16 if radix ** m <= 32767 else np.int32
         if not self.slot_ok.all():
             idx = np.where(self.slot_ok[None], idx, m)
@@ -548,9 +549,10 @@ def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights:
     drawn = np.zeros(P * A, dtype=np.int64)  # how often resample p of application a was drawn, at p * A + a
     score_sum = np.zeros(A)
     lanes = np.arange(A, dtype=np.int64)
+    row_of = res._ordered().astype(np.int64) * A  # resample p of the ordered draws -> p * A
     for start, idx in res.draws(n_boot, rng):
         b = len(idx)
-        at = np.multiply(res.patterns(idx), A, dtype=np.int64)
+        at = res.patterns(idx, row_of)
         at += lanes
         block = np.take(flat, at)
         if totals is not None:
