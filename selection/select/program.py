@@ -52,7 +52,7 @@ from selection.select.milp import (
     lp_reduced_costs,
     solve_milp,
 )
-from selection.vocabulary import BUILTIN_GROUPS, Attribute
+from selection.vocabulary import BUILTIN_GROUPS, Attribute, attribute_values
 
 __all__ = ["Rule", "StageInput", "StageOutcome", "build_rules", "solve_stage", "solver_versions",
            "SOLVERS", "explain_infeasible", "stage_milp", "rule_text", "group_label", "rule_text_da",
@@ -208,11 +208,16 @@ def rule_text(kind: str, count: int, group: str, value: str, declared: Attribute
     return f"{words} {count} selected in {group_label(group, value, declared)}"
 
 
-def _group_values(group: str, candidates: Sequence[Application], declared: Attribute | None = None) -> list[str]:
+def _group_values(group: str, candidates: Sequence[Application], declared: Attribute | None = None,
+                  by_value: Mapping[str, object] | None = None) -> list[str]:
+    """The values of ``group`` to make rows for: the declared ones, else those the candidates have
+    (``by_value``: the candidates' members by value, :func:`_members_by_value`, when made already)."""
     if group == "any":
         return ["*"]
     if declared is not None and declared.value_ids():
         return declared.value_ids()
+    if by_value is not None:
+        return sorted(by_value)
     return sorted({v for a in candidates for v in a.group_values(group)})
 
 
@@ -319,7 +324,8 @@ def _share_rule(inp: StageInput, sh: ShareRule, value: str | None, name: str) ->
                                "(samlet for de udvalgte)")
 
 
-def _members_by_value(group: str, cand: Sequence[Application]) -> dict[str, dict[str, float]]:
+def _members_by_value(group: str, cand: Sequence[Application],
+                      ids: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     """Group value -> its members (id -> 1.0, in the order of ``cand``): each application's
     :meth:`~selection.model.Application.group_values`, worked out once per distinct attribute value
     (20,000 applications share a few hundred) where equal keys give equal values: text, whole
@@ -331,24 +337,39 @@ def _members_by_value(group: str, cand: Sequence[Application]) -> dict[str, dict
             for v in a.group_values(group):
                 by_value.setdefault(v, {})[a.id] = 1.0
         return by_value
-    seen: dict[tuple, int] = {}
+    raws: list[Any] = [a.attributes.get(group) for a in cand]
+    kinds = set(map(type, raws)) - {type(None)}
     distinct: list[frozenset[str]] = []  # the distinct group values' sets
-    which: list[int] = []  # per application: its set in ``distinct``
-    for a in cand:
-        raw: Any = a.attributes.get(group)
-        kind = type(raw)
-        key: tuple | None = None
-        if kind is str or kind is bool or kind is int or kind is float or raw is None:
-            key = (kind, raw)
-        elif kind is frozenset and all(type(v) is str for v in raw):
-            key = (kind, raw)
-        k = seen.get(key) if key is not None else None
-        if k is None:
-            k = len(distinct)
-            distinct.append(a.group_values(group))
-            if key is not None:
-                seen[key] = k
-        which.append(k)
+    if len(kinds) == 1 and kinds <= {str, bool, int, frozenset}:
+        # one type of value (equal values give equal groups; None -> code -1, no group): factorised in C
+        import pandas as pd  # here: the program's module is imported without pandas
+
+        held = np.empty(len(raws), dtype=object)
+        held[:] = raws
+        codes, uniques = pd.factorize(held, use_na_sentinel=True)
+        distinct = [attribute_values(None, u) for u in uniques.tolist()]
+        if all(type(v) is str for u in uniques.tolist() if type(u) is frozenset for v in u):  # {1} == {1.0}
+            distinct.append(frozenset())  # code -1: no value
+            which = np.where(codes < 0, len(distinct) - 1, codes).tolist()
+        else:
+            distinct = []
+    if not distinct:
+        seen: dict[tuple, int] = {}
+        which = []  # per application: its set in ``distinct``
+        for a, raw in zip(cand, raws, strict=True):
+            kind = type(raw)
+            key: tuple | None = None
+            if kind is str or kind is bool or kind is int or kind is float or raw is None:
+                key = (kind, raw)
+            elif kind is frozenset and all(type(v) is str for v in raw):
+                key = (kind, raw)
+            k = seen.get(key) if key is not None else None
+            if k is None:
+                k = len(distinct)
+                distinct.append(a.group_values(group))
+                if key is not None:
+                    seen[key] = k
+            which.append(k)
     # (application, value) pairs in application order, grouped by value with one stable sort
     names: dict[str, int] = {}
     flat = [names.setdefault(v, len(names)) for vals in distinct for v in vals]
@@ -361,10 +382,12 @@ def _members_by_value(group: str, cand: Sequence[Application]) -> dict[str, dict
     value = np.asarray(flat, dtype=np.int64)[np.repeat(starts[own], count) + (np.arange(len(owner)) - first)] \
         if len(owner) else np.zeros(0, dtype=np.int64)
     order = np.argsort(value, kind="stable")
-    ids = np.asarray([a.id for a in cand], dtype=object)[owner[order]].tolist()
+    held_ids = np.empty(len(cand), dtype=object)
+    held_ids[:] = [a.id for a in cand] if ids is None else ids  # ``ids``: the applications' ids, if known
+    members = held_ids[owner[order]].tolist()
     bounds = np.searchsorted(value[order], np.arange(len(names) + 1)).tolist()
     for v, j in names.items():
-        by_value[v] = dict.fromkeys(ids[bounds[j]:bounds[j + 1]], 1.0)
+        by_value[v] = dict.fromkeys(members[bounds[j]:bounds[j + 1]], 1.0)
     return by_value
 
 
@@ -405,12 +428,12 @@ def build_rules(inp: StageInput) -> list[Rule]:
                           st.total_budget_cap_per_year, cur.code, kind="total_budget",
                           description_da=f"samlede partnerskabsbudgetter inden for "
                                          f"{cur.format(st.total_budget_cap_per_year, 'da')} pr. år"))
-    eligible = {a.id for a in cand if a.id not in inp.excluded}
+    eligible = {a for a in ids if a not in inp.excluded}
     index: dict[str, dict[str, dict[str, float]]] = {}  # group -> value -> members (one pass)
     for k, c in enumerate(st.constraints):
         if c.group not in index:
-            index[c.group] = _members_by_value(c.group, cand)
-        values = [c.value] if c.value is not None else _group_values(c.group, cand, c.declared)
+            index[c.group] = _members_by_value(c.group, cand, ids)
+        values = [c.value] if c.value is not None else _group_values(c.group, cand, c.declared, index[c.group])
         for v in values:
             members = dict(index[c.group].get(v, {}))
             label = group_label(c.group, v, c.declared)
