@@ -40,7 +40,7 @@ class ScoreCube:
     """
 
     __slots__ = ("applications", "experts", "criteria", "_values", "compact", "slot_applications",
-                 "slot_experts", "slots", "_lock")
+                 "slot_experts", "slots", "_cells", "_lock")
 
     def __init__(self, applications: list[str], experts: list[str], criteria: list[str],
                  values: np.ndarray | None = None, *, compact: np.ndarray | None = None,
@@ -57,6 +57,7 @@ class ScoreCube:
         self.slot_applications: np.ndarray = none if slot_applications is None else slot_applications
         self.slot_experts: np.ndarray = none if slot_experts is None else slot_experts
         self.slots: np.ndarray = none if slots is None else slots
+        self._cells: tuple[np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -99,10 +100,34 @@ class ScoreCube:
             return out
         return ~np.isnan(self.values).all(axis=2)
 
+    def scored_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """The flat (row-major) indices of the cells of ``values`` that hold a score, and those
+        scores: ``selection.aggregate.sums.scored_cells(cube.values)``, made from the compact form
+        (each application's few slots, in ``(a, e)`` order and criterion order within: the sorted
+        flat order) without scanning the dense cube. Made once; read-only arrays."""
+        cells = self._cells
+        if cells is None:
+            compact = self.compact
+            if compact is None or self._values is not None:
+                flat = self.values.reshape(-1)
+                idx = np.flatnonzero(~np.isnan(flat))
+                cells = (idx, flat[idx])
+            else:
+                C = len(self.criteria)
+                v = compact[self.slot_applications, self.slots, :]  # (pairs, C)
+                at = ((self.slot_applications * len(self.experts) + self.slot_experts) * C)[:, None] + np.arange(C)
+                keep = ~np.isnan(v)
+                cells = (at[keep].astype(np.intp, copy=False), v[keep])
+            for x in cells:
+                x.setflags(write=False)
+            object.__setattr__(self, "_cells", cells)
+        return cells
+
     def __getstate__(self) -> dict:
         state = {k: getattr(self, k) for k in self.__slots__ if k != "_lock"}
         if self.compact is not None:
             state["_values"] = None  # rebuilt from the compact form where read
+            state["_cells"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:

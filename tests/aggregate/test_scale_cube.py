@@ -276,3 +276,22 @@ def test_the_run_main_process_never_makes_the_dense_cube_on_grid_scores(example)
         np.testing.assert_array_equal(bits(panel.to_numpy()),
                                       bits(ref_raw_panel(ref_score_cube(evaluation, cat.criterion_ids),
                                                          stage.aggregation, stage.trim)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=long_tables())
+def test_the_scored_cells_are_those_of_the_dense_cube(table):
+    """``ScoreCube.scored_cells`` from the compact form is ``sums.scored_cells`` of the dense values."""
+    from selection.aggregate.sums import scored_cells
+
+    frame, criteria = table
+    ref = scored_cells(ref_score_cube(frame, criteria).values)
+    new = score_cube(frame, criteria)
+    idx, val = new.scored_cells()
+    assert new._values is None and idx.dtype == ref[0].dtype
+    np.testing.assert_array_equal(idx, ref[0])
+    np.testing.assert_array_equal(bits(val), bits(ref[1]))
+    assert not idx.flags.writeable and not val.flags.writeable
+    dense = score_cube(frame, criteria)
+    dense.values  # noqa: B018 - made first: the cells from the dense cube
+    np.testing.assert_array_equal(dense.scored_cells()[0], ref[0])
