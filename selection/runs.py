@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -243,30 +244,48 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
     # keyed by their type too (True, 1 and 1.0 are equal keys but give "true", "1", "1"), a set or
     # list by its items when they are all text ({1} and {1.0} are equal but give "1" and "1.0");
     # any other value is made for its row alone
-    done: dict[tuple, int] = {}
     made: list[tuple[tuple[str, ...], ...]] = []
-    owners: list[str] = []
-    which: list[int] = []
-    for a in sorted(applications):
-        values = applications[a].attributes
-        for k, d in enumerate(decl):
-            raw = values.get(d[0].id)
+    ids = sorted(applications)
+    held = [applications[a].attributes for a in ids]
+    which_of = np.full((len(ids), len(decl)), -1, dtype=np.int64)  # application x attribute -> made, -1: none
+    for k, d in enumerate(decl):
+        raws: list[Any] = [values.get(d[0].id) for values in held]
+        kinds = set(map(type, raws)) - {type(None)}
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        if kind in (str, bool, int, float, frozenset):
+            # one type of value: each distinct value's rows made once, the values factorised in C (as
+            # the keys below: equal values of one type give equal rows; NaN and sets of anything but
+            # text are left to the loop)
+            column = np.empty(len(raws), dtype=object)
+            column[:] = raws
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            distinct = uniques.tolist()
+            nan = kind is float and any(r != r for r in raws)  # pandas would take NaN for no value
+            if not nan and all(type(v) is str for u in distinct if type(u) is frozenset for v in u):
+                which_of[:, k] = np.where(codes < 0, -1, codes + len(made))
+                made += [tails(*d, raw) for raw in distinct]
+                continue
+        done: dict[tuple, int] = {}
+        for i, raw in enumerate(raws):
             if raw is None:
                 continue
             kind = type(raw)
             key: tuple | None = None
             if kind is str or kind is bool or kind is int or kind is float:
-                key = (k, kind, raw)
+                key = (kind, raw)
             elif kind in (frozenset, set, list, tuple) and set(map(type, raw)) <= {str}:
-                key = (k, frozenset, raw if kind is frozenset else frozenset(raw))
+                key = (frozenset, raw if kind is frozenset else frozenset(raw))
             m = done.get(key) if key is not None else None
             if m is None:
                 m = len(made)
                 made.append(tails(*d, raw))
                 if key is not None:
                     done[key] = m
-            owners.append(a)
-            which.append(m)
+            which_of[i, k] = m
+    flat_which = which_of.ravel()
+    held_rows = np.flatnonzero(flat_which >= 0)
+    owners = np.asarray(ids, dtype=object)[held_rows // max(len(decl), 1)].tolist()
+    which = flat_which[held_rows].tolist()
     columns = list(schema.APPLICATION_ATTRIBUTES.columns)
     sizes = np.array([len(t) for t in made], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)

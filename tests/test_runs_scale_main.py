@@ -1,0 +1,50 @@
+"""The main path at scale (issue 12, wave 4): ``application-attributes.csv`` with each attribute's
+values factorised in C when they are all of one type (text, yes/no, whole numbers, floats without
+NaN, sets of text), the per-value loop otherwise; the same table as the previous implementation
+(tests/test_runs_scale.py keeps it verbatim as ``reference_attribute_table``) on columns of one type
+each -- where the fast path applies, with the values that look alike to a dict (0.0 and -0.0; a set
+of 1 and of 1.0), NaN, blank text and missing values."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selection.runs import attribute_table
+
+from .test_runs_scale import ATTRIBUTES, reference_attribute_table
+
+KINDS = {
+    "text": st.sampled_from(["", "  ", "Aarhus", "Herning", "music", "=1+1", "a,b"]),
+    "yes_no": st.booleans(),
+    "whole": st.integers(-2, 3),
+    "float": st.sampled_from([1.0, 0.0, -0.0, 2.5, 1e16, 3.0]),
+    "float_nan": st.sampled_from([1.0, math.nan, -0.0]),
+    "text_sets": st.frozensets(st.sampled_from(["music", "film", "games", "theatre"]), max_size=3),
+    "any_sets": st.frozensets(st.sampled_from([1, 1.0, True, "1", 2]), max_size=2),
+}
+
+
+@st.composite
+def one_type_columns(draw):
+    n = draw(st.integers(0, 25))
+    kinds = {t.id: draw(st.sampled_from(sorted(KINDS))) for t in ATTRIBUTES}
+    apps = {}
+    for i in range(n):
+        values = {}
+        for t in ATTRIBUTES:
+            v = draw(st.none() | KINDS[kinds[t.id]])
+            if v is not None or draw(st.booleans()):
+                values[t.id] = v  # None held as a value, or no key at all
+        apps[f"A{i:02d}"] = SimpleNamespace(attributes=values)
+    return apps
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_type_columns())
+def test_columns_of_one_type_equal_the_previous_implementation(apps):
+    pd.testing.assert_frame_equal(attribute_table(ATTRIBUTES, apps), reference_attribute_table(ATTRIBUTES, apps))
