@@ -145,13 +145,33 @@ class ScoreCube:
                 f"{len(self.criteria)} criteria)")
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values)`` (codes in order of first appearance, ``-1`` for a missing value)
+    of an object array; when the values come in runs (a score table lists an application's or an
+    expert's rows together) only each run's first value is hashed and its code repeated over the run,
+    which gives the same codes: a run holds equal values (``==``, which hashing agrees with), a
+    missing value (``NaN != NaN``) is a run of its own."""
+    n = len(values)
+    if n >= 4096:
+        head = values[:1024]
+        if int((head[1:] != head[:-1]).sum()) * 4 < len(head):  # the first rows come in runs
+            change = np.empty(n, dtype=bool)
+            change[0] = True
+            np.not_equal(values[1:], values[:-1], out=change[1:])
+            starts = np.flatnonzero(change)
+            if len(starts) * 4 < n:
+                codes, uniques = pd.factorize(values[starts])
+                return np.repeat(codes, np.diff(np.append(starts, n))), np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _sorted_codes(column: pd.Series) -> tuple[list[str], np.ndarray] | None:
     """``sorted(column.astype(str).unique())`` and each row's index in it, by hashing (no string
     comparison per row); ``None`` when the column has a missing value (left to the plain way)."""
-    codes, uniques = pd.factorize(column.astype(str))
+    codes, uniques = _factorize(column.astype(str).to_numpy(dtype=object))
     if codes.size and codes.min() < 0:
         return None
-    uniques = np.asarray(uniques, dtype=object)
     order = np.argsort(uniques, kind="stable")  # str < str: the order of sorted()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))

@@ -30,6 +30,7 @@ from selection.aggregate.arrays import (
     AGGREGATIONS,
     PanelError,
     ScoreCube,
+    _factorize,
     aggregate_cube,
     aggregate_kernel,
     score_cube,
@@ -141,8 +142,7 @@ def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) ->
 
 def _score_counts_coded(evaluation: pd.DataFrame) -> pd.DataFrame | None:
     """:func:`score_counts`' table by integer codes, or ``None`` where it is left to pandas."""
-    codes, uniques = pd.factorize(evaluation[ev.APPLICATION])
-    uniques = np.asarray(uniques, dtype=object)
+    codes, uniques = _factorize(evaluation[ev.APPLICATION].to_numpy(dtype=object))
     abstained = evaluation[ev.ABSTAINED] if ev.ABSTAINED in evaluation.columns else None
     if (not codes.size or codes.min() < 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string"
             or (abstained is not None and abstained.dtype != bool)):
@@ -152,7 +152,7 @@ def _score_counts_coded(evaluation: pd.DataFrame) -> pd.DataFrame | None:
     rank[order] = np.arange(len(order))
     a = rank[codes]
     A = len(order)
-    experts = pd.factorize(evaluation[ev.EXPERT])[0]  # -1: a missing expert, which nunique does not count
+    experts = _factorize(evaluation[ev.EXPERT].to_numpy(dtype=object))[0]  # -1: missing, which nunique does not count
     scored = evaluation[ev.SCORE].notna().to_numpy()
     pairs = np.sort((a * (int(experts.max(initial=-1)) + 1) + experts)[scored & (experts >= 0)], kind="stable")
     distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if pairs.size else pairs

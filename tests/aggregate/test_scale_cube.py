@@ -295,3 +295,25 @@ def test_the_scored_cells_are_those_of_the_dense_cube(table):
     dense = score_cube(frame, criteria)
     dense.values  # noqa: B018 - made first: the cells from the dense cube
     np.testing.assert_array_equal(dense.scored_cells()[0], ref[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 5, 4095, 4096, 9000]),
+       run=st.sampled_from([1, 2, 8, 50]), kinds=st.sampled_from(["str", "gaps", "mixed"]))
+def test_factorizing_runs_is_pandas_factorize(seed, n, run, kinds):
+    """The codes and distinct values of ``pandas.factorize``, for values in runs or not, with missing
+    values (``NaN``, ``None``) and values equal across types (``1 == 1.0 == True``)."""
+    from selection.aggregate.arrays import _factorize
+
+    rng = np.random.default_rng(seed)
+    pool = {"str": ["A1", "B", "A10", "c"], "gaps": ["A1", "B", None, float("nan"), "c"],
+            "mixed": ["A1", 1, 1.0, True, "1", None, float("nan")]}[kinds]
+    picks = rng.integers(0, len(pool), size=-(-n // run)).repeat(run)[:n]
+    if rng.random() < 0.3:
+        picks = picks[rng.permutation(n)]
+    values = np.empty(n, dtype=object)
+    values[:] = [pool[i] for i in picks]
+    codes, uniques = _factorize(values)
+    ref_codes, ref_uniques = pd.factorize(values)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert [(type(u), u) for u in uniques] == [(type(u), u) for u in np.asarray(ref_uniques, dtype=object)]
