@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +23,12 @@ from selection.board import BoardDecisions, compare, comparison_columns, read_bo
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.assessments import Assessment, read_assessments
 from selection.io.csvfile import CsvTable, gc_paused, read_csv
-from selection.io.scores import ScoreContext, outside_assignment, score_folder
+from selection.io.scores import (
+    ScoreContext,
+    experts_per_application,
+    outside_assignment,
+    score_folder,
+)
 from selection.io.store import (
     load_stage_scores,
     stage_input_files,
@@ -281,11 +285,8 @@ def ranking_problems(folder: CallFolder) -> list[Problem]:
 def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
     """``(application, experts who scored it)`` for each of ``ids`` scored by fewer than ``need``
     experts (abstentions do not count), in id order."""
-    scored = evaluation[ev.SCORE].notna().to_numpy()
-    pairs = set(zip(evaluation[ev.APPLICATION].to_numpy()[scored].tolist(),
-                    evaluation[ev.EXPERT].to_numpy()[scored].tolist(), strict=True))
-    counts = Counter(a for a, _ in pairs)  # distinct experts per application, as pandas' nunique
-    return [(a, counts[a]) for a in sorted(ids) if counts[a] < need]
+    counts = experts_per_application(evaluation)
+    return [(a, counts.get(a, 0)) for a in sorted(ids) if counts.get(a, 0) < need]
 
 
 def _raw_ids(app_table: TableSource) -> set[str]:

@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
@@ -330,6 +328,8 @@ def _lines_of_width(body: str, sep: str, width: int, limit: int) -> bool:
         return False
     if width == 1 and len(body) <= limit:
         return True
+    import numpy as np  # here: readers of plain tables (e.g. selection.board) do without numpy
+
     data = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)  # a separator is one ASCII byte
     newlines = np.flatnonzero(data == 10)
     starts = np.concatenate(([-1], newlines))

@@ -433,17 +433,23 @@ def _clean_assignments(table: CsvTable, expert_ids: set[str], application_ids: s
             return None
         if stage is not None:
             rows = [r for r, t in zip(rows, stages, strict=True) if int(t) == stage]
-    pairs = [(r.values["expert_id"], r.values["application_id"]) for r in rows]
-    experts = {e for e, _ in pairs}
-    applications = {a for _, a in pairs}
+    expert_column = [r.values["expert_id"] for r in rows]
+    application_column = [r.values["application_id"] for r in rows]
+    experts, applications = set(expert_column), set(application_column)
     if not (experts <= expert_ids and applications <= application_ids):
         return None
-    if any(formula_id_problems({"id": x}, ["id"], table.name, 0) for x in experts | applications):
+    if any(map(_formula_like, experts | applications)):
         return None
     out: dict[str, set[str]] = {}
-    for e, a in pairs:
+    for e, a in zip(expert_column, application_column, strict=True):
         out.setdefault(e, set()).add(a)
     return {e: frozenset(s) for e, s in out.items()}
+
+
+def _formula_like(text: str) -> bool:
+    """Whether :func:`formula_id_problems` finds a problem in the id ``text``."""
+    raw = text.lstrip(" ")
+    return raw.startswith(FORMULA_STARTS) or _INNER_FORMULA.search(raw) is not None
 
 
 #: First characters that make Excel (and LibreOffice) read a cell as a formula, or that Excel

@@ -185,3 +185,18 @@ def test_callgen_stage_takes_the_coded_path(tmp_path, monkeypatch):
     assert fast.evaluations.keys() == ref.evaluations.keys()
     for k in fast.evaluations:
         pd.testing.assert_frame_equal(fast.evaluations[k], ref.evaluations[k], check_exact=True)
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(st.sampled_from(["A", "B", "Æ", "KP-1"]), st.sampled_from(["E1", "E2", "E3"]),
+                               st.sampled_from([1.0, 2.5, float("nan")])), max_size=30))
+def test_experts_per_application_equals_counting_pairs(rows):
+    from collections import Counter
+
+    from selection import evaluation as ev
+
+    frame = pd.DataFrame({ev.APPLICATION: pd.array([r[0] for r in rows], dtype="str"),
+                          ev.EXPERT: pd.array([r[1] for r in rows], dtype="str"),
+                          ev.SCORE: [r[2] for r in rows]})
+    pairs = {(a, e) for a, e, s in rows if s == s}
+    assert scores.experts_per_application(frame) == dict(Counter(a for a, _ in pairs))

@@ -103,3 +103,9 @@ def test_clean_table_takes_the_column_wise_path(example_dir, attributes):
     table = read_csv(example_dir / "applications.csv")
     clean = tables._clean_applications(table, attributes)
     assert clean is not None and clean == _outcome(table, attributes, True)[0]
+
+
+@SETTINGS
+@given(text=st.text(st.sampled_from(["A", " ", "=", "+", "-", "@", "\t", "\r", "\n", ";", '"', "1"]), max_size=6))
+def test_formula_like_equals_formula_id_problems(text):
+    assert tables._formula_like(text) == bool(tables.formula_id_problems({"id": text}, ["id"], "f.csv", 1))
