@@ -236,7 +236,7 @@ def _additive_beta_cells(a: np.ndarray, e: np.ndarray, v: np.ndarray, ridge: flo
     with np.errstate(invalid="ignore", divide="ignore"):
         xbar = np.where(n_a > 0, pairwise_sums(a, e, v, A, E) / np.maximum(n_a, 1), 0.0)
     # m * (xz - xbar) is v - xbar on a scored cell (1.0 * y) and a zero elsewhere, which adds nothing
-    return _beta_from(design, column_sums(e, v - xbar[a], E), ridge)
+    return _beta_from(design, column_sums(a, e, v - xbar[a], A, E), ridge)
 
 
 #: Set (per thread and task: a context variable) while calibration warnings are silenced; see

@@ -109,16 +109,20 @@ def pairwise_sums(segment: np.ndarray, position: np.ndarray, values: np.ndarray,
     return 0.0 + vals[:, 0]
 
 
-def column_sums(column: np.ndarray, values: np.ndarray, n_columns: int) -> np.ndarray:
-    """``a.sum(axis=0)`` of a C-contiguous matrix of zeros holding ``values[i]`` in column
-    ``column[i]``, the items in row-major order (``np.nonzero``'s): numpy adds each column's values
-    row after row, which is ``np.bincount``'s order too.
+def column_sums(row: np.ndarray, column: np.ndarray, values: np.ndarray, n_rows: int, n_columns: int
+                ) -> np.ndarray:
+    """``a.sum(axis=0)`` of a C-contiguous ``(n_rows, n_columns)`` matrix of zeros holding ``values[i]``
+    at ``(row[i], column[i])``, the items in row-major order (``np.nonzero``'s): numpy adds each
+    column's values row after row (which is ``np.bincount``'s order too) -- except in a matrix of one
+    column, whose only column it sums as one contiguous vector, pairwise.
 
     >>> a = np.zeros((3, 2)); a[0, 1], a[2, 1], a[1, 0] = 0.1, 0.2, 0.3
     >>> r, c = np.nonzero(a)
-    >>> bool((column_sums(c, a[r, c], 2) == a.sum(axis=0)).all())
+    >>> bool((column_sums(r, c, a[r, c], 3, 2) == a.sum(axis=0)).all())
     True
     """
+    if n_columns == 1:
+        return pairwise_sums(np.zeros(len(values), dtype=np.intp), row, values, 1, n_rows)
     return np.bincount(np.asarray(column, dtype=np.intp), weights=np.asarray(values, dtype=np.float64),
                        minlength=n_columns).astype(np.float64, copy=False)
 
@@ -139,7 +143,8 @@ def _probe() -> bool:
     arrays of values whose sums depend on the order of the additions, summed both ways."""
     rng = np.random.default_rng(20261129)
     try:
-        for n, k in ((3, 7), (5, 8), (40, 9), (17, 128), (9, 129), (300, 200), (2, 8193), (1, 70001), (64, 1000)):
+        for n, k in ((3, 7), (5, 8), (40, 9), (17, 128), (9, 129), (300, 200), (2, 8193), (1, 70001), (64, 1000),
+                     (300, 1), (2, 2), (1, 5)):
             a = np.zeros((n, k))
             mask = rng.random((n, k)) < rng.choice([0.03, 0.3, 0.9])
             a[mask] = rng.standard_normal(int(mask.sum())) * 10.0 ** rng.uniform(-8, 8, int(mask.sum()))
@@ -149,7 +154,7 @@ def _probe() -> bool:
                 return False
             if not pairwise_sums(np.zeros_like(r), r * k + c, v, 1, n * k)[0] == a.sum():
                 return False
-            if not np.array_equal(column_sums(c, v, k), a.sum(axis=0)):
+            if not np.array_equal(column_sums(r, c, v, n, k), a.sum(axis=0)):
                 return False
     except Exception:  # noqa: BLE001 - any surprise: keep the dense sums
         return False
