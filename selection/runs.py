@@ -148,7 +148,7 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
         cols = ["application_id", "rank", "score", "tied_rank", "tie_break", "eligible", "failed_thresholds"]
         base = r[cols + [c for c in ("failed_thresholds_da",) if c in r.columns]].copy()
         base.insert(0, "stage", n)
-        base.insert(3, "title", base["application_id"].map(lambda a: folder.applications[a].title))
+        base.insert(3, "title", [folder.applications[a].title for a in base["application_id"].tolist()])
         counts = sr.counts.reindex(base["application_id"])
         base["n_experts"] = counts["n_experts"].to_numpy()
         base["n_abstentions"] = counts["n_abstentions"].to_numpy()

@@ -107,7 +107,8 @@ def forced_in_value(inp: StageInput, a: str, solver: str, *,
     if found is None:
         return None
     x, obj = found
-    return obj, tuple(sorted((b for i, b in enumerate(ids) if x[i] > 0.5), key=lambda b: inp.ranks[b]))
+    inside = np.flatnonzero(np.asarray(x[:len(ids)]) > 0.5).tolist()  # the applications' columns come first
+    return obj, tuple(sorted((ids[i] for i in inside), key=lambda b: inp.ranks[b]))
 
 
 @dataclass(frozen=True)
