@@ -323,19 +323,18 @@ def _lines_of_width(body: str, sep: str, width: int, limit: int) -> bool:
     line's block of them (the first and the last) lies inside that line, every line holds its
     block and no other separator.
     """
-    n = body.count("\n") + 1
-    if body.count(sep) != n * (width - 1):
-        return False
-    if width == 1 and len(body) <= limit:
-        return True
     import numpy as np  # here: readers of plain tables (e.g. selection.board) do without numpy
 
     data = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)  # a separator is one ASCII byte
     newlines = np.flatnonzero(data == 10)
+    n = len(newlines) + 1
     starts = np.concatenate(([-1], newlines))
     ends = np.append(newlines, len(data))
+    seps = np.flatnonzero(data == ord(sep))
+    if len(seps) != n * (width - 1):
+        return False
     if width > 1:
-        seps = np.flatnonzero(data == ord(sep)).reshape(n, width - 1)
+        seps = seps.reshape(n, width - 1)
         if not ((seps[:, 0] > starts).all() and (seps[:, -1] < ends).all()):
             return False
     if len(data) > limit and int((ends - starts).max()) - 1 > limit:  # bytes: count the characters

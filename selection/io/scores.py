@@ -380,18 +380,22 @@ def _in_pairs(pairs: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
 def _pair_codes(pairs: Mapping[str, Iterable[str]], codes: _StageCodes) -> np.ndarray:
     """``expert * len(applications) + application`` of each pair of an expert and one of its
     applications whose ids are known (a pair with an unknown id matches no row)."""
-    n = len(codes.applications)
-    out = []
+    names: list[str] = []
+    sizes, experts = [], []
     for e, apps in pairs.items():
-        if e not in codes.expert:
-            continue
-        apps = list(apps)
-        try:
-            found = np.fromiter(map(codes.application.__getitem__, apps), dtype=np.int64, count=len(apps))
-        except KeyError:
-            found = np.array([codes.application[a] for a in apps if a in codes.application], dtype=np.int64)
-        out.append(found + codes.expert[e] * n)
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        if e in codes.expert:
+            size = len(names)
+            names.extend(apps)
+            sizes.append(len(names) - size)
+            experts.append(codes.expert[e])
+    offset = np.repeat(np.array(experts, dtype=np.int64) * len(codes.applications), sizes)
+    try:
+        found = np.fromiter(map(codes.application.__getitem__, names), dtype=np.int64, count=len(names))
+    except KeyError:  # an unknown application matches no row
+        known = np.fromiter((a in codes.application for a in names), dtype=bool, count=len(names))
+        found = np.array([codes.application[a] for a in names if a in codes.application], dtype=np.int64)
+        offset = offset[known]
+    return found + offset
 
 
 def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd.DataFrame | None:
@@ -445,7 +449,7 @@ def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd
     file_of = np.repeat(np.arange(len(blocks)), sizes)[order]
     empty = np.full(len(key), "", dtype=object)
     if all(b.comment is None for b in blocks):
-        comment = empty
+        comment = empty.copy()  # each column its own array: the frame is made without copies
     else:
         comment = np.concatenate([empty[:len(b.expert)] if b.comment is None else np.array(b.comment, dtype=object)
                                   for b in blocks])[order]
@@ -464,7 +468,7 @@ def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd
     }
     dtypes = ev.empty_evaluation().dtypes
     return pd.DataFrame({c: v if v.dtype != object else pd.array(v, dtype=dtypes[c])
-                         for c, v in columns.items()})
+                         for c, v in columns.items()}, copy=False)
 
 
 #: Cell names of a column's data rows from row 2 on, by column letter (see :func:`_cell_array`).

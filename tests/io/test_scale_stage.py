@@ -200,3 +200,14 @@ def test_experts_per_application_equals_counting_pairs(rows):
                           ev.SCORE: [r[2] for r in rows]})
     pairs = {(a, e) for a, e, s in rows if s == s}
     assert scores.experts_per_application(frame) == dict(Counter(a for a, _ in pairs))
+
+
+def test_pair_codes_skip_unknown_ids(kp):
+    ctx = kp[1]
+    codes = scores._StageCodes(ctx)
+    e0, e1 = codes.experts[:2]
+    a0, a1 = codes.applications[:2]
+    n = len(codes.applications)
+    got = scores._pair_codes({e0: [a1, "nope", a0], "E-unknown": [a0], e1: [a1]}, codes)
+    assert got.tolist() == [1, 0, n + 1]
+    assert scores._pair_codes({}, codes).tolist() == []
