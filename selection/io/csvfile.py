@@ -334,8 +334,8 @@ def _lines_of_width(body: str, sep: str, width: int, limit: int) -> bool:
     if len(seps) != n * (width - 1):
         return False
     if width > 1:
-        seps = seps.reshape(n, width - 1)
-        if not ((seps[:, 0] > starts).all() and (seps[:, -1] < ends).all()):
+        per_line = seps.reshape(n, width - 1)
+        if not ((per_line[:, 0] > starts).all() and (per_line[:, -1] < ends).all()):
             return False
     if len(data) > limit and int((ends - starts).max()) - 1 > limit:  # bytes: count the characters
         return max(map(len, body.split("\n"))) <= limit
