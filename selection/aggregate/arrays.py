@@ -8,7 +8,9 @@ conflict of interest, or abstention).
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,11 @@ class PanelError(InputError):
     """Expert scores cannot be turned into panel scores as asked (unknown method, no scores, ...)."""
 
 
+#: Each score cube (by its token) whose dense array was made in this process: its pickled copies
+#: read that array instead of making their own (weak: gone with the cube).
+_MADE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 class ScoreCube:
     """Scores as an array ``values[a, e, c]`` with the labels of each axis (sorted ids).
 
@@ -36,11 +43,13 @@ class ScoreCube:
     the ``(a, e)`` pair of each filled slot. Each application is scored by a few of many experts,
     so the compact form is ``E / K`` times smaller than the dense cube; the dense ``values`` are
     then made from it when first read (in the process that reads them: a run's main process that
-    only aggregates never pays for them) and are not pickled (rebuilt on the other side).
+    only aggregates never pays for them) and are not pickled (rebuilt on the other side). Copies of
+    one cube (pickled, e.g. sent to a worker process that holds the forked original) share the dense
+    array once any of them has made it in that process: each cube carries a random token of its own.
     """
 
     __slots__ = ("applications", "experts", "criteria", "_values", "compact", "slot_applications",
-                 "slot_experts", "slots", "_cells", "_lock")
+                 "slot_experts", "slots", "_cells", "_token", "_lock", "__weakref__")
 
     def __init__(self, applications: list[str], experts: list[str], criteria: list[str],
                  values: np.ndarray | None = None, *, compact: np.ndarray | None = None,
@@ -58,6 +67,7 @@ class ScoreCube:
         self.slot_experts: np.ndarray = none if slot_experts is None else slot_experts
         self.slots: np.ndarray = none if slots is None else slots
         self._cells: tuple[np.ndarray, np.ndarray] | None = None
+        self._token = os.urandom(16)  # the same in a pickled copy; distinct across forked processes' new cubes
         self._lock = threading.Lock()
 
     @property
@@ -68,10 +78,15 @@ class ScoreCube:
             with self._lock:
                 values = self._values
                 if values is None:
-                    compact = self.compact
-                    assert compact is not None
-                    values = np.full((len(self.applications), len(self.experts), len(self.criteria)), np.nan)
-                    values[self.slot_applications, self.slot_experts, :] = compact[self.slot_applications, self.slots, :]
+                    twin = _MADE.get(self._token)  # a copy of this cube whose dense array is made here
+                    values = None if twin is None else twin._values
+                    if values is None:
+                        compact = self.compact
+                        assert compact is not None
+                        values = np.full((len(self.applications), len(self.experts), len(self.criteria)), np.nan)
+                        values[self.slot_applications, self.slot_experts, :] = \
+                            compact[self.slot_applications, self.slots, :]
+                        _MADE[self._token] = self
                     object.__setattr__(self, "_values", values)
         return values
 
@@ -124,7 +139,7 @@ class ScoreCube:
         return cells
 
     def __getstate__(self) -> dict:
-        state = {k: getattr(self, k) for k in self.__slots__ if k != "_lock"}
+        state = {k: getattr(self, k) for k in self.__slots__ if k not in ("_lock", "__weakref__")}
         if self.compact is not None:
             state["_values"] = None  # rebuilt from the compact form where read
             state["_cells"] = None
