@@ -108,10 +108,12 @@ def panel_scores(evaluation: pd.DataFrame, criteria: list[str], *, method: str =
     return _frame(out, cube)
 
 
-def _given_cube(cube: ScoreCube | None, evaluation: pd.DataFrame, criteria: list[str]) -> ScoreCube:
+def _given_cube(cube: ScoreCube | None, evaluation: pd.DataFrame | None, criteria: list[str]) -> ScoreCube:
     """``cube`` when given (it must be ``score_cube(evaluation, criteria)``: its criteria are checked),
     else the evaluation's cube."""
     if cube is None:
+        if evaluation is None:
+            raise ValueError("no evaluation and no score cube: pass one of them")
         return score_cube(evaluation, criteria)
     if list(cube.criteria) != [str(c) for c in criteria]:
         raise ValueError(f"the given score cube has criteria {cube.criteria}, not {criteria}: "
@@ -387,7 +389,7 @@ def stage_panel_scores(evaluation: pd.DataFrame, catalogue, stage, *, cube: Scor
 DIAGNOSTIC_FILES = ("agreement.csv", "expert-leniency.csv", "divergence.csv", "rank-intervals.csv")
 
 
-def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, n_boot: int = 1000,
+def stage_diagnostics(evaluation: pd.DataFrame | None, catalogue, stage, *, seed: int, n_boot: int = 1000,
                       cube: ScoreCube | None = None, files: tuple[str, ...] = DIAGNOSTIC_FILES
                       ) -> dict[str, pd.DataFrame]:
     """The panel diagnostics files of a run folder for one stage, each with a leading ``stage``
@@ -398,7 +400,10 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
     ``cube``: ``score_cube(evaluation, catalogue.criterion_ids)`` when the caller has it already (the
     same files; e.g. built once before a worker process forks). It is only read, never changed.
     ``files``: only these of the four (in the order of :data:`DIAGNOSTIC_FILES`), each the same as
-    computed with the others (so that two processes can share the work).
+    computed with the others (so that two processes can share the work). Only ``divergence.csv``
+    reads the long ``evaluation``; the others read the cube, so with ``cube`` given and without
+    ``divergence.csv`` the ``evaluation`` may be ``None`` (a job sent to a worker process then need
+    not carry the long table: 21 MB and ~0.2 s CPU to pickle and read back at 480,000 rows).
     """
     from selection.aggregate.bootstrap import rank_intervals_cube
     from selection.aggregate.calibration import calibration_warnings_silenced
@@ -416,6 +421,8 @@ def stage_diagnostics(evaluation: pd.DataFrame, catalogue, stage, *, seed: int, 
                              f"they are {', '.join(DIAGNOSTIC_FILES)}")
         out: dict[str, pd.DataFrame] = {}
         if "divergence.csv" in files:  # from the long table only
+            if evaluation is None:
+                raise ValueError("divergence.csv is read from the long evaluation table: pass it")
             out["divergence.csv"] = divergent_scores(evaluation, criteria, min_range=stage.divergence_range)
         if not set(files) - {"divergence.csv"}:
             return {k: v.assign(stage=stage.number)[["stage", *v.columns]] for k, v in out.items()}

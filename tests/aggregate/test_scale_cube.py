@@ -335,3 +335,27 @@ def test_pickled_copies_of_a_cube_share_its_dense_array_in_a_process(example):
     np.testing.assert_array_equal(bits(other.values), bits(made))
     with pytest.raises(AttributeError):
         cube.applications = []
+
+
+def test_diagnostics_from_the_cube_alone_need_no_long_table(example, tmp_path):
+    """With the cube given, every file but divergence.csv is made without the long table (None)."""
+    from selection.aggregate.panel import DIAGNOSTIC_FILES
+    from selection.io.export import write_csv
+
+    n, evaluation = next(iter(example.evaluations.items()))
+    cat, stage = example.catalogues[n], example.call.stage(n)
+    cube = score_cube(evaluation, cat.criterion_ids)
+    files = tuple(f for f in DIAGNOSTIC_FILES if f != "divergence.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = stage_diagnostics(None, cat, stage, seed=3, n_boot=40, cube=cube, files=files)
+        full = stage_diagnostics(evaluation, cat, stage, seed=3, n_boot=40)
+    assert list(alone) == list(files)
+    for name in files:
+        write_csv(alone[name], tmp_path / "a.csv")
+        write_csv(full[name], tmp_path / "f.csv")
+        assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "f.csv").read_bytes(), name
+    with pytest.raises(ValueError, match="long evaluation"):
+        stage_diagnostics(None, cat, stage, seed=3, n_boot=5, cube=cube)
+    with pytest.raises(ValueError, match="no evaluation and no score cube"):
+        stage_diagnostics(None, cat, stage, seed=3, n_boot=5, files=files)
