@@ -164,8 +164,20 @@ def ranks_of_keys(key: np.ndarray, *, stable: bool = False) -> np.ndarray:
     ss = np.sort(key, axis=-1)  # = key in that order (equal keys are equal values); cheaper than gathering
     first = np.ones(ss.shape, dtype=bool)
     first[..., 1:] = ss[..., 1:] != ss[..., :-1]
-    # each element's rank is 1 + the sorted position where its group of equal keys starts: each group's
-    # start repeated over the group (every row starts a group, so no group spans two rows)
+    n = key.shape[-1] if key.ndim else 0
+    if n:
+        # each element's rank is 1 + the sorted position where its group of equal keys starts: the
+        # running maximum of the group starts' positions (each row's first key starts a group), placed
+        # back through the sort order by one flat scatter (np.put_along_axis builds index grids)
+        start = np.where(first, np.arange(1, n + 1), 0)
+        np.maximum.accumulate(start, axis=-1, out=start)
+        rows = key.size // n
+        at = order.reshape(rows, n)
+        at += np.arange(0, rows * n, n)[:, None]
+        ranks = np.empty(key.shape, dtype=np.int64)
+        ranks.reshape(-1)[at.reshape(-1)] = start.reshape(-1)
+        return ranks
+    # (no key, or one without an axis) each group's start repeated over the group
     starts = np.flatnonzero(first)
     sizes = np.diff(starts, append=first.size)
     start = np.repeat(starts % max(key.shape[-1], 1) + 1, sizes).reshape(ss.shape)

@@ -325,6 +325,23 @@ def test_ranks_by_counting_are_the_sorted_ranks(monkeypatch):
     same_array(counted, _common.ranks_of_keys(key))
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), shape=st.sampled_from([(0,), (1,), (9,), (3, 0), (4, 1), (5, 13), (2, 3, 17)]),
+       nan=st.booleans(), integers=st.booleans())
+def test_sorted_ranks_are_the_previous_ones(seed, shape, nan, integers):
+    """The sort path (running maximum of group starts, one flat scatter) against the previous one
+    (repeated starts, put_along_axis): ties, -0.0 beside 0.0, infinities, NaN (stable), integers."""
+    rng = np.random.default_rng(seed)
+    if integers:
+        key = rng.integers(-3, 4, size=shape)
+    else:
+        key = rng.choice([0.0, -0.0, 1.0, 2.5, np.inf, -np.inf] + ([np.nan] if nan else []), size=shape)
+    stable = bool(not integers and np.isnan(key).any())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_common, "_COUNT_SPAN", 0)  # integers sorted, not counted
+        same_array(_common.ranks_of_keys(key, stable=stable), prev_ranks_of_keys(key, stable=stable))
+
+
 @pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
 def test_ranks_by_counting_in_a_narrow_type(dtype):
     key = np.random.default_rng(5).integers(0, 50, size=(7, 3, 300))
