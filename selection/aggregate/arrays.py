@@ -138,6 +138,33 @@ class ScoreCube:
             object.__setattr__(self, "_cells", cells)
         return cells
 
+    def scoring_slots(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(n_a, padded)``: per application the number of experts who gave it at least one score,
+        and those experts' scores ``(A, m, C)`` in expert order, ``NaN`` beyond ``n_a``, with ``m`` the
+        most such experts on one application (at least 1) -- what the bootstrap's resampling takes
+        from the dense cube (``~isnan(values).all(axis=2)``, a stable ``argsort`` of the unscored last,
+        ``take_along_axis``), read from the compact form without the dense cube. A new array."""
+        compact = self.compact
+        if compact is None or self._values is not None:
+            values = self.values
+            scored = ~np.isnan(values).all(axis=2)
+            n_a = scored.sum(axis=1)
+            m = max(int(n_a.max()) if n_a.size else 0, 1)
+            if values.shape[1] < m:
+                return n_a, np.full((values.shape[0], m, values.shape[2]), np.nan)
+            order = np.argsort(~scored, axis=1, kind="stable")[:, :m]
+            return n_a, np.take_along_axis(values, order[:, :, None], axis=1)
+        some = ~np.isnan(compact).all(axis=2)  # (A, K): the slot's expert gave a score
+        n_a = some.sum(axis=1)
+        m = max(int(n_a.max()) if n_a.size else 0, 1)
+        A, K, C = compact.shape
+        if (some == (np.arange(K) < n_a[:, None])).all():
+            return n_a, compact[:, :m].copy()  # the scoring experts are the first slots (no all-missing pair)
+        padded = np.full((A, m, C), np.nan)
+        a, j = np.nonzero(some)
+        padded[a, (np.cumsum(some, axis=1) - 1)[a, j]] = compact[a, j]
+        return n_a, padded
+
     def __getstate__(self) -> dict:
         state = {k: getattr(self, k) for k in self.__slots__ if k not in ("_lock", "__weakref__")}
         if self.compact is not None:

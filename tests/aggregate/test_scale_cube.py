@@ -359,3 +359,28 @@ def test_diagnostics_from_the_cube_alone_need_no_long_table(example, tmp_path):
         stage_diagnostics(None, cat, stage, seed=3, n_boot=5, cube=cube)
     with pytest.raises(ValueError, match="no evaluation and no score cube"):
         stage_diagnostics(None, cat, stage, seed=3, n_boot=5, files=files)
+
+
+@settings(max_examples=80, deadline=None)
+@given(table=long_tables(), abstain_all=st.booleans())
+def test_the_scoring_slots_are_the_bootstraps_own(table, abstain_all):
+    """``ScoreCube.scoring_slots`` from the compact form is what the bootstrap's resampling takes
+    from the dense cube (the scoring experts' slots, and their count), bit for bit; also with an
+    expert who abstained on every criterion of an application (a slot with no score)."""
+    from selection.aggregate.bootstrap import _Resampling
+
+    frame, criteria = table
+    if abstain_all and len(frame):
+        pair = frame.iloc[0]
+        hit = (frame[ev.APPLICATION] == pair[ev.APPLICATION]) & (frame[ev.EXPERT] == pair[ev.EXPERT])
+        frame.loc[hit, ev.SCORE] = np.nan
+    ref = _Resampling(ref_score_cube(frame, criteria).values, "mean", 0.1)
+    cube = score_cube(frame, criteria)
+    n_a, padded = cube.scoring_slots()
+    assert cube._values is None
+    np.testing.assert_array_equal(n_a, ref.n_a)
+    assert n_a.dtype == ref.n_a.dtype and padded.shape == ref.padded.shape
+    np.testing.assert_array_equal(bits(padded), bits(ref.padded))
+    dense = score_cube(frame, criteria)
+    dense.values  # noqa: B018 - made first: the slots from the dense cube
+    np.testing.assert_array_equal(bits(dense.scoring_slots()[1]), bits(ref.padded))
