@@ -12,21 +12,22 @@ import os
 import platform
 import re
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from selection import schema
 from selection.errors import SelectionNote
-from selection.io.export import atomic_folder, csv_text, write_json
+from selection.io.export import atomic_folder, csv_text, is_id_column, text_cell, write_json
 from selection.schema import SCHEMA_VERSION
 from selection.select import solver_versions
 
-__all__ = ["new_run_dir", "check_out_folder", "InterruptedRunNote", "package_versions", "file_hashes", "write_run", "run_tables", "run_manifest",
+__all__ = ["new_run_dir", "check_out_folder", "InterruptedRunNote", "package_versions", "file_hashes", "write_run", "run_tables", "run_files", "run_manifest",
            "rules_record", "RESULT_FILES"]
 
 RESULT_FILES = (schema.RANKING.name, schema.SELECTION.name, schema.MANIFEST_FILE)
@@ -109,15 +110,16 @@ def new_run_dir(parent: Path, label: str, now: datetime | None = None) -> Path:
     return candidate
 
 
-def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, input_files, root: Path,
+def write_run(target: Path, tables: Mapping[str, pd.DataFrame | str], manifest: dict, input_files, root: Path,
               extra_files: dict[str, bytes] | None = None) -> Path:
     """Write result tables and ``manifest.json`` atomically into the new folder ``target`` (or
-    ``target-2``... if another run took that name meanwhile); returns the folder written."""
+    ``target-2``... if another run took that name meanwhile); returns the folder written. A table
+    may be given as its CSV text already (:func:`run_files`)."""
     folder = atomic_folder(target)
     with folder as tmp:
         written: dict[str, str] = {}  # name -> SHA-256 of the bytes just written (not read back)
         for name, frame in tables.items():
-            data = csv_text(frame).encode("utf-8")  # what write_csv writes
+            data = (frame if isinstance(frame, str) else csv_text(frame)).encode("utf-8")  # what write_csv writes
             (tmp / name).write_bytes(data)
             written[name] = hashlib.sha256(data).hexdigest()
         for name, data in (extra_files or {}).items():
@@ -141,6 +143,17 @@ def write_run(target: Path, tables: dict[str, pd.DataFrame], manifest: dict, inp
 
 def run_tables(result) -> dict[str, pd.DataFrame]:
     """The result tables of a :class:`~selection.pipeline.RunResult`, by file name."""
+    return cast("dict[str, pd.DataFrame]", _run_tables(result, texts=False))
+
+
+def run_files(result) -> dict[str, pd.DataFrame | str]:
+    """What :func:`write_run` writes of a run: :func:`run_tables`, with the largest table
+    (``application-attributes.csv``, 255,500 rows at 20,000 applications) as its CSV text, written
+    without the table (:func:`attribute_csv_text`: the same bytes)."""
+    return _run_tables(result, texts=True)
+
+
+def _run_tables(result, *, texts: bool) -> dict[str, pd.DataFrame | str]:
     folder = result.folder
     rankings, panels = [], []
     for n, sr in result.stages.items():
@@ -158,8 +171,8 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
         long["n_scores"] = _score_counts(scored, long)
         long.insert(0, "stage", n)
         panels.append(long)
-    tables = {schema.RANKING.file(): pd.concat(rankings, ignore_index=True),
-              schema.PANEL_SCORES.file(): pd.concat(panels, ignore_index=True)}
+    tables: dict[str, pd.DataFrame | str] = {schema.RANKING.file(): pd.concat(rankings, ignore_index=True),
+                                             schema.PANEL_SCORES.file(): pd.concat(panels, ignore_index=True)}
     for n, sr in result.stages.items():
         tables[schema.SELECTION.file(n)] = sr.selection
         if getattr(sr, "alternatives", None) is not None:
@@ -174,7 +187,8 @@ def run_tables(result) -> dict[str, pd.DataFrame]:
             rows = assessment_rows(dict(folder.assessments[n]), list(sr.ranking.index), root=folder.root)
             tables[schema.ASSESSMENTS.file(n)] = pd.DataFrame(rows, columns=list(schema.ASSESSMENTS.columns))
     if folder.call.attributes:  # the call's declared attributes, for figures, the report and the web page
-        tables[schema.APPLICATION_ATTRIBUTES.file()] = attribute_table(folder.call.attributes, folder.applications)
+        tables[schema.APPLICATION_ATTRIBUTES.file()] = (attribute_csv_text if texts else attribute_table)(
+            folder.call.attributes, folder.applications)
     tables.update(panel_diagnostics(result))
     if _has_bayes(result):  # imported only then: the Bayesian model's modules load scipy.stats (start-up)
         from selection.bayes.stage import (
@@ -211,16 +225,10 @@ def _has_bayes(result) -> bool:
     return any(getattr(sr, "bayes", None) is not None for sr in result.stages.values())
 
 
-def attribute_table(attributes, applications) -> pd.DataFrame:
-    """``application-attributes.csv``: each application's values of the call's declared attributes
-    (:class:`selection.vocabulary.Attribute`), long -- a row per application, attribute and value
-    (an attribute of several values gives a row per value, in declaration order; no value gives no
-    row) -- with the attribute's and the value's labels in English and Danish, so that a reader
-    groups or labels applications without the call folder.
-
-    ``value`` is the value as the engine compares it (``true``/``false`` for yes/no, a number as
-    written without a trailing ``.0``); numbers and amounts keep ``value`` as their label.
-    """
+def _attribute_rows(attributes, applications) -> tuple[list[tuple[tuple[str, ...], ...]], list[str], list[int]]:
+    """The rows of :func:`attribute_table` as each distinct (attribute, value)'s rows (``made``), and
+    per (application, attribute) with a value, in table order, the application (``owners``) and
+    its rows in ``made`` (``which``)."""
     from selection.vocabulary import attribute_values
 
     # per attribute once: the declared order and both labels of each value (20,000 applications x
@@ -286,6 +294,20 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
     held_rows = np.flatnonzero(flat_which >= 0)
     owners = np.asarray(ids, dtype=object)[held_rows // max(len(decl), 1)].tolist()
     which = flat_which[held_rows].tolist()
+    return made, owners, which
+
+
+def attribute_table(attributes, applications) -> pd.DataFrame:
+    """``application-attributes.csv``: each application's values of the call's declared attributes
+    (:class:`selection.vocabulary.Attribute`), long -- a row per application, attribute and value
+    (an attribute of several values gives a row per value, in declaration order; no value gives no
+    row) -- with the attribute's and the value's labels in English and Danish, so that a reader
+    groups or labels applications without the call folder.
+
+    ``value`` is the value as the engine compares it (``true``/``false`` for yes/no, a number as
+    written without a trailing ``.0``); numbers and amounts keep ``value`` as their label.
+    """
+    made, owners, which = _attribute_rows(attributes, applications)
     columns = list(schema.APPLICATION_ATTRIBUTES.columns)
     sizes = np.array([len(t) for t in made], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -301,6 +323,37 @@ def attribute_table(attributes, applications) -> pd.DataFrame:
     for j, name in enumerate(columns[1:]):
         data[name] = np.asarray([t[j] for t in flat], dtype=object)[at].tolist()
     return pd.DataFrame(data, columns=columns)
+
+
+def attribute_csv_text(attributes, applications) -> str:
+    """``csv_text(attribute_table(attributes, applications))``, written from each distinct
+    (attribute, value)'s rows without the table: its cells made safe once per distinct row
+    (:func:`~selection.io.export.text_cell`, as :func:`~selection.io.export.csv_text` makes them),
+    each application's lines put together from them (255,500 rows at 20,000 applications). Falls
+    back to the table where a cell is not text (tests/test_runs_scale_main.py holds them equal)."""
+    made, owners, which = _attribute_rows(attributes, applications)
+    columns = list(schema.APPLICATION_ATTRIBUTES.columns)
+    if not any(made[m] for m in which) or any(type(a) is not str for a in owners) or \
+            any(type(c) is not str for group in made for t in group for c in t):
+        return csv_text(attribute_table(attributes, applications))
+    neutral = [not is_id_column(c) for c in columns[1:]]
+    # per distinct value: its lines after the application's cell ("," + fields), joined by "\n" + cell
+    # each distinct row after the application's cell, made once: "," + its fields + "\n"; then row r
+    # of the table is its application's cell + its row of made (the positions as in attribute_table)
+    tails = [["," + ",".join(text_cell(c, neutral=k) for c, k in zip(t, neutral, strict=True)) + "\n"
+              for t in group] for group in made]
+    id_neutral = not is_id_column(columns[0])
+    cells = {a: text_cell(a, neutral=id_neutral) for a in set(owners)}
+    sizes = np.array([len(t) for t in made], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    pick = np.asarray(which, dtype=np.int64)
+    count = sizes[pick]
+    n = int(count.sum())
+    first = np.repeat(np.cumsum(count) - count, count)
+    at = np.repeat(starts[pick], count) + (np.arange(n) - first)
+    owner_cells = np.asarray([cells[a] for a in owners], dtype=object)[np.repeat(np.arange(len(owners)), count)]
+    rows = owner_cells + np.asarray([t for group in tails for t in group], dtype=object)[at]  # str + str, in C
+    return ",".join(text_cell(str(c), neutral=True) for c in columns) + "\n" + "".join(rows.tolist())
 
 
 def panel_diagnostics(result, n_boot: int | None = None) -> dict[str, pd.DataFrame]:

@@ -3,7 +3,9 @@ values factorised in C when they are all of one type (text, yes/no, whole number
 NaN, sets of text), the per-value loop otherwise; the same table as the previous implementation
 (tests/test_runs_scale.py keeps it verbatim as ``reference_attribute_table``) on columns of one type
 each -- where the fast path applies, with the values that look alike to a dict (0.0 and -0.0; a set
-of 1 and of 1.0), NaN, blank text and missing values."""
+of 1 and of 1.0), NaN, blank text and missing values. And its CSV text written without the table
+(``attribute_csv_text``, what ``selection run`` writes through ``run_files``): the bytes of
+``csv_text(attribute_table(...))``, formula-like and quoted text included."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selection.runs import attribute_table
+from selection.io.export import csv_text
+from selection.runs import attribute_csv_text, attribute_table, run_files, run_tables, write_run
 
-from .test_runs_scale import ATTRIBUTES, reference_attribute_table
+from .test_runs_scale import ATTRIBUTES, applications, reference_attribute_table
 
 KINDS = {
     "text": st.sampled_from(["", "  ", "Aarhus", "Herning", "music", "=1+1", "a,b"]),
@@ -48,3 +51,31 @@ def one_type_columns(draw):
 @given(one_type_columns())
 def test_columns_of_one_type_equal_the_previous_implementation(apps):
     pd.testing.assert_frame_equal(attribute_table(ATTRIBUTES, apps), reference_attribute_table(ATTRIBUTES, apps))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_type_columns() | applications(), st.lists(st.sampled_from(ATTRIBUTES), max_size=6, unique_by=lambda t: t.id))
+def test_attribute_text_equals_the_table_written(apps, attributes):
+    for atts in (ATTRIBUTES, attributes):
+        assert attribute_csv_text(atts, apps) == csv_text(attribute_table(atts, apps))
+
+
+def test_ids_and_values_that_need_quoting_or_neutralising():
+    apps = {"A;1": SimpleNamespace(attributes={"municipality": "=HYPERLINK(1)", "industry": frozenset({"a,b", "c"})}),
+            'B"2': SimpleNamespace(attributes={"municipality": "Lyd;=cmd", "rural": True}),
+            "C": SimpleNamespace(attributes={})}
+    assert attribute_csv_text(ATTRIBUTES, apps) == csv_text(attribute_table(ATTRIBUTES, apps))
+    assert attribute_csv_text(ATTRIBUTES, {}) == csv_text(attribute_table(ATTRIBUTES, {}))
+
+
+def test_run_files_write_the_bytes_of_run_tables(example_result, tmp_path):
+    """``selection run`` writes run_files: every file the bytes run_tables' frames give."""
+    files, tables = run_files(example_result), run_tables(example_result)
+    assert files.keys() == tables.keys()
+    assert any(isinstance(v, str) for v in files.values())
+    for name, frame in tables.items():
+        got = files[name]
+        assert (got if isinstance(got, str) else csv_text(got)) == csv_text(frame), name
+    folder = write_run(tmp_path / "run", files, {}, [], example_result.folder.root)
+    for name, frame in tables.items():
+        assert (folder / name).read_text(encoding="utf-8") == csv_text(frame)

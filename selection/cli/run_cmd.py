@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from selection.pipeline import load_call_folder, run_call
-    from selection.runs import check_out_folder, new_run_dir, run_manifest, run_tables, write_run
+    from selection.runs import check_out_folder, new_run_dir, run_files, run_manifest, write_run
 
     check_out_folder(args.out if args.out else Path(args.call_dir) / "runs")  # before computing
     started = datetime.now(UTC)
@@ -49,7 +49,7 @@ def run(args) -> int:
     result = replace(result, timings={"load_s": t1 - t0, **result.timings})
     parent = args.out if args.out else Path(args.call_dir) / "runs"
     target = new_run_dir(parent, args.scenario or "baseline", started)
-    target = write_run(target, run_tables(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
+    target = write_run(target, run_files(result), run_manifest(result, args.scenario, started), folder.input_files, folder.root)
     from selection.cli.validate_cmd import print_board_warnings
 
     print_board_warnings(result)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "is_id_column", "write_csv", "write_json",
+__all__ = ["neutralise", "xlsx_text", "safe_frame", "csv_text", "text_cell", "is_id_column", "write_csv", "write_json",
            "atomic_folder", "current_umask",
            "claim_name", "sweep_partial_folders", "partial_folder"]
 
@@ -136,6 +136,18 @@ def _quoted(cell: str) -> str:
     """A field as :func:`csv_text` writes it: quoted (inner quotes doubled) if it holds any of
     ``,;"``, a tab or a line break."""
     return '"' + cell.replace('"', '""') + '"' if _QUOTE_IF.search(cell) else cell
+
+
+def text_cell(value: str, *, neutral: bool = True) -> str:
+    """A text field as :func:`csv_text` writes it in a text column: neutralised (:func:`neutralise`)
+    unless ``neutral`` is false (an id column, :func:`is_id_column`), then quoted if it holds any of
+    ``,;"``, a tab or a line break. For writers that put a large table's text together themselves
+    from its distinct cells.
+
+    >>> text_cell("a,b"), text_cell("=1+1"), text_cell("=1+1", neutral=False), text_cell("Århus")
+    ('"a,b"', "'=1+1", '=1+1', 'Århus')
+    """
+    return _quoted(neutralise(value) if neutral else value)
 
 
 def _float_cells(values: np.ndarray) -> list[str]:
