@@ -171,7 +171,7 @@ def long_tables(draw):
     return frame, crit
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(table=long_tables(), trim=st.sampled_from([0.1, 0.25, 0.4]))
 def test_the_cube_and_raw_panel_scores_are_the_plain_ones_bit_for_bit(table, trim):
     frame, criteria = table
@@ -193,7 +193,7 @@ def test_the_cube_and_raw_panel_scores_are_the_plain_ones_bit_for_bit(table, tri
     np.testing.assert_array_equal(bits(again.values), bits(ref.values))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(table=long_tables(), min_experts=st.sampled_from([None, 1, 2, 3]), drop=st.booleans())
 def test_score_counts_are_the_plain_ones(table, min_experts, drop):
     frame, _ = table
@@ -278,7 +278,7 @@ def test_the_run_main_process_never_makes_the_dense_cube_on_grid_scores(example)
                                                          stage.aggregation, stage.trim)))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(table=long_tables())
 def test_the_scored_cells_are_those_of_the_dense_cube(table):
     """``ScoreCube.scored_cells`` from the compact form is ``sums.scored_cells`` of the dense values."""
@@ -361,7 +361,7 @@ def test_diagnostics_from_the_cube_alone_need_no_long_table(example, tmp_path):
         stage_diagnostics(None, cat, stage, seed=3, n_boot=5, files=files)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(table=long_tables(), abstain_all=st.booleans())
 def test_the_scoring_slots_are_the_bootstraps_own(table, abstain_all):
     """``ScoreCube.scoring_slots`` from the compact form is what the bootstrap's resampling takes
