@@ -19,7 +19,7 @@ ranking. *The Annals of Statistics* 37(6B), 3929-3959. doi:10.1214/09-AOS699
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -440,8 +440,9 @@ def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: 
     ranks = competition_ranks(totals)
     # type-1 quantiles are order statistics: each application's ranks sorted once (small integers,
     # a fast sort), at the positions np.quantile(ranks, q, axis=0, method="inverted_cdf") picks
-    q = np.sort(ranks.T.astype(np.int32 if ranks.shape[1] < 2**31 else np.int64), axis=1)[:, _picks(n_boot)].T
-    sq = np.quantile(totals, [0.05, 0.95], axis=0)
+    small = np.int16 if ranks.shape[1] < 2**15 else np.int32 if ranks.shape[1] < 2**31 else np.int64
+    q = np.sort(ranks.T.astype(small), axis=1)[:, _picks(n_boot)].T  # (a rank is at most A)
+    sq = _column_quantiles(totals, (0.05, 0.95))
     return _interval_frame(apps, ranks.mean(axis=0), q, (ranks <= int(top_k)).mean(axis=0),
                            totals.mean(axis=0), sq)
 
@@ -476,25 +477,15 @@ def _interval_frame(apps: list[str], expected: np.ndarray, q: np.ndarray, top: n
     }, index=pd.Index(apps, name=ev.APPLICATION))
 
 
-def _linear_quantiles(values: np.ndarray, drawn: np.ndarray, n: int, q: tuple[float, ...]) -> np.ndarray:
-    """``np.quantile(x, q, axis=0)`` (type 7, linear) of the ``n`` replicates ``x[:, a]`` of which
-    ``drawn[p, a]`` take the value ``values[p, a]``, without the replicates: each order statistic is
-    read from the running counts of the values in order, then interpolated by numpy's own arithmetic
-    (``numpy.lib._function_base_impl``: virtual index ``(n - 1) * q``, its floor and fraction,
-    indexes past the last clamped, ``_lerp``), so the result is the same double. The values must be
-    free of NaN and of a -0.0 (np.quantile's partition may pick either zero of a tie).
+def _interpolated(statistic: Callable[[np.ndarray], np.ndarray], n: int, q: tuple[float, ...]) -> np.ndarray:
+    """``np.quantile(x, q, axis=0)`` (type 7, linear) of ``n`` replicates per column, from
+    ``statistic(j)``, the ``j[i]``-th smallest replicate of each column (rows ``i``), by numpy's own
+    arithmetic (``numpy.lib._function_base_impl``: virtual index ``(n - 1) * q``, its floor and
+    fraction, indexes past the last clamped, ``_lerp``), so the result is the same double.
 
     Hyndman, R. J., & Fan, Y. (1996). Sample quantiles in statistical packages. *The American
     Statistician* 50(4), 361-365. doi:10.1080/00031305.1996.10473566
     """
-    P, A = values.shape
-    order = np.argsort(values, axis=0, kind="stable")
-    ordered = np.take_along_axis(values, order, axis=0)
-    below = np.cumsum(np.take_along_axis(drawn, order, axis=0), axis=0)  # replicates up to each value
-
-    def statistic(j: np.ndarray) -> np.ndarray:  # the j-th smallest replicate of each application
-        return ordered[(below[None, :, :] <= j[:, None, None]).sum(axis=1), np.arange(A)[None, :]]
-
     virtual = (n - 1) * np.asarray(q, dtype=np.float64)
     previous = np.floor(virtual)
     following = previous + 1
@@ -507,6 +498,36 @@ def _linear_quantiles(values: np.ndarray, drawn: np.ndarray, n: int, q: tuple[fl
     out = lo + diff * gamma
     np.subtract(hi, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
+
+
+def _linear_quantiles(values: np.ndarray, drawn: np.ndarray, n: int, q: tuple[float, ...]) -> np.ndarray:
+    """``np.quantile(x, q, axis=0)`` of the ``n`` replicates ``x[:, a]`` of which ``drawn[p, a]``
+    take the value ``values[p, a]``, without the replicates: each order statistic is read from the
+    running counts of the values in order (:func:`_interpolated`). The values must be free of NaN
+    and of a -0.0 (np.quantile's partition may pick either zero of a tie)."""
+    P, A = values.shape
+    order = np.argsort(values, axis=0, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=0)
+    below = np.cumsum(np.take_along_axis(drawn, order, axis=0), axis=0)  # replicates up to each value
+
+    def statistic(j: np.ndarray) -> np.ndarray:  # the j-th smallest replicate of each application
+        return ordered[(below[None, :, :] <= j[:, None, None]).sum(axis=1), np.arange(A)[None, :]]
+
+    return _interpolated(statistic, n, q)
+
+
+def _column_quantiles(x: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
+    """``np.quantile(x, q, axis=0)`` of a 2-D array: each column copied into a row of its own and
+    partitioned at only the positions the quantiles read (np.quantile partitions the strided
+    columns), interpolated by :func:`_interpolated`. Finite values with no zero only (np.quantile's
+    partition may pick either zero of a tie of -0.0 and 0.0; NaN sorts apart); otherwise np.quantile."""
+    n = x.shape[0]
+    if n == 0 or x.shape[1] == 0 or not np.isfinite(x).all() or not x.all():
+        return np.quantile(x, list(q), axis=0)
+    virtual = (n - 1) * np.asarray(q, dtype=np.float64)
+    kth = np.unique(np.concatenate([np.floor(virtual), np.floor(virtual) + 1]).clip(0, n - 1).astype(np.intp))
+    rows = np.partition(np.ascontiguousarray(x.T), kth, axis=1)
+    return _interpolated(lambda j: rows[:, j].T, n, q)
 
 
 def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights: Mapping[str, float] | None,

@@ -380,6 +380,27 @@ def test_linear_quantiles_from_counts_are_numpys(seed, n, P, A, grid, q):
     same_array(_linear_quantiles(values, drawn, n, q), np.quantile(replicates, list(q), axis=0))
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.sampled_from([1, 2, 3, 7, 20, 101, 1_000]), A=st.integers(0, 7),
+       special=st.sampled_from(["none", "ties", "zero", "negative_zero", "nan", "inf"]),
+       q=st.sampled_from([(0.05, 0.95), (0.0, 1.0), (0.5,), (0.25, 0.3, 0.999)]))
+def test_column_quantiles_are_numpys(seed, n, A, special, q):
+    """Columns partitioned as rows at only the positions read: np.quantile's doubles; with a zero,
+    NaN or an infinity np.quantile itself."""
+    from selection.aggregate.bootstrap import _column_quantiles
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, A)) / 3
+    if special == "ties":
+        x = np.round(x, 1) + 0.05
+    elif x.size and special != "none":
+        x.reshape(-1)[rng.integers(0, x.size, size=3)] = {"zero": 0.0, "negative_zero": -0.0, "nan": np.nan,
+                                                          "inf": np.inf}[special]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        same_array(_column_quantiles(x, q), np.quantile(x, list(q), axis=0))
+
+
 # ---------------------------------------------------------------------------------------------
 # Draws and resample numbers
 # ---------------------------------------------------------------------------------------------
