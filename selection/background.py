@@ -60,19 +60,30 @@ class Background:
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
         """``fn(*args, **kwargs)``, computing in the worker (started by the first job)."""
-        job = Job(self, self._count, fn, args, kwargs)
-        self._count += 1
-        try:
-            if self._process is None:
-                self._start((job.number, fn, args, kwargs))
-            else:
-                self._conn.send((job.number, fn, args, kwargs))
-        except Exception:  # noqa: BLE001 - no worker (fork failed) or an input that does not pickle: computed here
-            job.local = True
-        return job
+        return self.submit_many([(fn, args, kwargs)])[0]
 
-    def _start(self, first: tuple) -> None:
-        """Fork the worker with its ``first`` job; nothing is kept if that fails (the next job tries again)."""
+    def submit_many(self, calls: list[tuple[Callable[..., Any], tuple, dict]]) -> list[Job]:
+        """Each ``(fn, args, kwargs)`` of ``calls`` as a job, in this order. Jobs that start the
+        worker go with the fork, nothing pickled (so give the worker its first jobs together:
+        later ones travel pickled through the pipe)."""
+        jobs = [Job(self, self._count + i, fn, args, kwargs) for i, (fn, args, kwargs) in enumerate(calls)]
+        self._count += len(jobs)
+        if self._process is None:
+            try:
+                self._start([(job.number, *job._call) for job in jobs])
+            except Exception:  # noqa: BLE001 - no worker (fork failed): computed here
+                for job in jobs:
+                    job.local = True
+            return jobs
+        for job in jobs:
+            try:
+                self._conn.send((job.number, *job._call))
+            except Exception:  # noqa: BLE001 - an input that does not pickle, or the worker gone: computed here
+                job.local = True
+        return jobs
+
+    def _start(self, first: list[tuple]) -> None:
+        """Fork the worker with its ``first`` jobs; nothing is kept if that fails (the next job tries again)."""
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -182,8 +193,8 @@ def _claim(claims: Any, lock: Any, number: int, who: int, timeout: float = -1) -
         lock.release()
 
 
-def _serve(conn: Any, first: tuple, parent: int, claims: Any, lock: Any) -> None:
-    """The worker: runs ``first``, then each job received, sending back each outcome in order;
+def _serve(conn: Any, first: list[tuple], parent: int, claims: Any, lock: Any) -> None:
+    """The worker: runs the jobs ``first``, then each job received, sending back each outcome in order;
     a job the caller has claimed is skipped. ``parent`` is the caller's process id, taken before
     the fork (read here, it could already be the id of whoever adopted the worker, had the caller
     died at once)."""
@@ -199,6 +210,8 @@ def _serve(conn: Any, first: tuple, parent: int, claims: Any, lock: Any) -> None
     if os.getppid() != parent:  # the caller died before that took effect
         return
     jobs: queue.SimpleQueue = queue.SimpleQueue()
+    for job in first[1:]:
+        jobs.put(job)
 
     def receive() -> None:  # jobs are taken off the pipe as they come, so that the caller never waits to send
         while True:
@@ -209,7 +222,7 @@ def _serve(conn: Any, first: tuple, parent: int, claims: Any, lock: Any) -> None
                 return
 
     threading.Thread(target=receive, daemon=True).start()
-    job = first
+    job = first[0]
     while job is not None:
         number, fn, args, kwargs = job
         if number >= CLAIM_SLOTS or _claim(claims, lock, number, _WORKER):

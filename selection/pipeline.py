@@ -194,11 +194,11 @@ def _start_diagnostics(background: Background, folder: CallFolder, number: int, 
 
     # the stage's own scores are cut here: a later job sends the worker only them, not the whole folder
     evaluation, cat, stage = _diagnostics_input(folder, number, list(applications))
-    return _Diagnostics(background, [
-        background.submit(stage_diagnostics, evaluation, cat, stage, seed=folder.call.seed,
-                          n_boot=DIAGNOSTIC_REPLICATES, cube=None if files == ("divergence.csv",) else cube,
-                          files=files)
-        for files in DIAGNOSTIC_JOBS])
+    return _Diagnostics(background, background.submit_many([
+        (stage_diagnostics, (evaluation, cat, stage),
+         {"seed": folder.call.seed, "n_boot": DIAGNOSTIC_REPLICATES, "files": files,
+          "cube": None if files == ("divergence.csv",) else cube})
+        for files in DIAGNOSTIC_JOBS]))
 
 
 def _collect(problems: list[Problem], fn, *args):

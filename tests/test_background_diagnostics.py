@@ -263,3 +263,22 @@ def test_diagnostics_in_parts_equal_the_whole(example_folder):
         pd.testing.assert_frame_equal(parts[name], whole[name], check_exact=True)
     with pytest.raises(ValueError, match="no panel diagnostics file"):
         stage_diagnostics(evaluation, cat, stage, seed=7, n_boot=50, files=("nope.csv",))
+
+
+def _call(fn):
+    return fn()
+
+
+@needs_fork
+def test_the_first_jobs_go_with_the_fork_unpickled():
+    """Jobs that start the worker reach it with the fork (a stage's scores are not pickled: 0.3 s a
+    job at 20,000 applications); a later job's input travels pickled, and one that does not pickle
+    is computed here."""
+    bg = Background()
+    first = bg.submit_many([(_call, (lambda: 1,), {}), (_call, (lambda: 2,), {})])
+    later = bg.submit(_call, lambda: 3)
+    bg.close()
+    bg._process.join(30)
+    jobs = [*first, later]
+    assert [job.result() for job in jobs] == [1, 2, 3]
+    assert [job.source for job in jobs] == ["worker", "worker", "here"]
