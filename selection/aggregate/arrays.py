@@ -172,6 +172,13 @@ class ScoreCube:
             state["_cells"] = None
         return state
 
+    def __deepcopy__(self, memo: dict) -> ScoreCube:
+        import copy
+
+        out = ScoreCube.__new__(ScoreCube)
+        out.__setstate__({**copy.deepcopy(self.__getstate__(), memo), "_token": os.urandom(16)})  # its own arrays
+        return out
+
     def __setstate__(self, state: dict) -> None:
         for k, v in state.items():
             object.__setattr__(self, k, v)

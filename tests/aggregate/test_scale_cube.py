@@ -384,3 +384,14 @@ def test_the_scoring_slots_are_the_bootstraps_own(table, abstain_all):
     dense = score_cube(frame, criteria)
     dense.values  # noqa: B018 - made first: the slots from the dense cube
     np.testing.assert_array_equal(bits(dense.scoring_slots()[1]), bits(ref.padded))
+
+
+def test_a_deep_copy_has_arrays_of_its_own(example):
+    import copy
+
+    n, evaluation = next(iter(example.evaluations.items()))
+    cube = score_cube(evaluation, example.catalogues[n].criterion_ids)
+    made = cube.values
+    twin = copy.deepcopy(cube)
+    assert twin.values is not made and twin.compact is not cube.compact
+    np.testing.assert_array_equal(bits(twin.values), bits(made))
