@@ -94,6 +94,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 #: spreadsheet reads it with ``,`` or with ``;`` (Danish Excel) as the separator, or as tab-separated.
 _QUOTE_IF = re.compile(r'[,;"\n\r\t]')
 _QUOTE_CHARS = ',;"\n\r\t'
+#: One of the texts joined with ``\x00`` starts with a character of ``_FORMULA_START``.
+_STARTS_FORMULA = re.compile("(?:^|\x00)[" + re.escape("".join(_FORMULA_START)) + "]")
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -176,7 +178,7 @@ def _text_cells(column: pd.Series, *, neutral: bool) -> list[str] | None:
     values = column.to_numpy(dtype=object)
     cells: list[str] = values.tolist()
     distinct = set(cells)
-    if any(type(u) is not str for u in distinct):  # missing values (or str subclasses)
+    if not set(map(type, distinct)) <= {str}:  # missing values (or str subclasses)
         missing = pd.isna(values)
         if missing.any():
             values = values.copy()
@@ -184,8 +186,9 @@ def _text_cells(column: pd.Series, *, neutral: bool) -> list[str] | None:
             cells = values.tolist()
             distinct = set(cells)
     joined = "\x00".join(distinct)
-    if not any(c in joined for c in _QUOTE_CHARS) and not (
-            neutral and any(u.startswith(_FORMULA_START) for u in distinct)):
+    # a text starting like a formula starts the joined text or follows a \x00 (a \x00 inside a text
+    # can only add a false alarm, which the careful way below then writes the same)
+    if not any(c in joined for c in _QUOTE_CHARS) and not (neutral and _STARTS_FORMULA.search(joined)):
         return cells  # without the quoting characters _INNER_FORMULA cannot match either
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = [_quoted(neutralise(u) if neutral else u) for u in uniques.tolist()]
