@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from selection.errors import InputError, Problem
 
@@ -55,15 +56,68 @@ class CsvRow:
     values: dict[str, str]
 
 
-@dataclass(frozen=True)
 class CsvTable:
-    name: str
-    encoding: str
-    separator: str
-    header: list[str]
-    rows: list[CsvRow]
-    #: Line number of the header (2 after an Excel ``sep=`` line).
-    header_line: int = 1
+    """A parsed CSV table: its name, encoding, separator, header (names stripped and lower-cased),
+    data rows (values stripped) and the line of its header (2 after an Excel ``sep=`` line).
+
+    A table read column-wise (``columns``: each header position's stripped values, the data rows
+    on the lines after the header) makes its :attr:`rows` only when they are first asked for; the
+    column-wise readers take :meth:`column` instead. Two tables are equal when their name,
+    encoding, separator, header, rows and header line are.
+    """
+
+    __slots__ = ("name", "encoding", "separator", "header", "header_line", "_rows", "_columns")
+
+    def __init__(self, name: str, encoding: str, separator: str, header: list[str],
+                 rows: list[CsvRow] | None = None, header_line: int = 1, *,
+                 columns: list[list[str]] | None = None) -> None:
+        if (rows is None) == (columns is None):
+            raise ValueError("give a table's rows or its columns")
+        self.name = name
+        self.encoding = encoding
+        self.separator = separator
+        self.header = header
+        self.header_line = header_line
+        self._rows = rows
+        self._columns = columns
+
+    @property
+    def rows(self) -> list[CsvRow]:
+        """The data rows (made from the columns once, when first asked for)."""
+        if self._rows is None:
+            assert self._columns is not None
+            header = self.header
+            first = self.header_line + 1
+            # dict(zip(...)) keeps the last of repeated (empty) header names, as records_table does
+            self._rows = [CsvRow(first + i, dict(zip(header, values, strict=True)))
+                          for i, values in enumerate(zip(*self._columns, strict=True))]
+        return self._rows
+
+    def column(self, name: str) -> list[str] | None:
+        """The values of the column ``name`` (stripped, one per row; the last column of that name),
+        or ``None`` if the header has no such column."""
+        if name not in self.header:
+            return None
+        if self._columns is not None:
+            return self._columns[len(self.header) - 1 - self.header[::-1].index(name)]
+        return [r.values[name] for r in self.rows]
+
+    def renamed(self, name: str) -> CsvTable:
+        """The same table under another name."""
+        return CsvTable(name, self.encoding, self.separator, self.header, self._rows, self.header_line,
+                        columns=self._columns if self._rows is None else None)
+
+    def _key(self) -> tuple[Any, ...]:
+        return self.name, self.encoding, self.separator, self.header, self.rows, self.header_line
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CsvTable) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"CsvTable(name={self.name!r}, encoding={self.encoding!r}, separator={self.separator!r}, "
+                f"header={self.header!r}, rows={self.rows!r}, header_line={self.header_line!r})")
 
 
 _SAVE_AS = ("open it in Excel and save it as 'CSV UTF-8 (comma delimited)' or "
@@ -386,8 +440,20 @@ def read_csv(path: Path | str, *, display_name: str | None = None) -> CsvTable:
     if not path.is_file():
         raise InputError(Problem("file not found", file=name))
     text, encoding = decode_bytes(path.read_bytes(), name)
-    parsed = parse_csv_text(text, name=name)
+    with gc_paused():
+        plain = split_plain_columns(text, name=name)
+        if plain is not None:  # the plainest dialect: split column-wise, rows made when asked for
+            sep, header, columns = plain
+            return CsvTable(name, encoding, sep, header, header_line=1, columns=[_stripped(c) for c in columns])
+        parsed = parse_csv_text(text, name=name)
     return CsvTable(name, encoding, parsed.separator, parsed.header, parsed.rows, parsed.header_line)
+
+
+def _stripped(values: list[str]) -> list[str]:
+    """Each value stripped (the list itself when no distinct value needs it)."""
+    if all(v == v.strip() for v in set(values)):
+        return values
+    return list(map(str.strip, values))
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")

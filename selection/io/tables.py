@@ -28,7 +28,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,7 @@ def _table(source: TableSource, display_name: str | None = None) -> CsvTable:
     """The parsed table of ``source`` (named ``display_name`` if given); raises
     :class:`InputError` as :func:`~selection.io.csvfile.read_csv` does."""
     if isinstance(source, CsvTable):
-        return source if display_name is None or source.name == display_name else replace(source, name=display_name)
+        return source if display_name is None or source.name == display_name else source.renamed(display_name)
     return read_csv(source, display_name=display_name)
 
 
@@ -249,27 +248,23 @@ def _clean_applications(table: CsvTable, attributes: Sequence[Attribute]) -> lis
     not negative, co-financing not above the total budget; equal to the validated objects (tested
     in ``tests/io/test_scale_tables.py``).
     """
-    rows = table.rows
-    if not rows:
+    ids, titles, leads = (table.column(c) for c in ("application_id", "title", "lead_organisation"))
+    if not ids or titles is None or leads is None:
         return None
-    values = [r.values for r in rows]
-    ids = [v["application_id"] for v in values]
+    n = len(ids)
     distinct = set(ids)
     if len(distinct) != len(ids) or not all(
             _APPLICATION_ID.fullmatch(i) and not i.startswith(FORMULA_STARTS) for i in distinct):
         return None  # a repeated id, one the model refuses or one a spreadsheet reads as a formula
-    titles = [v["title"] for v in values]
-    leads = [v["lead_organisation"] for v in values]
     if not all(t and t == t.strip() for t in {*titles, *leads}):
         return None
     columns: list[tuple[str, list[Any]]] = []
     for a in attributes:
-        col = a.column_name
-        if col not in table.header:
+        texts = table.column(a.column_name)
+        if texts is None:
             continue
         if a.id != a.id.strip():
             return None
-        texts = [v.get(col, "") or "" for v in values]
         parsed = {t: _attribute_value(a, t) for t in set(texts)}
         if any(problem or (value is None and a.required) or not _kept(value)
                for value, problem, _hint in parsed.values()):
@@ -280,12 +275,12 @@ def _clean_applications(table: CsvTable, attributes: Sequence[Attribute]) -> lis
                      if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit()]
     grants: list[tuple[int, list[int]]] = []
     for stage, col in {stage: col for stage, col in grant_columns}.items():  # the last of a stage wins
-        amounts = _amounts([v[col] or "0" for v in values])
+        amounts = _amounts([t or "0" for t in table.column(col) or ()])
         if amounts is None:
             return None
         grants.append((stage, amounts))
-    totals = _amounts([v.get("total_budget_per_year", "0") or "0" for v in values])
-    regional = _amounts([v.get("regional_cofinancing_per_year", "0") or "0" for v in values])
+    totals, regional = (_amounts([t or "0" for t in column] if column is not None else ["0"] * n)
+                        for column in map(table.column, ("total_budget_per_year", "regional_cofinancing_per_year")))
     if totals is None or regional is None or any(map(int.__gt__, regional, totals)):
         return None
     construct = _constructor()
@@ -426,15 +421,19 @@ def _clean_assignments(table: CsvTable, expert_ids: set[str], application_ids: s
                        stage: int | None) -> dict[str, frozenset[str]] | None:
     """:func:`read_assignments`' result when no row it reads has a problem, checked column-wise
     (each distinct id once); ``None`` when one may have: the row-by-row reading words it."""
-    rows = table.rows
-    if "stage" in table.header:
-        stages = [r.values.get("stage", "").strip() for r in rows]
+    expert_column = table.column("expert_id")
+    application_column = table.column("application_id")
+    if expert_column is None or application_column is None:
+        return None
+    stages = table.column("stage")
+    if stages is not None:
+        stages = [t.strip() for t in stages]
         if not all(t.isdigit() for t in set(stages)):
             return None
         if stage is not None:
-            rows = [r for r, t in zip(rows, stages, strict=True) if int(t) == stage]
-    expert_column = [r.values["expert_id"] for r in rows]
-    application_column = [r.values["application_id"] for r in rows]
+            keep = [int(t) == stage for t in stages]
+            expert_column = [e for e, k in zip(expert_column, keep, strict=True) if k]
+            application_column = [a for a, k in zip(application_column, keep, strict=True) if k]
     experts, applications = set(expert_column), set(application_column)
     if not (experts <= expert_ids and applications <= application_ids):
         return None
@@ -578,6 +577,8 @@ def money_basis_problems(path: TableSource, stages: Iterable[Any], display_name:
                 hint=(f"rename column {close[0]!r} to {col!r}" if close else f"add a column {col!r} with "
                       "every application's amount")))
             continue
+        if all(v.strip() for v in set(table.column(col) or ())):
+            continue  # no cell blank: the rows need not be looked at one by one
         blank = [r.line for r in table.rows if not (r.values.get(col) or "").strip()]
         for line in blank:
             problems.append(Problem(f"no amount given; {why}", file=table.name, row=line, column=col,

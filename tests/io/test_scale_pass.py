@@ -228,8 +228,8 @@ def test_load_call_folder_parses_each_table_once(tmp_path, monkeypatch):
 
     folder = _callgen().write_call(tmp_path / "call", 40)
     parsed: list[str] = []
-    real = csvfile.parse_csv_text
-    monkeypatch.setattr(csvfile, "parse_csv_text", lambda text, *, name: parsed.append(Path(name).name) or real(text, name=name))
+    real = csvfile.decode_bytes  # read_csv decodes each file once, then splits or parses it
+    monkeypatch.setattr(csvfile, "decode_bytes", lambda data, name=None: parsed.append(Path(name).name) or real(data, name))
     loaded = load_call_folder(folder)
     assert loaded.assignments and len(loaded.call.stages) == 2
     assert sorted(parsed) == ["applications.csv", "assignments.csv", "experts.csv"]

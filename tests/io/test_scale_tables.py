@@ -109,3 +109,36 @@ def test_clean_table_takes_the_column_wise_path(example_dir, attributes):
 @given(text=st.text(st.sampled_from(["A", " ", "=", "+", "-", "@", "\t", "\r", "\n", ";", '"', "1"]), max_size=6))
 def test_formula_like_equals_formula_id_problems(text):
     assert tables._formula_like(text) == bool(tables.formula_id_problems({"id": text}, ["id"], "f.csv", 1))
+
+
+# --- read_csv: a plain table split column-wise, its rows made when asked for ---------------------
+
+_cells = st.sampled_from(["", " ", "a", " b ", "KP-01", "3,5", "x y", "æø", "\t", '"q"', "sep=;"])
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(_cells, min_size=0, max_size=4), max_size=6),
+       header=st.lists(st.sampled_from(["id", "Id", "x", "", " y ", "score"]), min_size=1, max_size=4),
+       sep=st.sampled_from([",", ";", "\t"]), nl=st.sampled_from(["\n", "\r\n"]),
+       trailing=st.sampled_from(["", "\n", "\n\n"]), encoding=st.sampled_from(["utf-8", "cp1252"]))
+def test_read_csv_equals_parse_csv_text(tmp_path_factory, rows, header, sep, nl, trailing, encoding):
+    from selection.io.csvfile import CsvTable, decode_bytes, parse_csv_text
+
+    text = nl.join(sep.join(r) for r in [header, *rows]) + trailing
+    f = tmp_path_factory.mktemp("t") / "t.csv"
+    f.write_bytes(text.encode(encoding))
+    try:
+        decoded, enc = decode_bytes(f.read_bytes(), "t.csv")
+        parsed = parse_csv_text(decoded, name=str(f))
+        want = CsvTable(str(f), enc, parsed.separator, parsed.header, parsed.rows, parsed.header_line)
+    except InputError as exc:
+        with pytest.raises(InputError) as got:
+            read_csv(f)
+        assert [str(p) for p in got.value.problems] == [str(p) for p in exc.problems]
+        return
+    got = read_csv(f)
+    for name in {*want.header, "nope"}:  # before the rows are made, and after
+        assert got.column(name) == (None if name not in want.header else [r.values[name] for r in want.rows])
+    assert got == want and got.rows == want.rows and repr(got) == repr(want)
+    assert got.renamed("other.csv") == CsvTable("other.csv", enc, want.separator, want.header, want.rows,
+                                                want.header_line)
