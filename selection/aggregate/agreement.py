@@ -122,9 +122,10 @@ class _Scored:
 def _scored_matrices(values: np.ndarray, w: np.ndarray) -> list[_Scored] | None:
     """Per criterion of the ``(A, E, C)`` cube, then for the ``w``-weighted total (``einsum``, as
     :func:`~selection.aggregate.panel.agreement_table` makes it), the scored cells; ``None`` when
-    the dense matrices are to be used (an empty axis, or a numpy that sums in another order)."""
+    the dense matrices are to be used (an empty axis, a cube not in C order, or a numpy that sums in
+    another order)."""
     A, E, C = values.shape
-    if not (NUMPY_ORDER and A and E and C):
+    if not (NUMPY_ORDER and A and E and C and values.flags.c_contiguous):  # (numpy sums another layout otherwise)
         return None
     flat = values.reshape(-1)
     idx = np.flatnonzero(~np.isnan(flat))

@@ -367,7 +367,8 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
     A, E, C = x.shape
     notes = [] if notes is None else notes
     effects = np.zeros((E, C))
-    cells = scored_cells(x) if basis == "criterion" and NUMPY_ORDER and x.size else None
+    # (a cube in another memory layout is summed in another order: the dense path then)
+    cells = scored_cells(x) if basis == "criterion" and NUMPY_ORDER and x.size and x.flags.c_contiguous else None
     if cells is not None:
         # per criterion its scored cells (row-major) and their scores, from one pass over the cube:
         # the designs compared, and the fits made, on these instead of A x E masks and matrices

@@ -97,8 +97,8 @@ def _score_texts(score: pd.Series) -> list[str]:
 def _spread(rows: pd.DataFrame) -> np.ndarray:
     """Per row, the range (max - min) of the scores of its application and criterion (``NaN`` for a
     row without either): pandas' grouped ``max - min`` on integer cell codes, not on the strings."""
-    app = pd.factorize(rows[ev.APPLICATION])[0]
-    crit, names = pd.factorize(rows[ev.CRITERION])
+    app = pd.factorize(rows[ev.APPLICATION].to_numpy())[0]  # (the array: no check for strings first)
+    crit, names = pd.factorize(rows[ev.CRITERION].to_numpy())
     cell = np.where((app >= 0) & (crit >= 0), app.astype(np.int64) * max(len(names), 1) + crit, -1)
     g = pd.Series(rows[ev.SCORE].to_numpy(dtype=np.float64)).groupby(cell)
     spread = (g.transform("max") - g.transform("min")).to_numpy()

@@ -378,3 +378,22 @@ def test_divergence_is_the_previous_one(seed, comments, min_range, negative_zero
         e = e.drop(columns=ev.COMMENT)
     identical(divergent_scores(e, ["c2", "c0"], min_range=min_range),
               prev_divergent_scores(e, ["c2", "c0"], min_range=min_range), tmp_path_factory.mktemp("div"))
+
+
+@pytest.mark.parametrize("off_grid", [False, True])
+def test_a_cube_in_fortran_order_gives_the_dense_results(off_grid, dense_paths, tmp_path):
+    """numpy sums another memory layout in another order: such a cube takes the dense paths."""
+    x = national(11, A=300, E=20, C=3, off_grid=off_grid)
+    c_cube, f_cube = labelled(np.ascontiguousarray(x)), labelled(np.asfortranarray(x))
+    w = np.array([0.2, 0.5, 0.3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast_f, fast_c = agreement_table(f_cube, w), agreement_table(c_cube, w)
+        eff_f, eff_c = _additive_effects(f_cube), _additive_effects(c_cube)
+        len_f = _leniency(f_cube, eff_f)
+        dense_paths()
+        identical(fast_f, agreement_table(f_cube, w), tmp_path)
+        identical(fast_c, agreement_table(c_cube, w), tmp_path)
+        same_array(eff_f, _additive_effects(f_cube))
+        same_array(eff_c, _additive_effects(c_cube))
+    identical(len_f, prev_leniency(f_cube, eff_f), tmp_path)
