@@ -106,10 +106,21 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
         if t is not None and failed_overall is not None:
             any_failed = any_failed | failed_overall
         rows = np.flatnonzero(any_failed).tolist()
+    # each (criterion, score) in words once: scores lie on a grid, thousands of applications share them
+    # (a zero keyed with its sign: -0.0 is written "-0.00")
+    said: dict[tuple, str] = {}
+    crits = [(j, c) for j, c in enumerate(catalogue.criteria) if c.threshold is not None]
     for i in rows:
         app = ids[i]
-        failed = [f"{c.name_da if da else c.name_en} {fmt(x[i, j], '.2f')} < {fmt(c.threshold, 'g')}"
-                  for j, c in enumerate(catalogue.criteria) if failed_crit[i, j] and c.threshold is not None]
+        failed = []
+        for j, c in crits:
+            if failed_crit[i, j]:
+                v = float(x[i, j])
+                key = (j, v if v else str(v))
+                words = said.get(key)
+                if words is None:
+                    words = said[key] = f"{c.name_da if da else c.name_en} {fmt(v, '.2f')} < {fmt(c.threshold, 'g')}"
+                failed.append(words)
         if t is not None and failed_overall is not None and failed_overall[i]:
             failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(t, 'g')}")
         out[app] = "; ".join(failed)
