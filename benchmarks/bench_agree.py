@@ -57,13 +57,13 @@ def _previous():
 @contextmanager
 def dense_paths():
     """The previous computations of the agreement table and the additive effects (kept in the engine)."""
-    saved = agreement_module.NUMPY_ORDER, agreement_module._dyadic_weights, calibration_module.NUMPY_ORDER
-    agreement_module.NUMPY_ORDER, calibration_module.NUMPY_ORDER = False, False
+    saved = agreement_module.numpy_order, agreement_module._dyadic_weights, calibration_module.numpy_order
+    agreement_module.numpy_order = calibration_module.numpy_order = lambda: False
     agreement_module._dyadic_weights = lambda mu: False
     try:
         yield
     finally:
-        agreement_module.NUMPY_ORDER, agreement_module._dyadic_weights, calibration_module.NUMPY_ORDER = saved
+        agreement_module.numpy_order, agreement_module._dyadic_weights, calibration_module.numpy_order = saved
 
 
 def timed(fn):

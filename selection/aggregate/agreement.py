@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from selection.aggregate.arrays import PanelError
-from selection.aggregate.sums import NUMPY_ORDER, pairwise_sums
+from selection.aggregate.sums import numpy_order, pairwise_sums
 from selection.errors import Problem
 
 
@@ -125,7 +125,7 @@ def _scored_matrices(values: np.ndarray, w: np.ndarray) -> list[_Scored] | None:
     the dense matrices are to be used (an empty axis, a cube not in C order, or a numpy that sums in
     another order)."""
     A, E, C = values.shape
-    if not (NUMPY_ORDER and A and E and C and values.flags.c_contiguous):  # (numpy sums another layout otherwise)
+    if not (A and E and C and values.flags.c_contiguous and numpy_order()):  # (numpy sums another layout otherwise)
         return None
     flat = values.reshape(-1)
     idx = np.flatnonzero(~np.isnan(flat))

@@ -50,7 +50,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate.arrays import PanelError, ScoreCube, _exact_sums, expert_rows, score_cube
-from selection.aggregate.sums import NUMPY_ORDER, column_sums, pairwise_sums, scored_cells
+from selection.aggregate.sums import column_sums, numpy_order, pairwise_sums, scored_cells
 from selection.errors import Problem
 from selection.schema import LENIENCY_BAND
 
@@ -368,7 +368,7 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
     notes = [] if notes is None else notes
     effects = np.zeros((E, C))
     # (a cube in another memory layout is summed in another order: the dense path then)
-    cells = scored_cells(x) if basis == "criterion" and NUMPY_ORDER and x.size and x.flags.c_contiguous else None
+    cells = scored_cells(x) if basis == "criterion" and x.size and x.flags.c_contiguous and numpy_order() else None
     if cells is not None:
         # per criterion its scored cells (row-major) and their scores, from one pass over the cube:
         # the designs compared, and the fits made, on these instead of A x E masks and matrices

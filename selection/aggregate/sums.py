@@ -13,7 +13,7 @@ stay byte-identical. This module gives the sums numpy's own order would give, fr
 - :func:`column_sums` -- ``a.sum(axis=0)``: each column added row after row.
 
 Adding an empty cell's ``+0.0`` leaves every partial sum as it is, so these sums of the non-zero
-cells in numpy's tree are numpy's sums. :data:`NUMPY_ORDER` records whether this numpy sums the way
+cells in numpy's tree are numpy's sums. :func:`numpy_order` says whether this numpy sums the way
 assumed here (checked once against numpy itself on probe arrays); callers keep their dense path when
 it does not.
 """
@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["NUMPY_ORDER", "pairwise_sums", "column_sums", "scored_cells"]
+__all__ = ["numpy_order", "pairwise_sums", "column_sums", "scored_cells"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 _LANES = 8  # numpy's unroll factor
@@ -161,5 +161,8 @@ def _probe() -> bool:
     return True
 
 
-#: numpy sums here as this module computes (checked once, at import, on probe arrays).
-NUMPY_ORDER: bool = _probe()
+@lru_cache(maxsize=1)
+def numpy_order() -> bool:
+    """Whether numpy sums here as this module computes: checked once per process, when first asked
+    (about 30 ms; not at import, which every command pays)."""
+    return _probe()
