@@ -40,7 +40,7 @@ from callgen import write_call  # noqa: E402
 
 from selection.aggregate import agreement as agreement_module  # noqa: E402
 from selection.aggregate import calibration as calibration_module  # noqa: E402
-from selection.aggregate import divergent_scores, score_cube  # noqa: E402
+from selection.aggregate import divergent_scores, score_cube, sums  # noqa: E402
 from selection.aggregate.panel import agreement_table  # noqa: E402
 from selection.io.export import csv_text  # noqa: E402
 from selection.pipeline import load_call_folder  # noqa: E402
@@ -57,13 +57,13 @@ def _previous():
 @contextmanager
 def dense_paths():
     """The previous computations of the agreement table and the additive effects (kept in the engine)."""
-    saved = agreement_module.numpy_order, agreement_module._dyadic_weights, calibration_module.numpy_order
-    agreement_module.numpy_order = calibration_module.numpy_order = lambda: False
+    saved = sums.numpy_order, agreement_module._dyadic_weights
+    sums.numpy_order = lambda: False  # type: ignore[assignment]
     agreement_module._dyadic_weights = lambda mu: False
     try:
         yield
     finally:
-        agreement_module.numpy_order, agreement_module._dyadic_weights, calibration_module.numpy_order = saved
+        sums.numpy_order, agreement_module._dyadic_weights = saved
 
 
 def timed(fn):

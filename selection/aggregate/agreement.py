@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from selection.aggregate.arrays import PanelError
-from selection.aggregate.sums import numpy_order, pairwise_sums
+from selection.aggregate.sums import cube_cells, pairwise_sums
 from selection.errors import Problem
 
 
@@ -119,19 +119,16 @@ class _Scored:
         return self.val[full].reshape(-1, self.k)
 
 
-def _scored_matrices(values: np.ndarray, w: np.ndarray) -> list[_Scored] | None:
-    """Per criterion of the ``(A, E, C)`` cube, then for the ``w``-weighted total (``einsum``, as
-    :func:`~selection.aggregate.panel.agreement_table` makes it), the scored cells; ``None`` when
-    the dense matrices are to be used (an empty axis, a cube not in C order, or a numpy that sums in
-    another order)."""
-    A, E, C = values.shape
-    if not (A and E and C and values.flags.c_contiguous and numpy_order()):  # (numpy sums another layout otherwise)
+def _scored_matrices(cube, w: np.ndarray) -> list[_Scored] | None:
+    """Per criterion of the score ``cube``, then for the ``w``-weighted total (``einsum``, as
+    :func:`~selection.aggregate.panel.agreement_table` makes it), the scored cells (the cube's,
+    without its dense array); ``None`` when the dense matrices are to be used (an empty axis, a dense
+    array not in C order, or a numpy that sums in another order: :func:`~selection.aggregate.sums.cube_cells`)."""
+    A, E, C = len(cube.applications), len(cube.experts), len(cube.criteria)
+    cells = cube_cells(cube) if A and E and C else None
+    if cells is None or not cells[0].size:
         return None
-    flat = values.reshape(-1)
-    idx = np.flatnonzero(~np.isnan(flat))
-    if not idx.size:
-        return None
-    val = flat[idx]
+    idx, val = cells
     crit, pair = idx % C, idx // C
     out = []
     for c in range(C):
@@ -139,10 +136,10 @@ def _scored_matrices(values: np.ndarray, w: np.ndarray) -> list[_Scored] | None:
         out.append(_Scored((A, E), pair[at] // E, pair[at] % E, val[at]))
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     counts = np.diff(np.r_[starts, len(pair)])
-    full = pair[starts[counts == C]]  # the (a, e) scored on every criterion; any other total is NaN
-    total = np.einsum("aec,c->ae", values.reshape(A * E, 1, C)[full], w)[:, 0]
+    full = starts[counts == C]  # the (a, e) scored on every criterion (their C cells in a row); any other total is NaN
+    total = np.einsum("aec,c->ae", val[full[:, None] + np.arange(C)][:, None, :], w)[:, 0]
     ok = ~np.isnan(total)
-    out.append(_Scored((A, E), full[ok] // E, full[ok] % E, total[ok]))
+    out.append(_Scored((A, E), pair[full[ok]] // E, pair[full[ok]] % E, total[ok]))
     return out
 
 

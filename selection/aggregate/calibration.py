@@ -50,7 +50,7 @@ import pandas as pd
 
 from selection import evaluation as ev
 from selection.aggregate.arrays import PanelError, ScoreCube, _exact_sums, expert_rows, score_cube
-from selection.aggregate.sums import column_sums, numpy_order, pairwise_sums, scored_cells
+from selection.aggregate.sums import column_sums, cube_cells, pairwise_sums
 from selection.errors import Problem
 from selection.schema import LENIENCY_BAND
 
@@ -363,15 +363,13 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
     """The ``(E, C)`` expert effects of :func:`calibrate_cube`'s additive calibration (zero where the
     design does not allow a fit; warnings added to ``notes``), without the adjusted ``(A, E, C)``
     scores: the leniency table needs only these."""
-    x = cube.values
-    A, E, C = x.shape
+    A, E, C = len(cube.applications), len(cube.experts), len(cube.criteria)
     notes = [] if notes is None else notes
     effects = np.zeros((E, C))
-    # (a cube in another memory layout is summed in another order: the dense path then)
-    cells = scored_cells(x) if basis == "criterion" and x.size and x.flags.c_contiguous and numpy_order() else None
+    cells = cube_cells(cube) if basis == "criterion" and A * E * C else None
     if cells is not None:
-        # per criterion its scored cells (row-major) and their scores, from one pass over the cube:
-        # the designs compared, and the fits made, on these instead of A x E masks and matrices
+        # per criterion its scored cells (row-major) and their scores (the cube's, without its dense
+        # array): the designs compared, and the fits made, on these instead of A x E masks and matrices
         flat, val = cells
         crit, pair = flat % C, flat // C
         found: list[list] = []  # [scored (a, e) pairs, their mask, their islands, their _Design once needed]
@@ -380,16 +378,17 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
             cp = pair[at]
             seen = next((d for d in found if np.array_equal(d[0], cp)), None)
             if seen is None:
-                mask = np.zeros(A * E, dtype=bool)
-                mask[cp] = True
-                mask = mask.reshape(A, E)
-                seen = [cp, mask, islands(mask, cube.applications, cube.experts), None]
+                flat_mask = np.zeros(A * E, dtype=bool)
+                flat_mask[cp] = True
+                grid = flat_mask.reshape(A, E)
+                seen = [cp, grid, islands(grid, cube.applications, cube.experts), None]
                 found.append(seen)
             if _additive_ok(seen[1], cube, f"criterion {cube.criteria[c]}", notes, seen[2]):
                 if seen[3] is None:
                     seen[3] = _Design.of(seen[1])
                 effects[:, c] = _additive_beta_cells(cp // E, cp % E, val[at], ridge, seen[3])
     elif basis == "criterion":
+        x = cube.values
         present = ~np.isnan(x)
         # criteria scored on the same cells (every criterion, unless someone abstained) share the
         # design: its islands and information matrix are computed once
@@ -406,7 +405,7 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
                 effects[:, c] = _additive_beta(x[:, :, c], ridge, seen[2])[0]
     else:
         w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
-        total = np.einsum("aec,c->ae", x, w)  # NaN when the expert missed a criterion
+        total = np.einsum("aec,c->ae", cube.values, w)  # NaN when the expert missed a criterion
         if _additive_ok(~np.isnan(total), cube, "the weighted total", notes):
             effects[:] = _additive_beta(total, ridge, None)[0][:, None]
     return effects
@@ -426,13 +425,13 @@ def leniency_table(cal: Calibration) -> pd.DataFrame:
 def _leniency(cube: ScoreCube, effects: np.ndarray) -> pd.DataFrame:
     """:func:`leniency_table` of the scores ``cube`` and the calibration's ``(E, C)`` expert ``effects``.
 
-    Read from the scored cells (one pass over the cube, then each expert's scores per criterion as a
-    slice of them sorted by expert, criterion and application): every mean and spread is numpy's of
-    the same values in the same order as gathered from the dense cube, so the same doubles."""
-    x = cube.values
-    A, E, C = x.shape
+    Read from the scored cells (the cube's, without its dense array; then each expert's scores per
+    criterion as a slice of them sorted by expert, criterion and application): every mean and spread
+    is numpy's of the same values in the same order as gathered from the dense cube, so the same
+    doubles."""
+    A, E, C = len(cube.applications), len(cube.experts), len(cube.criteria)
     rows = []
-    flat, v = scored_cells(x)
+    flat, v = cube.scored_cells()
     a, rest = np.divmod(flat, E * C) if E * C else (flat, flat)
     e_of, c_of = np.divmod(rest, C) if C else (rest, rest)
     n_ac = np.bincount(a * C + c_of, minlength=A * C).reshape(A, C)  # scores per application and criterion
@@ -444,6 +443,7 @@ def _leniency(cube: ScoreCube, effects: np.ndarray) -> pd.DataFrame:
         # doubles in any order) instead of the whole expert axis (0.7 s at 20,000 x 200 x 8)
         s_ac = np.bincount(a * C + c_of, weights=v, minlength=A * C).reshape(A, C)
     else:
+        x = cube.values
         s_ac = np.where(~np.isnan(x), x, 0.0).sum(axis=1)
     others = n_ac[a, c_of] - 1
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -269,7 +269,7 @@ def agreement_table(cube: ScoreCube, weights: np.ndarray | None = None) -> pd.Da
     rows = []
     C = len(cube.criteria)
     w = np.full(C, 1.0 / C) if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
-    scored = _scored_matrices(cube.values, w)  # the scored cells only: the same measures, no dense matrices
+    scored = _scored_matrices(cube, w)  # the scored cells only: the same measures, no dense matrices
     if scored is not None:
         for crit, x in zip([*cube.criteria, "total"], scored, strict=True):
             rows += _rows(crit, x)

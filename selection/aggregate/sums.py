@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["numpy_order", "pairwise_sums", "column_sums", "scored_cells"]
+__all__ = ["numpy_order", "pairwise_sums", "column_sums", "scored_cells", "cube_cells"]
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
 _LANES = 8  # numpy's unroll factor
@@ -136,6 +136,20 @@ def scored_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flat = np.asarray(values).reshape(-1)
     idx = np.flatnonzero(~np.isnan(flat))
     return idx, flat[idx]
+
+
+def cube_cells(cube) -> tuple[np.ndarray, np.ndarray] | None:
+    """The scored cells of a :class:`~selection.aggregate.arrays.ScoreCube` (its ``scored_cells()``:
+    from its compact form, without making the dense cube) when sums over its dense array can be
+    made from them: the dense array is, or will be made, C-ordered and this numpy sums as assumed
+    here. ``None`` otherwise (then the dense computations run)."""
+    dense = getattr(cube, "_values", None)  # made already (or given): its layout decides numpy's order
+    if dense is not None and not dense.flags.c_contiguous:
+        return None
+    if not numpy_order():
+        return None
+    cells = getattr(cube, "scored_cells", None)
+    return cells() if cells is not None else scored_cells(cube.values)
 
 
 def _probe() -> bool:

@@ -191,9 +191,8 @@ def national(seed: int, A: int = 1500, E: int = 60, C: int = 4, step: float = 0.
 def dense_paths(monkeypatch):
     """The dense computations the engine keeps for a numpy that sums in another order."""
     def use() -> None:
-        monkeypatch.setattr(agreement_module, "numpy_order", lambda: False)
+        monkeypatch.setattr(sums, "numpy_order", lambda: False)
         monkeypatch.setattr(agreement_module, "_dyadic_weights", lambda mu: False)
-        monkeypatch.setattr(calibration_module, "numpy_order", lambda: False)
     return use
 
 
@@ -312,7 +311,7 @@ def test_additive_effects_from_scored_cells_are_the_dense_ones(seed, off_grid, r
         fast = _additive_effects(cube, ridge, notes=notes_fast)
         notes_dense: list[str] = []
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(calibration_module, "numpy_order", lambda: False)
+            mp.setattr(sums, "numpy_order", lambda: False)
             dense = _additive_effects(cube, ridge, notes=notes_dense)
     same_array(fast, dense)
     assert notes_fast == notes_dense
