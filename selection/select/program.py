@@ -332,14 +332,17 @@ def _members_by_value(group: str, cand: Sequence[Application],
     numbers, yes/no and floats keyed with their type (``True`` and ``1`` are equal keys but give
     ``"true"`` and ``"1"``), a set of texts by its items; any other value on its own."""
     by_value: dict[str, dict[str, float]] = {}
-    if group in ("lead_organisation", "any"):
+    if group == "any":
         for a in cand:
             for v in a.group_values(group):
                 by_value.setdefault(v, {})[a.id] = 1.0
         return by_value
-    raws: list[Any] = [a.attributes.get(group) for a in cand]
+    lead = group == "lead_organisation"  # one text per application: its group is {lead_organisation}
+    raws: list[Any] = [a.lead_organisation if lead else a.attributes.get(group) for a in cand]
     kinds = set(map(type, raws)) - {type(None)}
     distinct: list[frozenset[str]] = []  # the distinct group values' sets
+    if lead and set(map(type, raws)) != {str}:
+        raws, kinds = [a.group_values(group) for a in cand], {frozenset}  # the sets themselves
     if len(kinds) == 1 and kinds <= {str, bool, int, frozenset}:
         # one type of value (equal values give equal groups; None -> code -1, no group): factorised in C
         import pandas as pd  # here: the program's module is imported without pandas
@@ -347,7 +350,7 @@ def _members_by_value(group: str, cand: Sequence[Application],
         held = np.empty(len(raws), dtype=object)
         held[:] = raws
         codes, uniques = pd.factorize(held, use_na_sentinel=True)
-        distinct = [attribute_values(None, u) for u in uniques.tolist()]
+        distinct = [frozenset({u}) if lead and type(u) is str else attribute_values(None, u) for u in uniques.tolist()]
         if all(type(v) is str for u in uniques.tolist() if type(u) is frozenset for v in u):  # {1} == {1.0}
             distinct.append(frozenset())  # code -1: no value
             which = np.where(codes < 0, len(distinct) - 1, codes).tolist()
@@ -434,22 +437,25 @@ def build_rules(inp: StageInput) -> list[Rule]:
         if c.group not in index:
             index[c.group] = _members_by_value(c.group, cand, ids)
         values = [c.value] if c.value is not None else _group_values(c.group, cand, c.declared, index[c.group])
+        parts = {"at_least": [(">=", "")], "at_most": [("<=", "")],
+                 "exactly": [(">=", ":min"), ("<=", ":max")]}[c.kind]
         for v in values:
-            members = dict(index[c.group].get(v, {}))
-            label = group_label(c.group, v, c.declared)
-            base = f"constraint[{k}]:{c.group}={v}"
-            parts = {"at_least": [(">=", "")], "at_most": [("<=", "")],
-                     "exactly": [(">=", ":min"), ("<=", ":max")]}[c.kind]
+            found = index[c.group].get(v, {})
+            members: dict[str, float] | None = None  # the row's copy, made for a row that is kept
             for sense, suffix in parts:
                 count = c.count
                 if sense == ">=" and c.if_available:
-                    count = min(count, sum(1 for a in members if a in eligible))
+                    count = min(count, len(found.keys() & eligible))  # members are distinct
                     if count == 0:
                         continue
                 if sense == ">=" and count == 0:
                     continue
-                if sense == "<=" and len(members) <= count:
-                    continue  # cannot bind
+                if sense == "<=" and len(found) <= count:
+                    continue  # cannot bind (e.g. a cap per lead organisation: 20,000 values, one member each)
+                if members is None:
+                    members = dict(found)
+                    label = group_label(c.group, v, c.declared)
+                    base = f"constraint[{k}]:{c.group}={v}"
                 words = c.kind if c.kind != "exactly" or count == c.count else "at_least"
                 desc = rule_text(words, count, c.group, v, c.declared)
                 rules.append(Rule(base + suffix, desc, members, sense, count, kind="group",
