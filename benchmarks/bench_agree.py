@@ -14,7 +14,8 @@ N x 3 / 300 experts) is read once; then the four computations behind ``agreement
 
 Each table of both is written as CSV and compared byte for byte, the effects bit for bit (the run
 stops if they differ). Timings print wall and CPU seconds and the load average (a shared machine);
-the two are alternated, and the best of ``--repeat`` (by CPU) is shown.
+the two are alternated, and the best of ``--repeat`` (by CPU) is shown. BLAS runs one thread, as in
+``selection`` commands (unless the environment says otherwise).
 
 Run: ``.venv/bin/python benchmarks/bench_agree.py [--sizes 2000,20000] [--repeat 1]``
 """
@@ -34,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # as the CLI runs (selection.cli._one_blas_thread), before numpy loads
 
 import numpy as np  # noqa: E402
 from callgen import write_call  # noqa: E402
