@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
+from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -255,9 +256,11 @@ def _attribute_rows(attributes, applications) -> tuple[list[tuple[tuple[str, ...
     made: list[tuple[tuple[str, ...], ...]] = []
     ids = sorted(applications)
     held = [applications[a].attributes for a in ids]
+    plain = set(map(type, held)) <= {dict}
     which_of = np.full((len(ids), len(decl)), -1, dtype=np.int64)  # application x attribute -> made, -1: none
     for k, d in enumerate(decl):
-        raws: list[Any] = [values.get(d[0].id) for values in held]
+        raws: list[Any] = (list(map(dict.get, held, repeat(d[0].id))) if plain  # in C
+                           else [values.get(d[0].id) for values in held])
         kinds = set(map(type, raws)) - {type(None)}
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         if kind in (str, bool, int, float, frozenset):
@@ -333,26 +336,29 @@ def attribute_csv_text(attributes, applications) -> str:
     back to the table where a cell is not text (tests/test_runs_scale_main.py holds them equal)."""
     made, owners, which = _attribute_rows(attributes, applications)
     columns = list(schema.APPLICATION_ATTRIBUTES.columns)
-    if not any(made[m] for m in which) or any(type(a) is not str for a in owners) or \
-            any(type(c) is not str for group in made for t in group for c in t):
-        return csv_text(attribute_table(attributes, applications))
-    neutral = [not is_id_column(c) for c in columns[1:]]
-    # per distinct value: its lines after the application's cell ("," + fields), joined by "\n" + cell
-    # each distinct row after the application's cell, made once: "," + its fields + "\n"; then row r
-    # of the table is its application's cell + its row of made (the positions as in attribute_table)
-    tails = [["," + ",".join(text_cell(c, neutral=k) for c, k in zip(t, neutral, strict=True)) + "\n"
-              for t in group] for group in made]
-    id_neutral = not is_id_column(columns[0])
-    cells = {a: text_cell(a, neutral=id_neutral) for a in set(owners)}
     sizes = np.array([len(t) for t in made], dtype=np.int64)
-    starts = np.cumsum(sizes) - sizes
     pick = np.asarray(which, dtype=np.int64)
     count = sizes[pick]
     n = int(count.sum())
+    if n == 0 or not set(map(type, owners)) <= {str} or \
+            not {type(c) for group in made for t in group for c in t} <= {str}:
+        return csv_text(attribute_table(attributes, applications))
+    # each distinct row after the application's cell, made once: "," + its fields + "\n"; then row r
+    # of the table is its application's cell + its row of made (the positions as in attribute_table)
+    neutral = [not is_id_column(c) for c in columns[1:]]
+    tails = [["," + ",".join(text_cell(c, neutral=k) for c, k in zip(t, neutral, strict=True)) + "\n"
+              for t in group] for group in made]
+    id_neutral = not is_id_column(columns[0])
+    cells = np.asarray(owners, dtype=object)
+    distinct = set(owners)
+    if id_neutral or any(c in "\x00".join(distinct) for c in ",;\"\n\r\t"):  # else each id is its own cell
+        made_cells = {a: text_cell(a, neutral=id_neutral) for a in distinct}
+        cells = np.asarray([made_cells[a] for a in owners], dtype=object)
+    starts = np.cumsum(sizes) - sizes
     first = np.repeat(np.cumsum(count) - count, count)
     at = np.repeat(starts[pick], count) + (np.arange(n) - first)
-    owner_cells = np.asarray([cells[a] for a in owners], dtype=object)[np.repeat(np.arange(len(owners)), count)]
-    rows = owner_cells + np.asarray([t for group in tails for t in group], dtype=object)[at]  # str + str, in C
+    rows = cells[np.repeat(np.arange(len(owners)), count)] + \
+        np.asarray([t for group in tails for t in group], dtype=object)[at]  # str + str, in C
     return ",".join(text_cell(str(c), neutral=True) for c in columns) + "\n" + "".join(rows.tolist())
 
 

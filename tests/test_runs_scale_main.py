@@ -79,3 +79,13 @@ def test_run_files_write_the_bytes_of_run_tables(example_result, tmp_path):
     folder = write_run(tmp_path / "run", files, {}, [], example_result.folder.root)
     for name, frame in tables.items():
         assert (folder / name).read_text(encoding="utf-8") == csv_text(frame)
+
+
+def test_attributes_held_in_any_mapping():
+    """Attributes in a mapping that is not a dict are read the careful way: the same table."""
+    from types import MappingProxyType
+
+    apps = {"A": SimpleNamespace(attributes=MappingProxyType({"municipality": "Aarhus", "rural": True})),
+            "B": SimpleNamespace(attributes={"municipality": "Herning"})}
+    pd.testing.assert_frame_equal(attribute_table(ATTRIBUTES, apps), reference_attribute_table(ATTRIBUTES, apps))
+    assert attribute_csv_text(ATTRIBUTES, apps) == csv_text(attribute_table(ATTRIBUTES, apps))
