@@ -279,7 +279,10 @@ def _describe_islands(parts, limit: int = 6) -> str:
 
 
 def _additive_ok(mask: np.ndarray, cube: ScoreCube, what: str, notes: list[str],
-                 parts: list[tuple[list[str], list[str]]] | None = None) -> bool:
+                 parts: list[tuple[list[str], list[str]]] | None = None, counts: tuple[int, int] | None = None
+                 ) -> bool:
+    """Whether the design ``mask`` allows the additive fit (else a note says why); ``parts`` its
+    islands and ``counts`` its ``(scores, effects)`` when known already."""
     if parts is None:
         parts = islands(mask, cube.applications, cube.experts)
     if len(parts) > 1:
@@ -288,8 +291,9 @@ def _additive_ok(mask: np.ndarray, cube: ScoreCube, what: str, notes: list[str],
                      f"compared across islands, so the raw scores are used. Fix: have some experts score "
                      f"applications in more than one island")
         return False
-    n_obs = int(mask.sum())
-    n_par = int(mask.any(axis=1).sum() + mask.any(axis=0).sum() - 1)
+    if counts is None:
+        counts = int(mask.sum()), int(mask.any(axis=1).sum() + mask.any(axis=0).sum() - 1)
+    n_obs, n_par = counts
     if n_obs - n_par < 1:
         _warn(notes, f"additive calibration of {what}: {n_obs} scores for {n_par} effects leave no residual "
                      f"degrees of freedom; the raw scores are used. Fix: more experts per application")
@@ -381,9 +385,12 @@ def _additive_effects(cube: ScoreCube, ridge: float = 1.0, basis: str = "criteri
                 flat_mask = np.zeros(A * E, dtype=bool)
                 flat_mask[cp] = True
                 grid = flat_mask.reshape(A, E)
-                seen = [cp, grid, islands(grid, cube.applications, cube.experts), None]
+                # scores, and effects (applications and experts with a score, less one), from the cells
+                n_apps = int(np.count_nonzero(np.diff(cp // E))) + 1 if len(cp) else 0  # cp sorted
+                n_par = n_apps + int(np.count_nonzero(np.bincount(cp % E, minlength=E))) - 1
+                seen = [cp, grid, islands(grid, cube.applications, cube.experts), None, (len(cp), n_par)]
                 found.append(seen)
-            if _additive_ok(seen[1], cube, f"criterion {cube.criteria[c]}", notes, seen[2]):
+            if _additive_ok(seen[1], cube, f"criterion {cube.criteria[c]}", notes, seen[2], seen[4]):
                 if seen[3] is None:
                     seen[3] = _Design.of(seen[1])
                 effects[:, c] = _additive_beta_cells(cp // E, cp % E, val[at], ridge, seen[3])

@@ -296,11 +296,20 @@ def test_agreement_table_from_scored_cells_is_the_plain_one(seed, C, off_grid, c
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), off_grid=st.booleans(), ridge=st.sampled_from([0.0, 1.0, 3.5]),
-       islands=st.booleans())
-def test_additive_effects_from_scored_cells_are_the_dense_ones(seed, off_grid, ridge, islands):
+       islands=st.booleans(), thin=st.sampled_from(["no", "unscored criterion", "one score", "one expert"]))
+def test_additive_effects_from_scored_cells_are_the_dense_ones(seed, off_grid, ridge, islands, thin):
     """The same expert effects bit for bit (signs of zeros included) and the same notes, with designs
-    shared between criteria, differing by abstentions, or split into islands (no fit, a note)."""
+    shared between criteria, differing by abstentions, split into islands (no fit, a note), or too
+    thin for a fit (a criterion nobody, one expert or only one score has)."""
     x = national(seed, A=120, E=15, C=3, off_grid=off_grid, abstain=0.05)
+    if thin == "unscored criterion":
+        x[:, :, 1] = np.nan
+    elif thin == "one score":
+        x[:, :, 1] = np.nan
+        x[5, 3, 1] = 4.0
+    elif thin == "one expert":
+        x[:, :, 1] = np.nan
+        x[:30, 3, 1] = 2.0
     if islands:
         x[:20, :, :] = np.nan
         x[:20, 14, :] = 2.0  # applications only the last expert scored, who scored nothing else
