@@ -89,3 +89,20 @@ def test_attributes_held_in_any_mapping():
             "B": SimpleNamespace(attributes={"municipality": "Herning"})}
     pd.testing.assert_frame_equal(attribute_table(ATTRIBUTES, apps), reference_attribute_table(ATTRIBUTES, apps))
     assert attribute_csv_text(ATTRIBUTES, apps) == csv_text(attribute_table(ATTRIBUTES, apps))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=5), st.integers(0, 3000),
+       st.sampled_from(["int64", "int32", "uint8"]))
+def test_integer_cells_once_per_distinct_value(values, n, dtype):
+    """csv_text's integer columns (a stage number, counts) written once per distinct value when a
+    few repeat many times: the texts of ``str`` for every row, in every integer type."""
+    import numpy as np
+
+    from selection.io.export import _int_cells
+
+    info = np.iinfo(dtype)
+    column = np.resize(np.array([min(max(v, info.min), info.max) for v in values], dtype=dtype), n)
+    assert _int_cells(column) == list(map(str, column.tolist()))
+    frame = pd.DataFrame({"stage": column, "n": np.arange(n)})
+    assert csv_text(frame) == "stage,n\n" + "".join(f"{a},{b}\n" for a, b in zip(column.tolist(), range(n), strict=True))

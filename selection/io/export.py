@@ -166,6 +166,17 @@ def _float_cells(values: np.ndarray) -> list[str]:
     return np.array(texts, dtype=object)[codes].tolist()
 
 
+def _int_cells(values: np.ndarray) -> list[str]:
+    """Integers as ``str`` writes them; each distinct value once when few repeat many times
+    (a stage number, counts of experts)."""
+    if len(values) < 1000 or len(set(values[:1000].tolist())) > 125:  # short, or mostly distinct
+        return list(map(str, values.tolist()))
+    codes, uniques = pd.factorize(values)
+    if len(uniques) * 8 > len(values):
+        return list(map(str, values.tolist()))
+    return np.array(list(map(str, uniques.tolist())), dtype=object)[codes].tolist()
+
+
 def _text_cells(column: pd.Series, *, neutral: bool) -> list[str] | None:
     """A text column's fields (each distinct text neutralised unless ``neutral`` is false, quoted
     if needed, missing values empty), or ``None`` if it holds anything but text and missing values.
@@ -213,7 +224,7 @@ def _direct_csv_text(frame: pd.DataFrame) -> str | None:
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
             cells = _float_cells(col.to_numpy())
         elif isinstance(dtype, np.dtype) and dtype.kind in "iu":
-            cells = list(map(str, col.to_numpy().tolist()))
+            cells = _int_cells(col.to_numpy())
         elif isinstance(dtype, np.dtype) and dtype.kind == "b":
             cells = ["True" if v else "False" for v in col.to_numpy().tolist()]
         elif (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype):
