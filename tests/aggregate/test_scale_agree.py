@@ -27,6 +27,7 @@ from selection.aggregate.calibration import (
     CalibrationWarning,
     _additive_effects,
     _leniency,
+    islands,
     leniency_interval,
     leniency_label,
 )
@@ -428,3 +429,47 @@ def test_the_diagnostics_leave_a_compact_cube_compact(h):
         pd.testing.assert_frame_equal(table, agreement_table(dense, w), check_exact=True)
         same_array(effects, _additive_effects(dense))
         pd.testing.assert_frame_equal(lenient, _leniency(dense, effects), check_exact=True)
+
+
+def scipy_islands(mask: np.ndarray, applications: list[str], experts: list[str]) -> list[tuple[list[str], list[str]]]:
+    """``calibration.islands`` as of 1de2462 (scipy's connected components), verbatim but renamed."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    A, E = mask.shape
+    a, e = np.nonzero(mask)
+    graph = coo_matrix((np.ones(len(a)), (a, A + e)), shape=(A + E, A + E))
+    _, labels = connected_components(graph, directed=False)
+    used = np.r_[mask.any(axis=1), mask.any(axis=0)]
+    out = []
+    for lab in np.unique(labels[used]):
+        members = np.nonzero((labels == lab) & used)[0]
+        out.append(([experts[i - A] for i in members if i >= A], [applications[i] for i in members if i < A]))
+    out.sort(key=lambda t: (-(len(t[0]) + len(t[1])), t[0], t[1]))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), A=st.integers(0, 60), E=st.integers(0, 12),
+       density=st.sampled_from([0.0, 0.02, 0.08, 0.3, 1.0]), shape=st.sampled_from(["random", "blocks", "chain"]))
+def test_islands_are_scipys_connected_components(seed, A, E, density, shape):
+    """Random designs, block-diagonal ones (many islands) and long chains (many hooking rounds)."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((A, E)) < density
+    if shape == "blocks" and A and E:
+        mask &= (np.arange(A)[:, None] * 4 // max(A, 1)) == (np.arange(E)[None, :] * 4 // max(E, 1))
+    elif shape == "chain" and A and E:
+        mask[:] = False
+        for a in range(A):  # application a scored by experts a and a + 1 (modulo E): a ring of islands joined
+            mask[a, a % E] = mask[a, (a + 1) % E] = True
+    apps, exps = [f"A{i:03d}" for i in range(A)], [f"E{j:02d}" for j in range(E)]
+    assert islands(mask, apps, exps) == scipy_islands(mask, apps, exps)
+
+
+def test_islands_of_a_long_chain():
+    """Application i shares expert i with application i - 1: one island, 2,000 nodes long."""
+    n = 1000
+    mask = np.zeros((n, n + 1), dtype=bool)
+    mask[np.arange(n), np.arange(n)] = mask[np.arange(n), np.arange(n) + 1] = True
+    apps, exps = [f"A{i:04d}" for i in range(n)], [f"E{j:04d}" for j in range(n + 1)]
+    assert islands(mask, apps, exps) == scipy_islands(mask, apps, exps) == [(exps, apps)]
