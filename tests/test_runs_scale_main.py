@@ -106,3 +106,35 @@ def test_integer_cells_once_per_distinct_value(values, n, dtype):
     assert _int_cells(column) == list(map(str, column.tolist()))
     frame = pd.DataFrame({"stage": column, "n": np.arange(n)})
     assert csv_text(frame) == "stage,n\n" + "".join(f"{a},{b}\n" for a, b in zip(column.tolist(), range(n), strict=True))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) |
+    st.text(alphabet=st.sampled_from(list('aÅ"\\\n\t\x00é€😀'))),
+    lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple) |
+    st.lists(st.text(max_size=3), max_size=4) |
+    st.dictionaries(st.text(max_size=3), inner, max_size=4) |
+    st.dictionaries(st.integers(-3, 3), inner, max_size=3),  # keys json sorts and writes itself
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_json_text_equals_the_standard_library(data):
+    """A manifest written by json_text has the bytes json.dumps(indent=2, sort_keys, ensure_ascii off) gives."""
+    import json
+
+    from selection.io.export import json_text
+
+    assert json_text(data) == json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def test_json_text_of_a_run_manifest(example_result):
+    import json
+    from datetime import UTC, datetime
+
+    from selection.io.export import json_text
+    from selection.runs import run_manifest
+
+    m = run_manifest(example_result, None, datetime(2026, 1, 2, tzinfo=UTC))
+    assert json_text(m) == json.dumps(m, indent=2, ensure_ascii=False, sort_keys=True)
