@@ -27,7 +27,7 @@ from typing import Any
 from selection.errors import InputError, Problem
 
 __all__ = ["CsvRow", "CsvTable", "decode_bytes", "file_kind_problem", "duplicate_column_problems",
-           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "records_table", "plain_body", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
+           "column_letter", "gc_paused", "read_csv", "parse_csv_text", "parse_csv_records", "records_table", "plain_body", "plain_head", "split_plain_columns", "parse_number", "parse_money", "parse_bool", "parse_list"]
 
 
 @contextmanager
@@ -350,6 +350,15 @@ def plain_body(text: str, *, name: str) -> tuple[str, list[str], str] | None:
     >>> plain_body("id;x\\nA;1;2\\n", name="t.csv") is None
     True
     """
+    head = plain_head(text, name=name)
+    if head is None or not _lines_of_width(head[2], head[0], len(head[1]), csv.field_size_limit()):
+        return None
+    return head
+
+
+def plain_head(text: str, *, name: str) -> tuple[str, list[str], str] | None:
+    """:func:`plain_body` without the check of the data lines (each holds as many values as the
+    header and is not longer than the csv module's field limit): the caller checks them."""
     if '"' in text or "\x00" in text:
         return None
     if "\r" in text:  # line ends as parse_csv_records reads them
@@ -363,8 +372,6 @@ def plain_body(text: str, *, name: str) -> tuple[str, list[str], str] | None:
         return None
     body = body.rstrip("\n")
     if not body or len(first) > csv.field_size_limit():
-        return None
-    if not _lines_of_width(body, sep, len(header), csv.field_size_limit()):
         return None
     return sep, header, body
 

@@ -14,7 +14,9 @@ A score may be written ``3.5`` or ``3,5``. An abstention is written ``abstain`` 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -34,6 +36,7 @@ from selection.io.csvfile import (
     parse_csv_records,
     parse_number,
     plain_body,
+    plain_head,
     records_table,
     split_plain_columns,
 )
@@ -368,6 +371,130 @@ def _clean_block(raw: bytes, name: str, ctx: ScoreContext, codes: _StageCodes) -
                   criterion, codes.value[pair], codes.abstain[pair], comment)
 
 
+#: Tests set this to read a clean stage's files as text (:func:`_clean_block`), the reference of
+#: the byte-level reading (:func:`_byte_blocks`).
+_text_only = False
+
+#: An odd 64-bit multiplier that mixes the 8-byte words of a longer value into one key.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _byte_values(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, list[str]] | None:
+    """Each field ``data[start:end]`` (UTF-8 bytes with no NUL, ``data`` padded with 72 zero bytes)
+    as a code of its distinct values (in order of first appearance) and those values as text;
+    ``None`` for a field longer than 64 bytes, a big-endian machine or a mix of two values into
+    one key (then read the text).
+
+    A field's bytes, zero-padded to whole 8-byte words (read at any byte offset), are its key when
+    one word holds them; a longer field's words are mixed into one key, and every word of every
+    field is then compared with the first field of its key, so that equal codes are equal values.
+    """
+    length = end - start
+    n_words = max(1, -(-int(length.max()) // 8))
+    if n_words > 8 or sys.byteorder != "little":
+        return None
+    # the 8 bytes from every offset as one word (the first byte the lowest), and the words'
+    # masks by the number of the field's bytes they hold
+    at_offset = np.ndarray((len(data) - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+    words = [at_offset[start + 8 * i] & _MASKS[np.clip(length - 8 * i, 0, 8)] for i in range(n_words)]
+    key = words[0]
+    for w in words[1:]:
+        key = key * _MIX ^ w
+    rows, _keys = pd.factorize(key)
+    # codes are numbered in order of first appearance: the running maximum rises at each first
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(rows), prepend=-1) > 0)
+    if n_words > 1 and not all((w == w[first][rows]).all() for w in words):
+        return None
+    texts = [data[a:b].tobytes().decode("utf-8") for a, b in zip(start[first].tolist(), end[first].tolist(), strict=True)]
+    return rows, texts
+
+
+#: The mask of a word's first k bytes (k = 0..8), the first byte the lowest.
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+
+
+def _byte_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray, index: Mapping[str, int]) -> np.ndarray | None:
+    """The codes in ``index`` of the fields ``data[start:end]`` (a field stripped if it is not
+    found as it is), or ``None`` if one is not found."""
+    found = _byte_values(data, start, end)
+    if found is None:
+        return None
+    rows, texts = found
+    known = []
+    for t in texts:
+        k = index.get(t)
+        if k is None:
+            k = index.get(t.strip())
+            if k is None:
+                return None
+        known.append(k)
+    return np.array(known, dtype=np.intp)[rows]
+
+
+def _byte_blocks(raws: Sequence[tuple[str, bytes]], ctx: ScoreContext, codes: _StageCodes) -> list[_Block] | None:
+    """The :class:`_Block` of each file (``(display name, bytes)``) that :func:`_clean_block`
+    makes, read from the UTF-8 bytes of all files' data lines at once (one header for all, no
+    comment written): separators and line ends are found with numpy, each id column's distinct
+    values looked up once (:func:`_byte_codes`) and no text made per value; ``None`` for any
+    other stage (then each file is read as text)."""
+    heads: list[tuple[str, list[str], str]] = []
+    for name, raw in raws:
+        try:
+            text, _enc = decode_bytes(raw, name)
+        except InputError:
+            return None
+        head = plain_head(text, name=name)
+        if head is None or (heads and head[:2] != heads[0][:2]):
+            return None
+        heads.append(head)
+    sep, header = heads[0][0], heads[0][1]
+    col = {h: i for i, h in enumerate(header)}
+    if any(c not in col for c in ("expert_id", "application_id", "criterion_id", "score")):
+        return None
+    width = len(header)
+    bodies = [h[2].encode("utf-8") for h in heads]
+    data = np.frombuffer(b"\n".join(bodies) + bytes(72), dtype=np.uint8)
+    size = len(data) - 72
+    newlines = np.flatnonzero(data[:size] == 10)
+    n = len(newlines) + 1
+    line_start = np.concatenate(([0], newlines + 1))
+    line_end = np.append(newlines, size)
+    if int((line_end - line_start).max()) > csv.field_size_limit():
+        return None  # bytes, not characters: the text reading tells
+    positions = np.flatnonzero(data[:size] == ord(sep))
+    if len(positions) != n * (width - 1):
+        return None
+    seps = positions.reshape(n, width - 1)  # width >= 4: the four columns of a long file
+    if not ((seps[:, 0] >= line_start).all() and (seps[:, -1] < line_end).all()):
+        return None
+
+    def bounds(j: int) -> tuple[np.ndarray, np.ndarray]:
+        return (line_start if j == 0 else seps[:, j - 1] + 1), (line_end if j == width - 1 else seps[:, j])
+
+    if "comment" in col and (np.subtract(*bounds(col["comment"])) != 0).any():
+        return None  # a comment written: read as text
+    expert = _byte_codes(data, *bounds(col["expert_id"]), codes.expert)
+    application = _byte_codes(data, *bounds(col["application_id"]), codes.application)
+    criterion = _byte_codes(data, *bounds(col["criterion_id"]), codes.criterion)
+    found = _byte_values(data, *bounds(col["score"]))
+    if expert is None or application is None or criterion is None or found is None:
+        return None
+    rows, texts = found
+    pair = np.array([codes.texts[t] for t in texts], dtype=np.intp)[rows] * len(codes.criteria) + criterion
+    if not codes.parse(pair, ctx):
+        return None
+    value, abstain = codes.value[pair], codes.abstain[pair]
+    letter = column_letter(col["score"])
+    out, at = [], 0
+    for (name, raw), body in zip(raws, bodies, strict=True):
+        k = body.count(b"\n") + 1
+        part = slice(at, at + k)
+        out.append(_Block(name, hashlib.sha256(raw).hexdigest(), letter, expert[part], application[part],
+                          criterion[part], value[part], abstain[part], None))
+        at += k
+    return out
+
+
 def _in_pairs(pairs: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
     """Whether each of ``pairs`` (integers below ``size``) is one of ``members``."""
     if size <= 1 << 27:
@@ -415,14 +542,17 @@ def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd
     codes = _StageCodes(ctx)
     if not codes.usable():
         return None
-    blocks = []
-    for path, name in files:
-        if path.suffix.lower() != ".csv":
-            return None
-        block = _clean_block(path.read_bytes(), name, ctx, codes)
-        if block is None:
-            return None
-        blocks.append(block)
+    if any(path.suffix.lower() != ".csv" for path, _ in files):
+        return None
+    raws = [(name, path.read_bytes()) for path, name in files]
+    blocks = None if _text_only else _byte_blocks(raws, ctx, codes)
+    if blocks is None:
+        blocks = []
+        for name, raw in raws:
+            block = _clean_block(raw, name, ctx, codes)
+            if block is None:
+                return None
+            blocks.append(block)
     n_e, n_a, n_c = len(codes.experts), len(codes.applications), len(codes.criteria)
     if n_a * n_e * n_c >= 2 ** 62:
         return None

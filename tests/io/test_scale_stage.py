@@ -18,6 +18,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,23 +32,26 @@ SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[Healt
 _LONG = ["expert_id", "application_id", "criterion_id", "score"]
 
 
-def _outcome(root: Path, ctx, file_by_file: bool):
-    scores._file_by_file = file_by_file
+def _outcome(root: Path, ctx, file_by_file: bool, text_only: bool = False):
+    scores._file_by_file, scores._text_only = file_by_file, text_only
     try:
         return store.load_stage_scores(root, "scores", 1, ctx), []
     except InputError as exc:
         return None, [str(p) for p in exc.problems]
     finally:
-        scores._file_by_file = False
+        scores._file_by_file = scores._text_only = False
 
 
 def _assert_same(root: Path, ctx) -> tuple:
+    """The stage read from its bytes, from its text and file by file: the same outcome."""
     fast = _outcome(root, ctx, False)
     ref = _outcome(root, ctx, True)
-    assert fast[1] == ref[1]
-    if ref[0] is not None:
-        pd.testing.assert_frame_equal(fast[0], ref[0], check_exact=True)
-        assert list(fast[0].dtypes) == list(ref[0].dtypes) and fast[0].index.equals(ref[0].index)
+    text = _outcome(root, ctx, False, text_only=True)
+    for got in (fast, text):
+        assert got[1] == ref[1]
+        if ref[0] is not None:
+            pd.testing.assert_frame_equal(got[0], ref[0], check_exact=True)
+            assert list(got[0].dtypes) == list(ref[0].dtypes) and got[0].index.equals(ref[0].index)
     return fast
 
 
@@ -57,15 +61,19 @@ def _write_stage(folder: Path, ctx, data, faulty: bool) -> None:
     crits = list(ctx.catalogue.criterion_ids)
     ok = ["3", "4,5", "4.5", " 2 ", "abstain", "Afstår", "5", "0"]
     used: set[str] = set()  # a clean stage has each expert's scores in one file
+    # often one header and separator for every file and no comment: what the byte-level reading takes
+    shared = data.draw(st.booleans())
+    no_comments = data.draw(st.booleans())
     for k in range(data.draw(st.integers(1, 4))):
-        header = list(_LONG) + (["comment"] if data.draw(st.booleans()) else [])
-        header += ["note"] if data.draw(st.booleans()) else []
-        header = data.draw(st.permutations(header))
+        if k == 0 or not shared:
+            header = list(_LONG) + (["comment"] if data.draw(st.booleans()) else [])
+            header += ["note"] if data.draw(st.booleans()) else []
+            header = data.draw(st.permutations(header))
+            sep = data.draw(st.sampled_from([",", ";", "\t"]))
         free = [e for e in experts if faulty or e not in used] or experts
         own = data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=2, unique=True))
         used.update(own)
         rows = []
-        sep = data.draw(st.sampled_from([",", ";", "\t"]))
         for e in own:
             allowed = [a for a in apps if a not in ctx.experts[e].conflicts and (
                 ctx.assignments is None or ctx.count_outside_assignment or a in ctx.assignments.get(e, ()))]
@@ -77,7 +85,7 @@ def _write_stage(folder: Path, ctx, data, faulty: bool) -> None:
                               "criterion_id": c,
                               "score": data.draw(st.sampled_from(ok + (["9", "", "x", "3,3"] if faulty else []))
                                                  .filter(lambda v, sep=sep: faulty or sep not in v)),
-                              "comment": data.draw(st.sampled_from(["", "", "ok", " fine ", "æø"])),
+                              "comment": "" if no_comments else data.draw(st.sampled_from(["", "", "ok", " fine ", "æø"])),
                               "note": "n"}
                     if faulty and data.draw(st.integers(0, 9)) == 0:
                         values[data.draw(st.sampled_from(["expert_id", "application_id", "criterion_id"]))] = "ZZ9"
@@ -175,11 +183,15 @@ def test_callgen_stage_takes_the_coded_path(tmp_path, monkeypatch):
     from selection.pipeline import load_call_folder
 
     folder = callgen.write_call(tmp_path / "call", 60)
+    read_as_bytes = []
+    real_bytes = scores._byte_blocks
+    monkeypatch.setattr(scores, "_byte_blocks", lambda *a: read_as_bytes.append(real_bytes(*a)) or read_as_bytes[-1])
     taken = []
     real = scores.read_clean_stage
     monkeypatch.setattr(store, "read_clean_stage", lambda *a: taken.append(real(*a)) or taken[-1])
     fast = load_call_folder(folder)
     assert taken and all(t is not None for t in taken)
+    assert read_as_bytes and all(b is not None for b in read_as_bytes)
     monkeypatch.setattr(scores, "_file_by_file", True)
     ref = load_call_folder(folder)
     assert fast.evaluations.keys() == ref.evaluations.keys()
@@ -211,3 +223,40 @@ def test_pair_codes_skip_unknown_ids(kp):
     got = scores._pair_codes({e0: [a1, "nope", a0], "E-unknown": [a0], e1: [a1]}, codes)
     assert got.tolist() == [1, 0, n + 1]
     assert scores._pair_codes({}, codes).tolist() == []
+
+
+def _fields(values: list[str]):
+    """The padded UTF-8 bytes of ``values`` joined by commas, and each value's start and end."""
+    data = ",".join(values).encode("utf-8")
+    starts, at = [], 0
+    for v in values:
+        starts.append(at)
+        at += len(v.encode("utf-8")) + 1
+    ends = [a + len(v.encode("utf-8")) for a, v in zip(starts, values, strict=True)]
+    return np.frombuffer(data + bytes(72), dtype=np.uint8), np.array(starts), np.array(ends)
+
+
+@SETTINGS
+@given(values=st.lists(st.sampled_from(["a", "", "KP-01", "kreativ_innovation", "kreativ_innovatiom", "æøå",
+                                        "x" * 8, "x" * 9, "y" + "x" * 8, "z" * 64, "Afstår"]), min_size=1, max_size=12),
+       weak_mix=st.booleans())
+def test_byte_values_code_equal_values_alike(values, weak_mix):
+    """Codes in order of first appearance, one per distinct value; with a mix that keeps only the
+    last word of a value (longer values collide), a collision is found and refused."""
+    mix = scores._MIX
+    scores._MIX = np.uint64(0) if weak_mix else mix
+    try:
+        found = scores._byte_values(*_fields(values))
+    finally:
+        scores._MIX = mix
+    assert found is not None or weak_mix
+    if found is not None:
+        rows, texts = found
+        assert texts == list(dict.fromkeys(values)) and [texts[r] for r in rows] == values
+
+
+def test_byte_values_refuse_a_collision(monkeypatch):
+    monkeypatch.setattr(scores, "_MIX", np.uint64(0))  # a value's key is its last word only
+    assert scores._byte_values(*_fields(["x" * 9, "y" + "x" * 8])) is None
+    rows, texts = scores._byte_values(*_fields(["x" * 9, "x" * 9]))
+    assert texts == ["x" * 9] and rows.tolist() == [0, 0]
