@@ -28,6 +28,7 @@ from selection import evaluation as ev
 from selection.aggregate.arrays import (
     AGGREGATIONS,
     PanelError,
+    ScoreCube,
     _exact_sums,
     aggregate_kernel,
     score_cube,
@@ -164,16 +165,21 @@ class _Resampling:
     application's scoring experts as slots ``(A, m, C)``, its observed panel scores, and (the mean
     of scores on a grid) the table of its possible resample means (:func:`_resample_table`)."""
 
-    def __init__(self, values: np.ndarray, method: str, trim: float) -> None:
-        values = np.asarray(values, dtype=np.float64)
-        A, E, C = values.shape
-        scored = _scored(values)
-        n_a = scored.sum(axis=1)
-        m = max(int(n_a.max()) if A else 0, 1)
-        order = _slot_experts(scored, n_a, m)  # the experts who scored come first
-        padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
-        if padded.shape[1] < m:  # fewer experts than slots (E < 1)
-            padded = np.full((A, m, C), np.nan)
+    def __init__(self, values: np.ndarray | ScoreCube, method: str, trim: float) -> None:
+        if isinstance(values, ScoreCube):  # the same slots from its compact form: no dense cube
+            A, C = len(values.applications), len(values.criteria)
+            n_a, padded = values.scoring_slots()
+            m = padded.shape[1]
+        else:
+            values = np.asarray(values, dtype=np.float64)
+            A, E, C = values.shape
+            scored = _scored(values)
+            n_a = scored.sum(axis=1)
+            m = max(int(n_a.max()) if A else 0, 1)
+            order = _slot_experts(scored, n_a, m)  # the experts who scored come first
+            padded = np.take_along_axis(values, order[:, :, None], axis=1)  # (A, m, C)
+            if padded.shape[1] < m:  # fewer experts than slots (E < 1)
+                padded = np.full((A, m, C), np.nan)
         self.A, self.m, self.C, self.method, self.trim = A, m, C, method, trim
         self.n_a, self.padded = n_a, padded
         self.observed = aggregate_kernel(padded, method, trim, axis=1)  # (A, C)
@@ -416,10 +422,11 @@ def rank_intervals(evaluation: pd.DataFrame, catalogue, n_boot: int, rng: np.ran
                                weights=weights, method=method, trim=trim)
 
 
-def rank_intervals_cube(apps: list[str], values: np.ndarray, catalogue, n_boot: int, rng: np.random.Generator, *,
+def rank_intervals_cube(apps: list[str], values: np.ndarray | ScoreCube, catalogue, n_boot: int, rng: np.random.Generator, *,
                         top_k: int, weights: Mapping[str, float] | None = None, method: str = "mean",
                         trim: float = 0.1) -> pd.DataFrame:
-    """:func:`rank_intervals` of an (already calibrated) score cube ``values[a, e, c]`` whose applications
+    """:func:`rank_intervals` of an (already calibrated) score cube ``values[a, e, c]`` (or an uncalibrated
+    :class:`~selection.aggregate.arrays.ScoreCube`, resampled from its compact form) whose applications
     are ``apps`` and criteria the catalogue's, in its order: the panel diagnostics reuse the cube and
     calibration they computed instead of rebuilding both from the long table (same result)."""
     if int(top_k) < 1:

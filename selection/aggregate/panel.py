@@ -438,7 +438,7 @@ def stage_diagnostics(evaluation: pd.DataFrame | None, catalogue, stage, *, seed
         if "rank-intervals.csv" in files:
             # the bootstrap resamples this cube (calibrated as the stage says): what
             # rank_intervals(evaluation, ..., calibration=stage.calibration) would rebuild from the long table
-            values = cube.values if cal is None else cal.values
+            values = cube if cal is None else cal.values  # the cube's compact form: no dense array
             out["rank-intervals.csv"] = rank_intervals_cube(
                 cube.applications, values, catalogue, n_boot, np.random.default_rng([seed, stage.number]),
                 top_k=stage.max_selected, method=stage.aggregation, trim=stage.trim).reset_index()

@@ -395,3 +395,27 @@ def test_a_deep_copy_has_arrays_of_its_own(example):
     twin = copy.deepcopy(cube)
     assert twin.values is not made and twin.compact is not cube.compact
     np.testing.assert_array_equal(bits(twin.values), bits(made))
+
+
+def test_uncalibrated_diagnostics_never_make_the_dense_cube(example, tmp_path):
+    """Agreement, leniency and rank intervals of an uncalibrated stage read the cube's compact form
+    (scored cells, scoring slots): the 256 MB dense array of a national call is never made; the
+    rank intervals are those of the dense cube."""
+    from selection.aggregate.bootstrap import rank_intervals_cube
+    from selection.io.export import write_csv
+
+    n, evaluation = next(iter(example.evaluations.items()))
+    cat = example.catalogues[n]
+    stage = example.call.stage(n).model_copy(update={"calibration": "none"})
+    cube = score_cube(evaluation, cat.criterion_ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stage_diagnostics(evaluation, cat, stage, seed=3, n_boot=20, cube=cube)
+    assert cube._values is None
+    for method in AGGREGATIONS:
+        compact = rank_intervals_cube(cube.applications, cube, cat, 60, np.random.default_rng(4), top_k=5, method=method)
+        dense = rank_intervals_cube(cube.applications, ref_score_cube(evaluation, cat.criterion_ids).values, cat, 60,
+                                    np.random.default_rng(4), top_k=5, method=method)
+        write_csv(compact, tmp_path / "c.csv", index=True)
+        write_csv(dense, tmp_path / "d.csv", index=True)
+        assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "d.csv").read_bytes(), method
