@@ -119,27 +119,32 @@ class _Scored:
         return self.val[full].reshape(-1, self.k)
 
 
-def _scored_matrices(cube, w: np.ndarray) -> list[_Scored] | None:
+def _scored_matrices(cube, w: np.ndarray) -> list[_Scored | np.ndarray] | None:
     """Per criterion of the score ``cube``, then for the ``w``-weighted total (``einsum``, as
     :func:`~selection.aggregate.panel.agreement_table` makes it), the scored cells (the cube's,
     without its dense array); ``None`` when the dense matrices are to be used (an empty axis, a dense
-    array not in C order, or a numpy that sums in another order: :func:`~selection.aggregate.sums.cube_cells`)."""
+    array not in C order, or a numpy that sums in another order: :func:`~selection.aggregate.sums.cube_cells`).
+    A matrix nobody scored is given dense (all NaN): its measures' notes count what that matrix holds."""
     A, E, C = len(cube.applications), len(cube.experts), len(cube.criteria)
     cells = cube_cells(cube) if A and E and C else None
     if cells is None or not cells[0].size:
         return None
     idx, val = cells
     crit, pair = idx % C, idx // C
-    out = []
+    out: list[_Scored | np.ndarray] = []
+
+    def scored(row: np.ndarray, col: np.ndarray, v: np.ndarray) -> _Scored | np.ndarray:
+        return _Scored((A, E), row, col, v) if v.size else np.full((A, E), np.nan)
+
     for c in range(C):
         at = crit == c
-        out.append(_Scored((A, E), pair[at] // E, pair[at] % E, val[at]))
+        out.append(scored(pair[at] // E, pair[at] % E, val[at]))
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     counts = np.diff(np.r_[starts, len(pair)])
     full = starts[counts == C]  # the (a, e) scored on every criterion (their C cells in a row); any other total is NaN
     total = np.einsum("aec,c->ae", val[full[:, None] + np.arange(C)][:, None, :], w)[:, 0]
     ok = ~np.isnan(total)
-    out.append(_Scored((A, E), pair[full[ok]] // E, pair[full[ok]] % E, total[ok]))
+    out.append(scored(pair[full[ok]] // E, pair[full[ok]] % E, total[ok]))
     return out
 
 

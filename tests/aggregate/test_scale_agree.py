@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from selection import evaluation as ev
@@ -281,18 +281,34 @@ def test_agreement_table_of_a_national_panel_is_the_dense_one(off_grid, weights,
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), C=st.integers(1, 3), off_grid=st.booleans(),
-       complete=st.booleans(), abstain=st.sampled_from([0.0, 0.1, 0.5]))
-def test_agreement_table_from_scored_cells_is_the_plain_one(seed, C, off_grid, complete, abstain, tmp_path_factory):
+       complete=st.booleans(), abstain=st.sampled_from([0.0, 0.1, 0.5]),
+       unscored=st.sampled_from(["no", "nobody", "one expert", "one application"]))
+@example(seed=1, C=3, off_grid=False, complete=False, abstain=0.0, unscored="nobody")
+def test_agreement_table_from_scored_cells_is_the_plain_one(seed, C, off_grid, complete, abstain, unscored,
+                                                            tmp_path_factory):
     """Small panels too: complete rows (two-way forms and Kendall's W from the scored cells), rows and
-    experts without a score, criteria nobody or one expert scored."""
+    experts without a score, a criterion nobody, one expert or one application scored."""
     x = national(seed, A=30, E=6 if complete else 12, C=C, off_grid=off_grid, abstain=abstain)
     if complete:
         x[:8, :5, :] = np.round(np.random.default_rng(seed).random((8, 5, C)) * 4 + 1, 1 if off_grid else 0)
+    if unscored != "no":
+        x[:, :, C - 1] = np.nan
+        if unscored == "one expert":
+            x[:10, 2, C - 1] = 3.0
+        elif unscored == "one application":
+            x[4, :3, C - 1] = [1.0, 2.0, 4.0]
     cube = labelled(x)
+    w = np.arange(1.0, C + 1)
+    tmp = tmp_path_factory.mktemp("agr")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        same_frame(agreement_table(cube, np.arange(1.0, C + 1)), ref_agreement_table(cube, np.arange(1.0, C + 1)),
-                   tmp_path_factory.mktemp("agr"))
+        fast = agreement_table(cube, w)
+        with pytest.MonkeyPatch.context() as mp:  # the dense path (1de2462's computation)
+            mp.setattr(sums, "numpy_order", lambda: False)
+            mp.setattr(agreement_module, "_dyadic_weights", lambda mu: False)
+            identical(fast, agreement_table(cube, w), tmp)
+        if unscored == "no":  # (fe09cc6's reference counts the applications of a matrix nobody scored otherwise)
+            same_frame(fast, ref_agreement_table(cube, w), tmp)
 
 
 @settings(max_examples=20, deadline=None)
