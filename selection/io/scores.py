@@ -243,7 +243,8 @@ _reference_only = False
 # --- a stage's clean plain files read as integer codes ----------------------------------------
 
 #: Tests set this to read a stage file by file (:func:`read_clean_score_csv` and
-#: :func:`combine_scores`), the reference :func:`read_clean_stage` must equal.
+#: :func:`combine_scores` checking its rows by their texts), the reference :func:`read_clean_stage`
+#: and the coded order of :func:`combine_scores` must equal.
 _file_by_file = False
 
 
@@ -553,31 +554,17 @@ def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd
             if block is None:
                 return None
             blocks.append(block)
-    n_e, n_a, n_c = len(codes.experts), len(codes.applications), len(codes.criteria)
-    if n_a * n_e * n_c >= 2 ** 62:
-        return None
     expert = np.concatenate([b.expert for b in blocks]).astype(np.int64)
     application = np.concatenate([b.application for b in blocks]).astype(np.int64)
     criterion = np.concatenate([b.criterion for b in blocks])
     score = np.concatenate([b.score for b in blocks])
     abstained = np.concatenate([b.abstained for b in blocks])
-    key = (application * n_e + expert) * n_c + criterion
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    if (ordered[1:] == ordered[:-1]).any():  # a score given twice: combine_scores words it
-        return None
-    pair = expert * n_a + application
-    if ctx.assignments is not None and not ctx.count_outside_assignment:
-        assigned = _pair_codes(ctx.assignments, codes)
-        scored = ~np.isnan(score)
-        if not _in_pairs(pair[scored], assigned, n_e * n_a).all():
-            return None
-    conflicted = _pair_codes({x.id: x.conflicts for x in ctx.experts.values()}, codes)
-    if len(conflicted) and _in_pairs(pair[~abstained], conflicted, n_e * n_a).any():
+    order = _checked_order(expert, application, criterion, score, abstained, codes, ctx)
+    if order is None:
         return None
     sizes = [len(b.expert) for b in blocks]
     file_of = np.repeat(np.arange(len(blocks)), sizes)[order]
-    empty = np.full(len(key), "", dtype=object)
+    empty = np.full(len(order), "", dtype=object)
     if all(b.comment is None for b in blocks):
         comment = empty.copy()  # each column its own array: the frame is made without copies
     else:
@@ -599,6 +586,52 @@ def read_clean_stage(files: Sequence[tuple[Path, str]], ctx: ScoreContext) -> pd
     dtypes = ev.empty_evaluation().dtypes
     return pd.DataFrame({c: v if v.dtype != object else pd.array(v, dtype=dtypes[c])
                          for c, v in columns.items()}, copy=False)
+
+
+def _checked_order(expert: np.ndarray, application: np.ndarray, criterion: np.ndarray, score: np.ndarray,
+                   abstained: np.ndarray, codes: _StageCodes, ctx: ScoreContext) -> np.ndarray | None:
+    """The canonical order (:func:`selection.evaluation.sort_evaluation`) of rows given as codes
+    (int64 experts and applications) when no check between rows can fail: no two rows for one
+    expert, application and criterion, no score outside an expert's assignment (unless the call
+    counts them), no score by an expert with a declared conflict of interest; ``None`` otherwise
+    (:func:`_cross_checks` words the problems)."""
+    n_e, n_a, n_c = len(codes.experts), len(codes.applications), len(codes.criteria)
+    if n_a * n_e * n_c >= 2 ** 62:
+        return None
+    key = (application * n_e + expert) * n_c + criterion
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    if (ordered[1:] == ordered[:-1]).any():  # a score given twice
+        return None
+    pair = expert * n_a + application
+    if ctx.assignments is not None and not ctx.count_outside_assignment:
+        assigned = _pair_codes(ctx.assignments, codes)
+        scored = ~np.isnan(score)
+        if not _in_pairs(pair[scored], assigned, n_e * n_a).all():
+            return None
+    conflicted = _pair_codes({x.id: x.conflicts for x in ctx.experts.values()}, codes)
+    if len(conflicted) and _in_pairs(pair[~abstained], conflicted, n_e * n_a).any():
+        return None
+    return order
+
+
+def _frame_order(frame: pd.DataFrame, ctx: ScoreContext) -> np.ndarray | None:
+    """:func:`_checked_order` of an evaluation frame's rows whose ids are all known strings (each
+    looked up in the stage's sorted ids), or ``None``."""
+    codes = _StageCodes(ctx)
+    if frame.empty or not codes.usable():
+        return None
+    n = len(frame)
+    try:
+        expert, application, criterion = (
+            np.fromiter(map(index.__getitem__, frame[c].tolist()), dtype=np.int64, count=n)
+            for c, index in ((ev.EXPERT, codes.expert), (ev.APPLICATION, codes.application),
+                             (ev.CRITERION, codes.criterion)))
+    except (KeyError, TypeError):  # an unknown id, or one that is not text
+        return None
+    score = frame[ev.SCORE].astype(float).to_numpy()
+    abstained = frame[ev.ABSTAINED].to_numpy(dtype=bool)
+    return _checked_order(expert, application, criterion, score, abstained, codes, ctx)
 
 
 #: Cell names of a column's data rows from row 2 on, by column letter (see :func:`_cell_array`).
@@ -958,6 +991,10 @@ def combine_scores(frames: list[pd.DataFrame], problems: list[Problem], ctx: Sco
     frames = [f for f in frames if not f.empty]
     frame = pd.concat(frames, ignore_index=True) if frames else ev.empty_evaluation()
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
+    if not problems and not (_reference_only or _file_by_file):  # no check can fail: order by codes
+        checked = _frame_order(frame, ctx)
+        if checked is not None:
+            return _sorted_evaluation(frame, checked)
     key = _row_keys(frame)
     order = None if key is None else np.argsort(key, kind="stable")
     distinct = key is not None and order is not None and not (np.diff(key[order]) == 0).any()
