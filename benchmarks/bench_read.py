@@ -4,9 +4,12 @@ baseline measured in the same run: pandas' C engine reading every CSV of the cal
 (``pd.read_csv(dtype=str, keep_default_na=False)``), which checks nothing.
 
 Also times the engine with its score files read row by row (``scores._reference_only``: the
-reader every faulty file still goes through), to show what the column-wise path saves, and the
-same call with its stage-1 scores imported (``selection import``: the store, which is what a real
-call's run reads), its lean baseline reading the store's CSV too.
+reader every faulty file still goes through), file by file (``scores._file_by_file``: each file
+split column-wise, then the rows checked by their texts, as before a clean stage was read at once
+as integer codes) and as text (``scores._text_only``: each file split into values, not read from
+its bytes), to show what each path saves, and the same call with its stage-1 scores imported
+(``selection import``: the store, which is what a real call's run reads), its lean baseline
+reading the store's CSV too. The load average is printed beside every timing.
 
     .venv/bin/python benchmarks/bench_read.py [--sizes 2000,20000] [--repeat 1]
 """
@@ -43,12 +46,13 @@ def _lean(folder: Path) -> None:
         pd.read_csv(f, dtype=str, keep_default_na=False)  # callgen writes comma-separated UTF-8
 
 
-def _row_by_row(folder: Path) -> None:
-    scores._reference_only = True
+def _with(flag: str, folder: Path) -> None:
+    """``load_call_folder`` with one of the score readers' test switches set."""
+    setattr(scores, flag, True)
     try:
         load_call_folder(folder)
     finally:
-        scores._reference_only = False
+        setattr(scores, flag, False)
 
 
 def _imported(folder: Path, target: Path) -> Path:
@@ -73,11 +77,18 @@ def main() -> None:
             folder = callgen.write_call(Path(tmp) / f"call{n}", n)
             stored = _imported(folder, Path(tmp) / f"stored{n}")
             runs = {"engine": lambda folder=folder: load_call_folder(folder),
-                    "engine, scores row by row": lambda folder=folder: _row_by_row(folder),
+                    "engine, scores as text": lambda folder=folder: _with("_text_only", folder),
+                    "engine, scores file by file": lambda folder=folder: _with("_file_by_file", folder),
+                    "engine, scores row by row": lambda folder=folder: _with("_reference_only", folder),
                     "lean: pandas C engine, no checks": lambda folder=folder: _lean(folder),
                     "engine, stage 1 imported (store)": lambda stored=stored: load_call_folder(stored),
                     "lean, stage 1 imported (store)": lambda stored=stored: _lean(stored)}
-            got = {k: [_timed(f) for _ in range(args.repeat)] for k, f in runs.items()}
+            got: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
+            loads: dict[str, float] = {}
+            for _ in range(args.repeat):  # alternating, so that every variant sees the same load
+                for k, f in runs.items():
+                    got[k].append(_timed(f))
+                    loads[k] = os.getloadavg()[0]
             print(f"N = {n:,} applications ({n * 3 * 14:,} scores), load {os.getloadavg()[0]:.1f}")
             for k, times in got.items():
                 lean = "lean, stage 1 imported (store)" if "store" in k else "lean: pandas C engine, no checks"
@@ -85,7 +96,7 @@ def main() -> None:
                 wall = statistics.median(w for w, _ in times)
                 cpu = statistics.median(c for _, c in times)
                 print(f"  {k:34s} wall {wall:6.2f} s  CPU {cpu:6.2f} s  {cpu / base_cpu:5.1f}x the lean CPU"
-                      f"  (load {os.getloadavg()[0]:.1f})")
+                      f"  (load {loads[k]:.1f})")
 
 
 if __name__ == "__main__":
