@@ -153,8 +153,9 @@ def cube_cells(cube) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _probe() -> bool:
-    """Whether this numpy sums as :func:`pairwise_sums` and :func:`column_sums` assume: random sparse
-    arrays of values whose sums depend on the order of the additions, summed both ways."""
+    """Whether this numpy sums as :func:`pairwise_sums` and :func:`column_sums` assume, and weights a
+    cube's gathered rows as the cube: random sparse arrays of values whose sums depend on the order of
+    the additions, summed both ways."""
     rng = np.random.default_rng(20261129)
     try:
         for n, k in ((3, 7), (5, 8), (40, 9), (17, 128), (9, 129), (300, 200), (2, 8193), (1, 70001), (64, 1000),
@@ -169,6 +170,14 @@ def _probe() -> bool:
             if not pairwise_sums(np.zeros_like(r), r * k + c, v, 1, n * k)[0] == a.sum():
                 return False
             if not np.array_equal(column_sums(r, c, v, n, k), a.sum(axis=0)):
+                return False
+        # the weighted totals of the agreement table: einsum over a cube's rows gathered, as over the cube
+        for C in (1, 3, 8, 9, 17):
+            cube = rng.standard_normal((30, 7, C)) * 10.0 ** rng.uniform(-8, 8, (30, 7, C))
+            w = rng.random(C)
+            rows = rng.choice(30 * 7, size=50)
+            if not np.array_equal(np.einsum("aec,c->ae", cube.reshape(30 * 7, 1, C)[rows], w)[:, 0],
+                                  np.einsum("aec,c->ae", cube, w).reshape(-1)[rows]):
                 return False
     except Exception:  # noqa: BLE001 - any surprise: keep the dense sums
         return False
