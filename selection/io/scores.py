@@ -414,9 +414,10 @@ def _byte_values(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 
 
-def _byte_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray, index: Mapping[str, int]) -> np.ndarray | None:
-    """The codes in ``index`` of the fields ``data[start:end]`` (a field stripped if it is not
-    found as it is), or ``None`` if one is not found."""
+def _byte_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray, index: Mapping[str, int],
+               strip: bool = True) -> np.ndarray | None:
+    """The codes in ``index`` of the fields ``data[start:end]`` (with ``strip``, a field stripped
+    if it is not found as it is), or ``None`` if one is not found."""
     found = _byte_values(data, start, end)
     if found is None:
         return None
@@ -424,12 +425,35 @@ def _byte_codes(data: np.ndarray, start: np.ndarray, end: np.ndarray, index: Map
     known = []
     for t in texts:
         k = index.get(t)
-        if k is None:
+        if k is None and strip:
             k = index.get(t.strip())
-            if k is None:
-                return None
+        if k is None:
+            return None
         known.append(k)
     return np.array(known, dtype=np.intp)[rows]
+
+
+def _byte_fields(body: bytes, sep: str, width: int) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None:
+    """The bytes of CSV data lines (no quotes, ``\\n`` line ends, at least two columns) padded
+    with 72 zero bytes, and each column's fields as (start, end) offsets; ``None`` unless every
+    line holds ``width - 1`` separators and is not longer than the csv module's field limit."""
+    data = np.frombuffer(body + bytes(72), dtype=np.uint8)
+    size = len(body)
+    newlines = np.flatnonzero(data[:size] == 10)
+    n = len(newlines) + 1
+    line_start = np.concatenate(([0], newlines + 1))
+    line_end = np.append(newlines, size)
+    if width < 2 or int((line_end - line_start).max()) > csv.field_size_limit():
+        return None  # bytes, not characters: the text reading tells
+    positions = np.flatnonzero(data[:size] == ord(sep))
+    if len(positions) != n * (width - 1):
+        return None
+    seps = positions.reshape(n, width - 1)
+    if not ((seps[:, 0] >= line_start).all() and (seps[:, -1] < line_end).all()):
+        return None
+    starts = [line_start, *(seps[:, j] + 1 for j in range(width - 1))]
+    ends = [*(seps[:, j] for j in range(width - 1)), line_end]
+    return data, list(zip(starts, ends, strict=True))
 
 
 def _byte_blocks(raws: Sequence[tuple[str, bytes]], ctx: ScoreContext, codes: _StageCodes) -> list[_Block] | None:
@@ -454,30 +478,17 @@ def _byte_blocks(raws: Sequence[tuple[str, bytes]], ctx: ScoreContext, codes: _S
         return None
     width = len(header)
     bodies = [h[2].encode("utf-8") for h in heads]
-    data = np.frombuffer(b"\n".join(bodies) + bytes(72), dtype=np.uint8)
-    size = len(data) - 72
-    newlines = np.flatnonzero(data[:size] == 10)
-    n = len(newlines) + 1
-    line_start = np.concatenate(([0], newlines + 1))
-    line_end = np.append(newlines, size)
-    if int((line_end - line_start).max()) > csv.field_size_limit():
-        return None  # bytes, not characters: the text reading tells
-    positions = np.flatnonzero(data[:size] == ord(sep))
-    if len(positions) != n * (width - 1):
+    fields = _byte_fields(b"\n".join(bodies), sep, width)
+    if fields is None:
         return None
-    seps = positions.reshape(n, width - 1)  # width >= 4: the four columns of a long file
-    if not ((seps[:, 0] >= line_start).all() and (seps[:, -1] < line_end).all()):
-        return None
+    data, bounds = fields
 
-    def bounds(j: int) -> tuple[np.ndarray, np.ndarray]:
-        return (line_start if j == 0 else seps[:, j - 1] + 1), (line_end if j == width - 1 else seps[:, j])
-
-    if "comment" in col and (np.subtract(*bounds(col["comment"])) != 0).any():
+    if "comment" in col and (np.subtract(*bounds[col["comment"]]) != 0).any():
         return None  # a comment written: read as text
-    expert = _byte_codes(data, *bounds(col["expert_id"]), codes.expert)
-    application = _byte_codes(data, *bounds(col["application_id"]), codes.application)
-    criterion = _byte_codes(data, *bounds(col["criterion_id"]), codes.criterion)
-    found = _byte_values(data, *bounds(col["score"]))
+    expert = _byte_codes(data, *bounds[col["expert_id"]], codes.expert)
+    application = _byte_codes(data, *bounds[col["application_id"]], codes.application)
+    criterion = _byte_codes(data, *bounds[col["criterion_id"]], codes.criterion)
+    found = _byte_values(data, *bounds[col["score"]])
     if expert is None or application is None or criterion is None or found is None:
         return None
     rows, texts = found
