@@ -109,17 +109,18 @@ def threshold_failures(panel: pd.DataFrame, catalogue: CriteriaCatalogue, weight
     # each (criterion, score) in words once: scores lie on a grid, thousands of applications share them
     # (a zero keyed with its sign: -0.0 is written "-0.00")
     said: dict[tuple, str] = {}
-    crits = [(j, c) for j, c in enumerate(catalogue.criteria) if c.threshold is not None]
+    crits = [(j, c.name_da if da else c.name_en, c.threshold) for j, c in enumerate(catalogue.criteria)
+             if c.threshold is not None]
     for i in rows:
         app = ids[i]
         failed = []
-        for j, c in crits:
+        for j, name, threshold in crits:
             if failed_crit[i, j]:
                 v = float(x[i, j])
                 key = (j, v if v else str(v))
                 words = said.get(key)
                 if words is None:
-                    words = said[key] = f"{c.name_da if da else c.name_en} {fmt(v, '.2f')} < {fmt(c.threshold, 'g')}"
+                    words = said[key] = f"{name} {fmt(v, '.2f')} < {fmt(threshold, 'g')}"
                 failed.append(words)
         if t is not None and failed_overall is not None and failed_overall[i]:
             failed.append(f"{basis_word} {fmt(basis[i], '.2f')} < {fmt(t, 'g')}")
