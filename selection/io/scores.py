@@ -397,7 +397,9 @@ def _byte_values(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[
     # the 8 bytes from every offset as one word (the first byte the lowest), and the words'
     # masks by the number of the field's bytes they hold
     at_offset = np.ndarray((len(data) - 7,), dtype=np.uint64, buffer=data, strides=(1,))
-    words = [at_offset[start + 8 * i] & _MASKS[np.clip(length - 8 * i, 0, 8)] for i in range(n_words)]
+    shortest = int(length.min())
+    words = [at_offset[start + 8 * i] if shortest >= 8 * (i + 1)  # a word every field fills
+             else at_offset[start + 8 * i] & _MASKS[np.clip(length - 8 * i, 0, 8)] for i in range(n_words)]
     key = words[0]
     for w in words[1:]:
         key = key * _MIX ^ w

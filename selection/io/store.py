@@ -36,18 +36,22 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from selection import evaluation as ev
 from selection.errors import InputError, Problem, ScoreSheetError
-from selection.io.csvfile import gc_paused, split_plain_columns
+from selection.io.csvfile import gc_paused, plain_head, split_plain_columns
 from selection.io.export import neutralise, write_csv
 from selection.io.scores import (
     SCORE_SUFFIXES,
     ScoreContext,
+    _byte_codes,
+    _byte_fields,
+    _byte_values,
+    _StageCodes,
     combine_scores,
     read_clean_score_csv,
     read_clean_stage,
@@ -159,6 +163,9 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
                                                hint="restore it from a backup or import again"))]
     if ('"' not in text and "\r" not in text and not text.endswith("\n\n")  # csv.reader's records, split
             and text[:text.find("\n")].split(",") == STORE_COLUMNS):
+        from_bytes = None if _store_as_text else _byte_store(text, root, ctx)
+        if from_bytes is not None:
+            return from_bytes, []
         plain = split_plain_columns(text, name=name)
         clean = _clean_store(plain[2], root, ctx) if plain is not None else None
         if clean is not None:
@@ -234,6 +241,65 @@ def read_store(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     frame = pd.DataFrame(rows, columns=STORE_COLUMNS)
     frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
     return frame, problems
+
+
+#: Tests set this to read the store's columns as text (:func:`_clean_store`), the reference of
+#: the byte-level reading (:func:`_byte_store`).
+_store_as_text = False
+
+
+def _byte_store(text: str, root: Path, ctx: ScoreContext) -> pd.DataFrame | None:
+    """:func:`_clean_store`'s frame of a store's text (no quote, no carriage return, its header
+    line first), read from the UTF-8 bytes of its data lines: each column's distinct values are
+    found once (no text made per value), ids looked up exactly, each (score text, criterion)
+    pair of a score parsed once; ``None`` when a row may have a problem or a value is longer than
+    64 bytes (then the columns are read as text)."""
+    head = plain_head(text, name="store")
+    if head is None or "\x00" in text:
+        return None
+    fields = _byte_fields(head[2].encode("utf-8"), ",", len(STORE_COLUMNS))
+    if fields is None:
+        return None
+    data, bounds = fields
+    codes = _StageCodes(ctx)
+    if not codes.usable():
+        return None
+    e, a, c = (_byte_codes(data, *bounds[j], index, strip=False)
+               for j, index in enumerate((codes.expert, codes.application, codes.criterion)))
+    found = [_byte_values(data, *bounds[j]) for j in range(3, len(STORE_COLUMNS))]
+    if e is None or a is None or c is None or any(f is None for f in found):
+        return None
+    values = cast("list[tuple[np.ndarray, list[str]]]", found)
+    (score_rows, score_texts), (abstained_rows, abstained_texts) = values[0], values[1]
+    if not {"True", "False"} >= set(abstained_texts):
+        return None
+    abstained = np.array([t == "True" for t in abstained_texts], dtype=bool)[abstained_rows]
+    pair = np.array([codes.texts[t] for t in score_texts], dtype=np.intp)[score_rows] * len(codes.criteria) + c
+    if not codes.parse(pair[~abstained], ctx):
+        return None
+    (src_rows, src_texts), (sha_rows, sha_texts) = values[3], values[4]
+    recorded: dict[str, set[str]] = {}
+    for k in np.unique(src_rows.astype(np.int64) * len(sha_texts) + sha_rows).tolist():
+        recorded.setdefault(src_texts[k // len(sha_texts)], set()).add(sha_texts[k % len(sha_texts)])
+    for path, digests in recorded.items():  # every archived original there, as imported
+        p = Path(root) / path
+        if (symlink_problem(root, p) is not None or not p.is_file()
+                or digests != {hashlib.sha256(p.read_bytes()).hexdigest()}):
+            return None
+    score = np.where(abstained, np.nan, codes.value[pair])
+    n = len(score)
+
+    def texts(j: int) -> list[str]:
+        rows, distinct = values[j - 3]
+        return np.array(distinct, dtype=object)[rows].tolist()
+
+    columns: list[Any] = [
+        np.array(codes.experts, dtype=object)[e].tolist(), np.array(codes.applications, dtype=object)[a].tolist(),
+        np.array(codes.criteria, dtype=object)[c].tolist(), [None] * n if np.isnan(score).all() else score,
+        abstained, *(texts(j) for j in range(5, len(STORE_COLUMNS)))]
+    frame = pd.DataFrame(dict(zip(STORE_COLUMNS, columns, strict=True)))
+    frame[ev.ABSTAINED] = frame[ev.ABSTAINED].astype(bool)
+    return frame
 
 
 def _clean_store(columns: list[list[str]], root: Path, ctx: ScoreContext) -> pd.DataFrame | None:

@@ -33,13 +33,13 @@ _LONG = ["expert_id", "application_id", "criterion_id", "score"]
 
 
 def _outcome(root: Path, ctx, file_by_file: bool, text_only: bool = False):
-    scores._file_by_file, scores._text_only = file_by_file, text_only
+    scores._file_by_file, scores._text_only, store._store_as_text = file_by_file, text_only, file_by_file
     try:
         return store.load_stage_scores(root, "scores", 1, ctx), []
     except InputError as exc:
         return None, [str(p) for p in exc.problems]
     finally:
-        scores._file_by_file = scores._text_only = False
+        scores._file_by_file = scores._text_only = store._store_as_text = False
 
 
 def _assert_same(root: Path, ctx) -> tuple:
@@ -268,3 +268,39 @@ def test_byte_values_refuse_a_collision(monkeypatch):
     assert scores._byte_values(*_fields(["x" * 9, "y" + "x" * 8])) is None
     rows, texts = scores._byte_values(*_fields(["x" * 9, "x" * 9]))
     assert texts == ["x" * 9] and rows.tolist() == [0, 0]
+
+
+def test_store_read_from_bytes_equals_text(tmp_path):
+    """A generated call's stage-1 scores imported (no quote in the store): the store read from its
+    bytes equals its columns read as text (``store._clean_store``); a changed archived original is
+    refused either way."""
+    root = _callgen().write_call(tmp_path / "call", 40)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for f in store.loose_score_files(root, "scores", 1):
+        f.rename(inbox / f.name)
+    _call, ctx = store.call_context(root, 1)
+    store.apply_import(store.plan_import(root, "scores", 1, ctx, sorted(inbox.iterdir())))
+    text = store.store_path(root, "scores", 1).read_text(encoding="utf-8")
+    from_bytes = store._byte_store(text, root, ctx)
+    assert from_bytes is not None
+    store._store_as_text = True
+    try:
+        as_text, problems = store.read_store(root, "scores", 1, ctx)
+    finally:
+        store._store_as_text = False
+    assert not problems and len(as_text) == 40 * 3 * len(ctx.catalogue.criterion_ids)
+    pd.testing.assert_frame_equal(from_bytes, as_text, check_exact=True)
+    assert list(from_bytes.dtypes) == list(as_text.dtypes)
+    original = next((root / "scores" / "stage1-imported").rglob("*.csv"))
+    original.write_bytes(original.read_bytes() + b"\n")
+    assert store._byte_store(text, root, ctx) is None
+
+
+def _callgen():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import callgen
+    finally:
+        sys.path.pop(0)
+    return callgen
