@@ -120,6 +120,28 @@ def symlink_problem(root: Path, path: Path) -> Problem | None:
     return None
 
 
+def _no_link_problem(root: Path, paths: list[Path]) -> bool:
+    """Whether :func:`symlink_problem` finds no problem in any of ``paths``, resolving each
+    folder once: a path that is not a link itself leads where its folder does."""
+    root_abs = Path(os.path.abspath(root))
+    root_real = root_abs.resolve()
+    folders: dict[Path, Path] = {}
+    for path in paths:
+        lexical = Path(os.path.abspath(path))
+        if lexical.is_symlink():
+            if symlink_problem(root, path) is not None:
+                return False
+            continue
+        if not lexical.exists() or not lexical.is_relative_to(root_abs):
+            continue
+        folder = folders.get(lexical.parent)
+        if folder is None:
+            folder = folders[lexical.parent] = lexical.parent.resolve()
+        if not (folder / lexical.name).is_relative_to(root_real):
+            return False
+    return True
+
+
 def _rel_lexical(root: Path, p: Path) -> str:
     try:
         return p.relative_to(root).as_posix()
@@ -396,7 +418,7 @@ def load_stage_scores(root: Path, scores_dir: str, stage: int, ctx: ScoreContext
     sp = store_path(root, scores_dir, stage)
     if loose and not (sp.is_file() or sp.is_symlink()):  # clean hand-placed files only: at once
         root_abs = Path(os.path.abspath(root))
-        if all(symlink_problem(root, f) is None for f in loose):
+        if _no_link_problem(root, loose):
             named = [(f, _rel_lexical(root_abs, Path(os.path.abspath(f)))) for f in loose]
             clean = read_clean_stage(named, ctx)
             if clean is not None:

@@ -304,3 +304,25 @@ def _callgen():
     finally:
         sys.path.pop(0)
     return callgen
+
+
+def test_no_link_problem_equals_symlink_problem(tmp_path):
+    """Links inside the call folder, out of it, dangling, through a linked folder; plain files."""
+    root = tmp_path / "call"
+    inside = root / "scores" / "stage1"
+    inside.mkdir(parents=True)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "o.csv").write_text("x", encoding="utf-8")
+    (inside / "a.csv").write_text("x", encoding="utf-8")
+    (root / "b.csv").write_text("x", encoding="utf-8")
+    (inside / "in.csv").symlink_to(root / "b.csv")
+    (inside / "out.csv").symlink_to(outside / "o.csv")
+    (inside / "gone.csv").symlink_to(tmp_path / "nothing.csv")
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    cases = [[inside / "a.csv"], [inside / "a.csv", inside / "in.csv"], [inside / "out.csv"],
+             [inside / "gone.csv"], [root / "linked" / "o.csv"], [inside / "a.csv", root / "linked" / "o.csv"],
+             [outside / "o.csv"], [inside / "missing.csv"]]
+    for paths in cases:
+        want = all(store.symlink_problem(root, p) is None for p in paths)
+        assert store._no_link_problem(root, paths) == want, paths
