@@ -326,3 +326,41 @@ def test_no_link_problem_equals_symlink_problem(tmp_path):
     for paths in cases:
         want = all(store.symlink_problem(root, p) is None for p in paths)
         assert store._no_link_problem(root, paths) == want, paths
+
+
+def _outside_assignment_before(frame, assignments):
+    """``scores.outside_assignment`` before the pairs were coded (verbatim, the reference)."""
+    from selection import evaluation as ev
+
+    cols = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET, ev.CELL, "n_scores"]
+    if assignments is None or frame.empty:
+        return pd.DataFrame(columns=cols)
+    scored = frame[ev.SCORE].notna().to_numpy()
+    assigned = {(e, a) for e, apps in assignments.items() for a in apps}
+    pairs = zip(frame[ev.EXPERT].to_numpy()[scored].tolist(), frame[ev.APPLICATION].to_numpy()[scored].tolist(),
+                strict=True)
+    outside = ~np.fromiter(map(assigned.__contains__, pairs), dtype=bool, count=int(scored.sum()))
+    if not outside.any():
+        return pd.DataFrame(columns=cols)
+    out = frame[scored][outside]
+    keys = [ev.EXPERT, ev.APPLICATION, ev.SOURCE_FILE, ev.SHEET]
+    table = out.groupby(keys, sort=True).agg(cell=(ev.CELL, "first"), n_scores=(ev.SCORE, "size")).reset_index()
+    return table[cols].reset_index(drop=True)
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(st.sampled_from(["E1", "E2", "Æ"]), st.sampled_from(["A", "B", "C", "KP-1"]),
+                               st.sampled_from([1.0, float("nan")]), st.sampled_from(["f.csv", "g.csv"])), max_size=25),
+       assigned=st.dictionaries(st.sampled_from(["E1", "E2", "E9"]),
+                                st.frozensets(st.sampled_from(["A", "B", "Z"])), max_size=3) | st.none())
+def test_outside_assignment_equals_before(rows, assigned):
+    from selection import evaluation as ev
+
+    frame = pd.DataFrame({ev.EXPERT: pd.array([r[0] for r in rows], dtype="str"),
+                          ev.APPLICATION: pd.array([r[1] for r in rows], dtype="str"),
+                          ev.SCORE: [r[2] for r in rows], ev.SOURCE_FILE: pd.array([r[3] for r in rows], dtype="str"),
+                          ev.SHEET: pd.array([""] * len(rows), dtype="str"),
+                          ev.CELL: pd.array([f"D{i + 2}" for i in range(len(rows))], dtype="str")})
+    got = scores.outside_assignment(frame, assigned)
+    want = _outside_assignment_before(frame, assigned)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
