@@ -35,7 +35,7 @@ from selection.aggregate.arrays import (
 )
 from selection.errors import Problem
 from selection.rank import competition_ranks, reflect_costs
-from selection.rank._common import _COUNT_SPAN, benefit_mask, ranks_by_counting, ranks_of_keys
+from selection.rank._common import COUNT_SPAN, benefit_mask, ranks_by_counting, ranks_of_keys
 
 __all__ = ["bootstrap_panels", "bootstrap_cube", "bootstrap_blocks", "rank_intervals", "rank_intervals_cube", "competition_ranks",
            "RANK_INTERVAL_COLUMNS"]
@@ -565,7 +565,7 @@ def _intervals_from_table(apps: list[str], res: _Resampling, catalogue, weights:
     distinct, number = np.unique(-np.round(possible, 12), return_inverse=True)
     number = number.reshape(-1)  # the key of resample p of application a at p * A + a
     K = len(distinct)  # keys 0..K-1: ranked by counting unless there are many more than applications
-    counted = K <= _COUNT_SPAN * max(A, 1)
+    counted = K <= COUNT_SPAN * max(A, 1)
     flat = possible.reshape(-1)
     # kept whole where the streamed sums and counted quantiles could differ in a bit: a -0.0 total
     # (np.quantile's partition picks either zero of a tie), and a single application (numpy sums

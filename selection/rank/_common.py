@@ -110,7 +110,7 @@ def competition_ranks(scores: np.ndarray, higher_is_better: bool = True) -> np.n
 
 
 #: Largest number of key values per key of a row that :func:`ranks_of_keys` ranks by counting.
-_COUNT_SPAN = 4
+COUNT_SPAN = 4
 
 
 def ranks_by_counting(key: np.ndarray, span: int, *, dtype: type = np.int64) -> np.ndarray:
@@ -142,7 +142,7 @@ def ranks_of_keys(key: np.ndarray, *, stable: bool = False) -> np.ndarray:
     that keep the order and the ties of the rounded scores (e.g. small integers numbering their
     distinct values) give the same ranks; ``stable`` sorts stably (needed only for NaN keys).
 
-    Integer keys of a small range (at most :data:`_COUNT_SPAN` times as many possible values per row
+    Integer keys of a small range (at most :data:`COUNT_SPAN` times as many possible values per row
     as a row has keys, e.g. the bootstrap's numbered totals) are ranked by counting, without a sort
     (:func:`ranks_by_counting`).
 
@@ -155,7 +155,7 @@ def ranks_of_keys(key: np.ndarray, *, stable: bool = False) -> np.ndarray:
     if key.dtype.kind in "iu" and key.ndim >= 1 and key.size:
         lo, hi = int(key.min()), int(key.max())
         rows = key.size // key.shape[-1]
-        if (hi - lo + 1) * rows <= _COUNT_SPAN * key.size:
+        if (hi - lo + 1) * rows <= COUNT_SPAN * key.size:
             shifted = np.subtract(key, lo, dtype=np.uint64 if key.dtype == np.uint64 else np.int64)
             return ranks_by_counting(shifted.astype(np.int64, copy=False), hi - lo + 1)
     # equal keys share their rank whatever their order, so any sort gives the same ranks (numpy's
