@@ -231,6 +231,9 @@ class _Model:
         self._floor_rows = np.array([r for r, _ in floors], dtype=np.int64)
         self._floor_count = np.array([k for _, k in floors], dtype=float)
         self._floor_members = (self.A[self._floor_rows] != 0) if floors else np.zeros((0, n), dtype=bool)
+        self._floor_members_t = self._floor_members.T.astype(float)  # (n, floors): members as 0/1 columns
+        #: per column, the rows it has a coefficient in (the rows a change of it can move)
+        self._col_rows = self.A.T != 0
         self.free = np.ones(n, dtype=bool)
         self._h: Any = None  # highspy objects (made on first use)
         self._mip: Any = None
@@ -251,10 +254,11 @@ class _Model:
         """Which candidates may be selected in this sample; floors lowered as the rules do."""
         self.free = np.asarray(free, dtype=bool)
         if len(self._floor_rows):
-            avail = self._floor_members @ self.free.astype(float)  # members left (a count, not a bool)
+            avail = self.free.astype(float) @ self._floor_members_t  # members left (a count, not a bool)
             need = np.minimum(self._floor_count, avail)
+            need[need <= 0] = -np.inf
             self.lo = self.base_lo.copy()
-            self.lo[self._floor_rows] = np.where(need > 0, need, -np.inf)
+            self.lo[self._floor_rows] = need
             self._lo_key = self.lo.tobytes()
 
     def _key(self) -> tuple[bytes, bytes]:
@@ -300,10 +304,12 @@ class _Model:
 
     def lo_many(self, free: np.ndarray) -> np.ndarray:
         """Row lower bounds for many samples' free masks (S, n) -> (S, m)."""
-        LO = np.broadcast_to(self.base_lo, (len(free), len(self.base_lo))).copy()
+        LO = np.empty((len(free), len(self.base_lo)))
+        LO[...] = self.base_lo
         if len(self._floor_rows):
-            need = np.minimum(self._floor_count[None, :], free.astype(float) @ self._floor_members.T)
-            LO[:, self._floor_rows] = np.where(need > 0, need, -np.inf)
+            need = np.minimum(self._floor_count, free.astype(float) @ self._floor_members_t)
+            need[need <= 0] = -np.inf
+            LO[:, self._floor_rows] = need
         return LO
 
     def enumerate_many(self, V: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -353,43 +359,76 @@ class _Model:
         samples with degenerate columns get the full :meth:`certify`."""
         if cert.ymap is None:
             raise ValueError("a certificate without a multiplier map proves no other sample")
-        x = cert.x
-        on = x > 0.5
-        ax = self.A @ x
+        return self.cover_many([cert], V, W, blocked, [np.arange(len(V))])[0]
+
+    def cover_many(self, certs: Sequence[_Cert], V: np.ndarray, W: np.ndarray, blocked: np.ndarray,
+                   rests: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`cover` of several certificates at once: ``certs[j]`` on the samples ``rests[j]``
+        (indices of rows of ``V``, ``W``, ``blocked``); per certificate, which of its samples it
+        proves. The same test on one array of (certificate, sample) pairs: each sample's verdict
+        depends only on the certificate and the sample."""
+        m, n = self.A.shape
+        out = [np.zeros(len(r), dtype=bool) for r in rests]
+        rows: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        at: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
+        axs: list[np.ndarray] = []
+        xs: list[np.ndarray] = []
+        bests: list[np.ndarray] = []
+        for j, (cert, r) in enumerate(zip(certs, rests, strict=True)):
+            if not len(r):
+                continue
+            if cert.ymap is None:
+                raise ValueError("a certificate without a multiplier map proves no other sample")
+            ax = self.A @ cert.x
+            if not (ax <= self.hi + 1e-9).all():  # the certificate's selection breaks a cap: no sample
+                continue
+            Ymap = np.zeros((m, cert.ymap.shape[1]))
+            Ymap[cert.tight_rows] = cert.ymap
+            ys.append(W[r] @ Ymap.T)
+            bests.append(V[r] @ cert.x)
+            axs.append(np.broadcast_to(ax, (len(r), m)))
+            xs.append(np.broadcast_to(cert.x, (len(r), n)))
+            rows.append(r)
+            owner.append(np.full(len(r), j))
+            at.append(np.arange(len(r)))
+        if not rows:
+            return out
+        r = np.concatenate(rows)
+        jp = np.concatenate(owner)
+        kp = np.concatenate(at)
+        ax = np.concatenate(axs)
+        on = np.concatenate(xs) > 0.5
+        Vr, Br = V[r], blocked[r]
+        free = ~Br
+        LO = self.lo_many(free)
+        # usable: the sample may select every column of x, and x keeps its floors
+        usable = ~(Br & on).any(axis=1) & (ax >= LO - 1e-9).all(axis=1)
         tol_feas = 1e-9 * (1.0 + np.abs(ax))
         pos = np.abs(ax - self.hi) <= tol_feas
-        Ymap = np.zeros((self.A.shape[0], cert.ymap.shape[1]))
-        Ymap[cert.tight_rows] = cert.ymap
-        free = ~blocked
-        LO = self.lo_many(free)
-        usable = ~np.any(free < on[None, :], axis=1) & np.all(ax[None, :] >= LO - 1e-9, axis=1) & \
-            bool(np.all(ax <= self.hi + 1e-9))
-        neg = np.abs(ax[None, :] - LO) <= tol_feas[None, :]
-        y = W @ Ymap.T
-        y = np.where((pos[None, :] & (y > 0)) | (neg & (y < 0)), y, 0.0)
-        d = V - y @ self.A
-        best = V @ x
+        neg = np.abs(ax - LO) <= tol_feas
+        y = np.concatenate(ys)
+        y = np.where((pos & (y > 0)) | (neg & (y < 0)), y, 0.0)
+        d = Vr - y @ self.A
+        best = np.concatenate(bests)
         tol = TIE_MARGIN * np.maximum(1.0, np.abs(best))
-        good = free & np.where(on[None, :], d >= tol[:, None], d <= -tol[:, None])
-        bad = free & ~good
+        sd = np.where(on, d, -d)  # >= tol: the column keeps x's value by at least the margin
+        good = free & (sd >= tol[:, None])
+        bad = free ^ good
         nz = bad.sum(axis=1)
-        dmin = np.where(good, np.abs(d), np.inf).min(axis=1)
+        # on a good column |d| = sd (sd >= tol > 0)
+        dmin = np.where(good, sd, np.inf).min(axis=1)
         zsum = np.where(bad, np.abs(d), 0.0).sum(axis=1)
         passed = usable & (nz <= _MAX_Z) & ((dmin - zsum) > tol)
-        ok = passed & (nz == 0)
-        # the rest of :meth:`certify` for the samples with columns Z: no feasible change of Z alone
-        # comes within the margin; samples with the same Z and floors share their feasible changes
-        groups: dict[bytes, list[int]] = {}
-        for i in np.nonzero(passed & (nz > 0))[0].tolist():
-            groups.setdefault(bad[i].tobytes() + LO[i].tobytes(), []).append(i)
-        for members in groups.values():
-            i = members[0]
-            delta, z = self._feasible_flips(on, ax, bad[i], LO[i])
-            if not len(delta):
-                ok[members] = True
-                continue
-            ok[members] = ~np.any(V[np.ix_(np.array(members), z)] @ delta.T >= -tol[members, None], axis=1)
-        return ok
+        # the rest of :meth:`certify` for the pairs with columns Z: no feasible change of Z alone
+        # comes within the margin (pairs with as many Z columns at once, as in :meth:`certify_many`)
+        ok = passed.copy()
+        self._no_close_change(passed & (nz > 0), ok, on, ax, bad, LO, Vr, tol)
+        for j in np.unique(jp[ok]).tolist():
+            sel = ok & (jp == j)
+            out[j][kp[sel]] = True
+        return out
 
     def _new_highs(self, integer: bool):
         import highspy
@@ -474,15 +513,26 @@ class _Model:
         key = (on.tobytes(), zmask.tobytes(), lo_key)
         got = self._flips.get(key)
         if got is None:
-            z = np.nonzero(zmask)[0]
+            z = zmask.nonzero()[0]
             delta = np.where(on[z], -1.0, 1.0) * _patterns(len(z))  # (P, k)
-            rows = ax[None, :] + delta @ self.A[:, z].T
-            feas = np.all((rows <= self.hi + 1e-9) & (rows >= lo - 1e-9), axis=1)
+            feas = self._flips_keep(ax, z, delta, lo)
             got = (np.ascontiguousarray(delta[feas]), z)
             if len(self._flips) > 4096:
                 self._flips.clear()
             self._flips[key] = got
         return got
+
+    def _flips_keep(self, ax: np.ndarray, z: np.ndarray, delta: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """Which changes ``delta`` (rows, of the columns ``z``) of a point with row activities
+        ``ax`` keep every row (floors ``lo``): the test of :meth:`_feasible_flips` on given changes."""
+        # a row without a coefficient on Z keeps its activity ``ax`` under every change
+        touched = self._col_rows[z].any(axis=0)
+        r = touched.nonzero()[0]
+        still = ~touched
+        if not ((ax[still] <= self.hi[still] + 1e-9).all() and (ax[still] >= lo[still] - 1e-9).all()):
+            return np.zeros(len(delta), dtype=bool)
+        rows = ax[r] + delta @ self.A[r][:, z].T
+        return ((rows <= self.hi[r] + 1e-9) & (rows >= lo[r] - 1e-9)).all(axis=1)
 
     def certify(self, v: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
         """Whether ``x`` is, provably, the unique optimum of ``max v.x`` with the margin."""
@@ -675,7 +725,7 @@ class _Model:
         if len(basic_cols) != len(tight):
             return None
         cert = _Cert(x, tight, basic_cols, None)
-        M = self.A[np.ix_(tight, basic_cols)]
+        M = self.A[tight][:, basic_cols]
         try:
             cert.ymap = np.linalg.solve(M.T, X[basic_cols]) if len(tight) else np.zeros((0, X.shape[1]))
         except np.linalg.LinAlgError:
@@ -1105,7 +1155,9 @@ class FastStage:
         if X is not None and S > 1 and not done.all():
             from scipy.spatial import cKDTree
 
-            nbr = cKDTree(weights).query(weights, k=min(_NEIGHBOURS, S))[1]
+            # (larger unbalanced leaves: the same neighbours, found in about two thirds of the time)
+            tree = cKDTree(weights, leafsize=64, balanced_tree=False, compact_nodes=False)
+            nbr = tree.query(weights, k=min(_NEIGHBOURS, S))[1]
         batch = len(cand) > _MAX_ENUMERATE  # small programs: only near ties are left (one by one)
         tour = _tour(nbr) if batch and nbr is not None else None
         start = at = 0
@@ -1156,14 +1208,23 @@ class FastStage:
             # while they prove at least len(cand)/200 samples each (a test costs about as much as
             # len(cand)/200 solves); counted, not timed, so that the statistics are reproducible
             # (when it does not, every 8th LP certificate is still tested, so that a change is seen)
-            for i, cert in certs:
-                if cert is None or nbr is None or weights is None or not paying:
-                    continue
-                rest = nbr[i][~done[nbr[i]]]
+            # (all of the batch's certificates are tested at once on their neighbours still open
+            # now; then, in order, each one's verdicts on those still open after the earlier ones)
+            tested: list[tuple[int, _Cert]] = []
+            near: list[np.ndarray] = []
+            verdicts: list[np.ndarray] = []
+            if nbr is not None and weights is not None and paying:
+                tested = [(i, cert) for i, cert in certs if cert is not None]
+                near = [nbr[i][~done[nbr[i]]] for i, _ in tested]
+                if tested:
+                    verdicts = model.cover_many([c for _, c in tested], V, weights, B, near)
+            for (_i, cert), near_i, ok_i in zip(tested, near, verdicts, strict=True):
+                still = ~done[near_i]
+                rest = near_i[still]
                 if not len(rest):
                     continue
                 self._cover_tested += 1
-                ok = model.cover(cert, V[rest], weights[rest], B[rest])
+                ok = ok_i[still]
                 if ok.any():
                     sel = self._ids(model, cert.x)
                     for j in rest[ok]:
