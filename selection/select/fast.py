@@ -367,11 +367,10 @@ class _Model:
         (indices of rows of ``V``, ``W``, ``blocked``); per certificate, which of its samples it
         proves. The same test on one array of (certificate, sample) pairs: each sample's verdict
         depends only on the certificate and the sample."""
-        m, n = self.A.shape
+        m = self.A.shape[0]
         out = [np.zeros(len(r), dtype=bool) for r in rests]
         rows: list[np.ndarray] = []
-        owner: list[np.ndarray] = []
-        at: list[np.ndarray] = []
+        owner: list[int] = []
         ys: list[np.ndarray] = []
         axs: list[np.ndarray] = []
         xs: list[np.ndarray] = []
@@ -388,18 +387,21 @@ class _Model:
             Ymap[cert.tight_rows] = cert.ymap
             ys.append(W[r] @ Ymap.T)
             bests.append(V[r] @ cert.x)
-            axs.append(np.broadcast_to(ax, (len(r), m)))
-            xs.append(np.broadcast_to(cert.x, (len(r), n)))
+            axs.append(ax)
+            xs.append(cert.x)
             rows.append(r)
-            owner.append(np.full(len(r), j))
-            at.append(np.arange(len(r)))
+            owner.append(j)
         if not rows:
             return out
+        # the pairs: certificate ``jp`` (its place ``cp`` among those tested), sample ``r`` (at
+        # ``kp`` in its rest)
+        lens = np.array([len(r) for r in rows])
+        cp = np.repeat(np.arange(len(rows)), lens)
+        jp = np.array(owner)[cp]
+        kp = np.arange(len(cp)) - np.repeat(np.cumsum(lens) - lens, lens)
         r = np.concatenate(rows)
-        jp = np.concatenate(owner)
-        kp = np.concatenate(at)
-        ax = np.concatenate(axs)
-        on = np.concatenate(xs) > 0.5
+        ax = np.array(axs)[cp]
+        on = (np.array(xs) > 0.5)[cp]
         Vr, Br = V[r], blocked[r]
         free = ~Br
         LO = self.lo_many(free)
