@@ -628,11 +628,12 @@ class PartialFunding(Frozen):
         return self
 
     def describe(self, lang: str = "en") -> str:
-        """``at least 80 % of the requested amount`` / ``mindst 80 % af det ansøgte beløb``."""
+        """``at least 80% of the requested amount`` / ``mindst 80 % af det ansøgte beløb`` (each
+        language's way of writing a percentage, as the report writes it)."""
         parts = []
         if self.min_share is not None:
-            pct = f"{float(self.min_share.limit('min')) * 100:.4g} %"
-            pct = pct.replace(".", ",") if lang == "da" else pct
+            pct = f"{float(self.min_share.limit('min')) * 100:.4g}"
+            pct = f"{pct.replace('.', ',')} %" if lang == "da" else f"{pct}%"
             parts.append(f"mindst {pct} af det ansøgte beløb" if lang == "da"
                          else f"at least {pct} of the requested amount")
         if self.min_amount is not None:

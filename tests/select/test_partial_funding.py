@@ -263,7 +263,7 @@ def test_budget_rule_says_it_reads_the_lowest_amounts():
     stage, ranking, apps = _simple(partial_funding={"min_share": "80 %"}, budget=100)
     outcome, table = select_stage(stage, ranking, apps, solver="highs")
     budget = next(r for r in outcome.rules if r.name == "budget")
-    assert "at least 80 % of the requested amount" in budget.description
+    assert "at least 80% of the requested amount" in budget.description
     assert "mindst 80 % af det ansøgte beløb" in budget.description_da
 
 
@@ -401,7 +401,7 @@ def test_example_stage2_with_partial_funding_both_modes(example_folder, mode):
 def test_min_amount_is_named_by_its_declared_label():
     attrs = [{"id": "min_grant", "label_en": "Lowest grant", "label_da": "Laveste tilskud", "type": "money"}]
     stage = _call(BASE | {"partial_funding": {"min_amount": "min_grant", "min_share": "1/2"}}, attrs).stages[0]
-    assert stage.partial_funding.describe() == "at least 50 % of the requested amount and at least the lowest grant"
+    assert stage.partial_funding.describe() == "at least 50% of the requested amount and at least the lowest grant"
     assert stage.partial_funding.describe("da") == "mindst 50 % af det ansøgte beløb og mindst laveste tilskud"
     apps = {"A": Application(id="A", title="t", lead_organisation="L", grant_requested={1: 10},
                              attributes={"min_grant": 7}),
