@@ -23,12 +23,7 @@ from selection.board import BoardDecisions, compare, comparison_columns, read_bo
 from selection.errors import InputError, Problem, RankingError, SolverError
 from selection.io.assessments import Assessment, read_assessments
 from selection.io.csvfile import CsvTable, gc_paused, read_csv
-from selection.io.scores import (
-    ScoreContext,
-    experts_per_application,
-    outside_assignment,
-    score_folder,
-)
+from selection.io.scores import ScoreContext, outside_assignment, score_folder
 from selection.io.store import (
     load_stage_scores,
     stage_input_files,
@@ -196,8 +191,7 @@ def _start_diagnostics(background: Background, folder: CallFolder, number: int, 
     evaluation, cat, stage = _diagnostics_input(folder, number, list(applications))
     return _Diagnostics(background, background.submit_many([
         (stage_diagnostics, (evaluation, cat, stage),
-         {"seed": folder.call.seed, "n_boot": DIAGNOSTIC_REPLICATES, "files": files,
-          "cube": None if files == ("divergence.csv",) else cube})
+         {"seed": folder.call.seed, "n_boot": DIAGNOSTIC_REPLICATES, "files": files, "cube": cube})
         for files in DIAGNOSTIC_JOBS]))
 
 
@@ -285,7 +279,7 @@ def ranking_problems(folder: CallFolder) -> list[Problem]:
 def _too_few_experts(evaluation: pd.DataFrame, ids, need: int) -> list[tuple[str, int]]:
     """``(application, experts who scored it)`` for each of ``ids`` scored by fewer than ``need``
     experts (abstentions do not count), in id order."""
-    counts = experts_per_application(evaluation)
+    counts = score_counts(evaluation)["n_experts"].to_dict()
     return [(a, counts.get(a, 0)) for a in sorted(ids) if counts.get(a, 0) < need]
 
 

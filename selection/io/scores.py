@@ -43,7 +43,7 @@ from selection.io.csvfile import (
 from selection.model import Application, CriteriaCatalogue, Expert
 
 __all__ = ["ABSTAIN_WORDS", "ScoreContext", "read_score_csv", "read_score_file", "read_score_files",
-           "score_folder", "read_clean_score_csv", "read_clean_stage", "score_columns_frame", "cell_name", "sha256_file", "outside_assignment", "experts_per_application", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
+           "score_folder", "read_clean_score_csv", "read_clean_stage", "score_columns_frame", "cell_name", "sha256_file", "outside_assignment", "score_cell", "combine_scores", "SCORE_SUFFIXES"]
 
 #: File types a score file may have.
 SCORE_SUFFIXES = (".csv", ".xlsx")
@@ -885,29 +885,6 @@ def _sorted_evaluation(frame: pd.DataFrame, order: np.ndarray | None) -> pd.Data
         return ev.sort_evaluation(frame)
     out = frame.astype(ev.empty_evaluation().dtypes.to_dict())[ev.COLUMNS]
     return out.take(order).reset_index(drop=True)
-
-
-def experts_per_application(frame: pd.DataFrame) -> dict[str, int]:
-    """The number of distinct experts who scored each application of an evaluation (abstentions
-    do not count; an application with abstentions only is not listed), as pandas' ``nunique``.
-
-    >>> f = pd.DataFrame({ev.APPLICATION: ["A", "A", "A", "B"], ev.EXPERT: ["E1", "E1", "E2", "E1"],
-    ...                   ev.SCORE: [3.0, 4.0, 2.0, float("nan")]})
-    >>> experts_per_application(f)
-    {'A': 2}
-    """
-    scored = frame[ev.SCORE].notna().to_numpy()
-    a_codes, applications = pd.factorize(frame[ev.APPLICATION].to_numpy()[scored])
-    e_codes, experts = pd.factorize(frame[ev.EXPERT].to_numpy()[scored])
-    n_a, n_e = len(applications), max(len(experts), 1)
-    pair = a_codes.astype(np.int64) * n_e + e_codes
-    if n_a * n_e <= 1 << 27:  # a flag per (application, expert)
-        seen = np.zeros(n_a * n_e, dtype=bool)
-        seen[pair] = True
-        counts = seen.reshape(n_a, n_e).sum(axis=1)
-    else:
-        counts = np.bincount(np.unique(pair) // n_e, minlength=n_a)
-    return dict(zip(applications.tolist(), counts.tolist(), strict=True))
 
 
 def outside_assignment(frame: pd.DataFrame, assignments: Mapping[str, frozenset[str]] | None

@@ -210,16 +210,19 @@ def test_callgen_stage_takes_the_coded_path(tmp_path, monkeypatch):
 @SETTINGS
 @given(rows=st.lists(st.tuples(st.sampled_from(["A", "B", "Æ", "KP-1"]), st.sampled_from(["E1", "E2", "E3"]),
                                st.sampled_from([1.0, 2.5, float("nan")])), max_size=30))
-def test_experts_per_application_equals_counting_pairs(rows):
+def test_too_few_experts_equals_counting_pairs(rows):
     from collections import Counter
 
     from selection import evaluation as ev
+    from selection.pipeline import _too_few_experts
 
     frame = pd.DataFrame({ev.APPLICATION: pd.array([r[0] for r in rows], dtype="str"),
                           ev.EXPERT: pd.array([r[1] for r in rows], dtype="str"),
                           ev.SCORE: [r[2] for r in rows]})
     pairs = {(a, e) for a, e, s in rows if s == s}
-    assert scores.experts_per_application(frame) == dict(Counter(a for a, _ in pairs))
+    counts = Counter(a for a, _ in pairs)
+    ids = ["A", "B", "KP-1", "Æ"]  # scored by at most 3 experts: all listed, with their counts
+    assert _too_few_experts(frame, ids, 4) == [(a, counts[a]) for a in sorted(ids)]
 
 
 def test_pair_codes_skip_unknown_ids(kp):
