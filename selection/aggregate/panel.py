@@ -31,6 +31,7 @@ from selection.aggregate.arrays import (
     PanelError,
     ScoreCube,
     _factorize,
+    _sorted_codes,
     aggregate_cube,
     aggregate_kernel,
     score_cube,
@@ -144,16 +145,16 @@ def score_counts(evaluation: pd.DataFrame, *, min_experts: int | None = None) ->
 
 def _score_counts_coded(evaluation: pd.DataFrame) -> pd.DataFrame | None:
     """:func:`score_counts`' table by integer codes, or ``None`` where it is left to pandas."""
-    codes, uniques = _factorize(evaluation[ev.APPLICATION].to_numpy(dtype=object))
+    column = evaluation[ev.APPLICATION]
     abstained = evaluation[ev.ABSTAINED] if ev.ABSTAINED in evaluation.columns else None
-    if (not codes.size or codes.min() < 0 or pd.api.types.infer_dtype(uniques, skipna=False) != "string"
+    if (column.empty or pd.api.types.infer_dtype(column, skipna=False) != "string"
             or (abstained is not None and abstained.dtype != bool)):
         return None
-    order = np.argsort(uniques, kind="stable")  # str < str: the order of sorted()
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    a = rank[codes]
-    A = len(order)
+    coded = _sorted_codes(column)  # text ids without a missing one: as they are, sorted
+    if coded is None:
+        return None
+    apps, a = coded
+    A = len(apps)
     experts = _factorize(evaluation[ev.EXPERT].to_numpy(dtype=object))[0]  # -1: missing, which nunique does not count
     scored = evaluation[ev.SCORE].notna().to_numpy()
     pairs = np.sort((a * (int(experts.max(initial=-1)) + 1) + experts)[scored & (experts >= 0)], kind="stable")
@@ -164,7 +165,7 @@ def _score_counts_coded(evaluation: pd.DataFrame) -> pd.DataFrame | None:
         "n_scores": np.bincount(a[scored], minlength=A).astype(np.int64),
         "n_abstentions": (np.bincount(a[abstained.to_numpy()], minlength=A).astype(np.int64)
                           if abstained is not None else 0),
-    }, index=pd.Index([str(u) for u in uniques[order]], name=ev.APPLICATION))
+    }, index=pd.Index(apps, name=ev.APPLICATION))
 
 
 def _score_counts_plain(evaluation: pd.DataFrame) -> pd.DataFrame:
