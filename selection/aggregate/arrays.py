@@ -138,22 +138,16 @@ class ScoreCube:
             object.__setattr__(self, "_cells", cells)
         return cells
 
-    def scoring_slots(self) -> tuple[np.ndarray, np.ndarray]:
+    def scoring_slots(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(n_a, padded)``: per application the number of experts who gave it at least one score,
         and those experts' scores ``(A, m, C)`` in expert order, ``NaN`` beyond ``n_a``, with ``m`` the
         most such experts on one application (at least 1) -- what the bootstrap's resampling takes
         from the dense cube (``~isnan(values).all(axis=2)``, a stable ``argsort`` of the unscored last,
-        ``take_along_axis``), read from the compact form without the dense cube. A new array."""
+        ``take_along_axis``), read from the compact form without the dense cube. A new array;
+        ``None`` for a cube without a compact form (made the plain way: the slots are the dense cube's)."""
         compact = self.compact
-        if compact is None or self._values is not None:
-            values = self.values
-            scored = ~np.isnan(values).all(axis=2)
-            n_a = scored.sum(axis=1)
-            m = max(int(n_a.max()) if n_a.size else 0, 1)
-            if values.shape[1] < m:
-                return n_a, np.full((values.shape[0], m, values.shape[2]), np.nan)
-            order = np.argsort(~scored, axis=1, kind="stable")[:, :m]
-            return n_a, np.take_along_axis(values, order[:, :, None], axis=1)
+        if compact is None:
+            return None
         some = ~np.isnan(compact).all(axis=2)  # (A, K): the slot's expert gave a score
         n_a = some.sum(axis=1)
         m = max(int(n_a.max()) if n_a.size else 0, 1)

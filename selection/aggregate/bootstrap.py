@@ -166,12 +166,12 @@ class _Resampling:
     of scores on a grid) the table of its possible resample means (:func:`_resample_table`)."""
 
     def __init__(self, values: np.ndarray | ScoreCube, method: str, trim: float) -> None:
-        if isinstance(values, ScoreCube):  # the same slots from its compact form: no dense cube
-            A, C = len(values.applications), len(values.criteria)
-            n_a, padded = values.scoring_slots()
-            m = padded.shape[1]
+        slots = values.scoring_slots() if isinstance(values, ScoreCube) else None
+        if slots is not None:  # the same slots from the cube's compact form: no dense cube
+            n_a, padded = slots
+            A, m, C = padded.shape
         else:
-            values = np.asarray(values, dtype=np.float64)
+            values = np.asarray(values.values if isinstance(values, ScoreCube) else values, dtype=np.float64)
             A, E, C = values.shape
             scored = _scored(values)
             n_a = scored.sum(axis=1)
