@@ -5,8 +5,8 @@ functions of the stage's scores, so where they are computed changes nothing but 
 would not overlap them (both hold the GIL most of the time; measured no faster at 20,000
 applications).
 
-- The first job starts the worker with its input already in memory (``fork``: nothing to pickle);
-  later jobs and every result travel through a pipe, taken off it as they come on both sides (a
+- The jobs that start the worker (:meth:`Background.submit_many`) have their input already in
+  memory (``fork``: nothing to pickle); later jobs and every result travel through a pipe, taken off it as they come on both sides (a
   large result and the next job would otherwise wait for each other for ever).
 - A job is *claimed* by whoever begins it, in a byte array shared by both processes: the worker
   before it begins a job, this process when it asks for a result the worker has not begun
@@ -23,6 +23,7 @@ applications).
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import sys
@@ -91,8 +92,6 @@ class Background:
         mine, theirs = ctx.Pipe()
         process = ctx.Process(target=_serve, args=(theirs, first, os.getpid(), claims, lock),
                               name="selection-diagnostics", daemon=True)
-        import gc
-
         gc.freeze()  # collections here would touch every object the worker shares, copying its pages
         self._frozen = True
         process.start()
@@ -103,8 +102,6 @@ class Background:
     def close(self) -> None:
         """No more jobs: the worker ends after the queued ones."""
         if self._frozen:
-            import gc
-
             gc.unfreeze()
             self._frozen = False
         if self._conn is not None:
