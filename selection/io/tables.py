@@ -269,7 +269,9 @@ def _clean_applications(table: CsvTable, attributes: Sequence[Attribute]) -> lis
         if any(problem or (value is None and a.required) or not _kept(value)
                for value, problem, _hint in parsed.values()):
             return None
-        found = {t: p[0] for t, p in parsed.items()}
+        # a set of values made again by iterating it, as the model's validation makes it: equal
+        # either way, and so also iterated (and written) in the validated object's order
+        found = {t: frozenset(list(p[0])) if isinstance(p[0], frozenset) else p[0] for t, p in parsed.items()}
         columns.append((a.id, list(map(found.__getitem__, texts))))
     grant_columns = [(int(col[len("grant_stage"):]), col) for col in table.header
                      if col.startswith("grant_stage") and col[len("grant_stage"):].isdigit()]
